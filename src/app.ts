@@ -1,0 +1,81 @@
+import { openDatabase, type Database } from './db/connection.js';
+import { newId } from './db/ids.js';
+import type { Deps } from './domain/deps.js';
+import { DomainError } from './domain/errors.js';
+import { createGraphQLHandler, secretFrom } from './graphql/yoga.js';
+import { domainErrorResponse, json } from './rest/envelope.js';
+import { handleRest, isRestPath, type RunGraphQL } from './rest/handler.js';
+
+export interface AppOptions {
+  /** A file path, `file:path` or `:memory:`; ignored when `database` is given. */
+  databaseUrl?: string;
+  database?: Database;
+  /** Milliseconds since the epoch; tests inject a clock to move time. */
+  now?: () => number;
+}
+
+export interface App {
+  fetch(request: Request): Promise<Response>;
+  readonly database: Database;
+  close(): void;
+}
+
+/** Builds the gateway without listening: tests call `fetch` in-process, `server.ts` serves it. */
+export function createApp(options: AppOptions = {}): App {
+  const database = options.database ?? openDatabase(options.databaseUrl ?? ':memory:');
+  const now = options.now ?? Date.now;
+  const yoga = createGraphQLHandler();
+
+  const runGraphQL: RunGraphQL = async (request, operation, deps) => {
+    const headers = new Headers({ 'content-type': 'application/json', accept: 'application/json' });
+    const secret = secretFrom(request.headers);
+    if (secret) headers.set('x-api-key', secret);
+    const response = await yoga.fetch(
+      'http://gateway.internal/graphql',
+      { method: 'POST', headers, body: JSON.stringify(operation) },
+      { deps },
+    );
+    return response.json();
+  };
+
+  async function route(request: Request, deps: Deps): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === '/graphql') return yoga.fetch(request, { deps });
+    if (isRestPath(url.pathname)) return handleRest(request, url, deps, runGraphQL);
+    if (url.pathname === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
+      let ok = false;
+      try {
+        ok = database.ping();
+      } catch {
+        ok = false;
+      }
+      return json({ status: ok ? 'ok' : 'unavailable' }, ok ? 200 : 503);
+    }
+    return domainErrorResponse(
+      new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }),
+      deps.traceId,
+      deps.now(),
+    );
+  }
+
+  return {
+    database,
+    close: () => database.close(),
+    async fetch(request) {
+      const deps: Deps = { database, now, traceId: newId('req_') };
+      let response: Response;
+      try {
+        response = await route(request, deps);
+      } catch (error) {
+        console.error(`[${deps.traceId}] unexpected error`, error);
+        response = domainErrorResponse(
+          new DomainError('INTERNAL_SERVER_ERROR', 'Unexpected error; see the server log for this trace id'),
+          deps.traceId,
+          deps.now(),
+        );
+      }
+      response.headers.set('x-request-id', deps.traceId);
+      return response;
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from './schema.js';
+
+export type Db = BetterSQLite3Database<typeof schema>;
+
+export interface Database {
+  /** For reads and for single-statement writes. */
+  db: Db;
+  /**
+   * Runs `fn` as one write transaction. Transactions are serialised inside the process
+   * (an await inside `fn` cannot let another request's writes interleave) and BEGIN IMMEDIATE
+   * takes the write lock up front, so a second process waits on busy_timeout instead of
+   * failing half-way with SQLITE_BUSY.
+   */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /** Answers when the database does; used by /healthz. */
+  ping(): boolean;
+  close(): void;
+  readonly sqlite: BetterSqlite3.Database;
+}
+
+const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+
+/** `DATABASE_URL` forms: a file path, `file:path`, or `:memory:`. */
+export function sqlitePath(url: string): string {
+  if (url === ':memory:' || url === 'file::memory:') return ':memory:';
+  return url.startsWith('file:') ? url.slice('file:'.length) : url;
+}
+
+export function openDatabase(url: string): Database {
+  const path = sqlitePath(url);
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  const sqlite = new BetterSqlite3(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  applyMigrations(sqlite);
+  sqlite.pragma('foreign_keys = ON');
+  const db = drizzle(sqlite, { schema });
+
+  let queue: Promise<unknown> = Promise.resolve();
+  const transaction = <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+    const run = async (): Promise<T> => {
+      sqlite.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(db);
+        sqlite.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        throw error;
+      }
+    };
+    const next = queue.then(run, run);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  return {
+    db,
+    transaction,
+    sqlite,
+    ping: () => sqlite.prepare('SELECT 1 AS ok').get() !== undefined,
+    close: () => sqlite.close(),
+  };
+}
+
+/**
+ * Table-rebuild migrations drop and recreate tables; with foreign keys on, that would fire
+ * ON DELETE actions against child rows. Keys stay off while migrating and are checked after.
+ */
+function applyMigrations(sqlite: BetterSqlite3.Database): void {
+  sqlite.pragma('foreign_keys = OFF');
+  migrate(drizzle(sqlite), { migrationsFolder });
+  const violations = sqlite.pragma('foreign_key_check') as unknown[];
+  if (violations.length > 0) {
+    throw new Error(`migration left ${violations.length} foreign key violation(s): ${JSON.stringify(violations.slice(0, 5))}`);
+  }
+}

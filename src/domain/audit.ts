@@ -1,0 +1,26 @@
+import type { Db } from '../db/connection.js';
+import { auditLog } from '../db/schema.js';
+import type { Deps } from './deps.js';
+import type { Viewer } from './viewer.js';
+
+export type AuditAction =
+  | 'collection.create'
+  | 'collection.delete'
+  | 'collection.track_add'
+  | 'collection.track_remove'
+  | 'track.create'
+  | 'track.delete';
+
+/** Written inside the mutation's own transaction: the audit row exists exactly when the change does. */
+export function recordAudit(
+  tx: Db,
+  deps: Deps,
+  viewer: Viewer,
+  organizationId: string,
+  action: AuditAction,
+  targetId: string,
+): void {
+  tx.insert(auditLog)
+    .values({ actorId: viewer.userId, organizationId, action, targetId, traceId: deps.traceId, createdAt: deps.now() })
+    .run();
+}

@@ -1,0 +1,227 @@
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
+import type { Db } from '../db/connection.js';
+import { appendEntry, removeEntries } from '../db/entries.js';
+import { newId } from '../db/ids.js';
+import { collectionEntries, collections } from '../db/schema.js';
+import { recordAudit } from './audit.js';
+import type { Deps } from './deps.js';
+import { collectionNotFound, trackNotFound } from './errors.js';
+import { finishPage, keysetWindow, type Page, type PageArgs } from './pagination.js';
+import { findVisibleTrack } from './tracks.js';
+import { checkName, checkText, checkUrl, DESCRIPTION_MAX, optional } from './validation.js';
+import { requireCapability, requireMember, type Viewer } from './viewer.js';
+
+export type CollectionRow = typeof collections.$inferSelect;
+export type EntryRow = typeof collectionEntries.$inferSelect;
+
+export const COLLECTIONS_PAGE = { defaultSize: 50, maxSize: 100 };
+export const COLLECTION_TRACKS_PAGE = { defaultSize: 200, maxSize: 500 };
+
+export interface CreateCollectionInput {
+  organizationId: string;
+  name: string;
+  description?: string | null;
+  coverTrackId?: string | null;
+  coverImageUrl?: string | null;
+}
+
+interface CollectionRef {
+  organizationId: string;
+  collectionId: string;
+}
+
+/** Missing, deleted and someone else's are one answer, so ids cannot be probed. */
+function findOwnCollection(db: Db, viewer: Viewer, ref: CollectionRef): CollectionRow {
+  const row = db
+    .select()
+    .from(collections)
+    .where(
+      and(
+        eq(collections.id, ref.collectionId),
+        eq(collections.organizationId, ref.organizationId),
+        eq(collections.ownerId, viewer.userId),
+        isNull(collections.deletedAt),
+      ),
+    )
+    .get();
+  if (!row) throw collectionNotFound(ref.collectionId);
+  return row;
+}
+
+export async function getCollection(deps: Deps, viewer: Viewer, ref: CollectionRef): Promise<CollectionRow> {
+  requireMember(viewer, ref.organizationId);
+  return findOwnCollection(deps.database.db, viewer, ref);
+}
+
+export async function createCollection(deps: Deps, viewer: Viewer, input: CreateCollectionInput): Promise<CollectionRow> {
+  requireCapability(viewer, input.organizationId, 'USE_MUSIC_GENERATION');
+  const name = checkName('name', input.name);
+  const description = optional(input.description, (d) => checkText('description', d, DESCRIPTION_MAX));
+  const coverImageUrl = optional(input.coverImageUrl, (u) => checkUrl('cover_image_url', u));
+
+  return deps.database.transaction(async (tx) => {
+    if (input.coverTrackId != null && !findVisibleTrack(tx, viewer, input.organizationId, input.coverTrackId)) {
+      throw trackNotFound(input.coverTrackId);
+    }
+    const now = deps.now();
+    const row = tx
+      .insert(collections)
+      .values({
+        id: newId('mcoll_'),
+        organizationId: input.organizationId,
+        ownerId: viewer.userId,
+        name,
+        description,
+        coverTrackId: input.coverTrackId ?? null,
+        coverImageUrl,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning()
+      .get();
+    recordAudit(tx, deps, viewer, row.organizationId, 'collection.create', row.id);
+    return row;
+  });
+}
+
+/** Soft delete; the member tracks are untouched. */
+export async function deleteCollection(deps: Deps, viewer: Viewer, ref: CollectionRef): Promise<void> {
+  requireMember(viewer, ref.organizationId);
+  await deps.database.transaction(async (tx) => {
+    const row = findOwnCollection(tx, viewer, ref);
+    const now = deps.now();
+    tx.update(collections)
+      .set({ deletedAt: now, updatedAt: now, version: sql`${collections.version} + 1` })
+      .where(eq(collections.id, row.id))
+      .run();
+    recordAudit(tx, deps, viewer, row.organizationId, 'collection.delete', row.id);
+  });
+}
+
+/** Appends at the end; adding a track that is already there changes nothing. */
+export async function addTrackToCollection(
+  deps: Deps,
+  viewer: Viewer,
+  input: CollectionRef & { trackId: string },
+): Promise<void> {
+  requireMember(viewer, input.organizationId);
+  await deps.database.transaction(async (tx) => {
+    const row = findOwnCollection(tx, viewer, input);
+    if (!findVisibleTrack(tx, viewer, input.organizationId, input.trackId)) throw trackNotFound(input.trackId);
+    appendEntry(tx, row.id, input.trackId, deps.now());
+    recordAudit(tx, deps, viewer, row.organizationId, 'collection.track_add', input.trackId);
+  });
+}
+
+/** Idempotent: removing a track that is not in the collection is a successful no-op. */
+export async function removeTrackFromCollection(
+  deps: Deps,
+  viewer: Viewer,
+  input: CollectionRef & { trackId: string },
+): Promise<void> {
+  requireMember(viewer, input.organizationId);
+  await deps.database.transaction(async (tx) => {
+    const row = findOwnCollection(tx, viewer, input);
+    removeEntries(tx, input.trackId, row.id, deps.now());
+    recordAudit(tx, deps, viewer, row.organizationId, 'collection.track_remove', input.trackId);
+  });
+}
+
+/** The viewer's own live collections in an organization, newest first. */
+export async function listCollections(
+  deps: Deps,
+  viewer: Viewer,
+  input: { organizationId: string; page: PageArgs },
+): Promise<Page<CollectionRow>> {
+  requireMember(viewer, input.organizationId);
+  const window = keysetWindow(input.page, COLLECTIONS_PAGE);
+  const rows = deps.database.db
+    .select()
+    .from(collections)
+    .where(
+      and(
+        eq(collections.ownerId, viewer.userId),
+        eq(collections.organizationId, input.organizationId),
+        isNull(collections.deletedAt),
+        window.afterKey !== null ? lt(collections.seq, window.afterKey) : undefined,
+        window.beforeKey !== null ? gt(collections.seq, window.beforeKey) : undefined,
+      ),
+    )
+    .orderBy(window.backward ? asc(collections.seq) : desc(collections.seq))
+    .limit(window.size + 1)
+    .offset(window.offset)
+    .all();
+  return finishPage(rows, window);
+}
+
+/** Which positions of a collection a page covers. Positions are contiguous, so this is arithmetic. */
+export interface EntryRange {
+  start: number;
+  end: number;
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+/** The cursor of an entry is its position; an offset is the position to start at. */
+export function entryRange(collection: CollectionRow, args: PageArgs): EntryRange {
+  const window = keysetWindow(args, COLLECTION_TRACKS_PAGE);
+  const count = collection.trackCount;
+  if (window.backward) {
+    const end = Math.min(window.beforeKey ?? count, count);
+    const start = Math.max(0, end - window.size);
+    return { start, end, hasNextPage: end < count, hasPreviousPage: start > 0 };
+  }
+  const start = window.afterKey !== null ? window.afterKey + 1 : window.offset;
+  const end = Math.min(start + window.size, count);
+  return { start, end: Math.max(start, end), hasNextPage: end < count, hasPreviousPage: start > 0 };
+}
+
+/**
+ * Entries of many collections for one range each, in one statement per distinct range: a page of
+ * collections asking for their first N tracks costs one query, whatever the page size.
+ */
+export function loadEntryRanges(
+  deps: Deps,
+  requests: readonly { collectionId: string; start: number; end: number }[],
+): EntryRow[][] {
+  const byRange = new Map<string, string[]>();
+  for (const r of requests) {
+    const key = `${r.start}:${r.end}`;
+    const ids = byRange.get(key);
+    if (ids) ids.push(r.collectionId);
+    else byRange.set(key, [r.collectionId]);
+  }
+  const found = new Map<string, EntryRow[]>();
+  for (const [key, ids] of byRange) {
+    const [start, end] = key.split(':').map(Number) as [number, number];
+    if (end <= start) continue;
+    const rows = deps.database.db
+      .select()
+      .from(collectionEntries)
+      .where(
+        and(
+          inArray(collectionEntries.collectionId, ids),
+          gte(collectionEntries.position, start),
+          lt(collectionEntries.position, end),
+        ),
+      )
+      .orderBy(collectionEntries.collectionId, collectionEntries.position)
+      .all();
+    for (const row of rows) {
+      const k = `${row.collectionId}@${key}`;
+      const list = found.get(k);
+      if (list) list.push(row);
+      else found.set(k, [row]);
+    }
+  }
+  return requests.map((r) => found.get(`${r.collectionId}@${r.start}:${r.end}`) ?? []);
+}
+
+/** Live, owned collections by id, for the `node` field. */
+export function findOwnCollectionAnyOrg(deps: Deps, viewer: Viewer, collectionId: string): CollectionRow | undefined {
+  return deps.database.db
+    .select()
+    .from(collections)
+    .where(and(eq(collections.id, collectionId), eq(collections.ownerId, viewer.userId), isNull(collections.deletedAt)))
+    .get();
+}

@@ -1,0 +1,10 @@
+import type { Database } from '../db/connection.js';
+
+/** What every domain function needs besides the viewer and its input. */
+export interface Deps {
+  database: Database;
+  /** Milliseconds since the epoch; injectable so tests can move time. */
+  now: () => number;
+  /** Recorded on audit rows so a request's effects can be traced. */
+  traceId: string;
+}

@@ -1,0 +1,75 @@
+/**
+ * The one vocabulary of failures. Every layer above maps these codes, and only these, to
+ * GraphQL `extensions` and to the REST envelope, so a rule's error is written once.
+ */
+export const errorCatalog = {
+  AUTHENTICATION_REQUIRED: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'Authentication required. Please provide a valid API key.',
+  },
+  ORGANIZATION_ACCESS_DENIED: {
+    status: 403,
+    type: 'authorization_error',
+    message: "You don't have access to this organization.",
+  },
+  INSUFFICIENT_PERMISSIONS: {
+    status: 403,
+    type: 'authorization_error',
+    message: 'You do not have permission to perform this action.',
+  },
+  RESOURCE_NOT_FOUND: { status: 404, type: 'client_error', message: 'The requested resource was not found.' },
+  VALIDATION_ERROR: { status: 422, type: 'validation_error', message: 'The request payload is invalid.' },
+  INVALID_REQUEST_BODY: { status: 400, type: 'client_error', message: 'The request body could not be read.' },
+  GRAPHQL_PARSE_FAILED: { status: 400, type: 'client_error', message: 'The GraphQL document could not be parsed.' },
+  GRAPHQL_VALIDATION_FAILED: { status: 400, type: 'client_error', message: 'The GraphQL operation is not valid for this schema.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'client_error', message: 'The request body must be JSON.' },
+  ENDPOINT_NOT_FOUND: { status: 404, type: 'client_error', message: 'No endpoint exists at this path.' },
+  METHOD_NOT_ALLOWED: { status: 405, type: 'client_error', message: 'This endpoint does not support this method.' },
+  INTERNAL_SERVER_ERROR: { status: 500, type: 'server_error', message: 'An unexpected error occurred. Please try again later.' },
+} as const satisfies Record<string, { status: number; type: string; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+export type ErrorDetails = Record<string, string | number | boolean | null>;
+
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly systemMessage: string;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, systemMessage: string, details: ErrorDetails = {}, message?: string) {
+    super(message ?? errorCatalog[code].message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.systemMessage = systemMessage;
+    this.details = details;
+  }
+
+  get status(): number {
+    return errorCatalog[this.code].status;
+  }
+
+  get type(): string {
+    return errorCatalog[this.code].type;
+  }
+}
+
+export const authenticationRequired = () =>
+  new DomainError('AUTHENTICATION_REQUIRED', 'Missing or invalid authorization header');
+
+export const collectionNotFound = (collectionId: string) =>
+  new DomainError('RESOURCE_NOT_FOUND', 'Music collection not found or not owned by caller', {
+    collection_id: collectionId,
+  });
+
+// The documented track 404 words its message differently from the collection one.
+export const trackNotFound = (trackId: string) =>
+  new DomainError(
+    'RESOURCE_NOT_FOUND',
+    'Music track not found',
+    { track_id: trackId },
+    'The requested resource could not be found.',
+  );
+
+export const invalidField = (field: string, systemMessage: string) =>
+  new DomainError('VALIDATION_ERROR', systemMessage, { field });

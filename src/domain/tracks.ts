@@ -1,0 +1,201 @@
+import { and, desc, eq, exists, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Db } from '../db/connection.js';
+import { removeEntries } from '../db/entries.js';
+import { newId } from '../db/ids.js';
+import { collections, librarySaves, tracks } from '../db/schema.js';
+import { recordAudit } from './audit.js';
+import type { Deps } from './deps.js';
+import { DomainError, invalidField, trackNotFound } from './errors.js';
+import { finishPage, keysetWindow, type Page, type PageArgs } from './pagination.js';
+import { checkName, checkText, checkUrl, optional } from './validation.js';
+import { requireCapability, requireMember, type Viewer } from './viewer.js';
+
+export type TrackRow = typeof tracks.$inferSelect;
+export type LibraryEntry = { id: string; seq: number; trackId: string; source: 'own' | 'shared'; createdAt: number };
+
+export const trackModes = ['creation', 'focus'] as const;
+export const LIBRARY_PAGE = { defaultSize: 50, maxSize: 100 };
+const MAX_DURATION_SECONDS = 24 * 60 * 60;
+const ENGINE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+export interface CreateTrackInput {
+  organizationId: string;
+  title: string;
+  durationSeconds?: number | null;
+  instrumental?: boolean | null;
+  audioUrl?: string | null;
+  artworkUrl?: string | null;
+  mode?: string | null;
+  engine?: string | null;
+}
+
+/** A track the viewer may see in `organizationId`: live, and created or saved by them. */
+export function findVisibleTrack(db: Db, viewer: Viewer, organizationId: string, trackId: string): TrackRow | undefined {
+  return db
+    .select()
+    .from(tracks)
+    .where(
+      and(
+        eq(tracks.id, trackId),
+        eq(tracks.organizationId, organizationId),
+        isNull(tracks.deletedAt),
+        or(
+          eq(tracks.creatorId, viewer.userId),
+          exists(
+            db
+              .select({ one: sql`1` })
+              .from(librarySaves)
+              .where(and(eq(librarySaves.userId, viewer.userId), eq(librarySaves.trackId, tracks.id))),
+          ),
+        ),
+      ),
+    )
+    .get();
+}
+
+export async function getTrack(
+  deps: Deps,
+  viewer: Viewer,
+  input: { organizationId: string; trackId: string },
+): Promise<TrackRow> {
+  requireMember(viewer, input.organizationId);
+  const track = findVisibleTrack(deps.database.db, viewer, input.organizationId, input.trackId);
+  if (!track) throw trackNotFound(input.trackId);
+  return track;
+}
+
+/** Live tracks by id, for batch loading nodes whose visibility was already decided. */
+export function loadLiveTracks(deps: Deps, ids: readonly string[]): Map<string, TrackRow> {
+  const rows = deps.database.db
+    .select()
+    .from(tracks)
+    .where(and(inArray(tracks.id, [...ids]), isNull(tracks.deletedAt)))
+    .all();
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+export async function createTrack(deps: Deps, viewer: Viewer, input: CreateTrackInput): Promise<TrackRow> {
+  requireCapability(viewer, input.organizationId, 'USE_MUSIC_GENERATION');
+  const title = checkName('title', input.title);
+  const durationSeconds = optional(input.durationSeconds, (d) => {
+    if (!Number.isFinite(d) || d < 0 || d > MAX_DURATION_SECONDS) {
+      throw invalidField('duration_seconds', `duration_seconds must be between 0 and ${MAX_DURATION_SECONDS}`);
+    }
+    return d;
+  });
+  const audioUrl = optional(input.audioUrl, (u) => checkUrl('audio_url', u));
+  const artworkUrl = optional(input.artworkUrl, (u) => checkUrl('artwork_url', u));
+  const mode = optional(input.mode, (m) => {
+    if (!(trackModes as readonly string[]).includes(m)) throw invalidField('mode', `mode must be one of ${trackModes.join(', ')}`);
+    return m;
+  });
+  const engine = optional(input.engine, (e) => {
+    if (!ENGINE_PATTERN.test(checkText('engine', e, 64))) {
+      throw invalidField('engine', 'engine must be 1-64 lowercase letters, digits, "-" or "_"');
+    }
+    return e;
+  });
+
+  const now = deps.now();
+  const track: TrackRow = {
+    id: newId('mtrack_'),
+    organizationId: input.organizationId,
+    creatorId: viewer.userId,
+    title,
+    durationSeconds,
+    instrumental: input.instrumental ?? false,
+    audioUrl,
+    artworkUrl,
+    mode: mode ?? 'creation',
+    engine: engine ?? 'studio',
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+  };
+  return deps.database.transaction(async (tx) => {
+    tx.insert(tracks).values(track).run();
+    // A new track enters its creator's library, as in the reference API.
+    tx.insert(librarySaves)
+      .values({
+        id: newId('mlib_'),
+        userId: viewer.userId,
+        trackId: track.id,
+        organizationId: track.organizationId,
+        source: 'own',
+        createdAt: now,
+      })
+      .run();
+    recordAudit(tx, deps, viewer, track.organizationId, 'track.create', track.id);
+    return track;
+  });
+}
+
+/**
+ * Soft delete by the creator. The row stays for audit and billing; the track leaves every
+ * collection (positions closed up), every cover, and (by the live-track filter) every library.
+ */
+export async function deleteTrack(
+  deps: Deps,
+  viewer: Viewer,
+  input: { organizationId: string; trackId: string },
+): Promise<void> {
+  requireMember(viewer, input.organizationId);
+  await deps.database.transaction(async (tx) => {
+    const track = findVisibleTrack(tx, viewer, input.organizationId, input.trackId);
+    if (!track) throw trackNotFound(input.trackId);
+    if (track.creatorId !== viewer.userId) {
+      throw new DomainError(
+        'INSUFFICIENT_PERMISSIONS',
+        'Only the track creator may delete it',
+        { track_id: track.id },
+        'You do not have permission to access this resource.',
+      );
+    }
+    const now = deps.now();
+    tx.update(tracks).set({ deletedAt: now, updatedAt: now }).where(eq(tracks.id, track.id)).run();
+    removeEntries(tx, track.id, null, now);
+    tx.update(collections)
+      .set({ coverTrackId: null, version: sql`${collections.version} + 1`, updatedAt: now })
+      .where(eq(collections.coverTrackId, track.id))
+      .run();
+    recordAudit(tx, deps, viewer, track.organizationId, 'track.delete', track.id);
+  });
+}
+
+/** The viewer's library in one organization: saved (or own) live tracks, newest save first. */
+export async function listLibrary(
+  deps: Deps,
+  viewer: Viewer,
+  input: { organizationId: string; page: PageArgs },
+): Promise<Page<{ entry: LibraryEntry; track: TrackRow }>> {
+  requireMember(viewer, input.organizationId);
+  const window = keysetWindow(input.page, LIBRARY_PAGE);
+  const { db } = deps.database;
+  const rows = db
+    .select({
+      entry: {
+        id: librarySaves.id,
+        seq: librarySaves.seq,
+        trackId: librarySaves.trackId,
+        source: librarySaves.source,
+        createdAt: librarySaves.createdAt,
+      },
+      track: tracks,
+    })
+    .from(librarySaves)
+    .innerJoin(tracks, eq(tracks.id, librarySaves.trackId))
+    .where(
+      and(
+        eq(librarySaves.userId, viewer.userId),
+        eq(librarySaves.organizationId, input.organizationId),
+        isNull(tracks.deletedAt),
+        window.afterKey !== null ? lt(librarySaves.seq, window.afterKey) : undefined,
+        window.beforeKey !== null ? gt(librarySaves.seq, window.beforeKey) : undefined,
+      ),
+    )
+    .orderBy(window.backward ? librarySaves.seq : desc(librarySaves.seq))
+    .limit(window.size + 1)
+    .offset(window.offset)
+    .all();
+  return finishPage(rows, window);
+}

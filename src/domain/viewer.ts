@@ -1,0 +1,79 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { and, eq, isNull } from 'drizzle-orm';
+import { apiKeys, memberships } from '../db/schema.js';
+import type { Deps } from './deps.js';
+import { DomainError } from './errors.js';
+
+export const capabilities = ['USE_MUSIC_GENERATION'] as const;
+export type Capability = (typeof capabilities)[number];
+
+export interface Viewer {
+  userId: string;
+  keyId: string;
+  /** organization id → the capabilities the viewer holds there */
+  organizations: ReadonlyMap<string, ReadonlySet<Capability>>;
+}
+
+// A stored last-used time is only refreshed when older than this, so an authenticated
+// read does not turn into a write on every request.
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/** 256 random bits; the prefix lets secret scanners recognise a leaked key. */
+export function newSecret(): string {
+  return 'mgk_' + randomBytes(32).toString('base64url');
+}
+
+/** The viewer behind an API key secret, or null when it is missing, unknown or revoked. */
+export async function authenticate(deps: Deps, secret: string | null): Promise<Viewer | null> {
+  if (!secret) return null;
+  const { db } = deps.database;
+  const key = db
+    .select({ id: apiKeys.id, userId: apiKeys.userId, lastUsedAt: apiKeys.lastUsedAt })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.keyHash, hashSecret(secret)), isNull(apiKeys.revokedAt)))
+    .get();
+  if (!key) return null;
+
+  const now = deps.now();
+  if (key.lastUsedAt === null || now - key.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+    db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, key.id)).run();
+  }
+
+  const rows = db
+    .select({ organizationId: memberships.organizationId, capabilities: memberships.capabilities })
+    .from(memberships)
+    .where(eq(memberships.userId, key.userId))
+    .all();
+  const organizations = new Map<string, ReadonlySet<Capability>>();
+  for (const row of rows) organizations.set(row.organizationId, new Set(parseCapabilities(row.capabilities)));
+  return { userId: key.userId, keyId: key.id, organizations };
+}
+
+export function parseCapabilities(stored: string): Capability[] {
+  const parsed: unknown = JSON.parse(stored);
+  return Array.isArray(parsed) ? parsed.filter((c): c is Capability => capabilities.includes(c)) : [];
+}
+
+/**
+ * Decided before any object is looked up, from the viewer alone, so a non-member learns
+ * nothing about what exists inside the organization.
+ */
+export function requireMember(viewer: Viewer, organizationId: string): ReadonlySet<Capability> {
+  const held = viewer.organizations.get(organizationId);
+  if (!held) {
+    throw new DomainError('ORGANIZATION_ACCESS_DENIED', 'Caller is not a member of this organization', {
+      organization_id: organizationId,
+    });
+  }
+  return held;
+}
+
+export function requireCapability(viewer: Viewer, organizationId: string, capability: Capability): void {
+  if (!requireMember(viewer, organizationId).has(capability)) {
+    throw new DomainError('INSUFFICIENT_PERMISSIONS', `Missing ${capability} capability`);
+  }
+}

@@ -1,0 +1,192 @@
+import { createContextCache } from '@pothos/core';
+import DataLoader from 'dataloader';
+import {
+  addTrackToCollection,
+  createCollection,
+  deleteCollection,
+  entryRange,
+  getCollection,
+  listCollections,
+  loadEntryRanges,
+  removeTrackFromCollection,
+  type CollectionRow,
+  type EntryRow,
+} from '../domain/collections.js';
+import { encodeCursor } from '../domain/pagination.js';
+import type { TrackRow } from '../domain/tracks.js';
+import { ack, MutationAck } from './ack.js';
+import { builder } from './builder.js';
+import { connectionType, toConnection } from './connection.js';
+import { viewerOf, type GraphQLContext } from './context.js';
+import { DateTime } from './scalars.js';
+import { Track } from './track.js';
+
+interface EntryRangeKey {
+  collectionId: string;
+  start: number;
+  end: number;
+}
+
+// One loader per request: every collection on a page asks for its entries, and they are
+// fetched together.
+const entryLoader = createContextCache(
+  (ctx: GraphQLContext) =>
+    new DataLoader<EntryRangeKey, EntryRow[], string>((keys) => Promise.resolve(loadEntryRanges(ctx.deps, keys)), {
+      cacheKeyFn: (k) => `${k.collectionId}:${k.start}:${k.end}`,
+    }),
+);
+
+interface CollectionTrackEdgeShape {
+  cursor: string;
+  node: TrackRow;
+  position: number;
+  addedAt: number;
+}
+
+const CollectionTrackEdge = builder.objectRef<CollectionTrackEdgeShape>('CollectionTrackEdge').implement({
+  description: 'A track at one position of a collection.',
+  fields: (t) => ({
+    cursor: t.exposeString('cursor'),
+    node: t.field({ type: Track, resolve: (edge) => edge.node }),
+    position: t.exposeInt('position', { description: 'Zero-based; positions are contiguous.' }),
+    addedAt: t.field({ type: DateTime, resolve: (edge) => edge.addedAt }),
+  }),
+});
+
+const CollectionTrackConnection = connectionType(
+  'CollectionTrackConnection',
+  CollectionTrackEdge,
+  'The tracks of a collection in position order.',
+);
+
+export const Collection = builder.objectRef<CollectionRow>('Collection');
+
+builder.node(Collection, {
+  description: 'An ordered grouping of tracks owned by one user.',
+  id: { resolve: (c) => c.id },
+  isTypeOf: (value) => typeof (value as CollectionRow).id === 'string' && (value as CollectionRow).id.startsWith('mcoll_'),
+  fields: (t) => ({
+    organizationId: t.exposeID('organizationId'),
+    ownerId: t.exposeID('ownerId'),
+    name: t.exposeString('name'),
+    description: t.exposeString('description', { nullable: true }),
+    coverTrackId: t.exposeID('coverTrackId', { nullable: true }),
+    coverTrack: t.field({ type: Track, nullable: true, resolve: (c) => c.coverTrackId }),
+    coverImageUrl: t.exposeString('coverImageUrl', { nullable: true }),
+    trackCount: t.exposeInt('trackCount'),
+    version: t.exposeInt('version', { description: 'Changes whenever the collection or its entries change.' }),
+    createdAt: t.field({ type: DateTime, resolve: (c) => c.createdAt }),
+    updatedAt: t.field({ type: DateTime, resolve: (c) => c.updatedAt }),
+    tracks: t.field({
+      type: CollectionTrackConnection,
+      description: 'Tracks in position order. A cursor is a position; offset starts at a position.',
+      args: { ...t.arg.connectionArgs(), offset: t.arg.int() },
+      resolve: async (collection, args, ctx) => {
+        const range = entryRange(collection, args);
+        const entries = await entryLoader(ctx).load({ collectionId: collection.id, start: range.start, end: range.end });
+        const tracks = await Track.getDataloader(ctx).loadMany(entries.map((e) => e.trackId));
+        const items = entries.map((entry, i) => {
+          const track = tracks[i];
+          if (track === undefined || track instanceof Error) throw track ?? new Error('track not loaded');
+          return { entry, track };
+        });
+        return toConnection({ ...range, items }, ({ entry, track }) => ({
+          cursor: encodeCursor(entry.position),
+          node: track,
+          position: entry.position,
+          addedAt: entry.addedAt,
+        }));
+      },
+    }),
+  }),
+});
+
+const CollectionEdge = builder.objectRef<{ cursor: string; node: CollectionRow }>('CollectionEdge').implement({
+  fields: (t) => ({
+    cursor: t.exposeString('cursor'),
+    node: t.field({ type: Collection, resolve: (edge) => edge.node }),
+  }),
+});
+
+const CollectionConnection = connectionType('CollectionConnection', CollectionEdge, 'Your collections, newest first.');
+
+const CreateCollectionInput = builder.inputType('CreateCollectionInput', {
+  fields: (t) => ({
+    name: t.string({ required: true, description: '1 to 512 characters (Unicode code points), not blank.' }),
+    description: t.string({ description: 'Free text, at most 4000 characters.' }),
+    coverTrackId: t.id({ description: 'A live track of the same organization that you can see.' }),
+    coverImageUrl: t.string({ description: 'An http(s) URL of at most 1024 characters.' }),
+  }),
+});
+
+
+builder.queryFields((t) => ({
+  collection: t.field({
+    type: Collection,
+    description: 'One of your collections.',
+    args: { organizationId: t.arg.id({ required: true }), id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) =>
+      getCollection(ctx.deps, await viewerOf(ctx), { organizationId: args.organizationId, collectionId: args.id }),
+  }),
+  collections: t.field({
+    type: CollectionConnection,
+    description: 'Your collections in an organization, newest first.',
+    args: {
+      organizationId: t.arg.id({ required: true }),
+      ...t.arg.connectionArgs(),
+      offset: t.arg.int({ description: 'Skip this many collections (for offset clients; prefer cursors).' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const page = await listCollections(ctx.deps, await viewerOf(ctx), { organizationId: args.organizationId, page: args });
+      return toConnection(page, (row) => ({ cursor: encodeCursor(row.seq), node: row }));
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createCollection: t.field({
+    type: Collection,
+    description: 'Create an empty collection. Needs USE_MUSIC_GENERATION.',
+    args: {
+      organizationId: t.arg.id({ required: true }),
+      input: t.arg({ type: CreateCollectionInput, required: true }),
+    },
+    resolve: async (_root, args, ctx) =>
+      createCollection(ctx.deps, await viewerOf(ctx), { ...args.input, organizationId: args.organizationId }),
+  }),
+  deleteCollection: t.field({
+    type: MutationAck,
+    description: 'Soft-delete a collection you own; its tracks are untouched.',
+    args: { organizationId: t.arg.id({ required: true }), collectionId: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      await deleteCollection(ctx.deps, await viewerOf(ctx), args);
+      return ack(args.collectionId, 'Collection deleted.');
+    },
+  }),
+  addTrackToCollection: t.field({
+    type: MutationAck,
+    description: 'Append a track you can see to the end of a collection you own. Idempotent.',
+    args: {
+      organizationId: t.arg.id({ required: true }),
+      collectionId: t.arg.id({ required: true }),
+      trackId: t.arg.id({ required: true }),
+    },
+    resolve: async (_root, args, ctx) => {
+      await addTrackToCollection(ctx.deps, await viewerOf(ctx), args);
+      return ack(args.trackId, 'Track added to collection.');
+    },
+  }),
+  removeTrackFromCollection: t.field({
+    type: MutationAck,
+    description: 'Remove a track from a collection you own. Idempotent; the track itself stays.',
+    args: {
+      organizationId: t.arg.id({ required: true }),
+      collectionId: t.arg.id({ required: true }),
+      trackId: t.arg.id({ required: true }),
+    },
+    resolve: async (_root, args, ctx) => {
+      await removeTrackFromCollection(ctx.deps, await viewerOf(ctx), args);
+      return ack(args.trackId, 'Track removed from collection.');
+    },
+  }),
+}));

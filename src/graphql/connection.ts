@@ -1,0 +1,44 @@
+import type { ObjectRef } from '@pothos/core';
+import type { Page } from '../domain/pagination.js';
+import { builder } from './builder.js';
+
+export interface PageInfoShape {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+export interface ConnectionShape<Edge extends { cursor: string }> {
+  edges: Edge[];
+  pageInfo: PageInfoShape;
+}
+
+const PageInfo = builder.pageInfoRef();
+
+/** A Relay connection type over edges that may carry fields of their own (position, savedAt, …). */
+export function connectionType<Edge extends { cursor: string }>(name: string, edge: ObjectRef<any, Edge>, description: string) {
+  return builder.objectRef<ConnectionShape<Edge>>(name).implement({
+    description,
+    fields: (t) => ({
+      edges: t.field({ type: [edge], resolve: (c) => c.edges }),
+      pageInfo: t.field({ type: PageInfo, resolve: (c) => c.pageInfo }),
+    }),
+  });
+}
+
+export function toConnection<Item, Edge extends { cursor: string }>(
+  page: Pick<Page<Item>, 'items' | 'hasNextPage' | 'hasPreviousPage'>,
+  toEdge: (item: Item) => Edge,
+): ConnectionShape<Edge> {
+  const edges = page.items.map(toEdge);
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import type { ExecutionResult } from 'graphql';
+import { GraphQLError } from 'graphql';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import type { Deps } from '../domain/deps.js';
+import { authenticate } from '../domain/viewer.js';
+import type { GraphQLContext } from './context.js';
+import { toApiError } from './errors.js';
+import { getSchema } from './schema.js';
+
+/** What the app hands to every GraphQL request, REST-originated or not. */
+export interface ServerContext {
+  deps: Deps;
+}
+
+/** `X-API-Key: <secret>` or `Authorization: Bearer <secret>`. */
+export function secretFrom(headers: Headers): string | null {
+  const apiKey = headers.get('x-api-key');
+  if (apiKey) return apiKey.trim() || null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.get('authorization') ?? '');
+  return match?.[1] ?? null;
+}
+
+const DEFAULT_QUERY = `# Paste your key into the Headers tab: {"X-API-Key": "mgk_..."}
+query Me {
+  viewer {
+    id
+    email
+    organizations { id name capabilities }
+  }
+}
+`;
+
+function mapErrors(result: ExecutionResult, deps: Deps): ExecutionResult {
+  if (!result.errors?.length) return result;
+  const now = deps.now();
+  return { ...result, errors: result.errors.map((e) => toApiError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), deps.traceId, now)) };
+}
+
+const useApiErrors: Plugin<GraphQLContext, ServerContext> = {
+  onResultProcess({ result, setResult, serverContext }) {
+    if (Symbol.asyncIterator in result) return;
+    setResult(Array.isArray(result) ? result.map((r) => mapErrors(r, serverContext.deps)) : mapErrors(result, serverContext.deps));
+  },
+};
+
+export function createGraphQLHandler() {
+  return createYoga<ServerContext, GraphQLContext>({
+    schema: getSchema(),
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    // Errors are mapped (and unexpected ones masked) by useApiErrors, with the request's trace id.
+    maskedErrors: false,
+    logging: false,
+    graphiql: { title: 'music-gateway', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ 'X-API-Key': '' }) },
+    context: ({ request, deps }) => {
+      let viewer: ReturnType<GraphQLContext['viewer']> | undefined;
+      return { deps, viewer: () => (viewer ??= authenticate(deps, secretFrom(request.headers))) };
+    },
+    plugins: [useApiErrors],
+  });
+}

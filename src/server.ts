@@ -1,0 +1,25 @@
+import { createServer } from 'node:http';
+import { createServerAdapter } from '@whatwg-node/server';
+import { createApp } from './app.js';
+import { loadConfig } from './config.js';
+
+const config = loadConfig();
+const app = createApp({ databaseUrl: config.databaseUrl });
+const server = createServer(createServerAdapter((request: Request) => app.fetch(request)));
+
+server.listen(config.port, config.host, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  console.log(`music-gateway ready at http://${host}:${port}/graphql (database ${config.databaseUrl})`);
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.close(() => {
+      app.close();
+      process.exit(0);
+    });
+    server.closeAllConnections();
+  });
+}
