@@ -32,10 +32,15 @@ export function sqlitePath(url: string): string {
   return url.startsWith('file:') ? url.slice('file:'.length) : url;
 }
 
-export function openDatabase(url: string): Database {
+export interface OpenOptions {
+  /** Called with the text of every statement run; tests count statements with it. */
+  onStatement?: (sql: string) => void;
+}
+
+export function openDatabase(url: string, options: OpenOptions = {}): Database {
   const path = sqlitePath(url);
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-  const sqlite = new BetterSqlite3(path);
+  const sqlite = new BetterSqlite3(path, options.onStatement ? { verbose: (sql) => options.onStatement?.(String(sql)) } : {});
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');

@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { createApp, type App } from '../src/app.js';
+import { openDatabase, type OpenOptions } from '../src/db/connection.js';
+import { newId } from '../src/db/ids.js';
+import { addMember, createApiKey, createOrganization, createUser } from '../src/domain/admin.js';
+import type { Deps } from '../src/domain/deps.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()?.();
+});
+
+export interface Principal {
+  userId: string;
+  keyId: string;
+  key: string;
+}
+
+export interface World {
+  app: App;
+  dir: string;
+  deps: Deps;
+  orgA: string;
+  orgB: string;
+  /** orgA member with USE_MUSIC_GENERATION */
+  alice: Principal;
+  /** orgA member with USE_MUSIC_GENERATION, owns nothing of alice's */
+  bob: Principal;
+  /** orgA member without capabilities */
+  carol: Principal;
+  /** orgB member with USE_MUSIC_GENERATION */
+  dave: Principal;
+  clock: { now: number };
+}
+
+/** A fresh app on a real SQLite file in its own directory, with operators' seed data. */
+export function createWorld(options: OpenOptions = {}): World {
+  const dir = mkdtempSync(join(tmpdir(), 'music-gateway-test-'));
+  const clock = { now: Date.parse('2026-06-28T10:30:00Z') };
+  const app = createApp({ database: openDatabase(join(dir, 'music.db'), options), now: () => clock.now });
+  cleanups.push(() => {
+    app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const deps: Deps = { database: app.database, now: () => clock.now, traceId: 'req_seed' };
+  const orgA = createOrganization(deps, { name: 'Org A', id: 'org_a' }).id;
+  const orgB = createOrganization(deps, { name: 'Org B', id: 'org_b' }).id;
+  const principal = (org: string, capabilities: string[]): Principal => {
+    const user = createUser(deps, { email: `${newId('usr_')}@example.com` });
+    addMember(deps, { organizationId: org, userId: user.id, capabilities });
+    const key = createApiKey(deps, { userId: user.id });
+    return { userId: user.id, keyId: key.id, key: key.key };
+  };
+  const cap = ['USE_MUSIC_GENERATION'];
+  return {
+    app,
+    dir,
+    deps,
+    orgA,
+    orgB,
+    alice: principal(orgA, cap),
+    bob: principal(orgA, cap),
+    carol: principal(orgA, []),
+    dave: principal(orgB, cap),
+    clock,
+  };
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+async function send(app: App, request: Request): Promise<HttpResult> {
+  const response = await app.fetch(request);
+  const text = await response.text();
+  let body: unknown = undefined;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: response.status, headers: response.headers, body, text };
+}
+
+export interface RestOptions {
+  key?: string | null;
+  body?: unknown;
+  /** Sent as is, without JSON encoding. */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export function rest(app: App, method: string, path: string, options: RestOptions = {}): Promise<HttpResult> {
+  const headers = new Headers(options.headers);
+  if (options.key) headers.set('x-api-key', options.key);
+  let body: string | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+  }
+  return send(app, new Request(`http://gateway.test${path}`, { method, headers, body }));
+}
+
+export function gql(
+  app: App,
+  query: string,
+  variables: Record<string, unknown> = {},
+  key?: string | null,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
+  const h = new Headers({ 'content-type': 'application/json', ...headers });
+  if (key) h.set('x-api-key', key);
+  return send(app, new Request('http://gateway.test/graphql', { method: 'POST', headers: h, body: JSON.stringify({ query, variables }) }));
+}
+
+/** The single error of a GraphQL response, asserting there is exactly one. */
+export function onlyError(result: HttpResult): { message: string; extensions: Record<string, any>; path?: string[] } {
+  const errors = result.body?.errors;
+  if (!Array.isArray(errors) || errors.length !== 1) throw new Error(`expected one error, got ${result.text}`);
+  return errors[0];
+}
+
+export async function createTrackVia(app: App, key: string, org: string, title = 'A track'): Promise<string> {
+  const res = await rest(app, 'POST', `/v1/music/${org}/tracks`, { key, body: { title } });
+  if (res.status !== 201) throw new Error(`createTrack failed: ${res.text}`);
+  return res.body.id;
+}
+
+export async function createCollectionVia(app: App, key: string, org: string, name = 'A collection'): Promise<string> {
+  const res = await rest(app, 'POST', `/v1/music/${org}/collections`, { key, body: { name } });
+  if (res.status !== 201) throw new Error(`createCollection failed: ${res.text}`);
+  return res.body.id;
+}
+
+export async function addVia(app: App, key: string, org: string, collectionId: string, trackId: string): Promise<void> {
+  const res = await rest(app, 'POST', `/v1/music/${org}/collections/${collectionId}/tracks`, {
+    key,
+    body: { track_id: trackId },
+  });
+  if (res.status !== 200) throw new Error(`add failed: ${res.text}`);
+}
+
+/** Rows of a table, read straight from the file, to prove what changed and what did not. */
+export function rows(world: World, sql: string, ...params: unknown[]): any[] {
+  return world.app.database.sqlite.prepare(sql).all(...params);
+}

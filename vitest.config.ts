@@ -1,0 +1,16 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    // graphql ships both ESM and CJS entry points; without this alias vitest can load it twice
+    // and schema objects from one copy are rejected by the other ("another module or realm").
+    alias: { graphql: fileURLToPath(new URL('./node_modules/graphql/index.js', import.meta.url)) },
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/summary-reporter.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+  },
+});
