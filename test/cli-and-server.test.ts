@@ -1,0 +1,104 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const root = new URL('..', import.meta.url).pathname;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'music-gateway-cli-'));
+  env = { ...process.env, DATABASE_URL: join(dir, 'music.db') };
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function admin(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/admin.ts', ...args], { cwd: root, env, encoding: 'utf8' });
+  return { status: r.status, out: r.stdout, err: r.stderr, json: () => JSON.parse(r.stdout) };
+}
+
+describe('admin CLI', () => {
+  it('creates an organization, a user, a membership and a key that the API accepts, then revokes it', async () => {
+    const org = admin('org', 'create', '--name', 'Acme', '--id', 'org_acme');
+    expect(org.status).toBe(0);
+    expect(org.json()).toEqual({ id: 'org_acme', name: 'Acme' });
+    const user = admin('user', 'create', '--email', 'ada@example.com', '--name', 'Ada');
+    expect(user.json()).toMatchObject({ id: expect.stringMatching(/^usr_/), email: 'ada@example.com', name: 'Ada' });
+    const userId = user.json().id;
+    const member = admin('member', 'add', '--org', 'org_acme', '--user', userId, '--capability', 'USE_MUSIC_GENERATION');
+    expect(member.status).toBe(0);
+    expect(member.json().capabilities).toEqual(['USE_MUSIC_GENERATION']);
+    const key = admin('key', 'create', '--user', userId, '--label', 'laptop');
+    expect(key.json()).toMatchObject({ id: expect.stringMatching(/^key_/), key: expect.stringMatching(/^mgk_/) });
+
+    const { createApp } = await import('../src/app.js');
+    const app = createApp({ databaseUrl: env['DATABASE_URL']! });
+    const call = () =>
+      app.fetch(
+        new Request('http://x/v1/music/org_acme/collections', {
+          method: 'POST',
+          headers: { 'x-api-key': key.json().key, 'content-type': 'application/json' },
+          body: '{"name":"From the CLI"}',
+        }),
+      );
+    expect((await call()).status).toBe(201);
+    expect(admin('key', 'revoke', '--id', key.json().id).json()).toEqual({ id: key.json().id, revoked: true });
+    expect((await call()).status).toBe(401);
+    app.close();
+  });
+
+  it('answers mistakes with a message and a non-zero exit', () => {
+    for (const args of [
+      ['org', 'create'],
+      ['org', 'create', '--name', 'X', '--id', 'nope'],
+      ['user', 'create', '--email', 'not-an-email'],
+      ['member', 'add', '--org', 'org_missing', '--user', 'usr_missing'],
+      ['key', 'revoke', '--id', 'key_missing'],
+      ['frobnicate'],
+      ['org', 'create', '--colour', 'red'],
+    ]) {
+      const r = admin(...args);
+      expect(r.status, args.join(' ')).not.toBe(0);
+      expect(r.err).toMatch(/^error: /);
+      expect(r.out).toBe('');
+    }
+  });
+
+  it('demo prints a key and a curl line for a populated organization', () => {
+    const r = admin('demo');
+    expect(r.status).toBe(0);
+    const demo = r.json();
+    expect(demo.key).toMatch(/^mgk_/);
+    expect(demo.track_ids).toHaveLength(3);
+    expect(demo.try).toContain(`/v1/music/${demo.organization_id}/collections`);
+  });
+});
+
+describe('npm start', () => {
+  it('listens, prints one ready line with its URL, serves /healthz, and exits 0 on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: root,
+      env: { ...env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+        const m = /ready at (http:\/\/\S+)\/graphql/.exec(out);
+        if (m?.[1]) resolve(m[1]);
+      });
+      child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
+    });
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    const graphiql = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(graphiql.status).toBe(200);
+    expect(await graphiql.text()).toContain('X-API-Key');
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
