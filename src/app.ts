@@ -12,6 +12,8 @@ export interface AppOptions {
   database?: Database;
   /** Milliseconds since the epoch; tests inject a clock to move time. */
   now?: () => number;
+  /** The public base URL for links the gateway hands out; defaults to each request's origin. */
+  publicUrl?: string;
 }
 
 export interface App {
@@ -62,7 +64,8 @@ export function createApp(options: AppOptions = {}): App {
     database,
     close: () => database.close(),
     async fetch(request) {
-      const deps: Deps = { database, now, traceId: newId('req_') };
+      const origin = options.publicUrl ?? new URL(request.url).origin;
+      const deps: Deps = { database, now, traceId: newId('req_'), origin };
       let response: Response;
       try {
         response = await route(request, deps);

@@ -3,14 +3,14 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
+  /** The gateway's public base URL, for links it hands out; defaults to the listening address. */
+  publicUrl: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(env['PORT'] ?? 4000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be an integer from 0 to 65535, got "${env['PORT']}"`);
-  return {
-    port,
-    host: env['HOST'] || '127.0.0.1',
-    databaseUrl: env['DATABASE_URL'] || './data/music.db',
-  };
+  const host = env['HOST'] || '127.0.0.1';
+  const publicUrl = (env['PUBLIC_URL'] || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  return { port, host, databaseUrl: env['DATABASE_URL'] || './data/music.db', publicUrl };
 }

@@ -4,7 +4,7 @@ import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 
 const config = loadConfig();
-const app = createApp({ databaseUrl: config.databaseUrl });
+const app = createApp({ databaseUrl: config.databaseUrl, publicUrl: process.env['PUBLIC_URL'] ? config.publicUrl : undefined });
 const server = createServer(createServerAdapter((request: Request) => app.fetch(request)));
 
 server.listen(config.port, config.host, () => {

@@ -45,7 +45,7 @@ export function createWorld(options: OpenOptions = {}): World {
     app.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const deps: Deps = { database: app.database, now: () => clock.now, traceId: 'req_seed' };
+  const deps: Deps = { database: app.database, now: () => clock.now, traceId: 'req_seed', origin: 'http://gateway.test' };
   const orgA = createOrganization(deps, { name: 'Org A', id: 'org_a' }).id;
   const orgB = createOrganization(deps, { name: 'Org B', id: 'org_b' }).id;
   const principal = (org: string, capabilities: string[]): Principal => {

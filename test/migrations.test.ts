@@ -25,6 +25,7 @@ describe('migrations', () => {
       'library_saves',
       'memberships',
       'organizations',
+      'share_links',
       'tracks',
       'users',
     ]);

@@ -61,7 +61,6 @@ async function demo(deps: Deps) {
   for (const track of tracks) {
     await addTrackToCollection(deps, viewer, { organizationId: org.id, collectionId: collection.id, trackId: track.id });
   }
-  const { port, host } = loadConfig();
   return {
     organization_id: org.id,
     user_id: user.id,
@@ -69,7 +68,7 @@ async function demo(deps: Deps) {
     key: key.key,
     track_ids: tracks.map((t) => t.id),
     collection_id: collection.id,
-    try: `curl -s http://${host}:${port}/v1/music/${org.id}/collections -H "X-API-Key: ${key.key}"`,
+    try: `curl -s ${deps.origin}/v1/music/${org.id}/collections -H "X-API-Key: ${key.key}"`,
   };
 }
 
@@ -90,8 +89,9 @@ async function run(argv: string[]): Promise<unknown> {
     strict: true,
     allowPositionals: false,
   });
-  const database = openDatabase(loadConfig().databaseUrl);
-  const deps: Deps = { database, now: Date.now, traceId: newId('req_') };
+  const config = loadConfig();
+  const database = openDatabase(config.databaseUrl);
+  const deps: Deps = { database, now: Date.now, traceId: newId('req_'), origin: config.publicUrl };
   try {
     switch (`${group} ${action ?? ''}`.trim()) {
       case 'org create':

@@ -42,3 +42,22 @@ export function removeEntries(tx: Db, trackId: string, collectionId: string | nu
     WHERE id IN (SELECT value ->> 0 FROM json_each(${gaps}))`);
   return removed.map((r) => r.collection_id);
 }
+
+/** Moves the given entries to new positions; the caller guarantees the result is a permutation. */
+export function rewritePositions(
+  tx: Db,
+  collectionId: string,
+  moves: readonly { trackId: string; position: number }[],
+  now: number,
+): void {
+  const json = JSON.stringify(moves.map((m) => [m.trackId, m.position]));
+  tx.run(sql`
+    UPDATE collection_entries AS e SET position = -(move.position) - 1
+    FROM (SELECT value ->> 0 AS track_id, value ->> 1 AS position FROM json_each(${json})) AS move
+    WHERE e.collection_id = ${collectionId} AND e.track_id = move.track_id`);
+  tx.run(sql`
+    UPDATE collection_entries SET position = -position - 1
+    WHERE collection_id = ${collectionId} AND position < 0`);
+  tx.run(sql`
+    UPDATE collections SET version = version + 1, updated_at = ${now} WHERE id = ${collectionId}`);
+}

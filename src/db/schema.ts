@@ -118,12 +118,32 @@ export const librarySaves = sqliteTable(
     trackId: text('track_id').notNull().references(() => tracks.id),
     organizationId: text('organization_id').notNull().references(() => organizations.id),
     source: text('source', { enum: ['own', 'shared'] }).notNull(),
+    // The share link a `shared` save came through; kept after the link is revoked.
+    shareLinkId: text('share_link_id').references(() => shareLinks.id),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [
     uniqueIndex('library_saves_user_track_idx').on(t.userId, t.trackId),
     index('library_saves_user_org_idx').on(t.userId, t.organizationId, t.seq),
   ],
+);
+
+export const shareLinks = sqliteTable(
+  'share_links',
+  {
+    id: text('id').primaryKey(),
+    // SHA-256 of the token; the raw token is shown once, at creation.
+    tokenHash: text('token_hash').notNull(),
+    organizationId: text('organization_id').notNull().references(() => organizations.id),
+    ownerId: text('owner_id').notNull().references(() => users.id),
+    targetType: text('target_type', { enum: ['track', 'collection'] }).notNull(),
+    targetId: text('target_id').notNull(),
+    visibility: text('visibility', { enum: ['link_only', 'public'] }).notNull(),
+    expiresAt: integer('expires_at'),
+    revokedAt: integer('revoked_at'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('share_links_token_idx').on(t.tokenHash), index('share_links_owner_idx').on(t.ownerId)],
 );
 
 // Append-only: triggers in the migrations reject UPDATE and DELETE.

@@ -6,8 +6,13 @@ import type { Viewer } from './viewer.js';
 export type AuditAction =
   | 'collection.create'
   | 'collection.delete'
+  | 'collection.update'
+  | 'collection.reorder'
   | 'collection.track_add'
   | 'collection.track_remove'
+  | 'share.create'
+  | 'share.save'
+  | 'share.revoke'
   | 'track.create'
   | 'track.delete';
 

@@ -1,11 +1,11 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
-import { appendEntry, removeEntries } from '../db/entries.js';
+import { appendEntry, removeEntries, rewritePositions } from '../db/entries.js';
 import { newId } from '../db/ids.js';
 import { collectionEntries, collections } from '../db/schema.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
-import { collectionNotFound, trackNotFound } from './errors.js';
+import { collectionNotFound, DomainError, invalidField, trackNotFound } from './errors.js';
 import { finishPage, keysetWindow, type Page, type PageArgs } from './pagination.js';
 import { findVisibleTrack } from './tracks.js';
 import { checkName, checkText, checkUrl, DESCRIPTION_MAX, optional } from './validation.js';
@@ -30,8 +30,13 @@ interface CollectionRef {
   collectionId: string;
 }
 
+/** Collection mutations may name the version they expect (GraphQL `ifVersion`, REST `If-Match`). */
+interface Expectation {
+  ifVersion?: number | null;
+}
+
 /** Missing, deleted and someone else's are one answer, so ids cannot be probed. */
-function findOwnCollection(db: Db, viewer: Viewer, ref: CollectionRef): CollectionRow {
+export function findOwnCollection(db: Db, viewer: Viewer, ref: CollectionRef & Expectation): CollectionRow {
   const row = db
     .select()
     .from(collections)
@@ -45,6 +50,13 @@ function findOwnCollection(db: Db, viewer: Viewer, ref: CollectionRef): Collecti
     )
     .get();
   if (!row) throw collectionNotFound(ref.collectionId);
+  // Checked after ownership, so a stale version never tells a stranger the collection exists.
+  if (ref.ifVersion != null && ref.ifVersion !== row.version) {
+    throw new DomainError('COLLECTION_CONCURRENT_UPDATE', `Expected version ${ref.ifVersion}, found ${row.version}`, {
+      collection_id: row.id,
+      current_version: row.version,
+    });
+  }
   return row;
 }
 
@@ -85,7 +97,7 @@ export async function createCollection(deps: Deps, viewer: Viewer, input: Create
 }
 
 /** Soft delete; the member tracks are untouched. */
-export async function deleteCollection(deps: Deps, viewer: Viewer, ref: CollectionRef): Promise<void> {
+export async function deleteCollection(deps: Deps, viewer: Viewer, ref: CollectionRef & Expectation): Promise<void> {
   requireMember(viewer, ref.organizationId);
   await deps.database.transaction(async (tx) => {
     const row = findOwnCollection(tx, viewer, ref);
@@ -102,7 +114,7 @@ export async function deleteCollection(deps: Deps, viewer: Viewer, ref: Collecti
 export async function addTrackToCollection(
   deps: Deps,
   viewer: Viewer,
-  input: CollectionRef & { trackId: string },
+  input: CollectionRef & Expectation & { trackId: string },
 ): Promise<void> {
   requireMember(viewer, input.organizationId);
   await deps.database.transaction(async (tx) => {
@@ -117,13 +129,99 @@ export async function addTrackToCollection(
 export async function removeTrackFromCollection(
   deps: Deps,
   viewer: Viewer,
-  input: CollectionRef & { trackId: string },
+  input: CollectionRef & Expectation & { trackId: string },
 ): Promise<void> {
   requireMember(viewer, input.organizationId);
   await deps.database.transaction(async (tx) => {
     const row = findOwnCollection(tx, viewer, input);
     removeEntries(tx, input.trackId, row.id, deps.now());
     recordAudit(tx, deps, viewer, row.organizationId, 'collection.track_remove', input.trackId);
+  });
+}
+
+export interface UpdateCollectionInput extends CollectionRef, Expectation {
+  /** Absent fields are left alone; `null` clears the nullable ones. */
+  patch: {
+    name?: string | null;
+    description?: string | null;
+    coverTrackId?: string | null;
+    coverImageUrl?: string | null;
+  };
+}
+
+/** Partial update with the same rules as create; returns the collection with its count. */
+export async function updateCollection(deps: Deps, viewer: Viewer, input: UpdateCollectionInput): Promise<CollectionRow> {
+  requireMember(viewer, input.organizationId);
+  const { patch } = input;
+  const changes: Partial<CollectionRow> = {};
+  if (patch.name !== undefined) {
+    if (patch.name === null) throw invalidField('name', 'name cannot be cleared');
+    changes.name = checkName('name', patch.name);
+  }
+  if (patch.description !== undefined) {
+    changes.description = optional(patch.description, (d) => checkText('description', d, DESCRIPTION_MAX));
+  }
+  if (patch.coverImageUrl !== undefined) {
+    changes.coverImageUrl = optional(patch.coverImageUrl, (u) => checkUrl('cover_image_url', u));
+  }
+  return deps.database.transaction(async (tx) => {
+    const row = findOwnCollection(tx, viewer, input);
+    if (patch.coverTrackId !== undefined) {
+      if (patch.coverTrackId !== null && !findVisibleTrack(tx, viewer, input.organizationId, patch.coverTrackId)) {
+        throw trackNotFound(patch.coverTrackId);
+      }
+      changes.coverTrackId = patch.coverTrackId;
+    }
+    if (Object.keys(changes).length === 0) return row;
+    const now = deps.now();
+    const updated = tx
+      .update(collections)
+      .set({ ...changes, updatedAt: now, version: sql`${collections.version} + 1` })
+      .where(eq(collections.id, row.id))
+      .returning()
+      .get();
+    recordAudit(tx, deps, viewer, row.organizationId, 'collection.update', row.id);
+    return updated;
+  });
+}
+
+export const REORDER_MAX_IDS = 10_000;
+
+/**
+ * Listed tracks take the positions of their indexes; unknown ids are ignored; tracks left out
+ * keep their relative order after the listed ones. Only entries whose position changes are
+ * written: swapping two tracks of 10,000 touches two rows.
+ */
+export async function reorderCollection(
+  deps: Deps,
+  viewer: Viewer,
+  input: CollectionRef & Expectation & { orderedTrackIds: readonly string[] },
+): Promise<void> {
+  requireMember(viewer, input.organizationId);
+  const listed = input.orderedTrackIds;
+  if (listed.length > REORDER_MAX_IDS) {
+    throw invalidField('ordered_track_ids', `ordered_track_ids may list at most ${REORDER_MAX_IDS} tracks`);
+  }
+  if (new Set(listed).size !== listed.length) {
+    throw invalidField('ordered_track_ids', 'ordered_track_ids must not contain duplicates');
+  }
+  await deps.database.transaction(async (tx) => {
+    const row = findOwnCollection(tx, viewer, input);
+    const current = tx
+      .select({ trackId: collectionEntries.trackId, position: collectionEntries.position })
+      .from(collectionEntries)
+      .where(eq(collectionEntries.collectionId, row.id))
+      .orderBy(collectionEntries.position)
+      .all();
+    const members = new Set(current.map((e) => e.trackId));
+    const front = listed.filter((id) => members.has(id));
+    const inFront = new Set(front);
+    const order = [...front, ...current.map((e) => e.trackId).filter((id) => !inFront.has(id))];
+    const moves = order.flatMap((trackId, position) =>
+      current[position]?.trackId === trackId ? [] : [{ trackId, position }],
+    );
+    if (moves.length > 0) rewritePositions(tx, row.id, moves, deps.now());
+    recordAudit(tx, deps, viewer, row.organizationId, 'collection.reorder', row.id);
   });
 }
 

@@ -7,4 +7,6 @@ export interface Deps {
   now: () => number;
   /** Recorded on audit rows so a request's effects can be traced. */
   traceId: string;
+  /** Where clients reach this gateway, e.g. `https://music.example.com`; share URLs start with it. */
+  origin: string;
 }

@@ -20,6 +20,11 @@ export const errorCatalog = {
   },
   RESOURCE_NOT_FOUND: { status: 404, type: 'client_error', message: 'The requested resource was not found.' },
   VALIDATION_ERROR: { status: 422, type: 'validation_error', message: 'The request payload is invalid.' },
+  COLLECTION_CONCURRENT_UPDATE: {
+    status: 409,
+    type: 'conflict_error',
+    message: 'The collection was changed by someone else. Reload it and try again.',
+  },
   INVALID_REQUEST_BODY: { status: 400, type: 'client_error', message: 'The request body could not be read.' },
   GRAPHQL_PARSE_FAILED: { status: 400, type: 'client_error', message: 'The GraphQL document could not be parsed.' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, type: 'client_error', message: 'The GraphQL operation is not valid for this schema.' },

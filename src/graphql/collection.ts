@@ -9,6 +9,8 @@ import {
   listCollections,
   loadEntryRanges,
   removeTrackFromCollection,
+  reorderCollection,
+  updateCollection,
   type CollectionRow,
   type EntryRow,
 } from '../domain/collections.js';
@@ -120,6 +122,18 @@ const CreateCollectionInput = builder.inputType('CreateCollectionInput', {
 });
 
 
+const UpdateCollectionInput = builder.inputType('UpdateCollectionInput', {
+  description: 'Only the fields you send change; null clears description, coverTrackId and coverImageUrl.',
+  fields: (t) => ({
+    name: t.string({ description: '1 to 512 characters, not blank; cannot be cleared.' }),
+    description: t.string(),
+    coverTrackId: t.id(),
+    coverImageUrl: t.string(),
+  }),
+});
+
+const IF_VERSION = 'The collection version you expect; on a mismatch nothing changes (COLLECTION_CONCURRENT_UPDATE).';
+
 builder.queryFields((t) => ({
   collection: t.field({
     type: Collection,
@@ -157,7 +171,11 @@ builder.mutationFields((t) => ({
   deleteCollection: t.field({
     type: MutationAck,
     description: 'Soft-delete a collection you own; its tracks are untouched.',
-    args: { organizationId: t.arg.id({ required: true }), collectionId: t.arg.id({ required: true }) },
+    args: {
+      organizationId: t.arg.id({ required: true }),
+      collectionId: t.arg.id({ required: true }),
+      ifVersion: t.arg.int({ description: IF_VERSION }),
+    },
     resolve: async (_root, args, ctx) => {
       await deleteCollection(ctx.deps, await viewerOf(ctx), args);
       return ack(args.collectionId, 'Collection deleted.');
@@ -170,6 +188,7 @@ builder.mutationFields((t) => ({
       organizationId: t.arg.id({ required: true }),
       collectionId: t.arg.id({ required: true }),
       trackId: t.arg.id({ required: true }),
+      ifVersion: t.arg.int({ description: IF_VERSION }),
     },
     resolve: async (_root, args, ctx) => {
       await addTrackToCollection(ctx.deps, await viewerOf(ctx), args);
@@ -183,10 +202,38 @@ builder.mutationFields((t) => ({
       organizationId: t.arg.id({ required: true }),
       collectionId: t.arg.id({ required: true }),
       trackId: t.arg.id({ required: true }),
+      ifVersion: t.arg.int({ description: IF_VERSION }),
     },
     resolve: async (_root, args, ctx) => {
       await removeTrackFromCollection(ctx.deps, await viewerOf(ctx), args);
       return ack(args.trackId, 'Track removed from collection.');
+    },
+  }),
+  updateCollection: t.field({
+    type: Collection,
+    description: 'Change some fields of a collection you own.',
+    args: {
+      organizationId: t.arg.id({ required: true }),
+      collectionId: t.arg.id({ required: true }),
+      input: t.arg({ type: UpdateCollectionInput, required: true }),
+      ifVersion: t.arg.int({ description: IF_VERSION }),
+    },
+    resolve: async (_root, args, ctx) =>
+      updateCollection(ctx.deps, await viewerOf(ctx), { ...args, patch: args.input }),
+  }),
+  reorderCollection: t.field({
+    type: MutationAck,
+    description:
+      'Listed tracks take the positions of their indexes; unknown ids are ignored; the rest keep their order after them.',
+    args: {
+      organizationId: t.arg.id({ required: true }),
+      collectionId: t.arg.id({ required: true }),
+      orderedTrackIds: t.arg.idList({ required: true }),
+      ifVersion: t.arg.int({ description: IF_VERSION }),
+    },
+    resolve: async (_root, args, ctx) => {
+      await reorderCollection(ctx.deps, await viewerOf(ctx), args);
+      return ack(args.collectionId, 'Collection reordered.');
     },
   }),
 }));

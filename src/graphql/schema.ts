@@ -7,6 +7,7 @@ import './viewer.js';
 import './track.js';
 import './collection.js';
 import './node.js';
+import './share.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -5,6 +5,7 @@ import { ack, MutationAck } from './ack.js';
 import { builder } from './builder.js';
 import { connectionType, toConnection } from './connection.js';
 import { viewerOf } from './context.js';
+import { LibrarySource } from './library-entry.js';
 import { DateTime } from './scalars.js';
 
 export const Track = builder.loadableNodeRef<TrackRow, string, string, string, TrackRow>('Track', {
@@ -31,11 +32,6 @@ Track.implement({
     createdAt: t.field({ type: DateTime, resolve: (track) => track.createdAt }),
     updatedAt: t.field({ type: DateTime, resolve: (track) => track.updatedAt }),
   }),
-});
-
-const LibrarySource = builder.enumType('LibrarySource', {
-  description: 'How a track entered a library: created by its owner, or saved from a share.',
-  values: { own: { value: 'own' }, shared: { value: 'shared' } } as const,
 });
 
 interface LibraryEdgeShape {

@@ -95,11 +95,17 @@ export async function handleRest(request: Request, url: URL, deps: Deps, runGrap
     names.forEach((name, i) => {
       params[name] = decodeURIComponent(match.m[i + 1] ?? '');
     });
-    const input: RestInput = { params, query: url.searchParams, body: await readJsonBody(request, route) };
+    const input: RestInput = {
+      params,
+      query: url.searchParams,
+      body: await readJsonBody(request, route),
+      headers: request.headers,
+    };
     const result = await runGraphQL(request, { query: route.document, variables: route.variables(input) }, deps);
     const error = result.errors?.[0];
     if (error) return envelope(error.message, aliasField(error.extensions as ApiErrorExtensions, route.fieldAliases));
-    return json(route.body(result.data, input), route.status);
+    const headers: Record<string, string> = route.etag ? { etag: `"${route.etag(result.data)}"` } : {};
+    return json(route.body(result.data, input), route.status, headers);
   } catch (error) {
     if (error instanceof DomainError) return domainErrorResponse(error, deps.traceId, deps.now());
     if (error instanceof URIError) {

@@ -5,6 +5,7 @@ export interface RestInput {
   params: Record<string, string>;
   query: URLSearchParams;
   body: Record<string, unknown>;
+  headers: Headers;
 }
 
 export interface Route {
@@ -19,6 +20,8 @@ export interface Route {
   /** Shapes `data` of the operation into the documented body. */
   body: (data: any, input: RestInput) => unknown;
   status: 200 | 201;
+  /** The collection version of `data`, sent as the ETag. */
+  etag?: (data: any) => number;
   /** GraphQL argument names as the REST client knows them, for `details.field`. */
   fieldAliases?: Record<string, string>;
 }
@@ -36,17 +39,36 @@ const page = (query: URLSearchParams, defaultLimit: number) => ({
   offset: intParam(query, 'offset', 0),
 });
 
+/** `If-Match: "7"` (or `W/"7"`, or `*` for any) → the expected collection version. */
+function ifVersion(headers: Headers): number | undefined {
+  const raw = headers.get('if-match')?.trim();
+  if (raw === undefined || raw === '*') return undefined;
+  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(raw);
+  if (!match) throw invalidField('If-Match', 'If-Match must be an ETag from a collection read, e.g. "3"');
+  return Number(match[1]);
+}
+
 const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const camelKeys = (body: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(body).map(([k, v]) => [camel(k), v]));
 
+// `_version` feeds the ETag and is not part of the documented body.
 const COLLECTION_FIELDS = `id name description cover_track_id: coverTrackId cover_image_url: coverImageUrl
-  track_count: trackCount created_at: createdAt updated_at: updatedAt`;
+  track_count: trackCount created_at: createdAt updated_at: updatedAt _version: version`;
+
+const collectionBody = ({ _version, ...collection }: Record<string, unknown>) => collection;
 
 const TRACK_FIELDS = `id title engine mode measured_duration_seconds: durationSeconds instrumental
   audio_url: audioUrl artwork_url: artworkUrl created_at: createdAt updated_at: updatedAt`;
 
 const ACK_FIELDS = 'success id detail';
+
+const SHARE_FIELDS = `id token url target_type: targetType visibility expires_at: expiresAt created_at: createdAt`;
+
+const SHARED_TRACK_FIELDS = `id title engine mode measured_duration_seconds: durationSeconds instrumental
+  playback_url: playbackUrl`;
+
+const shareOptions = (i: RestInput) => ({ visibility: i.body['visibility'], expiresInDays: i.body['expires_in_days'] });
 
 /** A track as the REST API shows it; playback and stem URLs are only minted on single-track reads. */
 const trackBody = (track: Record<string, unknown>, single: boolean) => ({
@@ -58,6 +80,31 @@ const trackBody = (track: Record<string, unknown>, single: boolean) => ({
 const org = (i: RestInput) => i.params['organization_id'];
 
 export const routes: readonly Route[] = [
+  // Shared-link routes come first: a token must never be read as an organization id.
+  {
+    method: 'GET',
+    path: '/v1/music/shared/:token',
+    document: `query ($token: String!) {
+      sharedContent(token: $token) {
+        kind available message
+        share { target_type: targetType visibility expires_at: expiresAt }
+        track { ${SHARED_TRACK_FIELDS} }
+        collection { id name description }
+        tracks { ${SHARED_TRACK_FIELDS} } } }`,
+    variables: (i) => ({ token: i.params['token'] }),
+    body: (data) => data.sharedContent,
+    status: 200,
+  },
+  {
+    method: 'POST',
+    path: '/v1/music/shared/:token/save',
+    document: `mutation ($token: String!) {
+      saveSharedTrack(token: $token) {
+        id track_id: trackId source share_link_id: shareLinkId created_at: createdAt } }`,
+    variables: (i) => ({ token: i.params['token'] }),
+    body: (data) => data.saveSharedTrack,
+    status: 201,
+  },
   {
     method: 'POST',
     path: '/v1/music/:organization_id/collections',
@@ -65,7 +112,8 @@ export const routes: readonly Route[] = [
       createCollection(organizationId: $organizationId, input: $input) { ${COLLECTION_FIELDS} } }`,
     bodyFields: ['name', 'description', 'cover_track_id', 'cover_image_url'],
     variables: (i) => ({ organizationId: org(i), input: camelKeys(i.body) }),
-    body: (data) => data.createCollection,
+    body: (data) => collectionBody(data.createCollection),
+    etag: (data) => data.createCollection._version,
     status: 201,
   },
   {
@@ -76,7 +124,10 @@ export const routes: readonly Route[] = [
     variables: (i) => ({ organizationId: org(i), ...page(i.query, 50) }),
     // The list view leaves counts out, as documented.
     body: (data, i) => ({
-      items: data.collections.edges.map((e: { node: object }) => ({ ...e.node, track_count: null })),
+      items: data.collections.edges.map((e: { node: Record<string, unknown> }) => ({
+        ...collectionBody(e.node),
+        track_count: null,
+      })),
       ...restPage(i, 50),
     }),
     status: 200,
@@ -87,25 +138,65 @@ export const routes: readonly Route[] = [
     path: '/v1/music/:organization_id/collections/:collection_id',
     document: `query ($organizationId: ID!, $id: ID!) { collection(organizationId: $organizationId, id: $id) { ${COLLECTION_FIELDS} } }`,
     variables: (i) => ({ organizationId: org(i), id: i.params['collection_id'] }),
-    body: (data) => data.collection,
+    body: (data) => collectionBody(data.collection),
+    etag: (data) => data.collection._version,
+    status: 200,
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/music/:organization_id/collections/:collection_id',
+    document: `mutation ($organizationId: ID!, $collectionId: ID!, $input: UpdateCollectionInput!, $ifVersion: Int) {
+      updateCollection(organizationId: $organizationId, collectionId: $collectionId, input: $input, ifVersion: $ifVersion) {
+        ${COLLECTION_FIELDS} } }`,
+    bodyFields: ['name', 'description', 'cover_track_id', 'cover_image_url'],
+    variables: (i) => ({
+      organizationId: org(i),
+      collectionId: i.params['collection_id'],
+      input: camelKeys(i.body),
+      ifVersion: ifVersion(i.headers),
+    }),
+    body: (data) => collectionBody(data.updateCollection),
+    etag: (data) => data.updateCollection._version,
+    status: 200,
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/music/:organization_id/collections/:collection_id/order',
+    document: `mutation ($organizationId: ID!, $collectionId: ID!, $orderedTrackIds: [ID!]!, $ifVersion: Int) {
+      reorderCollection(organizationId: $organizationId, collectionId: $collectionId,
+        orderedTrackIds: $orderedTrackIds, ifVersion: $ifVersion) { ${ACK_FIELDS} } }`,
+    bodyFields: ['ordered_track_ids'],
+    variables: (i) => ({
+      organizationId: org(i),
+      collectionId: i.params['collection_id'],
+      orderedTrackIds: i.body['ordered_track_ids'],
+      ifVersion: ifVersion(i.headers),
+    }),
+    body: (data) => data.reorderCollection,
     status: 200,
   },
   {
     method: 'DELETE',
     path: '/v1/music/:organization_id/collections/:collection_id',
-    document: `mutation ($organizationId: ID!, $collectionId: ID!) {
-      deleteCollection(organizationId: $organizationId, collectionId: $collectionId) { ${ACK_FIELDS} } }`,
-    variables: (i) => ({ organizationId: org(i), collectionId: i.params['collection_id'] }),
+    document: `mutation ($organizationId: ID!, $collectionId: ID!, $ifVersion: Int) {
+      deleteCollection(organizationId: $organizationId, collectionId: $collectionId, ifVersion: $ifVersion) { ${ACK_FIELDS} } }`,
+    variables: (i) => ({ organizationId: org(i), collectionId: i.params['collection_id'], ifVersion: ifVersion(i.headers) }),
     body: (data) => data.deleteCollection,
     status: 200,
   },
   {
     method: 'POST',
     path: '/v1/music/:organization_id/collections/:collection_id/tracks',
-    document: `mutation ($organizationId: ID!, $collectionId: ID!, $trackId: ID!) {
-      addTrackToCollection(organizationId: $organizationId, collectionId: $collectionId, trackId: $trackId) { ${ACK_FIELDS} } }`,
+    document: `mutation ($organizationId: ID!, $collectionId: ID!, $trackId: ID!, $ifVersion: Int) {
+      addTrackToCollection(organizationId: $organizationId, collectionId: $collectionId, trackId: $trackId,
+        ifVersion: $ifVersion) { ${ACK_FIELDS} } }`,
     bodyFields: ['track_id'],
-    variables: (i) => ({ organizationId: org(i), collectionId: i.params['collection_id'], trackId: i.body['track_id'] }),
+    variables: (i) => ({
+      organizationId: org(i),
+      collectionId: i.params['collection_id'],
+      trackId: i.body['track_id'],
+      ifVersion: ifVersion(i.headers),
+    }),
     body: (data) => data.addTrackToCollection,
     status: 200,
   },
@@ -114,7 +205,7 @@ export const routes: readonly Route[] = [
     path: '/v1/music/:organization_id/collections/:collection_id/tracks',
     document: `query ($organizationId: ID!, $id: ID!, $first: Int, $offset: Int) {
       collection(organizationId: $organizationId, id: $id) {
-        id tracks(first: $first, offset: $offset) { edges { position added_at: addedAt node { id } } } } }`,
+        id version tracks(first: $first, offset: $offset) { edges { position added_at: addedAt node { id } } } } }`,
     variables: (i) => ({ organizationId: org(i), id: i.params['collection_id'], ...page(i.query, 200) }),
     body: (data, i) => ({
       collection_id: data.collection.id,
@@ -125,18 +216,21 @@ export const routes: readonly Route[] = [
       })),
       ...restPage(i, 200),
     }),
+    etag: (data) => data.collection.version,
     status: 200,
     fieldAliases: { first: 'limit' },
   },
   {
     method: 'DELETE',
     path: '/v1/music/:organization_id/collections/:collection_id/tracks/:track_id',
-    document: `mutation ($organizationId: ID!, $collectionId: ID!, $trackId: ID!) {
-      removeTrackFromCollection(organizationId: $organizationId, collectionId: $collectionId, trackId: $trackId) { ${ACK_FIELDS} } }`,
+    document: `mutation ($organizationId: ID!, $collectionId: ID!, $trackId: ID!, $ifVersion: Int) {
+      removeTrackFromCollection(organizationId: $organizationId, collectionId: $collectionId, trackId: $trackId,
+        ifVersion: $ifVersion) { ${ACK_FIELDS} } }`,
     variables: (i) => ({
       organizationId: org(i),
       collectionId: i.params['collection_id'],
       trackId: i.params['track_id'],
+      ifVersion: ifVersion(i.headers),
     }),
     body: (data) => data.removeTrackFromCollection,
     status: 200,
@@ -179,6 +273,37 @@ export const routes: readonly Route[] = [
       deleteTrack(organizationId: $organizationId, trackId: $trackId) { ${ACK_FIELDS} } }`,
     variables: (i) => ({ organizationId: org(i), trackId: i.params['track_id'] }),
     body: (data) => data.deleteTrack,
+    status: 200,
+  },
+  {
+    method: 'POST',
+    path: '/v1/music/:organization_id/tracks/:track_id/share',
+    document: `mutation ($organizationId: ID!, $trackId: ID!, $visibility: ShareVisibility, $expiresInDays: Int) {
+      shareTrack(organizationId: $organizationId, trackId: $trackId, visibility: $visibility,
+        expiresInDays: $expiresInDays) { ${SHARE_FIELDS} } }`,
+    bodyFields: ['visibility', 'expires_in_days'],
+    variables: (i) => ({ organizationId: org(i), trackId: i.params['track_id'], ...shareOptions(i) }),
+    body: (data) => data.shareTrack,
+    status: 201,
+  },
+  {
+    method: 'POST',
+    path: '/v1/music/:organization_id/collections/:collection_id/share',
+    document: `mutation ($organizationId: ID!, $collectionId: ID!, $visibility: ShareVisibility, $expiresInDays: Int) {
+      shareCollection(organizationId: $organizationId, collectionId: $collectionId, visibility: $visibility,
+        expiresInDays: $expiresInDays) { ${SHARE_FIELDS} } }`,
+    bodyFields: ['visibility', 'expires_in_days'],
+    variables: (i) => ({ organizationId: org(i), collectionId: i.params['collection_id'], ...shareOptions(i) }),
+    body: (data) => data.shareCollection,
+    status: 201,
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/music/:organization_id/share/:share_id',
+    document: `mutation ($organizationId: ID!, $shareId: ID!) {
+      revokeShare(organizationId: $organizationId, shareId: $shareId) { ${ACK_FIELDS} } }`,
+    variables: (i) => ({ organizationId: org(i), shareId: i.params['share_id'] }),
+    body: (data) => data.revokeShare,
     status: 200,
   },
 ];
