@@ -25,7 +25,7 @@ export function createOrganization(deps: Deps, input: { name: string; id?: strin
 
 export function createUser(deps: Deps, input: { email: string; name?: string | undefined }) {
   if (!EMAIL_PATTERN.test(input.email) || input.email.length > 320) throw invalidField('email', 'email is not a valid address');
-  const name = input.name === undefined ? null : checkText('name', checkName('name', input.name), 512);
+  const name = input.name === undefined ? null : checkName('name', input.name);
   const row = { id: newId('usr_'), email: input.email.toLowerCase(), name, createdAt: deps.now() };
   const inserted = deps.database.db.insert(users).values(row).onConflictDoNothing().run();
   if (inserted.changes === 0) throw invalidField('email', `a user with email ${row.email} already exists`);
