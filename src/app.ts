@@ -14,6 +14,10 @@ export interface AppOptions {
   now?: () => number;
   /** The public base URL for links the gateway hands out; defaults to each request's origin. */
   publicUrl?: string;
+  /** Introspection and GraphiQL; on unless switched off. */
+  introspection?: boolean;
+  /** Field suggestions in GraphQL errors; off unless in development. */
+  fieldSuggestions?: boolean;
 }
 
 export interface App {
@@ -26,7 +30,10 @@ export interface App {
 export function createApp(options: AppOptions = {}): App {
   const database = options.database ?? openDatabase(options.databaseUrl ?? ':memory:');
   const now = options.now ?? Date.now;
-  const yoga = createGraphQLHandler();
+  const yoga = createGraphQLHandler({
+    introspection: options.introspection ?? true,
+    fieldSuggestions: options.fieldSuggestions ?? false,
+  });
 
   const runGraphQL: RunGraphQL = async (request, operation, deps) => {
     const headers = new Headers({ 'content-type': 'application/json', accept: 'application/json' });

@@ -5,6 +5,10 @@ export interface Config {
   databaseUrl: string;
   /** The gateway's public base URL, for links it hands out; defaults to the listening address. */
   publicUrl: string;
+  /** `GRAPHQL_INTROSPECTION=false` turns off introspection and GraphiQL. */
+  introspection: boolean;
+  /** Field suggestions in GraphQL errors, only with `NODE_ENV=development`. */
+  fieldSuggestions: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -12,5 +16,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be an integer from 0 to 65535, got "${env['PORT']}"`);
   const host = env['HOST'] || '127.0.0.1';
   const publicUrl = (env['PUBLIC_URL'] || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
-  return { port, host, databaseUrl: env['DATABASE_URL'] || './data/music.db', publicUrl };
+  const introspection = env['GRAPHQL_INTROSPECTION'] ?? 'true';
+  if (!['true', 'false'].includes(introspection)) throw new Error(`GRAPHQL_INTROSPECTION must be true or false, got "${introspection}"`);
+  return {
+    port,
+    host,
+    databaseUrl: env['DATABASE_URL'] || './data/music.db',
+    publicUrl,
+    introspection: introspection === 'true',
+    fieldSuggestions: env['NODE_ENV'] === 'development',
+  };
 }

@@ -4,7 +4,12 @@ import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 
 const config = loadConfig();
-const app = createApp({ databaseUrl: config.databaseUrl, publicUrl: process.env['PUBLIC_URL'] ? config.publicUrl : undefined });
+const app = createApp({
+  databaseUrl: config.databaseUrl,
+  publicUrl: process.env['PUBLIC_URL'] ? config.publicUrl : undefined,
+  introspection: config.introspection,
+  fieldSuggestions: config.fieldSuggestions,
+});
 const server = createServer(createServerAdapter((request: Request) => app.fetch(request)));
 
 server.listen(config.port, config.host, () => {

@@ -28,6 +28,16 @@ export const errorCatalog = {
   INVALID_REQUEST_BODY: { status: 400, type: 'client_error', message: 'The request body could not be read.' },
   GRAPHQL_PARSE_FAILED: { status: 400, type: 'client_error', message: 'The GraphQL document could not be parsed.' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, type: 'client_error', message: 'The GraphQL operation is not valid for this schema.' },
+  QUERY_LIMIT_EXCEEDED: {
+    status: 400,
+    type: 'client_error',
+    message: 'The GraphQL operation is too large or too complex.',
+  },
+  CSRF_HEADER_REQUIRED: {
+    status: 403,
+    type: 'client_error',
+    message: 'Send a JSON content type or an X-API-Key, Authorization or X-GraphQL-CSRF header.',
+  },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'client_error', message: 'The request body must be JSON.' },
   ENDPOINT_NOT_FOUND: { status: 404, type: 'client_error', message: 'No endpoint exists at this path.' },
   METHOD_NOT_ALLOWED: { status: 405, type: 'client_error', message: 'This endpoint does not support this method.' },

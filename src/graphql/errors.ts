@@ -22,6 +22,8 @@ const snake = (name: string) => name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCas
  */
 function classify(error: GraphQLError): { code: ErrorCode; systemMessage: string; details: ErrorDetails } {
   const message = error.message;
+  // graphql-armor's limits (the token limit fires inside the parser, hence before "Syntax Error").
+  if (/limit of \d+ exceeded/.test(message)) return { code: 'QUERY_LIMIT_EXCEEDED', systemMessage: message, details: {} };
   if (message.startsWith('Syntax Error')) return { code: 'GRAPHQL_PARSE_FAILED', systemMessage: message, details: {} };
   if (message.startsWith('Variable "$')) {
     const field =
@@ -34,6 +36,7 @@ function classify(error: GraphQLError): { code: ErrorCode; systemMessage: string
   const httpStatus = (error.extensions?.['http'] as { status?: number } | undefined)?.status;
   if (httpStatus === 415) return { code: 'UNSUPPORTED_MEDIA_TYPE', systemMessage: message, details: {} };
   if (httpStatus === 405) return { code: 'METHOD_NOT_ALLOWED', systemMessage: message, details: {} };
+  if (httpStatus === 403 && message.includes('CSRF')) return { code: 'CSRF_HEADER_REQUIRED', systemMessage: message, details: {} };
   if (httpStatus !== undefined && httpStatus < 500 && error.nodes === undefined) {
     return { code: 'INVALID_REQUEST_BODY', systemMessage: message, details: {} };
   }

@@ -5,6 +5,7 @@ import type { Deps } from '../domain/deps.js';
 import { authenticate } from '../domain/viewer.js';
 import type { GraphQLContext } from './context.js';
 import { toApiError } from './errors.js';
+import { securityPlugins, type GraphQLSecurityOptions } from './limits.js';
 import { getSchema } from './schema.js';
 
 /** What the app hands to every GraphQL request, REST-originated or not. */
@@ -43,7 +44,7 @@ const useApiErrors: Plugin<GraphQLContext, ServerContext> = {
   },
 };
 
-export function createGraphQLHandler() {
+export function createGraphQLHandler(security: GraphQLSecurityOptions) {
   return createYoga<ServerContext, GraphQLContext>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
@@ -51,11 +52,11 @@ export function createGraphQLHandler() {
     // Errors are mapped (and unexpected ones masked) by useApiErrors, with the request's trace id.
     maskedErrors: false,
     logging: false,
-    graphiql: { title: 'music-gateway', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ 'X-API-Key': '' }) },
+    graphiql: security.introspection && { title: 'music-gateway', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ 'X-API-Key': '' }) },
     context: ({ request, deps }) => {
       let viewer: ReturnType<GraphQLContext['viewer']> | undefined;
       return { deps, viewer: () => (viewer ??= authenticate(deps, secretFrom(request.headers))) };
     },
-    plugins: [useApiErrors],
+    plugins: [...securityPlugins(security), useApiErrors],
   });
 }
