@@ -9,6 +9,10 @@ export interface Config {
   introspection: boolean;
   /** Field suggestions in GraphQL errors, only with `NODE_ENV=development`. */
   fieldSuggestions: boolean;
+  /** `CORS_ORIGINS`: comma-separated browser origins allowed to call the API. */
+  corsOrigins: string[];
+  /** `RATE_LIMIT_PER_MINUTE` per API key; 0 turns the limit off. */
+  rateLimitPerMinute: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -16,6 +20,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be an integer from 0 to 65535, got "${env['PORT']}"`);
   const host = env['HOST'] || '127.0.0.1';
   const publicUrl = (env['PUBLIC_URL'] || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  const rateLimitPerMinute = Number(env['RATE_LIMIT_PER_MINUTE'] ?? 600);
+  if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 0) {
+    throw new Error(`RATE_LIMIT_PER_MINUTE must be a whole number (0 = off), got "${env['RATE_LIMIT_PER_MINUTE']}"`);
+  }
   const introspection = env['GRAPHQL_INTROSPECTION'] ?? 'true';
   if (!['true', 'false'].includes(introspection)) throw new Error(`GRAPHQL_INTROSPECTION must be true or false, got "${introspection}"`);
   return {
@@ -25,5 +33,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     introspection: introspection === 'true',
     fieldSuggestions: env['NODE_ENV'] === 'development',
+    corsOrigins: (env['CORS_ORIGINS'] ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    rateLimitPerMinute,
   };
 }

@@ -9,8 +9,15 @@ const app = createApp({
   publicUrl: process.env['PUBLIC_URL'] ? config.publicUrl : undefined,
   introspection: config.introspection,
   fieldSuggestions: config.fieldSuggestions,
+  corsOrigins: config.corsOrigins,
+  rateLimitPerMinute: config.rateLimitPerMinute,
 });
-const server = createServer(createServerAdapter((request: Request) => app.fetch(request)));
+// Slow or oversized requests are cut off by Node before they reach the app: 10 s to send headers
+// (at most 16 KiB of them; more is a 431), 30 s for the whole request.
+const server = createServer(
+  { headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024 },
+  createServerAdapter((request: Request) => app.fetch(request)),
+);
 
 server.listen(config.port, config.host, () => {
   const address = server.address();

@@ -77,3 +77,107 @@ describe('introspection switch', () => {
     app.close();
   });
 });
+
+describe('HTTP limits', () => {
+  it('refuses bodies over the limit with 413 before reading them, on REST and GraphQL', async () => {
+    const w = createWorld();
+    const big = JSON.stringify({ name: 'x'.repeat(1100 * 1024) });
+    const res = await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections`, {
+      key: w.alice.key,
+      rawBody: big,
+      headers: { 'content-type': 'application/json', 'content-length': String(big.length) },
+    });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    const g = await rest(w.app, 'POST', '/graphql', {
+      key: w.alice.key,
+      rawBody: big,
+      headers: { 'content-type': 'application/json', 'content-length': String(big.length) },
+    });
+    expect(g.status).toBe(413);
+    expect(g.body.errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('refuses deeply nested JSON on the REST shim', async () => {
+    const w = createWorld();
+    const nested = '{"name":' + '{"a":'.repeat(40) + '1' + '}'.repeat(40) + '}';
+    const res = await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections`, {
+      key: w.alice.key,
+      rawBody: nested,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('INVALID_REQUEST_BODY');
+  });
+});
+
+describe('rate limit per key', () => {
+  it('answers 429 with Retry-After and X-RateLimit headers once a key spends its minute, per key', async () => {
+    const clock = { now: Date.parse('2026-06-28T10:30:00Z') };
+    const app = createApp({ databaseUrl: ':memory:', rateLimitPerMinute: 3, now: () => clock.now });
+    const call = (key: string, path = '/v1/music/org_a/collections') =>
+      app.fetch(new Request(`http://x${path}`, { headers: { 'x-api-key': key } }));
+    const first = await call('mgk_one');
+    expect(first.headers.get('x-ratelimit-limit')).toBe('3');
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('2');
+    await call('mgk_one');
+    await call('mgk_one');
+    const limited = await call('mgk_one');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('20');
+    const body = await limited.json();
+    expect(body.error.code).toBe('RATE_LIMIT_EXCEEDED');
+    const graphql = await app.fetch(
+      new Request('http://x/graphql', {
+        method: 'POST',
+        headers: { 'x-api-key': 'mgk_one', 'content-type': 'application/json' },
+        body: '{"query":"{ viewer { id } }"}',
+      }),
+    );
+    expect(graphql.status).toBe(429);
+    expect((await graphql.json()).errors[0].extensions.code).toBe('RATE_LIMIT_EXCEEDED');
+    expect((await call('mgk_two')).status).toBe(401);
+    clock.now += 20_000;
+    expect((await call('mgk_one')).status).toBe(401);
+    app.close();
+  });
+
+  it('is off unless configured', async () => {
+    const w = createWorld();
+    const res = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections`, { key: w.alice.key });
+    expect(res.headers.get('x-ratelimit-limit')).toBeNull();
+  });
+});
+
+describe('CORS', () => {
+  const preflight = (app: ReturnType<typeof createApp>, origin: string) =>
+    app.fetch(
+      new Request('http://x/graphql', {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-api-key' },
+      }),
+    );
+
+  it('answers allow-listed origins, and never reflects others or allows credentials', async () => {
+    const app = createApp({ databaseUrl: ':memory:', corsOrigins: ['https://studio.example.com'] });
+    const ok = await preflight(app, 'https://studio.example.com');
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://studio.example.com');
+    expect(ok.headers.get('access-control-allow-headers')).toContain('x-api-key');
+    expect(ok.headers.get('access-control-allow-credentials')).toBeNull();
+    const evil = await preflight(app, 'https://evil.example');
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    const actual = await app.fetch(new Request('http://x/healthz', { headers: { origin: 'https://studio.example.com' } }));
+    expect(actual.headers.get('access-control-allow-origin')).toBe('https://studio.example.com');
+    expect(actual.headers.get('access-control-expose-headers')).toContain('x-request-id');
+    const other = await app.fetch(new Request('http://x/healthz', { headers: { origin: 'https://evil.example' } }));
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    app.close();
+  });
+
+  it('allows no origin by default', async () => {
+    const app = createApp({ databaseUrl: ':memory:' });
+    expect((await preflight(app, 'https://studio.example.com')).headers.get('access-control-allow-origin')).toBeNull();
+    app.close();
+  });
+});

@@ -38,6 +38,12 @@ export const errorCatalog = {
     type: 'client_error',
     message: 'Send a JSON content type or an X-API-Key, Authorization or X-GraphQL-CSRF header.',
   },
+  PAYLOAD_TOO_LARGE: { status: 413, type: 'client_error', message: 'The request body is too large.' },
+  RATE_LIMIT_EXCEEDED: {
+    status: 429,
+    type: 'rate_limit_error',
+    message: 'Too many requests. Please retry after the time given in Retry-After.',
+  },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'client_error', message: 'The request body must be JSON.' },
   ENDPOINT_NOT_FOUND: { status: 404, type: 'client_error', message: 'No endpoint exists at this path.' },
   METHOD_NOT_ALLOWED: { status: 405, type: 'client_error', message: 'This endpoint does not support this method.' },

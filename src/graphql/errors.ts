@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { DomainError, errorCatalog, type ErrorCode, type ErrorDetails } from '../domain/errors.js';
+import type { Deps } from '../domain/deps.js';
 import { formatTimestamp } from '../domain/time.js';
 
 /** The documented error fields, carried as GraphQL `extensions` and, on REST, as the envelope. */
@@ -78,5 +79,14 @@ export function toApiError(error: GraphQLError, traceId: string, now: number): G
     positions: error.positions,
     path: error.path,
     extensions: http ? { ...extensions, http } : extensions,
+  });
+}
+
+/** A GraphQL-shaped error response for failures decided before GraphQL runs (limits, rates). */
+export function graphqlErrorResponse(error: DomainError, deps: Deps, headers: Record<string, string> = {}): Response {
+  const mapped = toApiError(new GraphQLError(error.message, { originalError: error }), deps.traceId, deps.now());
+  return new Response(JSON.stringify({ errors: [mapped.toJSON()] }), {
+    status: error.status,
+    headers: { 'content-type': 'application/graphql-response+json; charset=utf-8', ...headers },
   });
 }

@@ -51,6 +51,8 @@ export function createGraphQLHandler(security: GraphQLSecurityOptions) {
     landingPage: false,
     // Errors are mapped (and unexpected ones masked) by useApiErrors, with the request's trace id.
     maskedErrors: false,
+    // CORS is answered by the app for every surface, from its allow-list.
+    cors: false,
     logging: false,
     graphiql: security.introspection && { title: 'music-gateway', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ 'X-API-Key': '' }) },
     context: ({ request, deps }) => {

@@ -29,13 +29,23 @@ const compiled: CompiledRoute[] = routes.map((route) => {
 
 export const isRestPath = (pathname: string) => pathname.startsWith('/v1/');
 
-const MAX_BODY_BYTES = 1 << 20;
+// Bodies are small flat objects; deeper nesting is only ever an attempt to make parsing expensive.
+const MAX_JSON_DEPTH = 16;
 
-async function readJsonBody(request: Request, route: Route): Promise<Record<string, unknown>> {
+function depthOf(value: unknown, limit: number): number {
+  if (value === null || typeof value !== 'object') return 0;
+  if (limit === 0) return 1;
+  let deepest = 0;
+  for (const child of Object.values(value)) deepest = Math.max(deepest, depthOf(child, limit - 1));
+  return deepest + 1;
+}
+
+async function readJsonBody(request: Request, route: Route, maxBodyBytes: number): Promise<Record<string, unknown>> {
   if (!route.bodyFields) return {};
   const text = await request.text();
-  if (text.length > MAX_BODY_BYTES) {
-    throw new DomainError('INVALID_REQUEST_BODY', `Request body is larger than ${MAX_BODY_BYTES} bytes`);
+  // Content-Length is checked before routing; this catches chunked bodies that declare none.
+  if (Buffer.byteLength(text) > maxBodyBytes) {
+    throw new DomainError('PAYLOAD_TOO_LARGE', `Request body is larger than ${maxBodyBytes} bytes`);
   }
   if (text.trim() === '') return {};
   const type = request.headers.get('content-type') ?? '';
@@ -50,6 +60,9 @@ async function readJsonBody(request: Request, route: Route): Promise<Record<stri
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new DomainError('INVALID_REQUEST_BODY', 'The request body must be a JSON object');
+  }
+  if (depthOf(parsed, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw new DomainError('INVALID_REQUEST_BODY', `JSON nesting deeper than ${MAX_JSON_DEPTH} levels`);
   }
   const body = parsed as Record<string, unknown>;
   const unknown = Object.keys(body).find((key) => !route.bodyFields?.includes(key));
@@ -68,7 +81,13 @@ function aliasField(ext: ApiErrorExtensions, aliases: Record<string, string> | u
   return { ...ext, system_message: systemMessage, details: { ...ext.details, field: alias } };
 }
 
-export async function handleRest(request: Request, url: URL, deps: Deps, runGraphQL: RunGraphQL): Promise<Response> {
+export async function handleRest(
+  request: Request,
+  url: URL,
+  deps: Deps,
+  runGraphQL: RunGraphQL,
+  maxBodyBytes: number,
+): Promise<Response> {
   const matches = compiled
     .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
     .filter((x): x is { c: CompiledRoute; m: RegExpExecArray } => x.m !== null);
@@ -98,7 +117,7 @@ export async function handleRest(request: Request, url: URL, deps: Deps, runGrap
     const input: RestInput = {
       params,
       query: url.searchParams,
-      body: await readJsonBody(request, route),
+      body: await readJsonBody(request, route, maxBodyBytes),
       headers: request.headers,
     };
     const result = await runGraphQL(request, { query: route.document, variables: route.variables(input) }, deps);
