@@ -34,6 +34,8 @@ export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 export interface App {
   fetch(request: Request): Promise<Response>;
   readonly database: Database;
+  /** From now on, new requests get 503 SERVICE_UNAVAILABLE (shutdown in progress). */
+  stopAccepting(): void;
   close(): void;
 }
 
@@ -113,26 +115,42 @@ export function createApp(options: AppOptions = {}): App {
     );
   }
 
+  let draining = false;
+
+  async function respond(request: Request, deps: Deps): Promise<Response> {
+    if (draining) {
+      return refuse(request, new DomainError('SERVICE_UNAVAILABLE', 'Draining before shutdown'), deps, {
+        connection: 'close',
+        'retry-after': '1',
+      });
+    }
+    const rateHeaders: Record<string, string> = {};
+    let response: Response;
+    try {
+      response = guard(request, deps, rateHeaders) ?? (await route(request, deps));
+    } catch (error) {
+      console.error(`[${deps.traceId}] unexpected error`, error);
+      response = domainErrorResponse(
+        new DomainError('INTERNAL_SERVER_ERROR', 'Unexpected error; see the server log for this trace id'),
+        deps.traceId,
+        deps.now(),
+      );
+    }
+    for (const [name, value] of Object.entries(rateHeaders)) response.headers.set(name, value);
+    cors.decorate(request, response);
+    return response;
+  }
+
   return {
     database,
     close: () => database.close(),
+    stopAccepting() {
+      draining = true;
+    },
     async fetch(request) {
       const origin = options.publicUrl ?? new URL(request.url).origin;
       const deps: Deps = { database, now, traceId: newId('req_'), origin };
-      let response: Response;
-      const rateHeaders: Record<string, string> = {};
-      try {
-        response = guard(request, deps, rateHeaders) ?? (await route(request, deps));
-      } catch (error) {
-        console.error(`[${deps.traceId}] unexpected error`, error);
-        response = domainErrorResponse(
-          new DomainError('INTERNAL_SERVER_ERROR', 'Unexpected error; see the server log for this trace id'),
-          deps.traceId,
-          deps.now(),
-        );
-      }
-      for (const [name, value] of Object.entries(rateHeaders)) response.headers.set(name, value);
-      cors.decorate(request, response);
+      const response = await respond(request, deps);
       response.headers.set('x-request-id', deps.traceId);
       return response;
     },

@@ -26,12 +26,35 @@ server.listen(config.port, config.host, () => {
   console.log(`music-gateway ready at http://${host}:${port}/graphql (database ${config.databaseUrl})`);
 });
 
+// Requests are counted where Node sees them: a body still arriving is already in flight.
+let inFlight = 0;
+let onIdle: (() => void) | null = null;
+server.on('request', (_req, res) => {
+  inFlight++;
+  res.once('close', () => {
+    if (--inFlight === 0) onIdle?.();
+  });
+});
+const idle = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve)));
+
+// SIGTERM/SIGINT: stop accepting connections, answer 503 to new requests on open ones, let the
+// requests in flight finish, then close the database cleanly and exit 0 (after 10 s: cut, exit 1).
+const DRAIN_DEADLINE_MS = 10_000;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    server.close(() => {
+    app.stopAccepting();
+    server.close();
+    server.closeIdleConnections();
+    const deadline = setTimeout(() => {
+      server.closeAllConnections();
+      app.close();
+      process.exit(1);
+    }, DRAIN_DEADLINE_MS);
+    deadline.unref();
+    void idle().then(() => {
+      server.closeAllConnections();
       app.close();
       process.exit(0);
     });
-    server.closeAllConnections();
   });
 }

@@ -1,4 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,29 +77,69 @@ describe('admin CLI', () => {
   });
 });
 
+function startServer(extraEnv: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: { ...env, PORT: '0', ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const ready = new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /ready at (http:\/\/\S+)\/graphql/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { child, ready, exited };
+}
+
 describe('npm start', () => {
   it('listens, prints one ready line with its URL, serves /healthz, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: root,
-      env: { ...env, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (chunk) => {
-        out += chunk;
-        const m = /ready at (http:\/\/\S+)\/graphql/.exec(out);
-        if (m?.[1]) resolve(m[1]);
-      });
-      child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
-    });
+    const { child, ready, exited } = startServer();
+    const url = await ready;
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
     const graphiql = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
     expect(graphiql.status).toBe(200);
     expect(await graphiql.text()).toContain('X-API-Key');
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('on SIGTERM finishes the request in flight, refuses new connections, and exits 0', async () => {
+    const key = admin('demo').json();
+    const { child, ready, exited } = startServer();
+    const url = new URL(await ready);
+    // A request whose body is still arriving when the signal comes.
+    const inFlight = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: `/v1/music/${key.organization_id}/collections`,
+          headers: { 'x-api-key': key.key, 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.write('{"name": "Written while ');
+      setTimeout(() => {
+        (child as ChildProcess).kill('SIGTERM');
+        setTimeout(() => req.end('shutting down"}'), 300);
+      }, 200);
+    });
+    const answered = await inFlight;
+    expect(answered.status).toBe(201);
+    expect(JSON.parse(answered.body).name).toBe('Written while shutting down');
+    expect(await exited).toBe(0);
+    await expect(fetch(`${url.origin}/healthz`)).rejects.toThrow();
   });
 });

@@ -181,3 +181,15 @@ describe('CORS', () => {
     app.close();
   });
 });
+
+describe('shutdown', () => {
+  it('once stopping, answers new requests 503 SERVICE_UNAVAILABLE with Connection: close', async () => {
+    const app = createApp({ databaseUrl: ':memory:' });
+    app.stopAccepting();
+    const res = await app.fetch(new Request('http://x/v1/music/org_a/collections'));
+    expect(res.status).toBe(503);
+    expect(res.headers.get('connection')).toBe('close');
+    expect((await res.json()).error.code).toBe('SERVICE_UNAVAILABLE');
+    app.close();
+  });
+});

@@ -47,6 +47,11 @@ export const errorCatalog = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'client_error', message: 'The request body must be JSON.' },
   ENDPOINT_NOT_FOUND: { status: 404, type: 'client_error', message: 'No endpoint exists at this path.' },
   METHOD_NOT_ALLOWED: { status: 405, type: 'client_error', message: 'This endpoint does not support this method.' },
+  SERVICE_UNAVAILABLE: {
+    status: 503,
+    type: 'server_error',
+    message: 'The server is shutting down. Please retry.',
+  },
   INTERNAL_SERVER_ERROR: { status: 500, type: 'server_error', message: 'An unexpected error occurred. Please try again later.' },
 } as const satisfies Record<string, { status: number; type: string; message: string }>;
 
