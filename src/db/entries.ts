@@ -61,3 +61,21 @@ export function rewritePositions(
   tx.run(sql`
     UPDATE collections SET version = version + 1, updated_at = ${now} WHERE id = ${collectionId}`);
 }
+
+/**
+ * The entries at positions [start, end) of each requested collection, in one statement however
+ * many collections and ranges are asked for; rows come back tagged with the request's index.
+ */
+export function entriesInRanges(
+  db: Db,
+  ranges: readonly { collectionId: string; start: number; end: number }[],
+): { request: number; collectionId: string; trackId: string; position: number; addedAt: number }[] {
+  const json = JSON.stringify(ranges.map((r) => [r.collectionId, r.start, r.end]));
+  return db.all(sql`
+    SELECT r.key AS request, e.collection_id AS collectionId, e.track_id AS trackId,
+           e.position AS position, e.added_at AS addedAt
+    FROM json_each(${json}) AS r
+    JOIN collection_entries AS e
+      ON e.collection_id = r.value ->> 0 AND e.position >= r.value ->> 1 AND e.position < r.value ->> 2
+    ORDER BY r.key, e.position`);
+}

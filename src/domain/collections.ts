@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
-import { appendEntry, removeEntries, rewritePositions } from '../db/entries.js';
+import { appendEntry, entriesInRanges, removeEntries, rewritePositions } from '../db/entries.js';
 import { newId } from '../db/ids.js';
 import { collectionEntries, collections } from '../db/schema.js';
 import { recordAudit } from './audit.js';
@@ -275,44 +275,16 @@ export function entryRange(collection: CollectionRow, args: PageArgs): EntryRang
 }
 
 /**
- * Entries of many collections for one range each, in one statement per distinct range: a page of
- * collections asking for their first N tracks costs one query, whatever the page size.
+ * Entries of many collections for one range each, in one statement: a page of collections asking
+ * for their first N tracks costs one query, whatever the page size and however the ranges differ.
  */
 export function loadEntryRanges(
   deps: Deps,
   requests: readonly { collectionId: string; start: number; end: number }[],
 ): EntryRow[][] {
-  const byRange = new Map<string, string[]>();
-  for (const r of requests) {
-    const key = `${r.start}:${r.end}`;
-    const ids = byRange.get(key);
-    if (ids) ids.push(r.collectionId);
-    else byRange.set(key, [r.collectionId]);
-  }
-  const found = new Map<string, EntryRow[]>();
-  for (const [key, ids] of byRange) {
-    const [start, end] = key.split(':').map(Number) as [number, number];
-    if (end <= start) continue;
-    const rows = deps.database.db
-      .select()
-      .from(collectionEntries)
-      .where(
-        and(
-          inArray(collectionEntries.collectionId, ids),
-          gte(collectionEntries.position, start),
-          lt(collectionEntries.position, end),
-        ),
-      )
-      .orderBy(collectionEntries.collectionId, collectionEntries.position)
-      .all();
-    for (const row of rows) {
-      const k = `${row.collectionId}@${key}`;
-      const list = found.get(k);
-      if (list) list.push(row);
-      else found.set(k, [row]);
-    }
-  }
-  return requests.map((r) => found.get(`${r.collectionId}@${r.start}:${r.end}`) ?? []);
+  const found: EntryRow[][] = requests.map(() => []);
+  for (const { request, ...row } of entriesInRanges(deps.database.db, requests)) found[request]!.push(row);
+  return found;
 }
 
 /** Live, owned collections by id, for the `node` field. */
