@@ -10,6 +10,8 @@ export type AuditAction =
   | 'collection.reorder'
   | 'collection.track_add'
   | 'collection.track_remove'
+  | 'library.save'
+  | 'library.unsave'
   | 'share.create'
   | 'share.save'
   | 'share.revoke'

@@ -18,6 +18,17 @@ export const errorCatalog = {
     type: 'authorization_error',
     message: 'You do not have permission to perform this action.',
   },
+  // For surfaces with no organization in the path (the Groove shim), see onlyOrganization.
+  AMBIGUOUS_ORGANIZATION: {
+    status: 400,
+    type: 'client_error',
+    message: 'Please specify which organization to use.',
+  },
+  NO_ORGANIZATION_MEMBERSHIP: {
+    status: 403,
+    type: 'authorization_error',
+    message: 'You are not a member of any organization.',
+  },
   RESOURCE_NOT_FOUND: { status: 404, type: 'client_error', message: 'The requested resource was not found.' },
   VALIDATION_ERROR: { status: 422, type: 'validation_error', message: 'The request payload is invalid.' },
   COLLECTION_CONCURRENT_UPDATE: {

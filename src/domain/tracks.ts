@@ -1,4 +1,4 @@
-import { and, desc, eq, exists, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, exists, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { removeEntries } from '../db/entries.js';
 import { newId } from '../db/ids.js';
@@ -6,15 +6,12 @@ import { collections, librarySaves, tracks } from '../db/schema.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { DomainError, invalidField, trackNotFound } from './errors.js';
-import { finishPage, keysetWindow, type Page, type PageArgs } from './pagination.js';
 import { checkName, checkText, checkUrl, optional } from './validation.js';
 import { requireCapability, requireMember, type Viewer } from './viewer.js';
 
 export type TrackRow = typeof tracks.$inferSelect;
-export type LibraryEntry = { id: string; seq: number; trackId: string; source: 'own' | 'shared'; createdAt: number };
 
 export const trackModes = ['creation', 'focus'] as const;
-export const LIBRARY_PAGE = { defaultSize: 50, maxSize: 100 };
 const MAX_DURATION_SECONDS = 24 * 60 * 60;
 const ENGINE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -27,6 +24,19 @@ export interface CreateTrackInput {
   artworkUrl?: string | null;
   mode?: string | null;
   engine?: string | null;
+}
+
+/** Shared by create and by the library filter, so a filter value is exactly what a track can hold. */
+export function checkMode(mode: string): string {
+  if (!(trackModes as readonly string[]).includes(mode)) throw invalidField('mode', `mode must be one of ${trackModes.join(', ')}`);
+  return mode;
+}
+
+export function checkEngine(engine: string): string {
+  if (!ENGINE_PATTERN.test(checkText('engine', engine, 64))) {
+    throw invalidField('engine', 'engine must be 1-64 lowercase letters, digits, "-" or "_"');
+  }
+  return engine;
 }
 
 /** A track the viewer may see in `organizationId`: live, and created or saved by them. */
@@ -85,16 +95,8 @@ export async function createTrack(deps: Deps, viewer: Viewer, input: CreateTrack
   });
   const audioUrl = optional(input.audioUrl, (u) => checkUrl('audio_url', u));
   const artworkUrl = optional(input.artworkUrl, (u) => checkUrl('artwork_url', u));
-  const mode = optional(input.mode, (m) => {
-    if (!(trackModes as readonly string[]).includes(m)) throw invalidField('mode', `mode must be one of ${trackModes.join(', ')}`);
-    return m;
-  });
-  const engine = optional(input.engine, (e) => {
-    if (!ENGINE_PATTERN.test(checkText('engine', e, 64))) {
-      throw invalidField('engine', 'engine must be 1-64 lowercase letters, digits, "-" or "_"');
-    }
-    return e;
-  });
+  const mode = optional(input.mode, checkMode);
+  const engine = optional(input.engine, checkEngine);
 
   const now = deps.now();
   const track: TrackRow = {
@@ -160,42 +162,4 @@ export async function deleteTrack(
       .run();
     recordAudit(tx, deps, viewer, track.organizationId, 'track.delete', track.id);
   });
-}
-
-/** The viewer's library in one organization: saved (or own) live tracks, newest save first. */
-export async function listLibrary(
-  deps: Deps,
-  viewer: Viewer,
-  input: { organizationId: string; page: PageArgs },
-): Promise<Page<{ entry: LibraryEntry; track: TrackRow }>> {
-  requireMember(viewer, input.organizationId);
-  const window = keysetWindow(input.page, LIBRARY_PAGE);
-  const { db } = deps.database;
-  const rows = db
-    .select({
-      entry: {
-        id: librarySaves.id,
-        seq: librarySaves.seq,
-        trackId: librarySaves.trackId,
-        source: librarySaves.source,
-        createdAt: librarySaves.createdAt,
-      },
-      track: tracks,
-    })
-    .from(librarySaves)
-    .innerJoin(tracks, eq(tracks.id, librarySaves.trackId))
-    .where(
-      and(
-        eq(librarySaves.userId, viewer.userId),
-        eq(librarySaves.organizationId, input.organizationId),
-        isNull(tracks.deletedAt),
-        window.afterKey !== null ? lt(librarySaves.seq, window.afterKey) : undefined,
-        window.beforeKey !== null ? gt(librarySaves.seq, window.beforeKey) : undefined,
-      ),
-    )
-    .orderBy(window.backward ? librarySaves.seq : desc(librarySaves.seq))
-    .limit(window.size + 1)
-    .offset(window.offset)
-    .all();
-  return finishPage(rows, window);
 }

@@ -37,6 +37,7 @@ export async function authenticate(deps: Deps, secret: string | null): Promise<V
     .where(and(eq(apiKeys.keyHash, hashSecret(secret)), isNull(apiKeys.revokedAt)))
     .get();
   if (!key) return null;
+  if (deps.facts) deps.facts.keyId = key.id;
 
   const now = deps.now();
   if (key.lastUsedAt === null || now - key.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
@@ -76,4 +77,21 @@ export function requireCapability(viewer: Viewer, organizationId: string, capabi
   if (!requireMember(viewer, organizationId).has(capability)) {
     throw new DomainError('INSUFFICIENT_PERMISSIONS', `Missing ${capability} capability`);
   }
+}
+
+/**
+ * The organization of a request whose path names none (the Groove shim): the caller's only one.
+ * Guessing among several would act in an organization the caller did not mean.
+ */
+export function onlyOrganization(organizationIds: readonly string[]): string {
+  const [only] = organizationIds;
+  if (organizationIds.length === 1 && only !== undefined) return only;
+  if (organizationIds.length === 0) {
+    throw new DomainError('NO_ORGANIZATION_MEMBERSHIP', 'Caller belongs to no organization');
+  }
+  throw new DomainError(
+    'AMBIGUOUS_ORGANIZATION',
+    `Caller belongs to ${organizationIds.length} organizations; name one with the X-Organization-Id header`,
+    { organization_count: organizationIds.length },
+  );
 }

@@ -8,6 +8,7 @@ import './track.js';
 import './collection.js';
 import './node.js';
 import './share.js';
+import './library.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -1,6 +1,7 @@
 import { trackNotFound } from '../domain/errors.js';
 import { encodeCursor } from '../domain/pagination.js';
-import { createTrack, deleteTrack, getTrack, listLibrary, loadLiveTracks, type TrackRow } from '../domain/tracks.js';
+import { listLibrary } from '../domain/library.js';
+import { createTrack, deleteTrack, getTrack, loadLiveTracks, type TrackRow } from '../domain/tracks.js';
 import { ack, MutationAck } from './ack.js';
 import { builder } from './builder.js';
 import { connectionType, toConnection } from './connection.js';
@@ -82,9 +83,16 @@ builder.queryFields((t) => ({
       organizationId: t.arg.id({ required: true }),
       ...t.arg.connectionArgs(),
       offset: t.arg.int({ description: 'Skip this many entries (for offset clients; prefer cursors).' }),
+      collectionId: t.arg.id({ description: 'Only tracks in this collection of yours (another is RESOURCE_NOT_FOUND).' }),
+      mode: t.arg.string({ description: 'Only tracks of this mode: creation or focus.' }),
+      engine: t.arg.string({ description: 'Only tracks of this engine key.' }),
     },
     resolve: async (_root, args, ctx) => {
-      const page = await listLibrary(ctx.deps, await viewerOf(ctx), { organizationId: args.organizationId, page: args });
+      const page = await listLibrary(ctx.deps, await viewerOf(ctx), {
+        organizationId: args.organizationId,
+        page: args,
+        filter: { collectionId: args.collectionId, mode: args.mode, engine: args.engine },
+      });
       return toConnection(page, ({ entry, track }) => ({
         cursor: encodeCursor(entry.seq),
         node: track,

@@ -40,8 +40,8 @@ function depthOf(value: unknown, limit: number): number {
   return deepest + 1;
 }
 
-async function readJsonBody(request: Request, route: Route, maxBodyBytes: number): Promise<Record<string, unknown>> {
-  if (!route.bodyFields) return {};
+/** A JSON object body; `{}` when the body is empty. Shared by the REST routes and the Groove shim. */
+export async function readJsonObject(request: Request, maxBodyBytes: number): Promise<Record<string, unknown>> {
   const text = await request.text();
   // Content-Length is checked before routing; this catches chunked bodies that declare none.
   if (Buffer.byteLength(text) > maxBodyBytes) {
@@ -64,7 +64,12 @@ async function readJsonBody(request: Request, route: Route, maxBodyBytes: number
   if (depthOf(parsed, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
     throw new DomainError('INVALID_REQUEST_BODY', `JSON nesting deeper than ${MAX_JSON_DEPTH} levels`);
   }
-  const body = parsed as Record<string, unknown>;
+  return parsed as Record<string, unknown>;
+}
+
+async function readJsonBody(request: Request, route: Route, maxBodyBytes: number): Promise<Record<string, unknown>> {
+  if (!route.bodyFields) return {};
+  const body = await readJsonObject(request, maxBodyBytes);
   const unknown = Object.keys(body).find((key) => !route.bodyFields?.includes(key));
   if (unknown !== undefined) throw invalidField(unknown, `${unknown} is not a known field`);
   return body;
@@ -99,6 +104,8 @@ export async function handleRest(
     );
   }
   const match = matches.find((x) => x.c.route.method === request.method);
+  // The template, never the raw path, labels the request's log line and metrics.
+  if (deps.facts) deps.facts.route = (match ?? matches[0])?.c.route.path;
   if (!match) {
     const allow = [...new Set(matches.map((x) => x.c.route.method))].join(', ');
     return domainErrorResponse(

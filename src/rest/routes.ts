@@ -1,4 +1,4 @@
-import { invalidField } from '../domain/errors.js';
+import { invalidField, type ErrorCode } from '../domain/errors.js';
 
 /** What a REST request offers to a route's variable mapping. */
 export interface RestInput {
@@ -6,6 +6,29 @@ export interface RestInput {
   query: URLSearchParams;
   body: Record<string, unknown>;
   headers: Headers;
+}
+
+/** What the OpenAPI document says about a route beyond what the row itself shows (see openapi.ts). */
+export interface RouteDoc {
+  operationId: string;
+  summary: string;
+  description?: string;
+  /** The success body: a schema name in openapi-schemas.ts. */
+  response: string;
+  /** Body fields that must be sent. */
+  required?: readonly string[];
+  /** `limit`/`offset` paging: the default and the largest page. */
+  page?: readonly [number, number];
+  /** Other query parameters, described in openapi-schemas.ts. */
+  query?: readonly string[];
+  /** Reads `If-Match` (and so may answer 409). */
+  ifMatch?: boolean;
+  /** Needs no API key. */
+  public?: boolean;
+  /** Errors beyond those any route of its shape can answer (see openapi.ts). */
+  errors?: readonly ErrorCode[];
+  /** Defaults to one derived from the path. */
+  tag?: string;
 }
 
 export interface Route {
@@ -24,6 +47,8 @@ export interface Route {
   etag?: (data: any) => number;
   /** GraphQL argument names as the REST client knows them, for `details.field`. */
   fieldAliases?: Record<string, string>;
+  /** For the OpenAPI document. */
+  doc?: RouteDoc;
 }
 
 /** An integer query parameter with a default; a malformed one is a validation error. */
@@ -84,6 +109,7 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/music/shared/:token',
+    doc: { operationId: 'getSharedContent', summary: 'Read shared content (no key needed)', response: 'SharedContent', public: true },
     document: `query ($token: String!) {
       sharedContent(token: $token) {
         kind available message
@@ -98,6 +124,7 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/v1/music/shared/:token/save',
+    doc: { operationId: 'saveSharedTrack', summary: 'Save a shared track into your library', response: 'SharedSave', errors: ['ORGANIZATION_ACCESS_DENIED', 'VALIDATION_ERROR'] },
     document: `mutation ($token: String!) {
       saveSharedTrack(token: $token) {
         id track_id: trackId source share_link_id: shareLinkId created_at: createdAt } }`,
@@ -108,6 +135,7 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/v1/music/:organization_id/collections',
+    doc: { operationId: 'createCollection', summary: 'Create a collection', response: 'Collection', required: ['name'], errors: ['INSUFFICIENT_PERMISSIONS'] },
     document: `mutation ($organizationId: ID!, $input: CreateCollectionInput!) {
       createCollection(organizationId: $organizationId, input: $input) { ${COLLECTION_FIELDS} } }`,
     bodyFields: ['name', 'description', 'cover_track_id', 'cover_image_url'],
@@ -119,6 +147,7 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/music/:organization_id/collections',
+    doc: { operationId: 'listCollections', summary: 'List your collections, newest first', response: 'CollectionList', page: [50, 100] },
     document: `query ($organizationId: ID!, $first: Int, $offset: Int) {
       collections(organizationId: $organizationId, first: $first, offset: $offset) { edges { node { ${COLLECTION_FIELDS} } } } }`,
     variables: (i) => ({ organizationId: org(i), ...page(i.query, 50) }),
@@ -136,6 +165,7 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/music/:organization_id/collections/:collection_id',
+    doc: { operationId: 'getCollection', summary: 'Read a collection', response: 'Collection' },
     document: `query ($organizationId: ID!, $id: ID!) { collection(organizationId: $organizationId, id: $id) { ${COLLECTION_FIELDS} } }`,
     variables: (i) => ({ organizationId: org(i), id: i.params['collection_id'] }),
     body: (data) => collectionBody(data.collection),
@@ -145,6 +175,7 @@ export const routes: readonly Route[] = [
   {
     method: 'PATCH',
     path: '/v1/music/:organization_id/collections/:collection_id',
+    doc: { operationId: 'updateCollection', summary: 'Update a collection (only the fields sent change)', response: 'Collection', ifMatch: true },
     document: `mutation ($organizationId: ID!, $collectionId: ID!, $input: UpdateCollectionInput!, $ifVersion: Int) {
       updateCollection(organizationId: $organizationId, collectionId: $collectionId, input: $input, ifVersion: $ifVersion) {
         ${COLLECTION_FIELDS} } }`,
@@ -162,6 +193,7 @@ export const routes: readonly Route[] = [
   {
     method: 'PATCH',
     path: '/v1/music/:organization_id/collections/:collection_id/order',
+    doc: { operationId: 'reorderCollection', summary: 'Reorder the tracks of a collection', response: 'Ack', required: ['ordered_track_ids'], ifMatch: true },
     document: `mutation ($organizationId: ID!, $collectionId: ID!, $orderedTrackIds: [ID!]!, $ifVersion: Int) {
       reorderCollection(organizationId: $organizationId, collectionId: $collectionId,
         orderedTrackIds: $orderedTrackIds, ifVersion: $ifVersion) { ${ACK_FIELDS} } }`,
@@ -178,6 +210,7 @@ export const routes: readonly Route[] = [
   {
     method: 'DELETE',
     path: '/v1/music/:organization_id/collections/:collection_id',
+    doc: { operationId: 'deleteCollection', summary: 'Delete a collection', response: 'Ack', ifMatch: true },
     document: `mutation ($organizationId: ID!, $collectionId: ID!, $ifVersion: Int) {
       deleteCollection(organizationId: $organizationId, collectionId: $collectionId, ifVersion: $ifVersion) { ${ACK_FIELDS} } }`,
     variables: (i) => ({ organizationId: org(i), collectionId: i.params['collection_id'], ifVersion: ifVersion(i.headers) }),
@@ -187,6 +220,7 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/v1/music/:organization_id/collections/:collection_id/tracks',
+    doc: { operationId: 'addTrackToCollection', summary: 'Append a track to a collection (idempotent)', response: 'Ack', required: ['track_id'], ifMatch: true },
     document: `mutation ($organizationId: ID!, $collectionId: ID!, $trackId: ID!, $ifVersion: Int) {
       addTrackToCollection(organizationId: $organizationId, collectionId: $collectionId, trackId: $trackId,
         ifVersion: $ifVersion) { ${ACK_FIELDS} } }`,
@@ -203,6 +237,7 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/music/:organization_id/collections/:collection_id/tracks',
+    doc: { operationId: 'listCollectionTracks', summary: 'List the tracks of a collection in position order', response: 'CollectionTracks', page: [200, 500] },
     document: `query ($organizationId: ID!, $id: ID!, $first: Int, $offset: Int) {
       collection(organizationId: $organizationId, id: $id) {
         id version tracks(first: $first, offset: $offset) { edges { position added_at: addedAt node { id } } } } }`,
@@ -223,6 +258,7 @@ export const routes: readonly Route[] = [
   {
     method: 'DELETE',
     path: '/v1/music/:organization_id/collections/:collection_id/tracks/:track_id',
+    doc: { operationId: 'removeTrackFromCollection', summary: 'Remove a track from a collection (idempotent)', response: 'Ack', ifMatch: true },
     document: `mutation ($organizationId: ID!, $collectionId: ID!, $trackId: ID!, $ifVersion: Int) {
       removeTrackFromCollection(organizationId: $organizationId, collectionId: $collectionId, trackId: $trackId,
         ifVersion: $ifVersion) { ${ACK_FIELDS} } }`,
@@ -238,6 +274,7 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/v1/music/:organization_id/tracks',
+    doc: { operationId: 'createTrack', summary: 'Create a track; it enters your library', response: 'Track', required: ['title'], errors: ['INSUFFICIENT_PERMISSIONS'] },
     document: `mutation ($organizationId: ID!, $input: CreateTrackInput!) {
       createTrack(organizationId: $organizationId, input: $input) { ${TRACK_FIELDS} } }`,
     bodyFields: ['title', 'duration_seconds', 'instrumental', 'audio_url', 'artwork_url', 'mode', 'engine'],
@@ -248,9 +285,17 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/music/:organization_id/tracks',
-    document: `query ($organizationId: ID!, $first: Int, $offset: Int) {
-      tracks(organizationId: $organizationId, first: $first, offset: $offset) { edges { node { ${TRACK_FIELDS} } } } }`,
-    variables: (i) => ({ organizationId: org(i), ...page(i.query, 50) }),
+    doc: { operationId: 'listLibrary', summary: 'List your library, newest save first', response: 'TrackList', page: [50, 100], query: ['collection_id', 'mode', 'engine'] },
+    document: `query ($organizationId: ID!, $first: Int, $offset: Int, $collectionId: ID, $mode: String, $engine: String) {
+      tracks(organizationId: $organizationId, first: $first, offset: $offset, collectionId: $collectionId, mode: $mode,
+        engine: $engine) { edges { node { ${TRACK_FIELDS} } } } }`,
+    variables: (i) => ({
+      organizationId: org(i),
+      ...page(i.query, 50),
+      collectionId: i.query.get('collection_id'),
+      mode: i.query.get('mode'),
+      engine: i.query.get('engine'),
+    }),
     body: (data, i) => ({
       items: data.tracks.edges.map((e: { node: Record<string, unknown> }) => trackBody(e.node, false)),
       ...restPage(i, 50),
@@ -261,6 +306,7 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/music/:organization_id/tracks/:track_id',
+    doc: { operationId: 'getTrack', summary: 'Read a track', response: 'Track' },
     document: `query ($organizationId: ID!, $id: ID!) { track(organizationId: $organizationId, id: $id) { ${TRACK_FIELDS} } }`,
     variables: (i) => ({ organizationId: org(i), id: i.params['track_id'] }),
     body: (data) => trackBody(data.track, true),
@@ -269,6 +315,7 @@ export const routes: readonly Route[] = [
   {
     method: 'DELETE',
     path: '/v1/music/:organization_id/tracks/:track_id',
+    doc: { operationId: 'deleteTrack', summary: 'Delete a track you created', response: 'Ack', errors: ['INSUFFICIENT_PERMISSIONS'] },
     document: `mutation ($organizationId: ID!, $trackId: ID!) {
       deleteTrack(organizationId: $organizationId, trackId: $trackId) { ${ACK_FIELDS} } }`,
     variables: (i) => ({ organizationId: org(i), trackId: i.params['track_id'] }),
@@ -277,7 +324,30 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST',
+    path: '/v1/music/:organization_id/tracks/:track_id/save',
+    doc: { operationId: 'saveTrack', summary: 'Save a track into your library (idempotent)', response: 'SavedTrack' },
+    document: `mutation ($organizationId: ID!, $trackId: ID!) {
+      saveTrack(organizationId: $organizationId, trackId: $trackId) { id track_id: trackId source created_at: createdAt } }`,
+    variables: (i) => ({ organizationId: org(i), trackId: i.params['track_id'] }),
+    // 200, not 201: saving is idempotent and may return an entry that already existed.
+    body: (data) => ({ ...data.saveTrack, saved: true }),
+    status: 200,
+  },
+  {
+    // Not in the reference (no unsave page); the natural pair of save.
+    method: 'DELETE',
+    path: '/v1/music/:organization_id/tracks/:track_id/save',
+    doc: { operationId: 'unsaveTrack', summary: 'Remove a track from your library (idempotent)', response: 'Ack' },
+    document: `mutation ($organizationId: ID!, $trackId: ID!) {
+      unsaveTrack(organizationId: $organizationId, trackId: $trackId) { ${ACK_FIELDS} } }`,
+    variables: (i) => ({ organizationId: org(i), trackId: i.params['track_id'] }),
+    body: (data) => data.unsaveTrack,
+    status: 200,
+  },
+  {
+    method: 'POST',
     path: '/v1/music/:organization_id/tracks/:track_id/share',
+    doc: { operationId: 'shareTrack', summary: 'Share a track you created', response: 'ShareLink' },
     document: `mutation ($organizationId: ID!, $trackId: ID!, $visibility: ShareVisibility, $expiresInDays: Int) {
       shareTrack(organizationId: $organizationId, trackId: $trackId, visibility: $visibility,
         expiresInDays: $expiresInDays) { ${SHARE_FIELDS} } }`,
@@ -289,6 +359,7 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/v1/music/:organization_id/collections/:collection_id/share',
+    doc: { operationId: 'shareCollection', summary: 'Share a collection you own', response: 'ShareLink' },
     document: `mutation ($organizationId: ID!, $collectionId: ID!, $visibility: ShareVisibility, $expiresInDays: Int) {
       shareCollection(organizationId: $organizationId, collectionId: $collectionId, visibility: $visibility,
         expiresInDays: $expiresInDays) { ${SHARE_FIELDS} } }`,
@@ -300,6 +371,7 @@ export const routes: readonly Route[] = [
   {
     method: 'DELETE',
     path: '/v1/music/:organization_id/share/:share_id',
+    doc: { operationId: 'revokeShare', summary: 'Revoke a share link (idempotent)', response: 'Ack' },
     document: `mutation ($organizationId: ID!, $shareId: ID!) {
       revokeShare(organizationId: $organizationId, shareId: $shareId) { ${ACK_FIELDS} } }`,
     variables: (i) => ({ organizationId: org(i), shareId: i.params['share_id'] }),

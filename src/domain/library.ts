@@ -1,0 +1,216 @@
+import { and, asc, desc, eq, exists, gt, isNull, lt, sql } from 'drizzle-orm';
+import type { Db } from '../db/connection.js';
+import { newId } from '../db/ids.js';
+import { collectionEntries, librarySaves, tracks } from '../db/schema.js';
+import { recordAudit } from './audit.js';
+import { findOwnCollection } from './collections.js';
+import type { Deps } from './deps.js';
+import { DomainError, invalidField, trackNotFound } from './errors.js';
+import { finishPage, keysetWindow, type Page, type PageArgs } from './pagination.js';
+import { checkEngine, checkMode, findVisibleTrack, type TrackRow } from './tracks.js';
+import { optional } from './validation.js';
+import { requireMember, type Viewer } from './viewer.js';
+
+// A user's library: one `mlib_` edge per saved track (unique per user and track). Saving and
+// unsaving only ever add or remove edges; the track itself is never changed.
+
+export type LibrarySaveRow = typeof librarySaves.$inferSelect;
+
+export const LIBRARY_PAGE = { defaultSize: 50, maxSize: 100 };
+/** Batch size of saveTracks / unsaveTracks, as in the Groove API this mirrors. */
+export const BATCH_MAX_IDS = 100;
+
+interface TrackRef {
+  organizationId: string;
+  trackId: string;
+}
+
+interface TrackBatch {
+  organizationId: string;
+  trackIds: readonly string[];
+}
+
+/** One outcome per input id: a success (with the entry, for saves) or the error of that item alone. */
+type Outcome = { ok: true; entry: LibrarySaveRow | null } | { ok: false; error: DomainError };
+export type TrackActionResult = Outcome & { inputId: string };
+
+// Unknown, deleted, someone else's and simply-not-saved are one answer, so a batch cannot be
+// used to probe which ids exist.
+const notInLibrary = (trackId: string) =>
+  new DomainError(
+    'RESOURCE_NOT_FOUND',
+    'Music track not found in library',
+    { track_id: trackId },
+    'The requested resource could not be found.',
+  );
+
+/** Returns the existing entry when there is one (idempotent); audits only a new edge. */
+function saveOne(tx: Db, deps: Deps, viewer: Viewer, ref: TrackRef): LibrarySaveRow {
+  const track = findVisibleTrack(tx, viewer, ref.organizationId, ref.trackId);
+  if (!track) throw trackNotFound(ref.trackId);
+  const existing = tx
+    .select()
+    .from(librarySaves)
+    .where(and(eq(librarySaves.userId, viewer.userId), eq(librarySaves.trackId, track.id)))
+    .get();
+  if (existing) return existing;
+  const entry = tx
+    .insert(librarySaves)
+    .values({
+      id: newId('mlib_'),
+      userId: viewer.userId,
+      trackId: track.id,
+      organizationId: ref.organizationId,
+      // Visible without an edge means the caller created it; shared saves go through share links.
+      source: 'own',
+      createdAt: deps.now(),
+    })
+    .returning()
+    .get();
+  recordAudit(tx, deps, viewer, ref.organizationId, 'library.save', track.id);
+  return entry;
+}
+
+/**
+ * Removes the edge of a live track; false when there was none. Edges of deleted tracks are kept
+ * (deletes are soft and the track already left every library), so they count as not saved.
+ */
+function unsaveOne(tx: Db, deps: Deps, viewer: Viewer, ref: TrackRef): boolean {
+  const removed = tx
+    .delete(librarySaves)
+    .where(
+      and(
+        eq(librarySaves.userId, viewer.userId),
+        eq(librarySaves.organizationId, ref.organizationId),
+        eq(librarySaves.trackId, ref.trackId),
+        exists(
+          tx
+            .select({ one: sql`1` })
+            .from(tracks)
+            .where(and(eq(tracks.id, ref.trackId), isNull(tracks.deletedAt))),
+        ),
+      ),
+    )
+    .run();
+  if (removed.changes === 0) return false;
+  recordAudit(tx, deps, viewer, ref.organizationId, 'library.unsave', ref.trackId);
+  return true;
+}
+
+export async function saveTrack(deps: Deps, viewer: Viewer, input: TrackRef): Promise<LibrarySaveRow> {
+  requireMember(viewer, input.organizationId);
+  return deps.database.transaction(async (tx) => saveOne(tx, deps, viewer, input));
+}
+
+/** Idempotent: unsaving a track that is not in the library (or does not exist) is a no-op. */
+export async function unsaveTrack(deps: Deps, viewer: Viewer, input: TrackRef): Promise<void> {
+  requireMember(viewer, input.organizationId);
+  await deps.database.transaction(async (tx) => unsaveOne(tx, deps, viewer, input));
+}
+
+async function settle(work: Promise<LibrarySaveRow | null>): Promise<Outcome> {
+  try {
+    return { ok: true, entry: await work };
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    return { ok: false, error };
+  }
+}
+
+/**
+ * Applies `act` to each id in its own transaction, so every item is atomic and a failing item
+ * neither rolls back nor blocks the others. A repeated id is acted on once and its later
+ * occurrences report the first one's outcome. Only domain errors become per-item results; anything
+ * unexpected fails the whole request (items before it stay applied).
+ */
+async function eachTrack(
+  deps: Deps,
+  viewer: Viewer,
+  input: TrackBatch,
+  act: (tx: Db, ref: TrackRef) => LibrarySaveRow | null,
+): Promise<TrackActionResult[]> {
+  requireMember(viewer, input.organizationId);
+  if (input.trackIds.length > BATCH_MAX_IDS) {
+    throw invalidField('track_ids', `track_ids may list at most ${BATCH_MAX_IDS} ids, got ${input.trackIds.length}`);
+  }
+  const outcomes = new Map<string, Outcome>();
+  const results: TrackActionResult[] = [];
+  for (const trackId of input.trackIds) {
+    let outcome = outcomes.get(trackId);
+    if (!outcome) {
+      outcome = await settle(deps.database.transaction(async (tx) => act(tx, { organizationId: input.organizationId, trackId })));
+      outcomes.set(trackId, outcome);
+    }
+    results.push({ inputId: trackId, ...outcome });
+  }
+  return results;
+}
+
+/** Batch save: each id succeeds with its entry or fails with RESOURCE_NOT_FOUND, like saveTrack. */
+export function saveTracks(deps: Deps, viewer: Viewer, input: TrackBatch): Promise<TrackActionResult[]> {
+  return eachTrack(deps, viewer, input, (tx, ref) => saveOne(tx, deps, viewer, ref));
+}
+
+/**
+ * Batch unsave. Unlike unsaveTrack, an id that was not in the library is a per-item
+ * RESOURCE_NOT_FOUND, so the results say exactly which ids were removed.
+ */
+export function unsaveTracks(deps: Deps, viewer: Viewer, input: TrackBatch): Promise<TrackActionResult[]> {
+  return eachTrack(deps, viewer, input, (tx, ref) => {
+    if (!unsaveOne(tx, deps, viewer, ref)) throw notInLibrary(ref.trackId);
+    return null;
+  });
+}
+
+export interface LibraryFilter {
+  /** Only tracks in this collection, which must be the caller's own (else 404, as for any collection). */
+  collectionId?: string | null;
+  mode?: string | null;
+  engine?: string | null;
+}
+
+/** The viewer's library in one organization: saved (or own) live tracks, newest save first. */
+export async function listLibrary(
+  deps: Deps,
+  viewer: Viewer,
+  input: { organizationId: string; page: PageArgs; filter?: LibraryFilter },
+): Promise<Page<{ entry: LibrarySaveRow; track: TrackRow }>> {
+  requireMember(viewer, input.organizationId);
+  const filter = input.filter ?? {};
+  const mode = optional(filter.mode, checkMode);
+  const engine = optional(filter.engine, checkEngine);
+  const window = keysetWindow(input.page, LIBRARY_PAGE);
+  const { db } = deps.database;
+  const collectionId =
+    filter.collectionId == null
+      ? null
+      : findOwnCollection(db, viewer, { organizationId: input.organizationId, collectionId: filter.collectionId }).id;
+  const rows = db
+    .select({ entry: librarySaves, track: tracks })
+    .from(librarySaves)
+    .innerJoin(tracks, eq(tracks.id, librarySaves.trackId))
+    .where(
+      and(
+        eq(librarySaves.userId, viewer.userId),
+        eq(librarySaves.organizationId, input.organizationId),
+        isNull(tracks.deletedAt),
+        mode !== null ? eq(tracks.mode, mode) : undefined,
+        engine !== null ? eq(tracks.engine, engine) : undefined,
+        collectionId !== null
+          ? exists(
+              db
+                .select({ one: sql`1` })
+                .from(collectionEntries)
+                .where(and(eq(collectionEntries.collectionId, collectionId), eq(collectionEntries.trackId, librarySaves.trackId))),
+            )
+          : undefined,
+        window.afterKey !== null ? lt(librarySaves.seq, window.afterKey) : undefined,
+        window.beforeKey !== null ? gt(librarySaves.seq, window.beforeKey) : undefined,
+      ),
+    )
+    .orderBy(window.backward ? asc(librarySaves.seq) : desc(librarySaves.seq))
+    .limit(window.size + 1)
+    .offset(window.offset)
+    .all();
+  return finishPage(rows, window);
+}
