@@ -20,11 +20,20 @@ export interface Database {
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   /** Answers when the database does; used by /healthz. */
   ping(): boolean;
+  /** Calls `listener` after every transaction with its timing, for the metrics. */
+  observeTransactions(listener: (timing: TransactionTiming) => void): void;
   close(): void;
   readonly sqlite: BetterSqlite3.Database;
 }
 
-const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+/** Seconds spent queued behind other transactions, then holding the write lock. */
+export interface TransactionTiming {
+  waitSeconds: number;
+  holdSeconds: number;
+  committed: boolean;
+}
+
+export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
 /** `DATABASE_URL` forms: a file path, `file:path`, or `:memory:`. */
 export function sqlitePath(url: string): string {
@@ -41,24 +50,34 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
   const path = sqlitePath(url);
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new BetterSqlite3(path, options.onStatement ? { verbose: (sql) => options.onStatement?.(String(sql)) } : {});
+  // The busy timeout first: on a new file, switching to WAL waits for another process's locks.
+  sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
   applyMigrations(sqlite);
   sqlite.pragma('foreign_keys = ON');
   const db = drizzle(sqlite, { schema });
 
+  const listeners: ((timing: TransactionTiming) => void)[] = [];
   let queue: Promise<unknown> = Promise.resolve();
   const transaction = <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+    const queued = performance.now();
     const run = async (): Promise<T> => {
+      const started = performance.now();
+      let committed = false;
       sqlite.exec('BEGIN IMMEDIATE');
       try {
         const result = await fn(db);
         sqlite.exec('COMMIT');
+        committed = true;
         return result;
       } catch (error) {
         if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
         throw error;
+      } finally {
+        const ended = performance.now();
+        const timing = { waitSeconds: (started - queued) / 1000, holdSeconds: (ended - started) / 1000, committed };
+        for (const listener of listeners) listener(timing);
       }
     };
     const next = queue.then(run, run);
@@ -71,6 +90,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
     transaction,
     sqlite,
     ping: () => sqlite.prepare('SELECT 1 AS ok').get() !== undefined,
+    observeTransactions: (listener) => void listeners.push(listener),
     close: () => sqlite.close(),
   };
 }
@@ -81,7 +101,15 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
  */
 function applyMigrations(sqlite: BetterSqlite3.Database): void {
   sqlite.pragma('foreign_keys = OFF');
-  migrate(drizzle(sqlite), { migrationsFolder });
+  try {
+    migrate(drizzle(sqlite), { migrationsFolder });
+  } catch {
+    // drizzle reads which migrations are applied before it takes the write lock, so a second
+    // worker starting on a new file with the first can replay migrations the first has just
+    // committed ("table ... already exists"). Its attempt rolled back whole; a second pass sees
+    // what is applied now. A migration that is really broken fails again, and that is thrown.
+    migrate(drizzle(sqlite), { migrationsFolder });
+  }
   const violations = sqlite.pragma('foreign_key_check') as unknown[];
   if (violations.length > 0) {
     throw new Error(`migration left ${violations.length} foreign key violation(s): ${JSON.stringify(violations.slice(0, 5))}`);
