@@ -1,12 +1,17 @@
 import { openDatabase, type Database } from './db/connection.js';
 import { newId } from './db/ids.js';
-import type { Deps } from './domain/deps.js';
+import type { Deps, RequestFacts } from './domain/deps.js';
 import { DomainError } from './domain/errors.js';
 import { graphqlErrorResponse } from './graphql/errors.js';
 import { createGraphQLHandler, secretFrom } from './graphql/yoga.js';
 import { createCors } from './http/cors.js';
 import { RateLimiter } from './http/rate-limit.js';
-import { domainErrorResponse, json } from './rest/envelope.js';
+import { createSideRoutes } from './http/side-routes.js';
+import { silentLogger, type Logger } from './ops/logger.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
+import { createRequestObserver } from './ops/observe.js';
+import { domainErrorResponse } from './rest/envelope.js';
+import { grooveErrorResponse, handleGroove, isGroovePath } from './rest/groove.js';
 import { handleRest, isRestPath, type RunGraphQL } from './rest/handler.js';
 
 export interface AppOptions {
@@ -27,6 +32,10 @@ export interface AppOptions {
   rateLimitPerMinute?: number;
   /** Larger bodies are refused with 413 before they are read. */
   maxBodyBytes?: number;
+  /** One JSON line per request; silent unless given (tests stay quiet). */
+  logger?: Logger;
+  /** Served at /metrics; a fresh registry per app unless given. */
+  metrics?: Metrics;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
@@ -50,12 +59,19 @@ export function createApp(options: AppOptions = {}): App {
   const cors = createCors(options.corsOrigins ?? []);
   const limiter = options.rateLimitPerMinute ? new RateLimiter(options.rateLimitPerMinute, now) : null;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const logger = options.logger ?? silentLogger();
+  const metrics = options.metrics ?? createMetrics();
+  database.observeTransactions(metrics.transaction);
+  const observer = createRequestObserver(logger, metrics);
+  const sideRoutes = createSideRoutes({ database, metrics, graphiql: options.introspection ?? true });
 
   /** Failures decided before routing, in the shape of the surface that was called. */
-  const refuse = (request: Request, error: DomainError, deps: Deps, headers: Record<string, string> = {}) =>
-    new URL(request.url).pathname === '/graphql'
-      ? graphqlErrorResponse(error, deps, headers)
-      : domainErrorResponse(error, deps.traceId, deps.now(), headers);
+  const refuse = (request: Request, error: DomainError, deps: Deps, headers: Record<string, string> = {}) => {
+    const { pathname } = new URL(request.url);
+    if (pathname === '/graphql') return graphqlErrorResponse(error, deps, headers);
+    if (isGroovePath(pathname)) return grooveErrorResponse(error, headers);
+    return domainErrorResponse(error, deps.traceId, deps.now(), headers);
+  };
 
   /** Answers limits and preflights; null lets the request through. */
   function guard(request: Request, deps: Deps, rateHeaders: Record<string, string>): Response | null {
@@ -97,17 +113,11 @@ export function createApp(options: AppOptions = {}): App {
 
   async function route(request: Request, deps: Deps): Promise<Response> {
     const url = new URL(request.url);
+    const side = await sideRoutes(request, url, deps);
+    if (side) return side;
     if (url.pathname === '/graphql') return yoga.fetch(request, { deps });
     if (isRestPath(url.pathname)) return handleRest(request, url, deps, runGraphQL, maxBodyBytes);
-    if (url.pathname === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
-      let ok = false;
-      try {
-        ok = database.ping();
-      } catch {
-        ok = false;
-      }
-      return json({ status: ok ? 'ok' : 'unavailable' }, ok ? 200 : 503);
-    }
+    if (isGroovePath(url.pathname)) return handleGroove(request, url, deps, runGraphQL, maxBodyBytes);
     return domainErrorResponse(
       new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }),
       deps.traceId,
@@ -129,7 +139,7 @@ export function createApp(options: AppOptions = {}): App {
     try {
       response = guard(request, deps, rateHeaders) ?? (await route(request, deps));
     } catch (error) {
-      console.error(`[${deps.traceId}] unexpected error`, error);
+      deps.facts?.unexpected.push(error);
       response = domainErrorResponse(
         new DomainError('INTERNAL_SERVER_ERROR', 'Unexpected error; see the server log for this trace id'),
         deps.traceId,
@@ -148,10 +158,15 @@ export function createApp(options: AppOptions = {}): App {
       draining = true;
     },
     async fetch(request) {
-      const origin = options.publicUrl ?? new URL(request.url).origin;
-      const deps: Deps = { database, now, traceId: newId('req_'), origin };
+      const url = new URL(request.url);
+      const origin = options.publicUrl ?? url.origin;
+      const route = url.pathname === '/graphql' ? '/graphql' : undefined;
+      const facts: RequestFacts = { route, errorCodes: new Set(), unexpected: [] };
+      const deps: Deps = { database, now, traceId: newId('req_'), origin, facts };
+      const finish = observer.begin(request, facts, deps.traceId);
       const response = await respond(request, deps);
       response.headers.set('x-request-id', deps.traceId);
+      finish(response);
       return response;
     },
   };

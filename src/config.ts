@@ -1,3 +1,5 @@
+import { LOG_LEVELS, type LogLevel } from './ops/logger.js';
+
 /** Configuration from the environment, with the documented defaults. */
 export interface Config {
   port: number;
@@ -13,6 +15,8 @@ export interface Config {
   corsOrigins: string[];
   /** `RATE_LIMIT_PER_MINUTE` per API key; 0 turns the limit off. */
   rateLimitPerMinute: number;
+  /** `LOG_LEVEL`: one JSON line per request at info; `silent` turns logging off. */
+  logLevel: LogLevel;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -26,6 +30,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const introspection = env['GRAPHQL_INTROSPECTION'] ?? 'true';
   if (!['true', 'false'].includes(introspection)) throw new Error(`GRAPHQL_INTROSPECTION must be true or false, got "${introspection}"`);
+  const logLevel = (env['LOG_LEVEL'] || 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env['LOG_LEVEL']}"`);
+  }
   return {
     port,
     host,
@@ -38,5 +46,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((o) => o.trim())
       .filter(Boolean),
     rateLimitPerMinute,
+    logLevel: logLevel as LogLevel,
   };
 }

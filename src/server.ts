@@ -2,9 +2,15 @@ import { createServer } from 'node:http';
 import { createServerAdapter } from '@whatwg-node/server';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
+import { createLogger } from './ops/logger.js';
+import { createMetrics } from './ops/metrics.js';
 
 const config = loadConfig();
+// Pretty lines for a person at a terminal, JSON lines for everything else (files, collectors).
+const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY === true });
 const app = createApp({
+  logger,
+  metrics: createMetrics({ processMetrics: true }),
   databaseUrl: config.databaseUrl,
   publicUrl: process.env['PUBLIC_URL'] ? config.publicUrl : undefined,
   introspection: config.introspection,

@@ -7,6 +7,7 @@ import { openDatabase, type OpenOptions } from '../src/db/connection.js';
 import { newId } from '../src/db/ids.js';
 import { addMember, createApiKey, createOrganization, createUser } from '../src/domain/admin.js';
 import type { Deps } from '../src/domain/deps.js';
+import { createLogger, type Logger } from '../src/ops/logger.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -37,10 +38,10 @@ export interface World {
 }
 
 /** A fresh app on a real SQLite file in its own directory, with operators' seed data. */
-export function createWorld(options: OpenOptions = {}): World {
+export function createWorld(options: OpenOptions & { logger?: Logger } = {}): World {
   const dir = mkdtempSync(join(tmpdir(), 'music-gateway-test-'));
   const clock = { now: Date.parse('2026-06-28T10:30:00Z') };
-  const app = createApp({ database: openDatabase(join(dir, 'music.db'), options), now: () => clock.now });
+  const app = createApp({ database: openDatabase(join(dir, 'music.db'), options), now: () => clock.now, logger: options.logger });
   cleanups.push(() => {
     app.close();
     rmSync(dir, { recursive: true, force: true });
@@ -149,4 +150,10 @@ export async function addVia(app: App, key: string, org: string, collectionId: s
 /** Rows of a table, read straight from the file, to prove what changed and what did not. */
 export function rows(world: World, sql: string, ...params: unknown[]): any[] {
   return world.app.database.sqlite.prepare(sql).all(...params);
+}
+
+/** A logger whose JSON lines land in `lines`, parsed, for tests that read the log. */
+export function captureLogger(level: 'info' | 'debug' = 'debug'): { logger: Logger; lines: Record<string, any>[] } {
+  const lines: Record<string, any>[] = [];
+  return { lines, logger: createLogger({ level, destination: { write: (line: string) => lines.push(JSON.parse(line)) } }) };
 }

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { openDatabase } from '../db/connection.js';
 import { newId } from '../db/ids.js';
 import { loadConfig } from '../config.js';
@@ -7,31 +6,8 @@ import { addTrackToCollection, createCollection } from '../domain/collections.js
 import type { Deps } from '../domain/deps.js';
 import { DomainError } from '../domain/errors.js';
 import { createTrack } from '../domain/tracks.js';
-import { authenticate } from '../domain/viewer.js';
-
-const USAGE = `usage: npm run --silent admin -- <command> [options]
-
-  org create --name NAME [--id org_...]
-  user create --email EMAIL [--name NAME]
-  member add --org ORG_ID --user USER_ID [--capability USE_MUSIC_GENERATION]...
-  key create --user USER_ID [--label TEXT]
-  key revoke --id KEY_ID
-  demo
-
-Every command prints JSON and honours DATABASE_URL (default ./data/music.db).`;
-
-class UsageError extends Error {}
-
-type Options = Record<string, string | string[] | boolean | undefined>;
-
-function option(values: Options, name: string, required: true): string;
-function option(values: Options, name: string, required?: false): string | undefined;
-function option(values: Options, name: string, required = false): string | undefined {
-  const value = values[name];
-  if (typeof value === 'string') return value;
-  if (required) throw new UsageError(`missing --${name}`);
-  return undefined;
-}
+import { authenticate, capabilities } from '../domain/viewer.js';
+import { parseCommand, UsageError, type CommandSpec } from './parse.js';
 
 async function demo(deps: Deps) {
   const org = createOrganization(deps, { name: 'Demo Studio' });
@@ -72,71 +48,96 @@ async function demo(deps: Deps) {
   };
 }
 
-async function run(argv: string[]): Promise<unknown> {
-  const [group, action, ...rest] = argv;
-  if (group === undefined || group === '--help' || group === '-h' || group === 'help') throw new UsageError('');
-  const { values } = parseArgs({
-    args: rest,
+/** The commands; each opens the database only once its arguments are known to be right. */
+const commands: Record<string, CommandSpec> = {
+  'org create': {
+    summary: 'Create an organization.',
+    prints: '{"id", "name"}',
     options: {
-      name: { type: 'string' },
-      id: { type: 'string' },
-      email: { type: 'string' },
-      org: { type: 'string' },
-      user: { type: 'string' },
-      capability: { type: 'string', multiple: true },
-      label: { type: 'string' },
+      name: { value: 'NAME', help: 'its name, 1-512 characters', required: true },
+      id: { value: 'org_...', help: 'a chosen id: org_ then 1-64 letters, digits, "-" or "_" (default: generated)' },
     },
-    strict: true,
-    allowPositionals: false,
-  });
+    run: (v) => withDeps((deps) => createOrganization(deps, { name: str(v, 'name'), id: opt(v, 'id') })),
+  },
+  'user create': {
+    summary: 'Create a user.',
+    prints: '{"id", "email", "name"}',
+    options: {
+      email: { value: 'EMAIL', help: 'their email address, unique', required: true },
+      name: { value: 'NAME', help: 'their display name, 1-512 characters' },
+    },
+    run: (v) => withDeps((deps) => createUser(deps, { email: str(v, 'email'), name: opt(v, 'name') })),
+  },
+  'member add': {
+    summary: "Add a user to an organization, or replace a member's capabilities.",
+    prints: '{"organization_id", "user_id", "capabilities"}',
+    options: {
+      org: { value: 'ORG_ID', help: 'the organization', required: true },
+      user: { value: 'USER_ID', help: 'the user', required: true },
+      capability: { value: capabilities.join('|'), help: 'a capability to grant; repeat for several (default: none)', multiple: true },
+    },
+    run: (v) =>
+      withDeps((deps) =>
+        addMember(deps, { organizationId: str(v, 'org'), userId: str(v, 'user'), capabilities: (v['capability'] as string[] | undefined) ?? [] }),
+      ),
+  },
+  'key create': {
+    summary: 'Create an API key for a user; the secret is shown once, only its hash is stored.',
+    prints: '{"id", "user_id", "label", "key"}',
+    options: {
+      user: { value: 'USER_ID', help: 'the user the key acts for', required: true },
+      label: { value: 'TEXT', help: 'a note to recognise the key by, at most 200 characters' },
+    },
+    run: (v) => withDeps((deps) => createApiKey(deps, { userId: str(v, 'user'), label: opt(v, 'label') })),
+  },
+  'key revoke': {
+    summary: 'Revoke an API key (idempotent); requests with it get 401 from then on.',
+    prints: '{"id", "revoked": true}',
+    options: { id: { value: 'KEY_ID', help: 'the key (key_...), as printed by key create', required: true } },
+    run: (v) => withDeps((deps) => revokeApiKey(deps, { keyId: str(v, 'id') })),
+  },
+  demo: {
+    summary: 'Create a demo organization, member, key, three tracks and a collection.',
+    prints: 'the ids, the key and a curl line to try',
+    options: {},
+    run: () => withDeps(demo),
+  },
+};
+
+const str = (values: Record<string, unknown>, name: string) => values[name] as string;
+const opt = (values: Record<string, unknown>, name: string) => values[name] as string | undefined;
+
+async function withDeps<T>(fn: (deps: Deps) => Promise<T> | T): Promise<T> {
   const config = loadConfig();
-  const database = openDatabase(config.databaseUrl);
+  let database;
+  try {
+    database = openDatabase(config.databaseUrl);
+  } catch (error) {
+    throw new Error(`cannot open the database at ${config.databaseUrl} (DATABASE_URL): ${(error as Error).message}`);
+  }
   const deps: Deps = { database, now: Date.now, traceId: newId('req_'), origin: config.publicUrl };
   try {
-    switch (`${group} ${action ?? ''}`.trim()) {
-      case 'org create':
-        return createOrganization(deps, { name: option(values, 'name', true), id: option(values, 'id') });
-      case 'user create':
-        return createUser(deps, { email: option(values, 'email', true), name: option(values, 'name') });
-      case 'member add':
-        return addMember(deps, {
-          organizationId: option(values, 'org', true),
-          userId: option(values, 'user', true),
-          capabilities: values.capability ?? [],
-        });
-      case 'key create':
-        return createApiKey(deps, { userId: option(values, 'user', true), label: option(values, 'label') });
-      case 'key revoke':
-        return revokeApiKey(deps, { keyId: option(values, 'id', true) });
-      case 'demo':
-        return await demo(deps);
-      default:
-        throw new UsageError(`unknown command "${argv.slice(0, 2).join(' ')}"`);
-    }
+    return await fn(deps);
   } finally {
     database.close();
   }
 }
 
 try {
-  const result = await run(process.argv.slice(2));
-  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  const parsed = parseCommand(commands, process.argv.slice(2));
+  if (parsed.kind === 'help') {
+    process.stdout.write(parsed.text + '\n');
+  } else {
+    const result = await parsed.spec.run(parsed.values);
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  }
 } catch (error) {
   if (error instanceof UsageError) {
-    if (!error.message) {
-      process.stdout.write(USAGE + '\n');
-      process.exit(0);
-    }
-    process.stderr.write(`error: ${error.message}\n\n${USAGE}\n`);
+    const help = error.command ? `${error.command} --help" for its options` : '--help" for the commands';
+    process.stderr.write(`error: ${error.message}\n(run "npm run --silent admin -- ${help})\n`);
     process.exit(2);
   }
-  if (error instanceof DomainError) {
-    process.stderr.write(`error: ${error.systemMessage}\n`);
-    process.exit(1);
-  }
-  if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`error: ${error.message}\n\n${USAGE}\n`);
-    process.exit(2);
-  }
-  throw error;
+  // Domain refusals carry the sentence meant for operators; anything else is reported as is.
+  process.stderr.write(`error: ${error instanceof DomainError ? error.systemMessage : (error as Error).message}\n`);
+  process.exit(1);
 }

@@ -9,4 +9,20 @@ export interface Deps {
   traceId: string;
   /** Where clients reach this gateway, e.g. `https://music.example.com`; share URLs start with it. */
   origin: string;
+  /** Facts learnt while serving the request, for its log line and metrics; absent outside requests. */
+  facts?: RequestFacts;
 }
+
+/** Filled in by whichever layer learns each fact; never holds a secret. */
+export interface RequestFacts {
+  /** The route template (`/v1/music/:organization_id/collections`, `/graphql`), never the raw path. */
+  route?: string;
+  /** The API key that authenticated the request. */
+  keyId?: string;
+  organizationId?: string;
+  /** Documented error codes the response carries. */
+  errorCodes: Set<string>;
+  /** Unexpected errors that were masked as INTERNAL_SERVER_ERROR, logged with the request. */
+  unexpected: unknown[];
+}
+

@@ -5,7 +5,9 @@ import type { Deps } from '../domain/deps.js';
 import { authenticate } from '../domain/viewer.js';
 import type { GraphQLContext } from './context.js';
 import { toApiError } from './errors.js';
+import { renderGraphiQLPage } from './graphiql.js';
 import { securityPlugins, type GraphQLSecurityOptions } from './limits.js';
+import { useRequestFacts } from './observe.js';
 import { getSchema } from './schema.js';
 
 /** What the app hands to every GraphQL request, REST-originated or not. */
@@ -34,7 +36,9 @@ query Me {
 function mapErrors(result: ExecutionResult, deps: Deps): ExecutionResult {
   if (!result.errors?.length) return result;
   const now = deps.now();
-  return { ...result, errors: result.errors.map((e) => toApiError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), deps.traceId, now)) };
+  const errors = result.errors.map((e) => toApiError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), deps.traceId, now, deps.facts));
+  for (const error of errors) deps.facts?.errorCodes.add(String(error.extensions['code']));
+  return { ...result, errors };
 }
 
 const useApiErrors: Plugin<GraphQLContext, ServerContext> = {
@@ -55,10 +59,12 @@ export function createGraphQLHandler(security: GraphQLSecurityOptions) {
     cors: false,
     logging: false,
     graphiql: security.introspection && { title: 'music-gateway', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ 'X-API-Key': '' }) },
+    // Bundled assets served by the app (see graphiql.ts), not yoga's default CDN links.
+    renderGraphiQL: renderGraphiQLPage,
     context: ({ request, deps }) => {
       let viewer: ReturnType<GraphQLContext['viewer']> | undefined;
       return { deps, viewer: () => (viewer ??= authenticate(deps, secretFrom(request.headers))) };
     },
-    plugins: [...securityPlugins(security), useApiErrors],
+    plugins: [...securityPlugins(security), useApiErrors, useRequestFacts],
   });
 }

@@ -10,9 +10,13 @@ export const json = (body: unknown, status: number, headers: Record<string, stri
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   });
 
+// The code of each error response built here, for the metrics, without parsing bodies again.
+const errorCodes = new WeakMap<Response, string>();
+export const errorCodeOf = (response: Response): string | undefined => errorCodes.get(response);
+
 /** The documented error envelope, from the extensions a GraphQL error carries. */
 export function envelope(message: string, ext: ApiErrorExtensions, headers: Record<string, string> = {}): Response {
-  return json(
+  const response = json(
     {
       success: false,
       error: {
@@ -29,6 +33,8 @@ export function envelope(message: string, ext: ApiErrorExtensions, headers: Reco
     ext.status,
     headers,
   );
+  errorCodes.set(response, ext.code);
+  return response;
 }
 
 /** For failures decided by the HTTP layer itself, before any GraphQL operation runs. */

@@ -1,0 +1,28 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { CollectionsPageDocument, CreateCollectionDocument } from './gql/graphql';
+
+/** One POST to the gateway; the document's types fix both the variables and the result. */
+export async function request<Result, Variables>(
+  endpoint: string,
+  key: string,
+  document: TypedDocumentNode<Result, Variables>,
+  variables: Variables,
+): Promise<Result> {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': key },
+    body: JSON.stringify({ query: print(document), variables }),
+  });
+  const body = (await res.json()) as { data?: Result; errors?: { message: string; extensions: { code: string } }[] };
+  if (body.errors?.length) throw new Error(`${body.errors[0]!.extensions.code}: ${body.errors[0]!.message}`);
+  return body.data!;
+}
+
+// Usage: every field below is typed; a typo or a wrong variable fails `npm run typecheck`.
+export async function example(endpoint: string, key: string, organizationId: string) {
+  const created = await request(endpoint, key, CreateCollectionDocument, { organizationId, input: { name: 'Focus Sessions' } });
+  const page = await request(endpoint, key, CollectionsPageDocument, { organizationId });
+  const names: string[] = page.collections.edges.map((edge) => `${edge.node.name} (${edge.node.trackCount})`);
+  return { id: created.createCollection.id, version: created.createCollection.version, names };
+}

@@ -1,0 +1,73 @@
+import type { Database } from '../db/connection.js';
+import type { Deps } from '../domain/deps.js';
+import { DomainError } from '../domain/errors.js';
+import { graphiqlAssets } from '../graphql/graphiql.js';
+import { healthz, readyz } from '../ops/health.js';
+import type { Metrics } from '../ops/metrics.js';
+import { DOCS_PAGE, docsAssets } from '../rest/docs.js';
+import { domainErrorResponse } from '../rest/envelope.js';
+import { openApiDocument } from '../rest/openapi.js';
+import { createAssetServer, html } from './assets.js';
+
+export interface SideRouteOptions {
+  database: Database;
+  metrics: Metrics;
+  /** GraphiQL's assets are served only while GraphiQL is. */
+  graphiql: boolean;
+}
+
+type Handler = () => Promise<Response> | Response;
+
+/**
+ * Routes beside the API: health, readiness, metrics, the OpenAPI document, the REST reference and
+ * the browser assets of the pages. Answered before the REST handler, which owns every other /v1/ path.
+ */
+export function createSideRoutes({ database, metrics, graphiql }: SideRouteOptions) {
+  const graphiqlFiles = createAssetServer(graphiqlAssets);
+  const docsFiles = createAssetServer(docsAssets);
+  let openapi: string | undefined;
+
+  const exact: Record<string, Handler> = {
+    '/healthz': () => healthz(database),
+    '/readyz': () => readyz(database),
+    '/metrics': async () =>
+      new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }),
+    '/v1/openapi.json': () =>
+      new Response((openapi ??= JSON.stringify(openApiDocument())), {
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+      }),
+    '/v1/docs': () => html(DOCS_PAGE),
+  };
+  const prefixed: [string, ReturnType<typeof createAssetServer>][] = [['/assets/docs/', docsFiles]];
+  if (graphiql) prefixed.push(['/assets/graphiql/', graphiqlFiles]);
+
+  /** The response for a side route, or null when the path is not one of them. */
+  return async function serve(request: Request, url: URL, deps: Deps): Promise<Response | null> {
+    const path = url.pathname;
+    let route: string | undefined;
+    let handle: Handler | undefined;
+    if (Object.hasOwn(exact, path)) {
+      route = path;
+      handle = exact[path];
+    } else {
+      for (const [prefix, files] of prefixed) {
+        const name = path.slice(prefix.length);
+        if (path.startsWith(prefix) && files.has(name)) {
+          route = `${prefix}:file`;
+          handle = () => files.serve(request, name);
+        }
+      }
+    }
+    if (!route || !handle) return null;
+    if (deps.facts) deps.facts.route = route;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return domainErrorResponse(
+        new DomainError('METHOD_NOT_ALLOWED', `${request.method} is not supported here; use GET`, { allow: 'GET, HEAD' }),
+        deps.traceId,
+        deps.now(),
+        { allow: 'GET, HEAD' },
+      );
+    }
+    return handle();
+  };
+}

@@ -1,0 +1,30 @@
+import type { Database } from '../db/connection.js';
+import { migrationState } from '../db/readiness.js';
+import { json } from '../rest/envelope.js';
+
+const pingOf = (database: Database): boolean => {
+  try {
+    return database.ping();
+  } catch {
+    return false;
+  }
+};
+
+/** Liveness: the process answers and its database file does. */
+export function healthz(database: Database): Response {
+  const ok = pingOf(database);
+  return json({ status: ok ? 'ok' : 'unavailable' }, ok ? 200 : 503);
+}
+
+/** Readiness: the database answers and has applied every migration this code ships. */
+export function readyz(database: Database): Response {
+  if (!pingOf(database)) return json({ status: 'unavailable', database: 'unreachable' }, 503);
+  let migrations;
+  try {
+    migrations = migrationState(database.sqlite);
+  } catch (error) {
+    return json({ status: 'unavailable', database: 'ok', migrations: { error: (error as Error).message } }, 503);
+  }
+  const ready = migrations.pending.length === 0;
+  return json({ status: ready ? 'ready' : 'unavailable', database: 'ok', migrations }, ready ? 200 : 503);
+}

@@ -1,0 +1,86 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { TransactionTiming } from '../db/connection.js';
+import { errorCatalog } from '../domain/errors.js';
+
+// Every label value comes from a small fixed set (route templates, methods, status codes, error
+// codes), never from a raw path or an id, so the number of series stays bounded.
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const label = {
+  method: (method: string) => (METHODS.has(method) ? method : 'OTHER'),
+  code: (code: string) => (code in errorCatalog ? code : 'OTHER'),
+};
+
+export interface RequestObservation {
+  method: string;
+  route: string;
+  status: number;
+  seconds: number;
+  errorCodes: Iterable<string>;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  requestStarted(): void;
+  requestFinished(observation: RequestObservation): void;
+  transaction(timing: TransactionTiming): void;
+}
+
+export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  // Off in tests, which build many apps: each collector starts its own event-loop monitor.
+  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'music_gateway_' });
+  const requests = new Counter({
+    name: 'music_gateway_http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'music_gateway_http_request_duration_seconds',
+    help: 'Time from receiving a request to having its response, by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const inFlight = new Gauge({
+    name: 'music_gateway_http_requests_in_flight',
+    help: 'Requests being answered now',
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'music_gateway_errors_total',
+    help: 'Responses carrying a documented error code, by code',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  const txBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
+  const txHold = new Histogram({
+    name: 'music_gateway_db_transaction_duration_seconds',
+    help: 'Time a write transaction held the SQLite write lock, by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: txBuckets,
+    registers: [registry],
+  });
+  const txWait = new Histogram({
+    name: 'music_gateway_db_transaction_wait_seconds',
+    help: 'Time a write transaction waited behind others in this process before it began',
+    buckets: txBuckets,
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    requestStarted: () => inFlight.inc(),
+    requestFinished({ method, route, status, seconds, errorCodes }) {
+      inFlight.dec();
+      const labels = { method: label.method(method), route, status: String(status) };
+      requests.inc(labels);
+      duration.observe(labels, seconds);
+      for (const code of errorCodes) errors.inc({ code: label.code(code) });
+    },
+    transaction({ waitSeconds, holdSeconds, committed }) {
+      txWait.observe(waitSeconds);
+      txHold.observe({ outcome: committed ? 'commit' : 'rollback' }, holdSeconds);
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { RequestFacts } from '../domain/deps.js';
+import { PAGE_CSP } from '../http/assets.js';
+import { errorCodeOf } from '../rest/envelope.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+// Probes and page assets are requested often and say little; they log at debug, not info.
+const QUIET_ROUTES = /^\/(healthz|readyz|metrics|assets\/)/;
+
+export interface RequestObserver {
+  /** Starts timing a request; the returned function logs and counts it once it has a response. */
+  begin(request: Request, facts: RequestFacts, traceId: string): (response: Response) => void;
+}
+
+export function createRequestObserver(logger: Logger, metrics: Metrics): RequestObserver {
+  return {
+    begin(request, facts, traceId) {
+      const started = performance.now();
+      metrics.requestStarted();
+      return (response) => {
+        const ms = performance.now() - started;
+        const code = errorCodeOf(response);
+        if (code) facts.errorCodes.add(code);
+        // Every HTML page is a bundled one: the browser may load nothing from another host.
+        if (response.headers.get('content-type')?.startsWith('text/html') && !response.headers.has('content-security-policy')) {
+          response.headers.set('content-security-policy', PAGE_CSP);
+        }
+        const route = facts.route ?? (response.status === 404 ? 'unmatched' : 'other');
+        metrics.requestFinished({ method: request.method, route, status: response.status, seconds: ms / 1000, errorCodes: facts.errorCodes });
+        for (const err of facts.unexpected) logger.error({ trace_id: traceId, err }, 'unexpected error');
+        const level = response.status >= 500 ? 'error' : QUIET_ROUTES.test(route) ? 'debug' : 'info';
+        logger[level](
+          {
+            method: request.method,
+            route,
+            status: response.status,
+            duration_ms: Math.round(ms * 10) / 10,
+            trace_id: traceId,
+            key_id: facts.keyId,
+            organization_id: facts.organizationId,
+            error_code: facts.errorCodes.size ? [...facts.errorCodes].join(',') : undefined,
+          },
+          'request',
+        );
+      };
+    },
+  };
+}

@@ -1,0 +1,149 @@
+// JSON Schemas (OpenAPI 3.1 = JSON Schema 2020-12) for the REST bodies. Responses are closed
+// (`additionalProperties: false`) and a test validates real responses against them, so a field
+// added to a route's selection without being documented here fails the suite.
+
+type Schema = Record<string, unknown>;
+
+const nullable = (schema: Schema): Schema => ({ ...schema, type: [schema['type'], 'null'] });
+const object = (properties: Record<string, Schema>, description?: string): Schema => ({
+  type: 'object',
+  ...(description ? { description } : {}),
+  properties,
+  required: Object.keys(properties),
+  additionalProperties: false,
+});
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const id = (prefix: string): Schema => ({ type: 'string', pattern: `^${prefix}`, examples: [`${prefix}01J2Z3`] });
+const timestamp: Schema = { type: 'string', format: 'date-time', examples: ['2026-06-28T10:30:00Z'] };
+const url: Schema = { type: 'string', format: 'uri', maxLength: 1024, description: 'An absolute http(s) URL' };
+const title: Schema = { type: 'string', minLength: 1, maxLength: 512, description: '1 to 512 Unicode code points, not blank' };
+
+/** Request body fields, by the snake_case name the client sends. */
+export const bodyFieldSchemas: Record<string, Schema> = {
+  name: title,
+  description: nullable({ type: 'string', maxLength: 4000 }),
+  cover_track_id: nullable({ ...id('mtrack_'), description: 'A live track of the same organization that you can see' }),
+  cover_image_url: nullable(url),
+  track_id: id('mtrack_'),
+  title,
+  duration_seconds: nullable({ type: 'number', minimum: 0, maximum: 86400 }),
+  instrumental: nullable({ type: 'boolean', default: false }),
+  audio_url: nullable(url),
+  artwork_url: nullable(url),
+  mode: nullable({ type: 'string', enum: ['creation', 'focus'], default: 'creation' }),
+  engine: nullable({ type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', default: 'studio' }),
+  ordered_track_ids: {
+    type: 'array',
+    items: id('mtrack_'),
+    maxItems: 10000,
+    uniqueItems: true,
+    description: 'Each listed track takes the position of its index; unlisted tracks keep their order after them',
+  },
+  visibility: nullable({ type: 'string', enum: ['link_only', 'public'], default: 'link_only' }),
+  expires_in_days: nullable({ type: 'integer', minimum: 1, description: 'More than 90 is clamped to 90; omit for no expiry' }),
+};
+
+/** Query parameters other than paging, by name. */
+export const queryParamSchemas: Record<string, Schema> = {
+  collection_id: { ...id('mcoll_'), description: 'Only tracks in this collection' },
+  mode: { type: 'string', enum: ['creation', 'focus'], description: 'Only tracks of this mode' },
+  engine: { type: 'string', description: 'Only tracks of this engine' },
+};
+
+const trackFields = {
+  id: id('mtrack_'),
+  title: { type: 'string' },
+  engine: { type: 'string' },
+  mode: { type: 'string' },
+  measured_duration_seconds: nullable({ type: 'number' }),
+  instrumental: { type: 'boolean' },
+};
+const sharedTrack = object({ ...trackFields, playback_url: nullable({ type: 'string' }) });
+const page = { limit: { type: 'integer' }, offset: { type: 'integer' } };
+const collection = object({
+  id: id('mcoll_'),
+  name: { type: 'string' },
+  description: nullable({ type: 'string' }),
+  cover_track_id: nullable({ type: 'string' }),
+  cover_image_url: nullable({ type: 'string' }),
+  track_count: nullable({ type: 'integer', description: 'null in lists' }),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+/** Named response bodies; a route's `doc.response` is one of these names. */
+export const responseSchemas: Record<string, Schema> = {
+  Collection: collection,
+  CollectionList: object({ items: { type: 'array', items: ref('Collection') }, ...page }),
+  CollectionTracks: object({
+    collection_id: id('mcoll_'),
+    items: {
+      type: 'array',
+      items: object({ track_id: id('mtrack_'), position: { type: 'integer', minimum: 0 }, added_at: timestamp }),
+    },
+    ...page,
+  }),
+  Track: object(
+    {
+      ...trackFields,
+      audio_url: nullable({ type: 'string' }),
+      artwork_url: nullable({ type: 'string' }),
+      created_at: timestamp,
+      updated_at: timestamp,
+      playback_url: nullable({ type: 'string', description: 'The audio URL on single-track reads; null in lists' }),
+      stem_urls: { type: 'null' },
+    },
+    'A track',
+  ),
+  TrackList: object({ items: { type: 'array', items: ref('Track') }, ...page }),
+  Ack: object({ success: { type: 'boolean' }, id: { type: 'string' }, detail: { type: 'string' } }),
+  ShareLink: object({
+    id: id('mslink_'),
+    token: { type: 'string', pattern: '^shr_', description: 'Shown once; only a hash is stored' },
+    url: { type: 'string', format: 'uri' },
+    target_type: { type: 'string', enum: ['track', 'collection'] },
+    visibility: { type: 'string', enum: ['link_only', 'public'] },
+    expires_at: nullable(timestamp),
+    created_at: timestamp,
+  }),
+  SharedContent: object({
+    kind: { type: 'string', enum: ['track', 'collection'] },
+    available: { type: 'boolean' },
+    message: nullable({ type: 'string' }),
+    share: object({
+      target_type: { type: 'string', enum: ['track', 'collection'] },
+      visibility: { type: 'string', enum: ['link_only', 'public'] },
+      expires_at: nullable(timestamp),
+    }),
+    track: { oneOf: [{ type: 'null' }, sharedTrack] },
+    collection: { oneOf: [{ type: 'null' }, object({ id: id('mcoll_'), name: { type: 'string' }, description: nullable({ type: 'string' }) })] },
+    tracks: { oneOf: [{ type: 'null' }, { type: 'array', items: sharedTrack, maxItems: 500 }] },
+  }),
+  SharedSave: object({
+    id: id('mlib_'),
+    track_id: id('mtrack_'),
+    source: { type: 'string', enum: ['shared'] },
+    share_link_id: id('mslink_'),
+    created_at: timestamp,
+  }),
+  SavedTrack: object({
+    id: id('mlib_'),
+    track_id: id('mtrack_'),
+    source: { type: 'string', enum: ['own', 'shared'] },
+    created_at: timestamp,
+    saved: { const: true },
+  }),
+  Error: object({
+    success: { const: false },
+    error: object({
+      code: { type: 'string', examples: ['RESOURCE_NOT_FOUND'] },
+      message: { type: 'string' },
+      system_message: { type: 'string' },
+      type: { type: 'string' },
+      status: { type: 'integer' },
+      details: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
+      trace_id: { type: 'string', pattern: '^req_', description: 'Equal to the X-Request-Id response header' },
+      timestamp,
+    }),
+  }),
+};
