@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { DomainError, errorCatalog, type ErrorCode, type ErrorDetails } from '../domain/errors.js';
-import type { Deps } from '../domain/deps.js';
+import type { Deps, RequestFacts } from '../domain/deps.js';
 import { formatTimestamp } from '../domain/time.js';
 
 /** The documented error fields, carried as GraphQL `extensions` and, on REST, as the envelope. */
@@ -18,15 +18,18 @@ const snake = (name: string) => name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCas
 
 /**
  * Errors graphql-js raises itself, before any resolver runs, have no original error; their kind
- * is read from the message. Variable coercion failures are bad input like any other, so they
- * become VALIDATION_ERROR naming the offending field.
+ * is read from the message. Variable value coercion failures are bad input like any other, so
+ * they become VALIDATION_ERROR naming the offending field.
  */
 function classify(error: GraphQLError): { code: ErrorCode; systemMessage: string; details: ErrorDetails } {
   const message = error.message;
   // graphql-armor's limits (the token limit fires inside the parser, hence before "Syntax Error").
   if (/limit of \d+ exceeded/.test(message)) return { code: 'QUERY_LIMIT_EXCEEDED', systemMessage: message, details: {} };
   if (message.startsWith('Syntax Error')) return { code: 'GRAPHQL_PARSE_FAILED', systemMessage: message, details: {} };
-  if (message.startsWith('Variable "$')) {
+  // Only a variable's value failing coercion is bad input; a document that declares, uses or types
+  // its variables wrongly ("is never used", "is not defined", "used in position expecting") is a
+  // GraphQL validation failure like any other.
+  if (/^Variable "\$[^"]+" (?:got invalid value|of required type .* was not provided|of non-null type .* must not be null)/.test(message)) {
     const field =
       /Field "([^"]+)" (?:is not defined|of required type)/.exec(message)?.[1] ??
       /at "[^".]+\.([^"]+)"/.exec(message)?.[1]?.split('.').pop() ??
@@ -45,7 +48,7 @@ function classify(error: GraphQLError): { code: ErrorCode; systemMessage: string
 }
 
 /** Every error leaves with a documented code; anything unexpected is masked and logged. */
-export function toApiError(error: GraphQLError, traceId: string, now: number): GraphQLError {
+export function toApiError(error: GraphQLError, traceId: string, now: number, facts?: RequestFacts): GraphQLError {
   const original = error.originalError;
   let message: string;
   let code: ErrorCode;
@@ -54,7 +57,9 @@ export function toApiError(error: GraphQLError, traceId: string, now: number): G
   if (original instanceof DomainError) {
     ({ message, code, systemMessage, details } = original);
   } else if (original && !(original instanceof GraphQLError)) {
-    console.error(`[${traceId}] unexpected error`, original);
+    // Logged by the app with the request's line; outside a request there is no log line to join.
+    if (facts) facts.unexpected.push(original);
+    else console.error(`[${traceId}] unexpected error`, original);
     code = 'INTERNAL_SERVER_ERROR';
     message = errorCatalog[code].message;
     systemMessage = 'Unexpected error; see the server log for this trace id';
@@ -84,7 +89,8 @@ export function toApiError(error: GraphQLError, traceId: string, now: number): G
 
 /** A GraphQL-shaped error response for failures decided before GraphQL runs (limits, rates). */
 export function graphqlErrorResponse(error: DomainError, deps: Deps, headers: Record<string, string> = {}): Response {
-  const mapped = toApiError(new GraphQLError(error.message, { originalError: error }), deps.traceId, deps.now());
+  const mapped = toApiError(new GraphQLError(error.message, { originalError: error }), deps.traceId, deps.now(), deps.facts);
+  deps.facts?.errorCodes.add(error.code);
   return new Response(JSON.stringify({ errors: [mapped.toJSON()] }), {
     status: error.status,
     headers: { 'content-type': 'application/graphql-response+json; charset=utf-8', ...headers },
