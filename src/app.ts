@@ -1,4 +1,4 @@
-import { openDatabase, type Database } from './db/connection.js';
+import type { Database } from './db/connection.js';
 import { newId } from './db/ids.js';
 import type { Deps, RequestFacts } from './domain/deps.js';
 import { DomainError } from './domain/errors.js';
@@ -15,9 +15,8 @@ import { grooveErrorResponse, handleGroove, isGroovePath } from './rest/groove.j
 import { handleRest, isRestPath, type RunGraphQL } from './rest/handler.js';
 
 export interface AppOptions {
-  /** A file path, `file:path` or `:memory:`; ignored when `database` is given. */
-  databaseUrl?: string;
-  database?: Database;
+  /** Opened with `openDatabase(DATABASE_URL)`; the app closes it on `close()`. */
+  database: Database;
   /** Milliseconds since the epoch; tests inject a clock to move time. */
   now?: () => number;
   /** The public base URL for links the gateway hands out; defaults to each request's origin. */
@@ -45,12 +44,12 @@ export interface App {
   readonly database: Database;
   /** From now on, new requests get 503 SERVICE_UNAVAILABLE (shutdown in progress). */
   stopAccepting(): void;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Builds the gateway without listening: tests call `fetch` in-process, `server.ts` serves it. */
-export function createApp(options: AppOptions = {}): App {
-  const database = options.database ?? openDatabase(options.databaseUrl ?? ':memory:');
+export function createApp(options: AppOptions): App {
+  const { database } = options;
   const now = options.now ?? Date.now;
   const yoga = createGraphQLHandler({
     introspection: options.introspection ?? true,

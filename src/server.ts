@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { createServerAdapter } from '@whatwg-node/server';
 import { createApp } from './app.js';
+import { openDatabase } from './db/connection.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './ops/logger.js';
 import { createMetrics } from './ops/metrics.js';
@@ -11,7 +12,7 @@ const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isT
 const app = createApp({
   logger,
   metrics: createMetrics({ processMetrics: true }),
-  databaseUrl: config.databaseUrl,
+  database: await openDatabase(config.databaseUrl),
   publicUrl: process.env['PUBLIC_URL'] ? config.publicUrl : undefined,
   introspection: config.introspection,
   fieldSuggestions: config.fieldSuggestions,
@@ -53,14 +54,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     server.closeIdleConnections();
     const deadline = setTimeout(() => {
       server.closeAllConnections();
-      app.close();
       process.exit(1);
     }, DRAIN_DEADLINE_MS);
     deadline.unref();
-    void idle().then(() => {
-      server.closeAllConnections();
-      app.close();
-      process.exit(0);
-    });
+    void idle()
+      .then(() => {
+        server.closeAllConnections();
+        return app.close();
+      })
+      .then(() => process.exit(0));
   });
 }

@@ -35,7 +35,8 @@ describe('admin CLI', () => {
     expect(key.json()).toMatchObject({ id: expect.stringMatching(/^key_/), key: expect.stringMatching(/^mgk_/) });
 
     const { createApp } = await import('../src/app.js');
-    const app = createApp({ databaseUrl: env['DATABASE_URL']! });
+    const { openDatabase } = await import('../src/db/connection.js');
+    const app = createApp({ database: await openDatabase(env['DATABASE_URL']!) });
     const call = () =>
       app.fetch(
         new Request('http://x/v1/music/org_acme/collections', {
@@ -47,7 +48,7 @@ describe('admin CLI', () => {
     expect((await call()).status).toBe(201);
     expect(admin('key', 'revoke', '--id', key.json().id).json()).toEqual({ id: key.json().id, revoked: true });
     expect((await call()).status).toBe(401);
-    app.close();
+    await app.close();
   });
 
   it('answers mistakes with a message and a non-zero exit', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addVia, createCollectionVia, createTrackVia, createWorld, gql, onlyError, rest, rows, type World } from './helpers.js';
+import { addVia, createCollectionVia, createTrackVia, createWorld, gql, onlyError, rest, rows, type World, sqliteOf } from './helpers.js';
 
 const base = (w: World) => `/v1/music/${w.orgA}/collections`;
 
@@ -17,13 +17,13 @@ async function collectionWith(w: World, n: number) {
 const order = async (w: World, c: string) =>
   (await rest(w.app, 'GET', `${base(w)}/${c}/tracks`, { key: w.alice.key })).body.items.map((i: any) => i.track_id);
 
-function positionsOf(w: World, c: string) {
-  return rows(w, 'SELECT position FROM collection_entries WHERE collection_id = ? ORDER BY position', c).map((r) => r.position);
+async function positionsOf(w: World, c: string) {
+  return (await rows(w, 'SELECT position FROM collection_entries WHERE collection_id = ? ORDER BY position', c)).map((r) => r.position);
 }
 
 describe('PATCH a collection', () => {
   it('changes only the sent fields; null clears the nullable ones; returns the count', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, tracks } = await collectionWith(w, 2);
     const first = await rest(w.app, 'PATCH', `${base(w)}/${c}`, {
       key: w.alice.key,
@@ -49,7 +49,7 @@ describe('PATCH a collection', () => {
   });
 
   it('validates like create, refuses to clear the name, and is owner-only (404); nothing changes', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c } = await collectionWith(w, 0);
     const cases: [unknown, string][] = [
       [{ name: null }, 'name'],
@@ -69,13 +69,13 @@ describe('PATCH a collection', () => {
     const foreign = await rest(w.app, 'PATCH', `${base(w)}/${c}`, { key: w.bob.key, body: { name: 'mine' } });
     expect(foreign.status).toBe(404);
     expect(foreign.body.error.details).toEqual({ collection_id: c });
-    expect(rows(w, 'SELECT name, version FROM collections WHERE id = ?', c)).toEqual([{ name: 'A collection', version: 1 }]);
+    expect((await rows(w, 'SELECT name, version FROM collections WHERE id = ?', c))).toEqual([{ name: 'A collection', version: 1 }]);
   });
 });
 
 describe('reorder', () => {
   it('listed tracks take their indexes; unknown ids are ignored; the rest keep their order after them', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, tracks } = await collectionWith(w, 5);
     const [a, b, cc, d, e] = tracks as [string, string, string, string, string];
     const res = await rest(w.app, 'PATCH', `${base(w)}/${c}/order`, {
@@ -85,11 +85,11 @@ describe('reorder', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ success: true, id: c, detail: 'Collection reordered.' });
     expect(await order(w, c)).toEqual([d, b, a, cc, e]);
-    expect(positionsOf(w, c)).toEqual([0, 1, 2, 3, 4]);
+    expect((await positionsOf(w, c))).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('an empty list changes nothing; duplicates are a 422 and change nothing', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, tracks } = await collectionWith(w, 3);
     const empty = await rest(w.app, 'PATCH', `${base(w)}/${c}/order`, { key: w.alice.key, body: { ordered_track_ids: [] } });
     expect(empty.status).toBe(200);
@@ -107,10 +107,10 @@ describe('reorder', () => {
   });
 
   it('rewrites only the entries that move', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, tracks } = await collectionWith(w, 50);
     // swap the first two: two entries move, 48 stay
-    const changes = w.app.database.sqlite.prepare('SELECT total_changes() AS n');
+    const changes = sqliteOf(w).prepare('SELECT total_changes() AS n');
     const before = (changes.get() as { n: number }).n;
     await rest(w.app, 'PATCH', `${base(w)}/${c}/order`, { key: w.alice.key, body: { ordered_track_ids: [tracks[1]] } });
     const after = (changes.get() as { n: number }).n;
@@ -120,13 +120,13 @@ describe('reorder', () => {
   });
 
   it('positions stay contiguous after removals and track deletions', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, tracks } = await collectionWith(w, 6);
     await rest(w.app, 'DELETE', `${base(w)}/${c}/tracks/${tracks[1]}`, { key: w.alice.key });
     await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/tracks/${tracks[3]}`, { key: w.alice.key });
     await rest(w.app, 'PATCH', `${base(w)}/${c}/order`, { key: w.alice.key, body: { ordered_track_ids: [tracks[5], tracks[0]] } });
     await rest(w.app, 'DELETE', `${base(w)}/${c}/tracks/${tracks[5]}`, { key: w.alice.key });
-    expect(positionsOf(w, c)).toEqual([0, 1, 2]);
+    expect((await positionsOf(w, c))).toEqual([0, 1, 2]);
     expect(await order(w, c)).toEqual([tracks[0], tracks[2], tracks[4]]);
     const got = await rest(w.app, 'GET', `${base(w)}/${c}`, { key: w.alice.key });
     expect(got.body.track_count).toBe(3);
@@ -135,7 +135,7 @@ describe('reorder', () => {
 
 describe('concurrent writers', () => {
   it('interleaved adds, removes, reorders and deletions leave positions unique and contiguous', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, tracks } = await collectionWith(w, 20);
     const spare: string[] = [];
     for (let i = 0; i < 10; i++) spare.push(await createTrackVia(w.app, w.alice.key, w.orgA, `s${i}`));
@@ -149,14 +149,14 @@ describe('concurrent writers', () => {
     const results = (await Promise.all(ops)) as { status: number }[];
     expect(results.every((r) => r.status === 200)).toBe(true);
     const count = (await rest(w.app, 'GET', `${base(w)}/${c}`, { key: w.alice.key })).body.track_count;
-    expect(positionsOf(w, c)).toEqual([...Array(count).keys()]);
+    expect((await positionsOf(w, c))).toEqual([...Array(count).keys()]);
     expect(count).toBe(20 + 10 - 10 - 4);
   });
 });
 
 describe('optimistic concurrency', () => {
   it('reads carry an ETag that changes with every change to the collection or its entries', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, tracks } = await collectionWith(w, 2);
     const etag = async () => (await rest(w.app, 'GET', `${base(w)}/${c}`, { key: w.alice.key })).headers.get('etag');
     const seen = [await etag()];
@@ -175,7 +175,7 @@ describe('optimistic concurrency', () => {
   });
 
   it('a stale If-Match is a 409 COLLECTION_CONCURRENT_UPDATE with the current version, and changes nothing', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, tracks } = await collectionWith(w, 2);
     const extra = await createTrackVia(w.app, w.alice.key, w.orgA);
     const stale = { 'if-match': '"1"' };
@@ -192,7 +192,7 @@ describe('optimistic concurrency', () => {
       expect(res.body.error.code).toBe('COLLECTION_CONCURRENT_UPDATE');
       expect(res.body.error.details).toEqual({ collection_id: c, current_version: 3 });
     }
-    expect(rows(w, 'SELECT name, version, deleted_at FROM collections WHERE id = ?', c)).toEqual([
+    expect((await rows(w, 'SELECT name, version, deleted_at FROM collections WHERE id = ?', c))).toEqual([
       { name: 'A collection', version: 3, deleted_at: null },
     ]);
     expect(await order(w, c)).toEqual(tracks);
@@ -206,14 +206,14 @@ describe('optimistic concurrency', () => {
   });
 
   it('a stranger with a stale version still gets 404, never 409', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c } = await collectionWith(w, 0);
     const res = await rest(w.app, 'DELETE', `${base(w)}/${c}`, { key: w.bob.key, headers: { 'if-match': '"99"' } });
     expect(res.status).toBe(404);
   });
 
   it('GraphQL ifVersion behaves the same', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c } = await collectionWith(w, 1);
     const m = `mutation($o: ID!, $c: ID!, $v: Int) { updateCollection(organizationId: $o, collectionId: $c, input: { name: "n" }, ifVersion: $v) { name version } }`;
     const stale = await gql(w.app, m, { o: w.orgA, c, v: 1 }, w.alice.key);

@@ -24,7 +24,7 @@ interface Counted {
 
 async function countedWorld(): Promise<Counted> {
   const statements: string[] = [];
-  const world = createWorld({ onStatement: (sql) => statements.push(sql) });
+  const world = await createWorld({ onStatement: (sql) => statements.push(sql) });
   const alice = (await authenticate(world.deps, world.alice.key))!;
   return { world, statements, alice };
 }

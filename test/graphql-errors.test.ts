@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { captureLogger, createCollectionVia, createWorld, gql, onlyError, rest, type HttpResult } from './helpers.js';
+import { captureLogger, createCollectionVia, createWorld, gql, onlyError, rest, type HttpResult, sqliteOf } from './helpers.js';
 
 // How /graphql fails: every error has the documented extensions, GraphQL's own errors are
 // classified, nothing internal leaks, and the trace id travels in X-Request-Id.
@@ -21,7 +21,7 @@ afterEach(() => {
 
 describe('GraphQL document errors', () => {
   it('a syntax error is GRAPHQL_PARSE_FAILED with the documented extensions', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(w.app, '{ viewer { id ', {}, w.alice.key);
     const error = onlyError(res);
     expect(error.message).toBe('The GraphQL document could not be parsed.');
@@ -39,13 +39,13 @@ describe('GraphQL document errors', () => {
   });
 
   it('a syntax error is reported the same without a key', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(w.app, 'mutation { createCollection(', {});
     expect(onlyError(res).extensions.code).toBe('GRAPHQL_PARSE_FAILED');
   });
 
   it('an unknown field is GRAPHQL_VALIDATION_FAILED, without "Did you mean" suggestions', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(w.app, '{ viewer { id passwordHash } }', {}, w.alice.key);
     const error = onlyError(res);
     expect(error.message).toBe('The GraphQL operation is not valid for this schema.');
@@ -57,7 +57,7 @@ describe('GraphQL document errors', () => {
   });
 
   it('other schema mismatches are GRAPHQL_VALIDATION_FAILED too', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const documents = [
       '{ notAField }',
       '{ viewer }', // object field without a selection
@@ -77,7 +77,7 @@ describe('GraphQL document errors', () => {
   it('variables misused by the document itself (unused, undefined, wrong type for the position) are GRAPHQL_VALIDATION_FAILED', async () => {
     // These are static validation errors of the document, whatever variable values are sent;
     // they are not bad input, and no input field is at fault.
-    const w = createWorld();
+    const w = await createWorld();
     const documents: [string, Record<string, unknown>][] = [
       ['query($x: Int) { viewer { id } }', {}],
       ['query { collections(organizationId: $o) { edges { cursor } } }', { o: 'org_a' }],
@@ -91,7 +91,7 @@ describe('GraphQL document errors', () => {
   });
 
   it('a variable value of the wrong type or a missing required variable is VALIDATION_ERROR naming it', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const query = 'query($o: ID!, $first: Int) { collections(organizationId: $o, first: $first) { edges { cursor } } }';
     const missing = await gql(w.app, query, {}, w.alice.key);
     expect(onlyError(missing).extensions).toMatchObject({ code: 'VALIDATION_ERROR', status: 422, details: { field: 'o' } });
@@ -103,8 +103,8 @@ describe('GraphQL document errors', () => {
 
   it('an unexpected failure is INTERNAL_SERVER_ERROR, masked, and logged with its trace id', async () => {
     const { logger, lines } = captureLogger();
-    const w = createWorld({ logger });
-    w.app.database.sqlite.close(); // every statement now throws a TypeError from the driver
+    const w = await createWorld({ logger });
+    await w.app.database.close(); // every statement now fails in the driver
     const res = await gql(w.app, '{ viewer { id } }', {}, w.alice.key);
     const error = onlyError(res);
     expect(error.message).toBe('An unexpected error occurred. Please try again later.');
@@ -125,7 +125,7 @@ describe('GraphQL document errors', () => {
   });
 
   it('no error response carries a stack trace or a source path', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
     const responses = [
       await gql(w.app, '{ viewer { id ', {}, w.alice.key),
@@ -169,7 +169,7 @@ describe('GraphQL document errors', () => {
 
 describe('introspection and authentication', () => {
   it('introspection works without a key', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(w.app, '{ __schema { types { name } } }');
     expect(res.body.errors).toBeUndefined();
     const types = res.body.data.__schema.types.map((t: any) => t.name);
@@ -179,7 +179,7 @@ describe('introspection and authentication', () => {
   });
 
   it('every data field needs a key: viewer without one is AUTHENTICATION_REQUIRED', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(w.app, '{ viewer { id } }');
     const error = onlyError(res);
     expect(error.message).toBe('Authentication required. Please provide a valid API key.');
@@ -197,14 +197,14 @@ describe('introspection and authentication', () => {
   });
 
   it('mixing introspection with a data field without a key still refuses the data', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(w.app, '{ __typename viewer { id } }');
     expect(onlyError(res).extensions.code).toBe('AUTHENTICATION_REQUIRED');
     expect(res.body.data).toBeNull();
   });
 
   it('every root query field (except sharedContent) needs a key', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const documents = [
       '{ collection(organizationId: "org_a", id: "mcoll_x") { id } }',
       '{ collections(organizationId: "org_a") { edges { cursor } } }',
@@ -219,7 +219,7 @@ describe('introspection and authentication', () => {
   });
 
   it('a blank X-API-Key counts as no key', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(w.app, '{ viewer { id } }', {}, null, { 'x-api-key': '   ' });
     expect(onlyError(res).extensions.code).toBe('AUTHENTICATION_REQUIRED');
   });
@@ -227,7 +227,7 @@ describe('introspection and authentication', () => {
 
 describe('X-Request-Id', () => {
   it('equals extensions.trace_id on an error response', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(w.app, '{ viewer { id } }');
     const header = res.headers.get('x-request-id');
     expect(header).toMatch(/^req_[0-9a-f]{20}$/);
@@ -235,7 +235,7 @@ describe('X-Request-Id', () => {
   });
 
   it('is on successful responses too, and differs per request', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const a = await gql(w.app, '{ viewer { id } }', {}, w.alice.key);
     const b = await gql(w.app, '{ viewer { id } }', {}, w.alice.key);
     expect(a.body.errors).toBeUndefined();
@@ -244,21 +244,21 @@ describe('X-Request-Id', () => {
   });
 
   it('is the trace id recorded on the audit row of a mutation', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(
       w.app,
       'mutation($o: ID!) { createCollection(organizationId: $o, input: { name: "x" }) { id } }',
       { o: w.orgA },
       w.alice.key,
     );
-    const row = w.app.database.sqlite
+    const row = sqliteOf(w)
       .prepare('SELECT trace_id FROM audit_log WHERE target_id = ?')
       .get(res.body.data.createCollection.id) as { trace_id: string };
     expect(row.trace_id).toBe(res.headers.get('x-request-id'));
   });
 
   it('all errors of one response share the trace id of the header', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(w.app, '{ a b }', {}, w.alice.key);
     expect(res.body.errors).toHaveLength(2);
     for (const e of res.body.errors) expect(e.extensions.trace_id).toBe(res.headers.get('x-request-id'));
@@ -267,7 +267,7 @@ describe('X-Request-Id', () => {
 
 describe('the GraphQL endpoint over HTTP', () => {
   it('a malformed JSON body is INVALID_REQUEST_BODY without internals', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await rest(w.app, 'POST', '/graphql', {
       key: w.alice.key,
       rawBody: '{"query": ',

@@ -11,6 +11,7 @@ import {
   rows,
   type HttpResult,
   type World,
+  sqliteOf,
 } from './helpers.js';
 
 // Every GraphQL mutation of collections and tracks, through /graphql: what success looks like,
@@ -67,13 +68,13 @@ const COLLECTION = `query($org: ID!, $id: ID!) { collection(organizationId: $org
   id name trackCount tracks { edges { position node { id } } } } }`;
 
 /** Everything a refused mutation must leave alone. */
-function snapshot(w: World) {
+async function snapshot(w: World) {
   return {
-    collections: rows(w, 'SELECT * FROM collections ORDER BY seq'),
-    entries: rows(w, 'SELECT * FROM collection_entries ORDER BY collection_id, position'),
-    tracks: rows(w, 'SELECT * FROM tracks ORDER BY id'),
-    library: rows(w, 'SELECT * FROM library_saves ORDER BY seq'),
-    audit: rows(w, 'SELECT * FROM audit_log ORDER BY seq'),
+    collections: (await rows(w, 'SELECT * FROM collections ORDER BY seq')),
+    entries: (await rows(w, 'SELECT * FROM collection_entries ORDER BY collection_id, position')),
+    tracks: (await rows(w, 'SELECT * FROM tracks ORDER BY id')),
+    library: (await rows(w, 'SELECT * FROM library_saves ORDER BY seq')),
+    audit: (await rows(w, 'SELECT * FROM audit_log ORDER BY seq')),
   };
 }
 
@@ -88,7 +89,7 @@ async function seedAlice(w: World) {
 
 /** Makes a track visible to a user the way a saved share does: a library row of their own. */
 function saveToLibrary(w: World, userId: string, trackId: string, organizationId = w.orgA) {
-  w.app.database.sqlite
+  sqliteOf(w)
     .prepare(
       `INSERT INTO library_saves (id, user_id, track_id, organization_id, source, created_at)
        VALUES (?, ?, ?, ?, 'shared', ?)`,
@@ -119,7 +120,7 @@ const MUTATIONS = [
 
 describe('mutation success shapes', () => {
   it('createCollection returns the new collection, empty, owned by the caller', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(
       w.app,
       CREATE_COLLECTION,
@@ -141,13 +142,13 @@ describe('mutation success shapes', () => {
       createdAt: NOW,
       updatedAt: NOW,
     });
-    expect(rows(w, 'SELECT action, target_id, actor_id FROM audit_log WHERE target_id = ?', c.id)).toEqual([
+    expect((await rows(w, 'SELECT action, target_id, actor_id FROM audit_log WHERE target_id = ?', c.id))).toEqual([
       { action: 'collection.create', target_id: c.id, actor_id: w.alice.userId },
     ]);
   });
 
   it('createCollection accepts a cover track the caller can see', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA, 'Cover');
     const res = await gql(
       w.app,
@@ -160,7 +161,7 @@ describe('mutation success shapes', () => {
   });
 
   it('createTrack returns the track with defaults, and puts it in the library as own', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(w.app, CREATE_TRACK, { org: w.orgA, input: { title: 'Night Drive' } }, w.alice.key);
     expect(res.body.errors).toBeUndefined();
     const t = res.body.data.createTrack;
@@ -178,13 +179,13 @@ describe('mutation success shapes', () => {
       createdAt: NOW,
       updatedAt: NOW,
     });
-    expect(rows(w, 'SELECT user_id, track_id, organization_id, source FROM library_saves')).toEqual([
+    expect((await rows(w, 'SELECT user_id, track_id, organization_id, source FROM library_saves'))).toEqual([
       { user_id: w.alice.userId, track_id: t.id, organization_id: 'org_a', source: 'own' },
     ]);
   });
 
   it('createTrack keeps every optional field it is given', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const input = {
       title: 'Lo-fi',
       durationSeconds: 187.5,
@@ -199,7 +200,7 @@ describe('mutation success shapes', () => {
   });
 
   it('addTrackToCollection, removeTrackFromCollection, deleteTrack and deleteCollection acknowledge with MutationAck', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, t2 } = await seedAlice(w);
 
     const add = await gql(w.app, ADD_TRACK, { org: w.orgA, c, t: t2 }, w.alice.key);
@@ -220,12 +221,12 @@ describe('mutation success shapes', () => {
       data: { deleteCollection: { success: true, id: c, detail: 'Collection deleted.' } },
     });
 
-    const actions = rows(w, 'SELECT action FROM audit_log ORDER BY seq').map((r) => r.action);
+    const actions = (await rows(w, 'SELECT action FROM audit_log ORDER BY seq')).map((r) => r.action);
     expect(actions.slice(-4)).toEqual(['collection.track_add', 'collection.track_remove', 'track.delete', 'collection.delete']);
   });
 
   it('accepts the key as Authorization: Bearer too', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(w.app, CREATE_TRACK, { org: w.orgA, input: { title: 'Bearer' } }, null, {
       authorization: `Bearer ${w.alice.key}`,
     });
@@ -234,14 +235,15 @@ describe('mutation success shapes', () => {
 });
 
 describe('authentication: missing, unknown and revoked keys', () => {
-  const variants: [string, (w: World) => { key?: string | null; headers?: Record<string, string> }][] = [
-    ['no key', () => ({ key: null })],
-    ['an unknown key', () => ({ key: 'mgk_' + 'x'.repeat(43) })],
-    ['an unknown Bearer token', () => ({ headers: { authorization: 'Bearer mgk_nope' } })],
+  type Credentials = { key?: string | null; headers?: Record<string, string> };
+  const variants: [string, (w: World) => Promise<Credentials>][] = [
+    ['no key', async () => ({ key: null })],
+    ['an unknown key', async () => ({ key: 'mgk_' + 'x'.repeat(43) })],
+    ['an unknown Bearer token', async () => ({ headers: { authorization: 'Bearer mgk_nope' } })],
     [
       'a revoked key',
-      (w) => {
-        revokeApiKey(w.deps, { keyId: w.alice.keyId });
+      async (w) => {
+        (await revokeApiKey(w.deps, { keyId: w.alice.keyId }));
         return { key: w.alice.key };
       },
     ],
@@ -249,11 +251,11 @@ describe('authentication: missing, unknown and revoked keys', () => {
 
   for (const [label, keyOf] of variants) {
     it(`${label} is AUTHENTICATION_REQUIRED (401) on every mutation, and nothing changes`, async () => {
-      const w = createWorld();
+      const w = await createWorld();
       const ids = await seedAlice(w);
       const calls = everyMutation(w, ids);
-      const { key, headers } = keyOf(w);
-      const before = snapshot(w);
+      const { key, headers } = await keyOf(w);
+      const before = (await snapshot(w));
       for (const name of MUTATIONS) {
         const [query, variables] = calls[name]();
         const res = await gql(w.app, query, variables, key, headers);
@@ -261,15 +263,15 @@ describe('authentication: missing, unknown and revoked keys', () => {
         expect(error.message, name).toBe('Authentication required. Please provide a valid API key.');
         expect(error.path, name).toEqual([name]);
       }
-      expect(snapshot(w)).toEqual(before);
+      expect((await snapshot(w))).toEqual(before);
     });
   }
 
   it('a key works until it is revoked, and not after', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const ok = await gql(w.app, CREATE_TRACK, { org: w.orgA, input: { title: 'before' } }, w.alice.key);
     expect(ok.body.data.createTrack.title).toBe('before');
-    expect(revokeApiKey(w.deps, { keyId: w.alice.keyId })).toEqual({ id: w.alice.keyId, revoked: true });
+    expect((await revokeApiKey(w.deps, { keyId: w.alice.keyId }))).toEqual({ id: w.alice.keyId, revoked: true });
     const refused = await gql(w.app, CREATE_TRACK, { org: w.orgA, input: { title: 'after' } }, w.alice.key);
     expectError(refused, 'AUTHENTICATION_REQUIRED', 401, {});
     // bob's key is unaffected
@@ -280,21 +282,21 @@ describe('authentication: missing, unknown and revoked keys', () => {
 
 describe('organization scope', () => {
   it('a non-member (dave on org_a) is ORGANIZATION_ACCESS_DENIED (403) on every mutation, and nothing changes', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const ids = await seedAlice(w);
     const calls = everyMutation(w, ids);
-    const before = snapshot(w);
+    const before = (await snapshot(w));
     for (const name of MUTATIONS) {
       const [query, variables] = calls[name]();
       const res = await gql(w.app, query, variables, w.dave.key);
       const error = expectError(res, 'ORGANIZATION_ACCESS_DENIED', 403, { organization_id: 'org_a' });
       expect(error.message, name).toBe("You don't have access to this organization.");
     }
-    expect(snapshot(w)).toEqual(before);
+    expect((await snapshot(w))).toEqual(before);
   });
 
   it('a non-member learns nothing: real and nonexistent ids get the same answer', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, t } = await seedAlice(w);
     const strip = (res: HttpResult): Record<string, unknown> => {
       const { trace_id: _t, timestamp: _s, ...rest } = onlyError(res).extensions;
@@ -314,7 +316,7 @@ describe('organization scope', () => {
   });
 
   it('membership is checked before input is validated', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(w.app, CREATE_COLLECTION, { org: w.orgA, input: { name: '' } }, w.dave.key);
     expectError(res, 'ORGANIZATION_ACCESS_DENIED', 403, { organization_id: 'org_a' });
     const track = await gql(w.app, CREATE_TRACK, { org: w.orgA, input: { title: '   ' } }, w.dave.key);
@@ -322,13 +324,13 @@ describe('organization scope', () => {
   });
 
   it('an organization that does not exist is ORGANIZATION_ACCESS_DENIED too', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(w.app, CREATE_COLLECTION, { org: 'org_nope', input: { name: 'x' } }, w.alice.key);
     expectError(res, 'ORGANIZATION_ACCESS_DENIED', 403, { organization_id: 'org_nope' });
   });
 
   it('dave can work in his own organization', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(w.app, CREATE_COLLECTION, { org: w.orgB, input: { name: 'B side' } }, w.dave.key);
     expect(res.body.data.createCollection).toMatchObject({ organizationId: 'org_b', ownerId: w.dave.userId });
   });
@@ -336,18 +338,18 @@ describe('organization scope', () => {
 
 describe('capabilities', () => {
   it('a member without USE_MUSIC_GENERATION (carol) cannot create collections or tracks (403 INSUFFICIENT_PERMISSIONS)', async () => {
-    const w = createWorld();
-    const before = snapshot(w);
+    const w = await createWorld();
+    const before = (await snapshot(w));
     const collection = await gql(w.app, CREATE_COLLECTION, { org: w.orgA, input: { name: 'Mine' } }, w.carol.key);
     const error = expectError(collection, 'INSUFFICIENT_PERMISSIONS', 403);
     expect(error.message).toBe('You do not have permission to perform this action.');
     const track = await gql(w.app, CREATE_TRACK, { org: w.orgA, input: { title: 'Mine' } }, w.carol.key);
     expectError(track, 'INSUFFICIENT_PERMISSIONS', 403);
-    expect(snapshot(w)).toEqual(before);
+    expect((await snapshot(w))).toEqual(before);
   });
 
   it('carol is still a member: touching a collection that is not hers is RESOURCE_NOT_FOUND, not 403', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c } = await seedAlice(w);
     const res = await gql(w.app, DELETE_COLLECTION, { org: w.orgA, c }, w.carol.key);
     expectError(res, 'RESOURCE_NOT_FOUND', 404, { collection_id: c });
@@ -375,10 +377,10 @@ describe("someone else's collection is not found, exactly like a nonexistent one
 
   for (const [name, query, vars] of cases) {
     it(`${name}: bob on alice's collection is RESOURCE_NOT_FOUND with details.collection_id`, async () => {
-      const w = createWorld();
+      const w = await createWorld();
       const { c } = await seedAlice(w);
       const bobTrack = await createTrackVia(w.app, w.bob.key, w.orgA, 'bob');
-      const before = snapshot(w);
+      const before = (await snapshot(w));
 
       const theirs = await gql(w.app, query, { org: w.orgA, ...vars(c, bobTrack) }, w.bob.key);
       const error = expectError(theirs, 'RESOURCE_NOT_FOUND', 404, { collection_id: c });
@@ -389,12 +391,12 @@ describe("someone else's collection is not found, exactly like a nonexistent one
       expectError(missing, 'RESOURCE_NOT_FOUND', 404, { collection_id: MISSING_COLLECTION });
       expect(normalised(theirs, c)).toEqual(normalised(missing, MISSING_COLLECTION));
 
-      expect(snapshot(w)).toEqual(before);
+      expect((await snapshot(w))).toEqual(before);
     });
   }
 
   it('a deleted collection of your own is the same RESOURCE_NOT_FOUND', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, t2 } = await seedAlice(w);
     await gql(w.app, DELETE_COLLECTION, { org: w.orgA, c }, w.alice.key);
     for (const [query, vars] of [
@@ -408,7 +410,7 @@ describe("someone else's collection is not found, exactly like a nonexistent one
   });
 
   it("a collection id from another organization is not found in this one, even for its owner", async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const daveCollection = await createCollectionVia(w.app, w.dave.key, w.orgB);
     // alice is not in org_b; dave is not in org_a: use alice in org_a with dave's id
     const res = await gql(w.app, DELETE_COLLECTION, { org: w.orgA, c: daveCollection }, w.alice.key);
@@ -418,9 +420,9 @@ describe("someone else's collection is not found, exactly like a nonexistent one
 
 describe('tracks the caller cannot see', () => {
   it("deleteTrack: bob deleting alice's track he cannot see is RESOURCE_NOT_FOUND with details.track_id", async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { t } = await seedAlice(w);
-    const before = snapshot(w);
+    const before = (await snapshot(w));
     const res = await gql(w.app, DELETE_TRACK, { org: w.orgA, t }, w.bob.key);
     const error = expectError(res, 'RESOURCE_NOT_FOUND', 404, { track_id: t });
     expect(error.extensions.system_message).toBe('Music track not found');
@@ -428,29 +430,29 @@ describe('tracks the caller cannot see', () => {
     const missingError = expectError(missing, 'RESOURCE_NOT_FOUND', 404, { track_id: MISSING_TRACK });
     expect(missingError.message).toBe(error.message);
     expect(missingError.extensions.system_message).toBe(error.extensions.system_message);
-    expect(snapshot(w)).toEqual(before);
+    expect((await snapshot(w))).toEqual(before);
   });
 
   it("addTrackToCollection: bob adding alice's track to his own collection is RESOURCE_NOT_FOUND with details.track_id", async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { t } = await seedAlice(w);
     const mine = await createCollectionVia(w.app, w.bob.key, w.orgA);
     const res = await gql(w.app, ADD_TRACK, { org: w.orgA, c: mine, t }, w.bob.key);
     expectError(res, 'RESOURCE_NOT_FOUND', 404, { track_id: t });
-    expect(rows(w, 'SELECT * FROM collection_entries WHERE collection_id = ?', mine)).toEqual([]);
+    expect((await rows(w, 'SELECT * FROM collection_entries WHERE collection_id = ?', mine))).toEqual([]);
   });
 
   it("createCollection: a cover track the caller cannot see is RESOURCE_NOT_FOUND and creates nothing", async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { t } = await seedAlice(w);
-    const before = rows(w, 'SELECT count(*) AS n FROM collections')[0].n;
+    const before = (await rows(w, 'SELECT count(*) AS n FROM collections'))[0].n;
     const res = await gql(w.app, CREATE_COLLECTION, { org: w.orgA, input: { name: 'x', coverTrackId: t } }, w.bob.key);
     expectError(res, 'RESOURCE_NOT_FOUND', 404, { track_id: t });
-    expect(rows(w, 'SELECT count(*) AS n FROM collections')[0].n).toBe(before);
+    expect((await rows(w, 'SELECT count(*) AS n FROM collections'))[0].n).toBe(before);
   });
 
   it('a deleted track cannot be added or deleted again (RESOURCE_NOT_FOUND)', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, t2 } = await seedAlice(w);
     await gql(w.app, DELETE_TRACK, { org: w.orgA, t: t2 }, w.alice.key);
     expectError(await gql(w.app, ADD_TRACK, { org: w.orgA, c, t: t2 }, w.alice.key), 'RESOURCE_NOT_FOUND', 404, { track_id: t2 });
@@ -458,7 +460,7 @@ describe('tracks the caller cannot see', () => {
   });
 
   it('a track visible through the library but created by someone else: deleteTrack is INSUFFICIENT_PERMISSIONS', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { t } = await seedAlice(w);
     saveToLibrary(w, w.bob.userId, t);
     // bob can now see it ...
@@ -469,11 +471,11 @@ describe('tracks the caller cannot see', () => {
     const add = await gql(w.app, ADD_TRACK, { org: w.orgA, c: mine, t }, w.bob.key);
     expect(add.body.data.addTrackToCollection.success).toBe(true);
     // ... but not delete it
-    const before = snapshot(w);
+    const before = (await snapshot(w));
     const res = await gql(w.app, DELETE_TRACK, { org: w.orgA, t }, w.bob.key);
     expectError(res, 'INSUFFICIENT_PERMISSIONS', 403, { track_id: t });
-    expect(snapshot(w)).toEqual(before);
-    expect(rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t)).toEqual([{ deleted_at: null }]);
+    expect((await snapshot(w))).toEqual(before);
+    expect((await rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t))).toEqual([{ deleted_at: null }]);
   });
 });
 
@@ -482,40 +484,40 @@ describe('input validation (422 VALIDATION_ERROR naming the field)', () => {
     gql(w.app, CREATE_COLLECTION, { org: w.orgA, input }, w.alice.key);
   const createTrack = (w: World, input: Record<string, unknown>) =>
     gql(w.app, CREATE_TRACK, { org: w.orgA, input }, w.alice.key);
-  const collectionCount = (w: World) => rows(w, 'SELECT count(*) AS n FROM collections')[0].n;
-  const trackCount = (w: World) => rows(w, 'SELECT count(*) AS n FROM tracks')[0].n;
+  const collectionCount = async (w: World) => (await rows(w, 'SELECT count(*) AS n FROM collections'))[0].n;
+  const trackCount = async (w: World) => (await rows(w, 'SELECT count(*) AS n FROM tracks'))[0].n;
 
   it('collection name: empty and blank are rejected', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     for (const name of ['', '   ', '\t\n']) {
       const res = await createCollection(w, { name });
       const error = expectError(res, 'VALIDATION_ERROR', 422, { field: 'name' });
       expect(error.message).toBe('The request payload is invalid.');
     }
-    expect(collectionCount(w)).toBe(0);
+    expect((await collectionCount(w))).toBe(0);
   });
 
   it('collection name: 512 characters are accepted, 513 are rejected', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const ok = await createCollection(w, { name: 'x'.repeat(512) });
     expect(ok.body.data.createCollection.name).toBe('x'.repeat(512));
     expectError(await createCollection(w, { name: 'x'.repeat(513) }), 'VALIDATION_ERROR', 422, { field: 'name' });
-    expect(collectionCount(w)).toBe(1);
+    expect((await collectionCount(w))).toBe(1);
   });
 
   it('collection name: lengths count code points, so 512 astral-plane emoji are accepted and 513 rejected', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const name = '😀'.repeat(512); // 1024 UTF-16 code units
     const ok = await createCollection(w, { name });
     expect(ok.body.errors).toBeUndefined();
     expect(ok.body.data.createCollection.name).toBe(name);
-    expect(rows(w, 'SELECT name FROM collections')).toEqual([{ name }]);
+    expect((await rows(w, 'SELECT name FROM collections'))).toEqual([{ name }]);
     expectError(await createCollection(w, { name: '😀'.repeat(513) }), 'VALIDATION_ERROR', 422, { field: 'name' });
-    expect(collectionCount(w)).toBe(1);
+    expect((await collectionCount(w))).toBe(1);
   });
 
   it('coverImageUrl: 1024 characters are accepted, 1025 and non-http(s) URLs are rejected as cover_image_url', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const prefix = 'https://example.com/';
     const url1024 = prefix + 'a'.repeat(1024 - prefix.length);
     expect(url1024).toHaveLength(1024);
@@ -525,11 +527,11 @@ describe('input validation (422 VALIDATION_ERROR naming the field)', () => {
       const res = await createCollection(w, { name: 'bad', coverImageUrl });
       expectError(res, 'VALIDATION_ERROR', 422, { field: 'cover_image_url' });
     }
-    expect(collectionCount(w)).toBe(1);
+    expect((await collectionCount(w))).toBe(1);
   });
 
   it('description: 4000 characters are accepted, 4001 are rejected', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const ok = await createCollection(w, { name: 'ok', description: 'd'.repeat(4000) });
     expect(ok.body.data.createCollection.description).toHaveLength(4000);
     expectError(await createCollection(w, { name: 'bad', description: 'd'.repeat(4001) }), 'VALIDATION_ERROR', 422, {
@@ -538,18 +540,18 @@ describe('input validation (422 VALIDATION_ERROR naming the field)', () => {
   });
 
   it('track title: empty, blank and 513 characters are rejected; 512 (and 512 emoji) are accepted', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     for (const title of ['', '   ', 't'.repeat(513), '🎵'.repeat(513)]) {
       expectError(await createTrack(w, { title }), 'VALIDATION_ERROR', 422, { field: 'title' });
     }
-    expect(trackCount(w)).toBe(0);
+    expect((await trackCount(w))).toBe(0);
     expect((await createTrack(w, { title: 't'.repeat(512) })).body.data.createTrack.title).toHaveLength(512);
     expect((await createTrack(w, { title: '🎵'.repeat(512) })).body.data.createTrack.title).toBe('🎵'.repeat(512));
-    expect(trackCount(w)).toBe(2);
+    expect((await trackCount(w))).toBe(2);
   });
 
   it('track fields: duration, URLs, mode and engine are checked and named in snake_case', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const cases: [Record<string, unknown>, string][] = [
       [{ durationSeconds: -1 }, 'duration_seconds'],
       [{ durationSeconds: 86401 }, 'duration_seconds'],
@@ -561,13 +563,13 @@ describe('input validation (422 VALIDATION_ERROR naming the field)', () => {
     for (const [extra, field] of cases) {
       expectError(await createTrack(w, { title: 'ok', ...extra }), 'VALIDATION_ERROR', 422, { field });
     }
-    expect(trackCount(w)).toBe(0);
+    expect((await trackCount(w))).toBe(0);
     const edge = await createTrack(w, { title: 'edge', durationSeconds: 86400, audioUrl: 'https://example.com/' + 'a'.repeat(1004) });
     expect(edge.body.data.createTrack.durationSeconds).toBe(86400);
   });
 
   it('a variable of the wrong type is VALIDATION_ERROR naming the field, not a GraphQL error', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const nested = await createCollection(w, { name: 5 });
     const error = expectError(nested, 'VALIDATION_ERROR', 422, { field: 'name' });
     expect(error.message).toBe('The request payload is invalid.');
@@ -589,22 +591,22 @@ describe('input validation (422 VALIDATION_ERROR naming the field)', () => {
     expectError(await createTrack(w, { title: 'ok', instrumental: 'yes' }), 'VALIDATION_ERROR', 422, {
       field: 'instrumental',
     });
-    expect(collectionCount(w) + trackCount(w)).toBe(0);
+    expect((await collectionCount(w)) + (await trackCount(w))).toBe(0);
   });
 
   it('a missing required input field and an unknown input field are VALIDATION_ERROR naming them', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     expectError(await createCollection(w, {}), 'VALIDATION_ERROR', 422, { field: 'name' });
     expectError(await createCollection(w, { name: 'x', ownerId: w.bob.userId }), 'VALIDATION_ERROR', 422, {
       field: 'owner_id',
     });
-    expect(collectionCount(w)).toBe(0);
+    expect((await collectionCount(w))).toBe(0);
   });
 });
 
 describe('idempotency', () => {
   it('adding the same track twice leaves one entry and trackCount 1', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     for (let i = 0; i < 2; i++) {
@@ -613,28 +615,28 @@ describe('idempotency', () => {
     }
     const got = await gql(w.app, COLLECTION, { org: w.orgA, id: c }, w.alice.key);
     expect(got.body.data.collection).toEqual({ id: c, name: 'A collection', trackCount: 1, tracks: { edges: [{ position: 0, node: { id: t } }] } });
-    expect(rows(w, 'SELECT track_id, position FROM collection_entries WHERE collection_id = ?', c)).toEqual([
+    expect((await rows(w, 'SELECT track_id, position FROM collection_entries WHERE collection_id = ?', c))).toEqual([
       { track_id: t, position: 0 },
     ]);
   });
 
   it('removing a track that is not in the collection succeeds and changes nothing', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, t, t2 } = await seedAlice(w);
-    const entriesBefore = rows(w, 'SELECT * FROM collection_entries');
-    const countBefore = rows(w, 'SELECT track_count, version FROM collections WHERE id = ?', c);
+    const entriesBefore = (await rows(w, 'SELECT * FROM collection_entries'));
+    const countBefore = (await rows(w, 'SELECT track_count, version FROM collections WHERE id = ?', c));
     for (const absent of [t2, MISSING_TRACK]) {
       const res = await gql(w.app, REMOVE_TRACK, { org: w.orgA, c, t: absent }, w.alice.key);
       expect(res.body).toEqual({
         data: { removeTrackFromCollection: { success: true, id: absent, detail: 'Track removed from collection.' } },
       });
     }
-    expect(rows(w, 'SELECT * FROM collection_entries')).toEqual(entriesBefore);
-    expect(rows(w, 'SELECT track_count, version FROM collections WHERE id = ?', c)).toEqual(countBefore);
+    expect((await rows(w, 'SELECT * FROM collection_entries'))).toEqual(entriesBefore);
+    expect((await rows(w, 'SELECT track_count, version FROM collections WHERE id = ?', c))).toEqual(countBefore);
     // removing twice: the second is the no-op
     await gql(w.app, REMOVE_TRACK, { org: w.orgA, c, t }, w.alice.key);
     const again = await gql(w.app, REMOVE_TRACK, { org: w.orgA, c, t }, w.alice.key);
     expect(again.body.data.removeTrackFromCollection.success).toBe(true);
-    expect(rows(w, 'SELECT track_count FROM collections WHERE id = ?', c)).toEqual([{ track_count: 0 }]);
+    expect((await rows(w, 'SELECT track_count FROM collections WHERE id = ?', c))).toEqual([{ track_count: 0 }]);
   });
 });

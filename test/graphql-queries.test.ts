@@ -10,6 +10,7 @@ import {
   rows,
   type HttpResult,
   type World,
+  sqliteOf,
 } from './helpers.js';
 
 // The GraphQL read side through /graphql: viewer, collections and their tracks, the library,
@@ -90,7 +91,7 @@ async function collectionWith(w: World, n: number) {
 }
 
 function saveToLibrary(w: World, userId: string, trackId: string) {
-  w.app.database.sqlite
+  sqliteOf(w)
     .prepare(
       `INSERT INTO library_saves (id, user_id, track_id, organization_id, source, created_at)
        VALUES (?, ?, ?, 'org_a', 'shared', ?)`,
@@ -102,8 +103,8 @@ const names = (conn: any) => conn.edges.map((e: any) => e.node.name);
 
 describe('viewer', () => {
   it('returns the user behind the key with their organizations and capabilities', async () => {
-    const w = createWorld();
-    const [user] = rows(w, 'SELECT email FROM users WHERE id = ?', w.alice.userId);
+    const w = await createWorld();
+    const [user] = (await rows(w, 'SELECT email FROM users WHERE id = ?', w.alice.userId));
     const data = await ok(gql(w.app, '{ viewer { id email name organizations { id name capabilities } } }', {}, w.alice.key));
     expect(data).toEqual({
       viewer: {
@@ -116,7 +117,7 @@ describe('viewer', () => {
   });
 
   it('shows a member without capabilities an empty list, and each user only their own organizations', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const carol = await ok(gql(w.app, '{ viewer { id organizations { id capabilities } } }', {}, w.carol.key));
     expect(carol.viewer).toEqual({ id: w.carol.userId, organizations: [{ id: 'org_a', capabilities: [] }] });
     const dave = await ok(gql(w.app, '{ viewer { id organizations { id name capabilities } } }', {}, w.dave.key));
@@ -129,7 +130,7 @@ describe('viewer', () => {
 
 describe('collection and collections', () => {
   it('collection returns one of your own with its fields', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const [c] = await aliceCollections(w, 1, 'Focus');
     const data = await ok(gql(w.app, COLLECTION, { org: w.orgA, id: c }, w.alice.key));
     expect(data.collection).toEqual({
@@ -144,7 +145,7 @@ describe('collection and collections', () => {
   });
 
   it("someone else's collection is RESOURCE_NOT_FOUND; a non-member is ORGANIZATION_ACCESS_DENIED", async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const [c] = await aliceCollections(w, 1);
     expectError(await gql(w.app, COLLECTION, { org: w.orgA, id: c }, w.bob.key), 'RESOURCE_NOT_FOUND', 404, {
       collection_id: c,
@@ -159,7 +160,7 @@ describe('collection and collections', () => {
   });
 
   it('collections lists only your own, newest first', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     await aliceCollections(w, 3);
     await createCollectionVia(w.app, w.bob.key, w.orgA, 'bobs');
     const data = await ok(gql(w.app, COLLECTIONS, { org: w.orgA }, w.alice.key));
@@ -175,14 +176,14 @@ describe('collection and collections', () => {
   });
 
   it('newest first does not depend on the clock: collections created in the same millisecond keep creation order', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     for (const name of ['a', 'b', 'c']) await createCollectionVia(w.app, w.alice.key, w.orgA, name);
     const data = await ok(gql(w.app, COLLECTIONS, { org: w.orgA }, w.alice.key));
     expect(names(data.collections)).toEqual(['c', 'b', 'a']);
   });
 
   it('pages forward with first/after until the end', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     await aliceCollections(w, 5);
     const page = async (after?: string) =>
       (await ok(gql(w.app, COLLECTIONS, { org: w.orgA, first: 2, after }, w.alice.key))).collections;
@@ -204,7 +205,7 @@ describe('collection and collections', () => {
   });
 
   it('pages backward with last/before, keeping newest-first order within a page', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     await aliceCollections(w, 5);
     const page = async (before?: string) =>
       (await ok(gql(w.app, COLLECTIONS, { org: w.orgA, last: 2, before }, w.alice.key))).collections;
@@ -221,7 +222,7 @@ describe('collection and collections', () => {
   });
 
   it('cursors are keyset: a collection created between pages does not shift the next page', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     await aliceCollections(w, 4);
     const p1 = (await ok(gql(w.app, COLLECTIONS, { org: w.orgA, first: 2 }, w.alice.key))).collections;
     await createCollectionVia(w.app, w.alice.key, w.orgA, 'late');
@@ -231,7 +232,7 @@ describe('collection and collections', () => {
   });
 
   it('page sizes outside 1..100 are VALIDATION_ERROR naming first/last; 100 is fine', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     await aliceCollections(w, 1);
     for (const first of [0, 101, -1]) {
       expectError(await gql(w.app, COLLECTIONS, { org: w.orgA, first }, w.alice.key), 'VALIDATION_ERROR', 422, {
@@ -248,7 +249,7 @@ describe('collection and collections', () => {
   });
 
   it('a malformed cursor is VALIDATION_ERROR naming after/before', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     await aliceCollections(w, 1);
     for (const after of ['garbage', '', Buffer.from('k:-1').toString('base64url'), Buffer.from('x:1').toString('base64url')]) {
       expectError(await gql(w.app, COLLECTIONS, { org: w.orgA, after }, w.alice.key), 'VALIDATION_ERROR', 422, {
@@ -263,7 +264,7 @@ describe('collection and collections', () => {
 
 describe('track and tracks (the library)', () => {
   it('track returns a track you created; another member cannot see it until it is in their library', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA, 'Night Drive');
     const own = await ok(gql(w.app, TRACK, { org: w.orgA, id: t }, w.alice.key));
     expect(own.track).toEqual({ id: t, title: 'Night Drive', creatorId: w.alice.userId, organizationId: 'org_a' });
@@ -282,7 +283,7 @@ describe('track and tracks (the library)', () => {
   });
 
   it('tracks lists your own created tracks with source own, newest first, and nobody else\'s', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const ids: string[] = [];
     for (const title of ['first', 'second', 'third']) {
       ids.push(await createTrackVia(w.app, w.alice.key, w.orgA, title));
@@ -306,7 +307,7 @@ describe('track and tracks (the library)', () => {
   });
 
   it('a saved track appears in the library with source shared, newest save first', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const own = await createTrackVia(w.app, w.bob.key, w.orgA, 'bob own');
     const alices = await createTrackVia(w.app, w.alice.key, w.orgA, 'alice');
     w.clock.now += 5000;
@@ -319,7 +320,7 @@ describe('track and tracks (the library)', () => {
   });
 
   it('the library pages with first/after and rejects bad sizes and cursors', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     for (let i = 1; i <= 3; i++) await createTrackVia(w.app, w.alice.key, w.orgA, `t${i}`);
     const p1 = (await ok(gql(w.app, LIBRARY, { org: w.orgA, first: 2 }, w.alice.key))).tracks;
     expect(p1.edges.map((e: any) => e.node.title)).toEqual(['t3', 't2']);
@@ -342,7 +343,7 @@ describe('track and tracks (the library)', () => {
 
 describe('node(id)', () => {
   it('resolves your own collection and track with __typename', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, tracks } = await collectionWith(w, 1);
     const coll = await ok(gql(w.app, NODE, { id: c }, w.alice.key));
     expect(coll.node).toEqual({ __typename: 'Collection', id: c, name: 'Mix', trackCount: 1 });
@@ -351,7 +352,7 @@ describe('node(id)', () => {
   });
 
   it("someone else's, deleted and unknown ids are RESOURCE_NOT_FOUND", async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, tracks } = await collectionWith(w, 2);
     for (const key of [w.bob.key, w.dave.key, w.carol.key]) {
       expectError(await gql(w.app, NODE, { id: c }, key), 'RESOURCE_NOT_FOUND', 404, { collection_id: c });
@@ -371,7 +372,7 @@ describe('node(id)', () => {
   });
 
   it('a track saved to your library resolves as a node', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA, 'shared');
     saveToLibrary(w, w.bob.userId, t);
     const data = await ok(gql(w.app, NODE, { id: t }, w.bob.key));
@@ -381,7 +382,7 @@ describe('node(id)', () => {
 
 describe("a collection's tracks", () => {
   it('trackCount, coverTrack, and tracks in position order with addedAt', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, tracks } = await collectionWith(w, 3);
     const cover = await createTrackVia(w.app, w.alice.key, w.orgA, 'Cover');
     await ok(
@@ -402,7 +403,7 @@ describe("a collection's tracks", () => {
   });
 
   it('tracks(first, after) pages by position', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, tracks } = await collectionWith(w, 5);
     const page = async (vars: Record<string, unknown>) =>
       (await ok(gql(w.app, COLLECTION_TRACKS, { org: w.orgA, id: c, ...vars }, w.alice.key))).collection.tracks;
@@ -430,7 +431,7 @@ describe("a collection's tracks", () => {
   });
 
   it('tracks page sizes are 1..500 and cursors must be valid', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c } = await collectionWith(w, 1);
     const run = (vars: Record<string, unknown>) => gql(w.app, COLLECTION_TRACKS, { org: w.orgA, id: c, ...vars }, w.alice.key);
     expectError(await run({ first: 0 }), 'VALIDATION_ERROR', 422, { field: 'first' });
@@ -440,7 +441,7 @@ describe("a collection's tracks", () => {
   });
 
   it('positions stay contiguous 0..n-1 and in order after removals', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, tracks } = await collectionWith(w, 5);
     await ok(gql(w.app, REMOVE_TRACK, { org: w.orgA, c, t: tracks[1] }, w.alice.key));
     await ok(gql(w.app, REMOVE_TRACK, { org: w.orgA, c, t: tracks[3] }, w.alice.key));
@@ -453,7 +454,7 @@ describe("a collection's tracks", () => {
     ]);
     // removed from the head too
     await ok(gql(w.app, REMOVE_TRACK, { org: w.orgA, c, t: tracks[0] }, w.alice.key));
-    expect(rows(w, 'SELECT track_id, position FROM collection_entries WHERE collection_id = ? ORDER BY position', c)).toEqual([
+    expect((await rows(w, 'SELECT track_id, position FROM collection_entries WHERE collection_id = ? ORDER BY position', c))).toEqual([
       { track_id: tracks[2], position: 0 },
       { track_id: tracks[4], position: 1 },
     ]);
@@ -463,7 +464,7 @@ describe("a collection's tracks", () => {
   });
 
   it('a re-added track goes to the end with a new addedAt', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, tracks } = await collectionWith(w, 3);
     await ok(gql(w.app, REMOVE_TRACK, { org: w.orgA, c, t: tracks[0] }, w.alice.key));
     w.clock.now = Date.parse('2026-06-28T11:00:00Z');
@@ -479,7 +480,7 @@ describe("a collection's tracks", () => {
 
 describe('soft delete', () => {
   it('deleteTrack takes the track out of every collection, cover and library, and keeps its row and audit trail', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c: first, tracks } = await collectionWith(w, 4);
     const victim = tracks[1]!;
     // a second collection holds the victim at the end, and uses it as cover
@@ -496,7 +497,7 @@ describe('soft delete', () => {
     );
     // bob has it in his library
     saveToLibrary(w, w.bob.userId, victim);
-    const versions = Object.fromEntries(rows(w, 'SELECT id, version FROM collections').map((r) => [r.id, r.version]));
+    const versions = Object.fromEntries((await rows(w, 'SELECT id, version FROM collections')).map((r) => [r.id, r.version]));
 
     w.clock.now = Date.parse('2026-06-28T12:00:00Z');
     const res = await gql(w.app, DELETE_TRACK, { org: w.orgA, t: victim }, w.alice.key);
@@ -513,7 +514,7 @@ describe('soft delete', () => {
     expect(b).toMatchObject({ trackCount: 1, coverTrackId: null, coverTrack: null });
     expect(b.tracks.edges.map((e: any) => [e.position, e.node.id])).toEqual([[0, tracks[3]]]);
     for (const [id, version] of Object.entries(versions)) {
-      expect(rows(w, 'SELECT version FROM collections WHERE id = ?', id)[0].version).toBeGreaterThan(version as number);
+      expect((await rows(w, 'SELECT version FROM collections WHERE id = ?', id))[0].version).toBeGreaterThan(version as number);
     }
 
     const lib = await ok(gql(w.app, LIBRARY, { org: w.orgA }, w.alice.key));
@@ -529,29 +530,29 @@ describe('soft delete', () => {
     });
 
     // the row is kept, marked deleted; nothing in the database still points at it
-    expect(rows(w, 'SELECT id, title, deleted_at, updated_at FROM tracks WHERE id = ?', victim)).toEqual([
+    expect((await rows(w, 'SELECT id, title, deleted_at, updated_at FROM tracks WHERE id = ?', victim))).toEqual([
       { id: victim, title: 't1', deleted_at: w.clock.now, updated_at: w.clock.now },
     ]);
-    expect(rows(w, 'SELECT * FROM collection_entries WHERE track_id = ?', victim)).toEqual([]);
-    expect(rows(w, 'SELECT id FROM collections WHERE cover_track_id = ?', victim)).toEqual([]);
+    expect((await rows(w, 'SELECT * FROM collection_entries WHERE track_id = ?', victim))).toEqual([]);
+    expect((await rows(w, 'SELECT id FROM collections WHERE cover_track_id = ?', victim))).toEqual([]);
     for (const id of [first, second]) {
-      const positions = rows(w, 'SELECT position FROM collection_entries WHERE collection_id = ? ORDER BY position', id);
+      const positions = (await rows(w, 'SELECT position FROM collection_entries WHERE collection_id = ? ORDER BY position', id));
       expect(positions.map((r) => r.position)).toEqual([...positions.keys()]);
     }
 
     // the audit trail of the track is complete and still there
-    expect(rows(w, 'SELECT action, actor_id FROM audit_log WHERE target_id = ? ORDER BY seq', victim)).toEqual([
+    expect((await rows(w, 'SELECT action, actor_id FROM audit_log WHERE target_id = ? ORDER BY seq', victim))).toEqual([
       { action: 'track.create', actor_id: w.alice.userId },
       { action: 'collection.track_add', actor_id: w.alice.userId },
       { action: 'collection.track_add', actor_id: w.alice.userId },
       { action: 'track.delete', actor_id: w.alice.userId },
     ]);
-    const [deletion] = rows(w, "SELECT * FROM audit_log WHERE action = 'track.delete'");
+    const [deletion] = (await rows(w, "SELECT * FROM audit_log WHERE action = 'track.delete'"));
     expect(deletion).toMatchObject({ organization_id: 'org_a', trace_id: res.headers.get('x-request-id'), created_at: w.clock.now });
   });
 
   it('deleteCollection removes it from list, get and node, and leaves its tracks alone', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { c, tracks } = await collectionWith(w, 2);
     const [keep] = await aliceCollections(w, 1, 'keep');
     w.clock.now = Date.parse('2026-06-28T12:00:00Z');
@@ -569,10 +570,10 @@ describe('soft delete', () => {
     }
     const lib = await ok(gql(w.app, LIBRARY, { org: w.orgA }, w.alice.key));
     expect(lib.tracks.edges.map((e: any) => e.node.id).sort()).toEqual([...tracks].sort());
-    expect(rows(w, 'SELECT count(*) AS n FROM tracks WHERE deleted_at IS NOT NULL')).toEqual([{ n: 0 }]);
+    expect((await rows(w, 'SELECT count(*) AS n FROM tracks WHERE deleted_at IS NOT NULL'))).toEqual([{ n: 0 }]);
 
-    expect(rows(w, 'SELECT deleted_at FROM collections WHERE id = ?', c)).toEqual([{ deleted_at: w.clock.now }]);
-    expect(rows(w, "SELECT target_id FROM audit_log WHERE action = 'collection.delete'")).toEqual([{ target_id: c }]);
-    expect(rows(w, "SELECT count(*) AS n FROM audit_log WHERE action = 'collection.create'")).toEqual([{ n: 2 }]);
+    expect((await rows(w, 'SELECT deleted_at FROM collections WHERE id = ?', c))).toEqual([{ deleted_at: w.clock.now }]);
+    expect((await rows(w, "SELECT target_id FROM audit_log WHERE action = 'collection.delete'"))).toEqual([{ target_id: c }]);
+    expect((await rows(w, "SELECT count(*) AS n FROM audit_log WHERE action = 'collection.create'"))).toEqual([{ n: 2 }]);
   });
 });

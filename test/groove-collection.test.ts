@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { addMember, createApiKey, createUser, revokeApiKey } from '../src/domain/admin.js';
-import { createTrackVia, createWorld, rest, rows, type World } from './helpers.js';
+import { createTrackVia, createWorld, rest, rows, type World, sqliteOf } from './helpers.js';
 
 const ADD = '/1/content/music/collection/add';
 const DELETE = '/1/content/music/collection/delete';
@@ -13,9 +13,9 @@ function groove(w: World, path: string, key: string | null, body: unknown, heade
   });
 }
 
-const snapshot = (w: World) => ({
-  saves: rows(w, 'SELECT * FROM library_saves ORDER BY seq'),
-  audit: rows(w, 'SELECT action, target_id FROM audit_log ORDER BY seq'),
+const snapshot = async (w: World) => ({
+  saves: (await rows(w, 'SELECT * FROM library_saves ORDER BY seq')),
+  audit: (await rows(w, 'SELECT action, target_id FROM audit_log ORDER BY seq')),
 });
 
 const INVALID_ID = { ErrorCode: 'COLLECTION_INVALID_ID', Description: 'Invalid collection id for this operation' };
@@ -23,7 +23,7 @@ const SOME_FAILED = { ErrorCode: 'COLLECTION_SOME_OPERATIONS_FAILED', Descriptio
 
 /** Alice's tracks: `kept` (in her library), `unsaved` (hers, out of it), `deleted`; Bob's and Dave's. */
 async function mixedWorld() {
-  const w = createWorld();
+  const w = await createWorld();
   const kept = await createTrackVia(w.app, w.alice.key, w.orgA, 'kept');
   const unsaved = await createTrackVia(w.app, w.alice.key, w.orgA, 'unsaved');
   const deleted = await createTrackVia(w.app, w.alice.key, w.orgA, 'deleted');
@@ -47,12 +47,12 @@ describe('POST /1/content/music/collection/delete', () => {
       Error: SOME_FAILED,
     });
     expect(res.headers.get('x-request-id')).toMatch(/^req_/);
-    expect(rows(w, 'SELECT * FROM library_saves WHERE track_id = ?', kept)).toEqual([]);
+    expect((await rows(w, 'SELECT * FROM library_saves WHERE track_id = ?', kept))).toEqual([]);
   });
 
   it('mixed batch: results in input order, duplicates with or without the prefix, failed items change nothing', async () => {
     const { w, kept, unsaved, deleted, bobs, daves, unknown } = await mixedWorld();
-    const before = snapshot(w);
+    const before = (await snapshot(w));
     const input = [kept, unknown, `music.${kept}`, unsaved, bobs, `MUSIC.${daves}`, deleted, ''];
     const res = await groove(w, DELETE, w.alice.key, { TrackIds: input });
     expect(res.status).toBe(200);
@@ -69,7 +69,7 @@ describe('POST /1/content/music/collection/delete', () => {
       failed(''),
     ]);
     expect(res.body.Error).toEqual(SOME_FAILED);
-    const after = snapshot(w);
+    const after = (await snapshot(w));
     expect(after.saves).toEqual(before.saves.filter((s: any) => !(s.track_id === kept)));
     expect(after.audit).toEqual([...before.audit, { action: 'library.unsave', target_id: kept }]);
   });
@@ -84,7 +84,7 @@ describe('POST /1/content/music/collection/delete', () => {
 describe('POST /1/content/music/collection/add', () => {
   it('saves into the library; Id is the track in Groove form and round-trips to delete', async () => {
     const { w, kept, unsaved, deleted, bobs, daves, unknown } = await mixedWorld();
-    const before = snapshot(w);
+    const before = (await snapshot(w));
     const input = [`music.${unsaved}`, unknown, kept, unsaved, bobs, daves, deleted];
     const res = await groove(w, ADD, w.alice.key, { TrackIds: input });
     expect(res.status).toBe(200);
@@ -101,7 +101,7 @@ describe('POST /1/content/music/collection/add', () => {
       ],
       Error: SOME_FAILED,
     });
-    const after = snapshot(w);
+    const after = (await snapshot(w));
     expect(after.saves).toHaveLength(before.saves.length + 1);
     expect(after.saves.at(-1)).toMatchObject({ user_id: w.alice.userId, track_id: unsaved, source: 'own' });
     expect(after.audit).toEqual([...before.audit, { action: 'library.save', target_id: unsaved }]);
@@ -109,18 +109,18 @@ describe('POST /1/content/music/collection/add', () => {
     // Idempotent: the same request again writes nothing and answers the same.
     const again = await groove(w, ADD, w.alice.key, { TrackIds: input });
     expect(again.body).toEqual(res.body);
-    expect(snapshot(w)).toEqual(after);
+    expect((await snapshot(w))).toEqual(after);
 
     const ok = res.body.TrackActionResults.filter((r: any) => r.Id).map((r: any) => r.Id);
     const removed = await groove(w, DELETE, w.alice.key, { TrackIds: ok });
     expect(removed.body).toEqual({ TrackActionResults: [{ InputId: ok[0] }, { InputId: ok[1] }, { InputId: ok[2] }] });
-    expect(rows(w, 'SELECT * FROM library_saves WHERE user_id = ? AND track_id IN (?, ?)', w.alice.userId, kept, unsaved)).toEqual([]);
+    expect((await rows(w, 'SELECT * FROM library_saves WHERE user_id = ? AND track_id IN (?, ?)', w.alice.userId, kept, unsaved))).toEqual([]);
   });
 
   it('takes 100 ids; 101 is 400 COLLECTION_INVALID_OPERATION and changes nothing', async () => {
     const { w, unsaved } = await mixedWorld();
     const filler = (n: number) => Array.from({ length: n }, (_, i) => `music.mtrack_${i}`);
-    const before = snapshot(w);
+    const before = (await snapshot(w));
     const over = await groove(w, ADD, w.alice.key, { TrackIds: [unsaved, ...filler(100)] });
     expect(over.status).toBe(400);
     expect(over.body).toEqual({
@@ -130,7 +130,7 @@ describe('POST /1/content/music/collection/add', () => {
         Message: 'Number of tracks for this operation is limited to 100',
       },
     });
-    expect(snapshot(w)).toEqual(before);
+    expect((await snapshot(w))).toEqual(before);
     const overDelete = await groove(w, DELETE, w.alice.key, { TrackIds: filler(101) });
     expect(overDelete.status).toBe(400);
     expect(overDelete.body.Error.ErrorCode).toBe('COLLECTION_INVALID_OPERATION');
@@ -161,9 +161,9 @@ describe('Groove requests that fail as a whole', () => {
 
   it('a missing, unknown, revoked or non-Bearer credential is 401 INVALID_AUTHORIZATION_HEADER, before the body is read', async () => {
     const { w, kept } = await mixedWorld();
-    const before = snapshot(w);
-    const revoked = createApiKey(w.deps, { userId: w.alice.userId });
-    revokeApiKey(w.deps, { keyId: revoked.id });
+    const before = (await snapshot(w));
+    const revoked = (await createApiKey(w.deps, { userId: w.alice.userId }));
+    (await revokeApiKey(w.deps, { keyId: revoked.id }));
     const cases: [string | null, unknown, Record<string, string>][] = [
       [null, { TrackIds: [kept] }, {}],
       ['mgk_not-a-key', { TrackIds: [kept] }, {}],
@@ -177,7 +177,7 @@ describe('Groove requests that fail as a whole', () => {
       expect(res.body).toEqual(INVALID_AUTH);
       expect(res.headers.get('x-request-id')).toMatch(/^req_/);
     }
-    expect(snapshot(w)).toEqual(before);
+    expect((await snapshot(w))).toEqual(before);
   });
 
   it('X-API-Key works as well as Bearer', async () => {
@@ -189,7 +189,7 @@ describe('Groove requests that fail as a whole', () => {
 
   it('a malformed body is 400 INVALID_INPUT_PARAMETER and changes nothing', async () => {
     const { w, kept } = await mixedWorld();
-    const before = snapshot(w);
+    const before = (await snapshot(w));
     const auth = { authorization: `Bearer ${w.alice.key}`, 'content-type': 'application/json' };
     const raws = ['{"TrackIds": [', '[]', '"x"', '', '{}', '{"TrackIds": "x"}', '{"TrackIds": [1, 2]}', `{"TrackIds": ["${kept}", null]}`];
     for (const rawBody of raws) {
@@ -205,7 +205,7 @@ describe('Groove requests that fail as a whole', () => {
     });
     expect(xml.status).toBe(400);
     expect(xml.body.Error.ErrorCode).toBe('INVALID_INPUT_PARAMETER');
-    expect(snapshot(w)).toEqual(before);
+    expect((await snapshot(w))).toEqual(before);
   });
 
   it('a namespace other than music is 400 INVALID_INPUT_PARAMETER', async () => {
@@ -219,7 +219,7 @@ describe('Groove requests that fail as a whole', () => {
         Message: 'Unknown namespace "video"; only music is supported',
       },
     });
-    expect(rows(w, 'SELECT count(*) AS n FROM library_saves WHERE track_id = ?', kept)).toEqual([{ n: 1 }]);
+    expect((await rows(w, 'SELECT count(*) AS n FROM library_saves WHERE track_id = ?', kept))).toEqual([{ n: 1 }]);
   });
 
   it('unknown paths are 404 and other methods 405, Groove-shaped', async () => {
@@ -236,10 +236,10 @@ describe('Groove requests that fail as a whole', () => {
 
 describe('which organization a Groove request acts in', () => {
   it('the only one; with several, X-Organization-Id must name one (else 400 AMBIGUOUS_ORGANIZATION)', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const inA = await createTrackVia(w.app, w.alice.key, w.orgA);
-    addMember(w.deps, { organizationId: w.orgB, userId: w.alice.userId, capabilities: [] });
-    const before = snapshot(w);
+    (await addMember(w.deps, { organizationId: w.orgB, userId: w.alice.userId, capabilities: [] }));
+    const before = (await snapshot(w));
     const ambiguous = await groove(w, DELETE, w.alice.key, { TrackIds: [inA] });
     expect(ambiguous.status).toBe(400);
     expect(ambiguous.body).toEqual({
@@ -249,7 +249,7 @@ describe('which organization a Groove request acts in', () => {
         Message: 'Caller belongs to 2 organizations; name one with the X-Organization-Id header',
       },
     });
-    expect(snapshot(w)).toEqual(before);
+    expect((await snapshot(w))).toEqual(before);
 
     // Named: acts there, and only there.
     const inB = await groove(w, DELETE, w.alice.key, { TrackIds: [inA] }, { 'x-organization-id': w.orgB });
@@ -260,7 +260,7 @@ describe('which organization a Groove request acts in', () => {
 
   it('a single-organization caller needs no header; naming an organization they are not in is 403', async () => {
     const { w, kept } = await mixedWorld();
-    const before = snapshot(w);
+    const before = (await snapshot(w));
     const foreign = await groove(w, DELETE, w.alice.key, { TrackIds: [kept] }, { 'x-organization-id': w.orgB });
     expect(foreign.status).toBe(403);
     expect(foreign.body).toEqual({
@@ -270,16 +270,16 @@ describe('which organization a Groove request acts in', () => {
         Message: 'Caller is not a member of this organization',
       },
     });
-    expect(snapshot(w)).toEqual(before);
+    expect((await snapshot(w))).toEqual(before);
     // Dave (orgB only) acting on Alice's track: his own organization, where it does not exist.
     const dave = await groove(w, ADD, w.dave.key, { TrackIds: [kept] });
     expect(dave.body.TrackActionResults[0].Error.ErrorCode).toBe('COLLECTION_INVALID_ID');
   });
 
   it('a caller in no organization is 403 NO_ORGANIZATION_MEMBERSHIP', async () => {
-    const w = createWorld();
-    const loner = createUser(w.deps, { email: 'loner@example.com' });
-    const key = createApiKey(w.deps, { userId: loner.id });
+    const w = await createWorld();
+    const loner = (await createUser(w.deps, { email: 'loner@example.com' }));
+    const key = (await createApiKey(w.deps, { userId: loner.id }));
     const res = await groove(w, ADD, key.key, { TrackIds: ['mtrack_x'] });
     expect(res.status).toBe(403);
     expect(res.body.Error.ErrorCode).toBe('NO_ORGANIZATION_MEMBERSHIP');
@@ -289,7 +289,7 @@ describe('which organization a Groove request acts in', () => {
 describe('unexpected failures', () => {
   it('are 500 INTERNAL_SERVER_ERROR in Groove shape, without internals', async () => {
     const { w, kept } = await mixedWorld();
-    w.app.database.sqlite.close();
+    await w.app.database.close();
     const res = await groove(w, DELETE, w.alice.key, { TrackIds: [kept] });
     expect(res.status).toBe(500);
     expect(res.body.Error.ErrorCode).toBe('INTERNAL_SERVER_ERROR');
@@ -300,7 +300,7 @@ describe('unexpected failures', () => {
 
 describe('refusals before routing are Groove-shaped too', () => {
   it('over the rate limit: 429 TOO_MANY_REQUESTS with Retry-After', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const limited = createApp({ database: w.app.database, now: () => w.clock.now, rateLimitPerMinute: 1 });
     const send = () =>
       limited.fetch(

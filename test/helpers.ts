@@ -3,15 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { createApp, type App } from '../src/app.js';
+import type BetterSqlite3 from 'better-sqlite3';
 import { openDatabase, type OpenOptions } from '../src/db/connection.js';
+import type { SqliteDatabase } from '../src/db/sqlite.js';
 import { newId } from '../src/db/ids.js';
 import { addMember, createApiKey, createOrganization, createUser } from '../src/domain/admin.js';
 import type { Deps } from '../src/domain/deps.js';
 import { createLogger, type Logger } from '../src/ops/logger.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.();
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
 });
 
 export interface Principal {
@@ -38,21 +40,22 @@ export interface World {
 }
 
 /** A fresh app on a real SQLite file in its own directory, with operators' seed data. */
-export function createWorld(options: OpenOptions & { logger?: Logger } = {}): World {
+export async function createWorld(options: OpenOptions & { logger?: Logger } = {}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'music-gateway-test-'));
   const clock = { now: Date.parse('2026-06-28T10:30:00Z') };
-  const app = createApp({ database: openDatabase(join(dir, 'music.db'), options), now: () => clock.now, logger: options.logger });
-  cleanups.push(() => {
-    app.close();
+  const database = await openDatabase(join(dir, 'music.db'), options);
+  const app = createApp({ database, now: () => clock.now, logger: options.logger });
+  cleanups.push(async () => {
+    await app.close();
     rmSync(dir, { recursive: true, force: true });
   });
   const deps: Deps = { database: app.database, now: () => clock.now, traceId: 'req_seed', origin: 'http://gateway.test' };
-  const orgA = createOrganization(deps, { name: 'Org A', id: 'org_a' }).id;
-  const orgB = createOrganization(deps, { name: 'Org B', id: 'org_b' }).id;
-  const principal = (org: string, capabilities: string[]): Principal => {
-    const user = createUser(deps, { email: `${newId('usr_')}@example.com` });
-    addMember(deps, { organizationId: org, userId: user.id, capabilities });
-    const key = createApiKey(deps, { userId: user.id });
+  const orgA = (await createOrganization(deps, { name: 'Org A', id: 'org_a' })).id;
+  const orgB = (await createOrganization(deps, { name: 'Org B', id: 'org_b' })).id;
+  const principal = async (org: string, capabilities: string[]): Promise<Principal> => {
+    const user = await createUser(deps, { email: `${newId('usr_')}@example.com` });
+    await addMember(deps, { organizationId: org, userId: user.id, capabilities });
+    const key = await createApiKey(deps, { userId: user.id });
     return { userId: user.id, keyId: key.id, key: key.key };
   };
   const cap = ['USE_MUSIC_GENERATION'];
@@ -62,10 +65,10 @@ export function createWorld(options: OpenOptions & { logger?: Logger } = {}): Wo
     deps,
     orgA,
     orgB,
-    alice: principal(orgA, cap),
-    bob: principal(orgA, cap),
-    carol: principal(orgA, []),
-    dave: principal(orgB, cap),
+    alice: await principal(orgA, cap),
+    bob: await principal(orgA, cap),
+    carol: await principal(orgA, []),
+    dave: await principal(orgB, cap),
     clock,
   };
 }
@@ -148,8 +151,15 @@ export async function addVia(app: App, key: string, org: string, collectionId: s
 }
 
 /** Rows of a table, read straight from the file, to prove what changed and what did not. */
-export function rows(world: World, sql: string, ...params: unknown[]): any[] {
-  return world.app.database.sqlite.prepare(sql).all(...params);
+export async function rows(world: World, sql: string, ...params: unknown[]): Promise<any[]> {
+  return sqliteOf(world).prepare(sql).all(...params);
+}
+
+/** The SQLite connection under a world, for the few tests about SQLite itself. */
+export function sqliteOf(world: World): BetterSqlite3.Database {
+  const database = world.app.database as SqliteDatabase;
+  if (database.dialect !== 'sqlite') throw new Error('this test needs SQLite');
+  return database.sqlite;
 }
 
 /** A logger whose JSON lines land in `lines`, parsed, for tests that read the log. */

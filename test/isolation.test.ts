@@ -4,7 +4,7 @@ import { addTrackToCollection, createCollection, deleteCollection } from '../src
 import { revokeShare, shareTrack } from '../src/domain/shares.js';
 import { createTrack, deleteTrack } from '../src/domain/tracks.js';
 import { authenticate } from '../src/domain/viewer.js';
-import { createWorld, gql, rest, type HttpResult, type World } from './helpers.js';
+import { createWorld, gql, rest, type HttpResult, type World, sqliteOf } from './helpers.js';
 import {
   cells,
   objects,
@@ -26,7 +26,7 @@ interface Seeded {
 }
 
 async function seed(): Promise<Seeded> {
-  const world = createWorld();
+  const world = await createWorld();
   const { deps, orgA, orgB } = world;
   const viewerOf = async (key: string) => (await authenticate(deps, key))!;
   const [alice, bob, dave] = await Promise.all([viewerOf(world.alice.key), viewerOf(world.bob.key), viewerOf(world.dave.key)]);
@@ -46,11 +46,11 @@ async function seed(): Promise<Seeded> {
   await deleteTrack(deps, alice, { organizationId: orgA, trackId: gone.track });
   await revokeShare(deps, alice, { organizationId: orgA, shareId: gone.share });
   // carol has no capability; what she owns was made before it was taken away.
-  world.app.database.sqlite.exec(`
+  sqliteOf(world).exec(`
     INSERT INTO tracks (id, organization_id, creator_id, title, created_at, updated_at) VALUES ('mtrack_carol', 'org_a', '${world.carol.userId}', 'c', 0, 0);
     INSERT INTO collections (id, organization_id, owner_id, name, created_at, updated_at) VALUES ('mcoll_carol', 'org_a', '${world.carol.userId}', 'c', 0, 0);`);
-  const revoked = createApiKey(deps, { userId: world.alice.userId });
-  revokeApiKey(deps, { keyId: revoked.id });
+  const revoked = (await createApiKey(deps, { userId: world.alice.userId }));
+  (await revokeApiKey(deps, { keyId: revoked.id }));
   const byKind = (k: 'track' | 'collection' | 'share', none: string) => ({
     own: a[k],
     same_org_other: b[k],
@@ -85,7 +85,7 @@ async function seed(): Promise<Seeded> {
 
 /** Every table, except the key's last-used time, which authentication itself refreshes. */
 function snapshot(world: World): string {
-  const db = world.app.database.sqlite;
+  const db = sqliteOf(world);
   const tables = db
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
     .all() as { name: string }[];

@@ -15,7 +15,7 @@ const ids = (res: { body: any }) => res.body.items.map((t: any) => t.id);
 
 describe('the library list', () => {
   it('is newest save first: saving again after an unsave moves a track to the top', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const a = await track(w, 'a');
     const b = await track(w, 'b');
     const c = await track(w, 'c');
@@ -27,7 +27,7 @@ describe('the library list', () => {
   });
 
   it('filters by mode and engine over REST and GraphQL, with limit and offset', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const focusStudio = await track(w, 'fs', { mode: 'focus' });
     const creationLofi = await track(w, 'cl', { engine: 'lofi' });
     const focusLofi = await track(w, 'fl', { mode: 'focus', engine: 'lofi' });
@@ -53,7 +53,7 @@ describe('the library list', () => {
   });
 
   it('refuses filter values no track can hold with 422 naming the parameter', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     for (const [query, field] of [
       ['?mode=karaoke', 'mode'],
       ['?mode=', 'mode'],
@@ -66,7 +66,7 @@ describe('the library list', () => {
   });
 
   it('collection_id restricts the library to that collection, in save order', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const a = await track(w, 'a');
     const b = await track(w, 'b');
     const c = await track(w, 'c');
@@ -93,7 +93,7 @@ describe('the library list', () => {
   });
 
   it('a collection that is not yours, missing or deleted is 404 like any collection', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     await track(w, 'a');
     const bobs = await createCollectionVia(w.app, w.bob.key, w.orgA);
     const daves = await createCollectionVia(w.app, w.dave.key, w.orgB);

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
+import { openDatabase } from '../src/db/connection.js';
 import { createWorld, gql, rest } from './helpers.js';
 
 const codes = (res: { body: any }) => (res.body.errors ?? []).map((e: any) => e.extensions.code);
 
 describe('GraphQL operation limits', () => {
   it('the nested page query a frontend needs stays well inside every limit', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(
       w.app,
       `query($o: ID!) { collections(organizationId: $o, first: 50) { edges { cursor node { id name trackCount version
@@ -19,7 +20,7 @@ describe('GraphQL operation limits', () => {
   });
 
   it('rejects too deep, too many aliases, too many directives, too many tokens and too costly (400 QUERY_LIMIT_EXCEEDED)', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const deep = '{ viewer ' + '{ a '.repeat(12) + '}'.repeat(12) + ' }';
     const aliases = '{ ' + Array.from({ length: 16 }, (_, i) => `v${i}: viewer { id }`).join(' ') + ' }';
     const directives = '{ viewer ' + '@skip(if: false) '.repeat(11) + '{ id } }';
@@ -37,14 +38,14 @@ describe('GraphQL operation limits', () => {
   });
 
   it('hides field suggestions outside development', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(w.app, '{ viewr { id } }', {}, w.alice.key);
     expect(codes(res)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(res.text).not.toMatch(/Did you mean/);
   });
 
   it('refuses form-like cross-site posts without a JSON type or a custom header (CSRF)', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await rest(w.app, 'POST', '/graphql', {
       rawBody: 'query={__typename}',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -56,13 +57,13 @@ describe('GraphQL operation limits', () => {
 
 describe('introspection switch', () => {
   it('is on by default, without a key', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await gql(w.app, '{ __schema { queryType { name } } }');
     expect(res.body.data.__schema.queryType.name).toBe('Query');
   });
 
   it('can be turned off, and GraphiQL with it', async () => {
-    const app = createApp({ databaseUrl: ':memory:', introspection: false });
+    const app = createApp({ database: await openDatabase(':memory:'), introspection: false });
     const res = await app.fetch(
       new Request('http://x/graphql', {
         method: 'POST',
@@ -74,13 +75,13 @@ describe('introspection switch', () => {
     expect(body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const page = await app.fetch(new Request('http://x/graphql', { headers: { accept: 'text/html' } }));
     expect(await page.text()).not.toMatch(/graphiql/i);
-    app.close();
+    await app.close();
   });
 });
 
 describe('HTTP limits', () => {
   it('refuses bodies over the limit with 413 before reading them, on REST and GraphQL', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const big = JSON.stringify({ name: 'x'.repeat(1100 * 1024) });
     const res = await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections`, {
       key: w.alice.key,
@@ -99,7 +100,7 @@ describe('HTTP limits', () => {
   });
 
   it('refuses deeply nested JSON on the REST shim', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const nested = '{"name":' + '{"a":'.repeat(40) + '1' + '}'.repeat(40) + '}';
     const res = await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections`, {
       key: w.alice.key,
@@ -114,7 +115,7 @@ describe('HTTP limits', () => {
 describe('rate limit per key', () => {
   it('answers 429 with Retry-After and X-RateLimit headers once a key spends its minute, per key', async () => {
     const clock = { now: Date.parse('2026-06-28T10:30:00Z') };
-    const app = createApp({ databaseUrl: ':memory:', rateLimitPerMinute: 3, now: () => clock.now });
+    const app = createApp({ database: await openDatabase(':memory:'), rateLimitPerMinute: 3, now: () => clock.now });
     const call = (key: string, path = '/v1/music/org_a/collections') =>
       app.fetch(new Request(`http://x${path}`, { headers: { 'x-api-key': key } }));
     const first = await call('mgk_one');
@@ -139,11 +140,11 @@ describe('rate limit per key', () => {
     expect((await call('mgk_two')).status).toBe(401);
     clock.now += 20_000;
     expect((await call('mgk_one')).status).toBe(401);
-    app.close();
+    await app.close();
   });
 
   it('is off unless configured', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections`, { key: w.alice.key });
     expect(res.headers.get('x-ratelimit-limit')).toBeNull();
   });
@@ -159,7 +160,7 @@ describe('CORS', () => {
     );
 
   it('answers allow-listed origins, and never reflects others or allows credentials', async () => {
-    const app = createApp({ databaseUrl: ':memory:', corsOrigins: ['https://studio.example.com'] });
+    const app = createApp({ database: await openDatabase(':memory:'), corsOrigins: ['https://studio.example.com'] });
     const ok = await preflight(app, 'https://studio.example.com');
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://studio.example.com');
@@ -172,24 +173,24 @@ describe('CORS', () => {
     expect(actual.headers.get('access-control-expose-headers')).toContain('x-request-id');
     const other = await app.fetch(new Request('http://x/healthz', { headers: { origin: 'https://evil.example' } }));
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
-    app.close();
+    await app.close();
   });
 
   it('allows no origin by default', async () => {
-    const app = createApp({ databaseUrl: ':memory:' });
+    const app = createApp({ database: await openDatabase(':memory:') });
     expect((await preflight(app, 'https://studio.example.com')).headers.get('access-control-allow-origin')).toBeNull();
-    app.close();
+    await app.close();
   });
 });
 
 describe('shutdown', () => {
   it('once stopping, answers new requests 503 SERVICE_UNAVAILABLE with Connection: close', async () => {
-    const app = createApp({ databaseUrl: ':memory:' });
+    const app = createApp({ database: await openDatabase(':memory:') });
     app.stopAccepting();
     const res = await app.fetch(new Request('http://x/v1/music/org_a/collections'));
     expect(res.status).toBe(503);
     expect(res.headers.get('connection')).toBe('close');
     expect((await res.json()).error.code).toBe('SERVICE_UNAVAILABLE');
-    app.close();
+    await app.close();
   });
 });

@@ -3,16 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db/connection.js';
+import { openSqlite } from '../src/db/sqlite.js';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('migrations', () => {
-  it('build every table on an empty file, with WAL, foreign keys and a busy timeout', () => {
+describe('migrations', async () => {
+  it('build every table on an empty file, with WAL, foreign keys and a busy timeout', async () => {
     dir = mkdtempSync(join(tmpdir(), 'music-gateway-mig-'));
     const path = join(dir, 'nested', 'music.db');
-    const db = openDatabase(path);
+    const db = openSqlite(path);
     const tables = db.sqlite
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name")
       .all()
@@ -32,31 +32,31 @@ describe('migrations', () => {
     expect(db.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
-    db.close();
+    await db.close();
   });
 
-  it('are applied once: reopening keeps data and records each migration a single time', () => {
+  it('are applied once: reopening keeps data and records each migration a single time', async () => {
     dir = mkdtempSync(join(tmpdir(), 'music-gateway-mig-'));
     const path = join(dir, 'music.db');
-    const first = openDatabase(path);
+    const first = openSqlite(path);
     first.sqlite.prepare("INSERT INTO organizations (id, name, created_at) VALUES ('org_keep', 'Keep', 0)").run();
-    first.close();
-    const second = openDatabase(path);
+    await first.close();
+    const second = openSqlite(path);
     expect(second.sqlite.prepare('SELECT id FROM organizations').all()).toEqual([{ id: 'org_keep' }]);
     const applied = second.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number };
     const files = readdirSync(new URL('../drizzle', import.meta.url)).filter((f) => f.endsWith('.sql'));
     expect(applied.n).toBe(files.length);
-    second.close();
+    await second.close();
   });
 
-  it('refuse to start on a database whose foreign keys are broken', () => {
+  it('refuse to start on a database whose foreign keys are broken', async () => {
     dir = mkdtempSync(join(tmpdir(), 'music-gateway-mig-'));
     const path = join(dir, 'music.db');
-    openDatabase(path).close();
+    await openSqlite(path).close();
     const raw = new BetterSqlite3(path);
     raw.pragma('foreign_keys = OFF');
     raw.prepare("INSERT INTO api_keys (id, user_id, key_hash, created_at) VALUES ('key_orphan', 'usr_missing', 'h', 0)").run();
-    raw.close();
-    expect(() => openDatabase(path)).toThrow(/foreign key violation/);
+    await raw.close();
+    expect(() => openSqlite(path)).toThrow(/foreign key violation/);
   });
 });

@@ -38,13 +38,15 @@ interface Outcome {
 }
 
 /** Fresh keys, so each client's first request also makes the last-used write outside any transaction. */
-function extraKeys(userId: string, n: number): string[] {
-  const database = openDatabase(path);
+async function extraKeys(userId: string, n: number): Promise<string[]> {
+  const database = await openDatabase(path);
   try {
     const deps = { database, now: Date.now, traceId: 'req_test', origin: 'http://x' };
-    return Array.from({ length: n }, () => createApiKey(deps, { userId }).key);
+    const keys: string[] = [];
+    for (let i = 0; i < n; i++) keys.push((await createApiKey(deps, { userId })).key);
+    return keys;
   } finally {
-    database.close();
+    await database.close();
   }
 }
 
@@ -96,7 +98,7 @@ const allowed: Record<string, number[]> = {
 describe('two gateway processes on one database file', () => {
   it('answer concurrent writes to the same collections without SQLITE_BUSY or any 5xx, and keep positions contiguous', async () => {
     const demo = seedDemo(path);
-    const keys = extraKeys(demo.user_id, 2 * CLIENTS_PER_SERVER);
+    const keys = await extraKeys(demo.user_id, 2 * CLIENTS_PER_SERVER);
     // Both workers start at once, as a process manager would start them.
     servers = await Promise.all([startServer(path), startServer(path)]);
     const pool = [...demo.track_ids];
@@ -144,7 +146,7 @@ describe('two gateway processes on one database file', () => {
     await sleep(1000); // B reads the empty table within milliseconds, then waits for the lock
     holder.exec('ROLLBACK');
     holder.close();
-    openDatabase(file).close(); // A migrates while B waits
+    await (await openDatabase(file)).close(); // A migrates while B waits
     await exited;
     expect(out.trim().split('\n')).toEqual(['opening', 'ok']);
     const db = new BetterSqlite3(file, { readonly: true });

@@ -1,47 +1,47 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createWorld, rest } from './helpers.js';
+import { createWorld, rest, sqliteOf } from './helpers.js';
 
 const journal = JSON.parse(readFileSync(new URL('../drizzle/meta/_journal.json', import.meta.url), 'utf8')) as { entries: { tag: string }[] };
 const shipped = journal.entries.length;
 
 describe('GET /healthz (alive)', () => {
   it('is 200 while the database answers and 503 once it does not', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     expect(await rest(w.app, 'GET', '/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
-    w.app.database.sqlite.close();
+    await w.app.database.close();
     expect(await rest(w.app, 'GET', '/healthz')).toMatchObject({ status: 503, body: { status: 'unavailable' } });
   });
 });
 
 describe('GET /readyz (ready for traffic)', () => {
   it('is 200 when the database answers and has applied every migration the code ships', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await rest(w.app, 'GET', '/readyz');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ready', database: 'ok', migrations: { expected: shipped, applied: shipped, pending: [] } });
   });
 
   it('is 503 naming the migration a database has not applied', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     // As if this database were last migrated by an older release.
-    w.app.database.sqlite.prepare('DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)').run();
+    sqliteOf(w).prepare('DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)').run();
     const res = await rest(w.app, 'GET', '/readyz');
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ status: 'unavailable', database: 'ok', migrations: { applied: shipped - 1, pending: [journal.entries.at(-1)!.tag] } });
   });
 
   it('is 503 when the database does not answer, and while the server drains', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     w.app.stopAccepting();
     expect((await rest(w.app, 'GET', '/readyz')).status).toBe(503);
-    const v = createWorld();
-    v.app.database.sqlite.close();
+    const v = await createWorld();
+    await v.app.database.close();
     expect(await rest(v.app, 'GET', '/readyz')).toMatchObject({ status: 503, body: { database: 'unreachable' } });
   });
 
   it('takes GET and HEAD only', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     expect((await rest(w.app, 'HEAD', '/readyz')).status).toBe(200);
     const post = await rest(w.app, 'POST', '/readyz');
     expect(post.status).toBe(405);

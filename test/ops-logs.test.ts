@@ -12,7 +12,7 @@ const requestLines = (lines: Record<string, any>[]) => lines.filter((l) => l.msg
 describe('one JSON line per request', () => {
   it('names method, route template, status, duration, trace id, key id and organization, never the secret', async () => {
     const { logger, lines } = captureLogger('info');
-    const w = createWorld({ logger });
+    const w = await createWorld({ logger });
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
     const read = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/${c}`, { key: w.alice.key });
     const [create, get] = requestLines(lines);
@@ -36,7 +36,7 @@ describe('one JSON line per request', () => {
 
   it('for GraphQL: route /graphql and the organization of the operation, from a variable or a literal', async () => {
     const { logger, lines } = captureLogger('info');
-    const w = createWorld({ logger });
+    const w = await createWorld({ logger });
     await gql(w.app, 'query($o: ID!) { collections(organizationId: $o) { edges { cursor } } }', { o: w.orgA }, w.bob.key);
     await gql(w.app, `{ tracks(organizationId: "${w.orgA}") { edges { cursor } } }`, {}, w.bob.key);
     await gql(w.app, '{ viewer { id } }', {}, w.bob.key);
@@ -49,7 +49,7 @@ describe('one JSON line per request', () => {
 
   it('for refusals: the error code, no key id for an unknown key, a bounded route for unknown paths', async () => {
     const { logger, lines } = captureLogger('info');
-    const w = createWorld({ logger });
+    const w = await createWorld({ logger });
     await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections`, { key: 'mgk_not_a_key' });
     await rest(w.app, 'GET', '/no/such/path/mcoll_123');
     await rest(w.app, 'GET', `/v1/music/${w.orgB}/collections`, { key: w.alice.key });
@@ -63,7 +63,7 @@ describe('one JSON line per request', () => {
 
   it('logs probes and page assets at debug, so info shows traffic', async () => {
     const { logger, lines } = captureLogger('debug');
-    const w = createWorld({ logger });
+    const w = await createWorld({ logger });
     await rest(w.app, 'GET', '/healthz');
     await rest(w.app, 'GET', '/metrics');
     expect(requestLines(lines).map((l) => [l.route, l.level])).toEqual([

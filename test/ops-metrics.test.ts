@@ -15,7 +15,7 @@ function series(text: string, name: string): { labels: Record<string, string>; v
 
 describe('GET /metrics', () => {
   it('counts requests and their durations by method, route template and status', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
     await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/${c}`, { key: w.alice.key });
     await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/mcoll_missing`, { key: w.alice.key });
@@ -36,7 +36,7 @@ describe('GET /metrics', () => {
   });
 
   it('counts responses by error code, from REST and GraphQL alike', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections`, { key: 'mgk_nope' });
     await gql(w.app, '{ viewer { id } }', {}, 'mgk_nope');
     await rest(w.app, 'GET', `/v1/music/${w.orgB}/collections`, { key: w.alice.key });
@@ -47,7 +47,7 @@ describe('GET /metrics', () => {
   });
 
   it('times database write transactions: the wait for the lock and the time holding it', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
     await addVia(w.app, w.alice.key, w.orgA, c, t);
@@ -59,7 +59,7 @@ describe('GET /metrics', () => {
   });
 
   it('keeps label values to a fixed set: no raw paths, ids or unknown methods', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
     for (let i = 0; i < 25; i++) await rest(w.app, 'GET', `/random/${i}/mcoll_${i}`);
     for (let i = 0; i < 5; i++) await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/mcoll_${i}`, { key: w.alice.key });

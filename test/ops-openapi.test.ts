@@ -13,7 +13,7 @@ const templateOf = (path: string) => path.replace(/:([a-z_]+)/g, '{$1}');
 describe('GET /v1/openapi.json', () => {
   let doc: Doc;
   beforeAll(async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await rest(w.app, 'GET', '/v1/openapi.json');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
@@ -90,7 +90,7 @@ describe('real responses match the documented schemas', () => {
   });
 
   it('over a session that calls every route', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const { alice, bob, orgA } = w;
     const call = async (method: string, template: string, params: Record<string, string>, options: Parameters<typeof rest>[3] = {}) => {
       const path = template.replace(/:([a-z_]+)/g, (_, n: string) => params[n] ?? n);

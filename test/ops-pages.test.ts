@@ -1,12 +1,13 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../src/app.js';
+import { createApp, type App } from '../src/app.js';
+import { openDatabase } from '../src/db/connection.js';
 import { createWorld, rest } from './helpers.js';
 
 // GraphiQL and the REST reference are bundled: every file they load comes from this gateway.
 // (The browser test, `npm run test:browser`, proves it in Chromium with a request log.)
 
-const page = (app: ReturnType<typeof createWorld>['app'], path: string, headers: Record<string, string> = {}) =>
+const page = (app: App, path: string, headers: Record<string, string> = {}) =>
   app.fetch(new Request(`http://gateway.test${path}`, { headers: { accept: 'text/html', ...headers } }));
 
 /** The URLs a page's HTML asks the browser to load. */
@@ -24,7 +25,7 @@ const LOADS_FROM_ANOTHER_HOST = [
   /\b(?:unpkg\.com|cdn\.jsdelivr\.net|esm\.sh|cdnjs\.cloudflare\.com|fonts\.googleapis\.com|fonts\.gstatic\.com)\b/,
 ];
 
-async function checkAssets(app: ReturnType<typeof createWorld>['app'], pagePath: string, html: string) {
+async function checkAssets(app: App, pagePath: string, html: string) {
   const refs = references(html);
   expect(refs.length).toBeGreaterThan(0);
   for (const ref of refs) {
@@ -44,7 +45,7 @@ async function checkAssets(app: ReturnType<typeof createWorld>['app'], pagePath:
 
 describe('GraphiQL at GET /graphql', () => {
   it('is a page with no URL of another host, the key header pre-filled and the example query', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await page(w.app, '/graphql');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
@@ -59,7 +60,7 @@ describe('GraphiQL at GET /graphql', () => {
   });
 
   it('loads its scripts, styles and editor workers from this gateway, none of which loads from another host', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const html = await (await page(w.app, '/graphql')).text();
     const refs = await checkAssets(w.app, '/graphql', html);
     expect(refs).toContain('assets/graphiql/graphiql.js');
@@ -72,7 +73,7 @@ describe('GraphiQL at GET /graphql', () => {
   });
 
   it('serves assets gzipped when asked, and 304 for a known ETag', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const plain = await rest(w.app, 'GET', '/assets/graphiql/json.worker.js');
     const zipped = await w.app.fetch(
       new Request('http://gateway.test/assets/graphiql/json.worker.js', { headers: { 'accept-encoding': 'gzip, br' } }),
@@ -87,7 +88,7 @@ describe('GraphiQL at GET /graphql', () => {
   });
 
   it('refuses other methods on assets and answers unknown asset names as unknown endpoints', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const post = await rest(w.app, 'POST', '/assets/graphiql/graphiql.js');
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
@@ -97,17 +98,17 @@ describe('GraphiQL at GET /graphql', () => {
   });
 
   it('is gone, assets too, when introspection is off', async () => {
-    const app = createApp({ introspection: false });
+    const app = createApp({ database: await openDatabase(':memory:'), introspection: false });
     const res = await app.fetch(new Request('http://gateway.test/graphql', { headers: { accept: 'text/html' } }));
     expect(await res.text()).not.toContain('graphiql');
     expect((await app.fetch(new Request('http://gateway.test/assets/graphiql/graphiql.js'))).status).toBe(404);
-    app.close();
+    await app.close();
   });
 });
 
 describe('REST reference at GET /v1/docs', () => {
   it('is a page with no URL of another host whose assets all come from this gateway', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await page(w.app, '/v1/docs');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");

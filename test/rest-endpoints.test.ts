@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { addVia, createCollectionVia, createTrackVia, createWorld, rest, rows } from './helpers.js';
+import { addVia, createCollectionVia, createTrackVia, createWorld, rest, rows, sqliteOf } from './helpers.js';
 
 describe('collections over REST', () => {
   it('lists own collections newest first, without counts, echoing limit and offset', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push(await createCollectionVia(w.app, w.alice.key, w.orgA, `c${i}`));
     await createCollectionVia(w.app, w.bob.key, w.orgA, 'bob');
@@ -31,7 +31,7 @@ describe('collections over REST', () => {
   });
 
   it('rejects limits outside 1..100 and malformed numbers with 422 naming the parameter', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     for (const q of ['limit=0', 'limit=101', 'limit=abc', 'offset=-1', 'limit=1.5']) {
       const res = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections?${q}`, { key: w.alice.key });
       expect(res.status, q).toBe(422);
@@ -43,7 +43,7 @@ describe('collections over REST', () => {
   });
 
   it('gets a collection with its count; 404 for missing, deleted and foreign ones alike', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     await addVia(w.app, w.alice.key, w.orgA, c, t);
@@ -65,7 +65,7 @@ describe('collections over REST', () => {
   });
 
   it('adds tracks at the end, idempotently, and lists them in position order', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
     const t1 = await createTrackVia(w.app, w.alice.key, w.orgA, 'one');
     const t2 = await createTrackVia(w.app, w.alice.key, w.orgA, 'two');
@@ -97,7 +97,7 @@ describe('collections over REST', () => {
   });
 
   it('refuses to add a track the caller cannot see, or of another organization (404, nothing added)', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
     const bobs = await createTrackVia(w.app, w.bob.key, w.orgA);
     const daves = await createTrackVia(w.app, w.dave.key, w.orgB);
@@ -112,13 +112,13 @@ describe('collections over REST', () => {
     const missingField = await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections/${c}/tracks`, { key: w.alice.key, body: {} });
     expect(missingField.status).toBe(422);
     expect(missingField.body.error.details).toEqual({ field: 'track_id' });
-    expect(rows(w, 'SELECT * FROM collection_entries')).toHaveLength(0);
+    expect((await rows(w, 'SELECT * FROM collection_entries'))).toHaveLength(0);
   });
 });
 
 describe('tracks over REST', () => {
   it('creates a track (201) that enters the creator library and can be read back', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks`, {
       key: w.alice.key,
       body: { title: 'Night Drive', duration_seconds: 187.5, instrumental: true, audio_url: 'https://cdn.example.com/a.mp3' },
@@ -144,11 +144,11 @@ describe('tracks over REST', () => {
     const library = await rest(w.app, 'GET', `/v1/music/${w.orgA}/tracks`, { key: w.alice.key });
     expect(library.body.items.map((t: any) => t.id)).toEqual([res.body.id]);
     expect(library.body.items[0].playback_url).toBeNull();
-    expect(rows(w, 'SELECT source FROM library_saves WHERE track_id = ?', res.body.id)).toEqual([{ source: 'own' }]);
+    expect((await rows(w, 'SELECT source FROM library_saves WHERE track_id = ?', res.body.id))).toEqual([{ source: 'own' }]);
   });
 
   it('hides other members tracks (404), and validates input (422)', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     const hidden = await rest(w.app, 'GET', `/v1/music/${w.orgA}/tracks/${t}`, { key: w.bob.key });
     expect(hidden.status).toBe(404);
@@ -167,11 +167,11 @@ describe('tracks over REST', () => {
       expect(res.status, JSON.stringify(body)).toBe(422);
       expect(res.body.error.details).toEqual({ field });
     }
-    expect(rows(w, 'SELECT * FROM tracks')).toHaveLength(1);
+    expect((await rows(w, 'SELECT * FROM tracks'))).toHaveLength(1);
   });
 
   it('deleting a track removes it from every collection, cover and library, keeping rows and audit', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const [t1, t2, t3] = [
       await createTrackVia(w.app, w.alice.key, w.orgA, '1'),
       await createTrackVia(w.app, w.alice.key, w.orgA, '2'),
@@ -204,21 +204,21 @@ describe('tracks over REST', () => {
     const again = await rest(w.app, 'GET', `/v1/music/${w.orgA}/tracks/${t2}`, { key: w.alice.key });
     expect(again.status).toBe(404);
 
-    expect(rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t2)).toEqual([{ deleted_at: w.clock.now }]);
-    expect(rows(w, 'SELECT count(*) AS n FROM library_saves WHERE track_id = ?', t2)).toEqual([{ n: 1 }]);
-    expect(rows(w, "SELECT action FROM audit_log WHERE target_id = ? ORDER BY seq", t2).map((r) => r.action)).toEqual([
+    expect((await rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t2))).toEqual([{ deleted_at: w.clock.now }]);
+    expect((await rows(w, 'SELECT count(*) AS n FROM library_saves WHERE track_id = ?', t2))).toEqual([{ n: 1 }]);
+    expect((await rows(w, "SELECT action FROM audit_log WHERE target_id = ? ORDER BY seq", t2)).map((r) => r.action)).toEqual([
       'track.create',
       'collection.track_add',
       'collection.track_add',
       'track.delete',
     ]);
-    expect(() => w.app.database.sqlite.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
+    expect(() => sqliteOf(w).prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
   });
 });
 
 describe('organization scope', () => {
   it('a non-member gets 403 ORGANIZATION_ACCESS_DENIED on every route, whatever the object', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     const calls: [string, string, unknown?][] = [
@@ -244,12 +244,12 @@ describe('organization scope', () => {
       bodies.add(JSON.stringify({ ...res.body.error, trace_id: 0 }));
     }
     expect(bodies.size).toBe(1);
-    expect(rows(w, 'SELECT count(*) AS n FROM collections')).toEqual([{ n: 1 }]);
-    expect(rows(w, 'SELECT count(*) AS n FROM tracks WHERE deleted_at IS NULL')).toEqual([{ n: 1 }]);
+    expect((await rows(w, 'SELECT count(*) AS n FROM collections'))).toEqual([{ n: 1 }]);
+    expect((await rows(w, 'SELECT count(*) AS n FROM tracks WHERE deleted_at IS NULL'))).toEqual([{ n: 1 }]);
   });
 
   it('accepts Authorization: Bearer as well as X-API-Key; rejects other schemes', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const bearer = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections`, {
       headers: { authorization: `Bearer ${w.alice.key}` },
     });
@@ -266,7 +266,7 @@ describe('organization scope', () => {
 
 describe('HTTP-level errors use the same envelope', () => {
   it('unknown path 404 ENDPOINT_NOT_FOUND, wrong method 405 with Allow', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const unknown = await rest(w.app, 'GET', '/v1/music/org_a/nothing-here', { key: w.alice.key });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('ENDPOINT_NOT_FOUND');
@@ -281,7 +281,7 @@ describe('HTTP-level errors use the same envelope', () => {
   });
 
   it('malformed JSON 400, non-object 400, wrong content type 415, and nothing changes', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const path = `/v1/music/${w.orgA}/collections`;
     const malformed = await rest(w.app, 'POST', path, {
       key: w.alice.key,
@@ -300,11 +300,11 @@ describe('HTTP-level errors use the same envelope', () => {
     expect(wrongType.status).toBe(422);
     expect(wrongType.body.error.details).toEqual({ field: 'name' });
     expect(wrongType.text).not.toMatch(/\.ts:\d+|at \//);
-    expect(rows(w, 'SELECT * FROM collections')).toHaveLength(0);
+    expect((await rows(w, 'SELECT * FROM collections'))).toHaveLength(0);
   });
 
   it('every response carries X-Request-Id equal to the error trace_id', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/mcoll_x`, { key: w.alice.key });
     expect(res.headers.get('x-request-id')).toBe(res.body.error.trace_id);
     const ok = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections`, { key: w.alice.key });
@@ -312,7 +312,7 @@ describe('HTTP-level errors use the same envelope', () => {
   });
 
   it('GET /healthz answers 200 when the database answers', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await rest(w.app, 'GET', '/healthz');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { revokeApiKey } from '../src/domain/admin.js';
-import { addVia, createCollectionVia, createTrackVia, createWorld, rest, rows } from './helpers.js';
+import { addVia, createCollectionVia, createTrackVia, createWorld, rest, rows, sqliteOf } from './helpers.js';
 
 // The requests of the ../shared/spec pages, answered with the documented bodies and statuses.
 
@@ -28,7 +28,7 @@ function expectEnvelope(body: any, status: number, code: string, details: Record
 
 describe('POST /v1/music/{organization_id}/collections (spec 004)', () => {
   it('201 with the collection object', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections`, {
       key: w.alice.key,
       body: { name: 'Focus Sessions', description: 'Instrumental tracks for deep work' },
@@ -57,18 +57,18 @@ describe('POST /v1/music/{organization_id}/collections (spec 004)', () => {
   });
 
   it('401 AUTHENTICATION_REQUIRED without a key, with the documented words', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections`, { body: { name: 'x' } });
     expect(res.status).toBe(401);
     expectEnvelope(res.body, 401, 'AUTHENTICATION_REQUIRED', {});
     expect(res.body.error.message).toBe('Authentication required. Please provide a valid API key.');
     expect(res.body.error.system_message).toBe('Missing or invalid authorization header');
     expect(res.body.error.type).toBe('authentication_error');
-    expect(rows(w, 'SELECT * FROM collections')).toHaveLength(0);
+    expect((await rows(w, 'SELECT * FROM collections'))).toHaveLength(0);
   });
 
   it('403 INSUFFICIENT_PERMISSIONS without USE_MUSIC_GENERATION', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections`, { key: w.carol.key, body: { name: 'x' } });
     expect(res.status).toBe(403);
     expectEnvelope(res.body, 403, 'INSUFFICIENT_PERMISSIONS', {});
@@ -78,7 +78,7 @@ describe('POST /v1/music/{organization_id}/collections (spec 004)', () => {
   });
 
   it('422 VALIDATION_ERROR for a bad name, with details.field', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections`, { key: w.alice.key, body: { name: '' } });
     expect(res.status).toBe(422);
     expectEnvelope(res.body, 422, 'VALIDATION_ERROR', { field: 'name' });
@@ -90,7 +90,7 @@ describe('POST /v1/music/{organization_id}/collections (spec 004)', () => {
 
 describe('DELETE /v1/music/{organization_id}/collections/{collection_id} (spec 000)', () => {
   it('200 acknowledgement', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const id = await createCollectionVia(w.app, w.alice.key, w.orgA);
     const res = await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/collections/${id}`, { key: w.alice.key });
     expect(res.status).toBe(200);
@@ -99,7 +99,7 @@ describe('DELETE /v1/music/{organization_id}/collections/{collection_id} (spec 0
   });
 
   it('404 RESOURCE_NOT_FOUND for another owner, with the documented words', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const id = await createCollectionVia(w.app, w.alice.key, w.orgA);
     const res = await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/collections/${id}`, { key: w.bob.key });
     expect(res.status).toBe(404);
@@ -107,11 +107,11 @@ describe('DELETE /v1/music/{organization_id}/collections/{collection_id} (spec 0
     expect(res.body.error.message).toBe('The requested resource was not found.');
     expect(res.body.error.system_message).toBe('Music collection not found or not owned by caller');
     expect(res.body.error.type).toBe('client_error');
-    expect(rows(w, 'SELECT deleted_at FROM collections WHERE id = ?', id)).toEqual([{ deleted_at: null }]);
+    expect((await rows(w, 'SELECT deleted_at FROM collections WHERE id = ?', id))).toEqual([{ deleted_at: null }]);
   });
 
   it('401 without a key', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/collections/mcoll_4a1f9c7e2b8d`);
     expect(res.status).toBe(401);
     expectEnvelope(res.body, 401, 'AUTHENTICATION_REQUIRED', {});
@@ -120,7 +120,7 @@ describe('DELETE /v1/music/{organization_id}/collections/{collection_id} (spec 0
 
 describe('DELETE /v1/music/{organization_id}/collections/{collection_id}/tracks/{track_id} (spec 001)', () => {
   it('200 acknowledgement with the track id, idempotent', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     await addVia(w.app, w.alice.key, w.orgA, c, t);
@@ -129,12 +129,12 @@ describe('DELETE /v1/music/{organization_id}/collections/{collection_id}/tracks/
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ success: true, id: t, detail: 'Track removed from collection.' });
     }
-    expect(rows(w, 'SELECT * FROM collection_entries')).toHaveLength(0);
-    expect(rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t)).toEqual([{ deleted_at: null }]);
+    expect((await rows(w, 'SELECT * FROM collection_entries'))).toHaveLength(0);
+    expect((await rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t))).toEqual([{ deleted_at: null }]);
   });
 
   it('404 when the collection is not the caller', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
     const res = await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/collections/${c}/tracks/mtrack_8d2e1f6a3c9b`, {
       key: w.bob.key,
@@ -144,7 +144,7 @@ describe('DELETE /v1/music/{organization_id}/collections/{collection_id}/tracks/
   });
 
   it('401 without a key', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const res = await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/collections/mcoll_1/tracks/mtrack_1`);
     expect(res.status).toBe(401);
     expectEnvelope(res.body, 401, 'AUTHENTICATION_REQUIRED', {});
@@ -153,7 +153,7 @@ describe('DELETE /v1/music/{organization_id}/collections/{collection_id}/tracks/
 
 describe('DELETE /v1/music/{organization_id}/tracks/{track_id} (spec 002)', () => {
   it('200 acknowledgement', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     const res = await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/tracks/${t}`, { key: w.alice.key });
     expect(res.status).toBe(200);
@@ -161,10 +161,10 @@ describe('DELETE /v1/music/{organization_id}/tracks/{track_id} (spec 002)', () =
   });
 
   it('403 INSUFFICIENT_PERMISSIONS when the caller sees the track but did not create it', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     // bob has the track in his library (as after saving it from a share link)
-    w.app.database.sqlite
+    sqliteOf(w)
       .prepare(
         "INSERT INTO library_saves (id, user_id, track_id, organization_id, source, created_at) VALUES ('mlib_x', ?, ?, ?, 'shared', 0)",
       )
@@ -175,11 +175,11 @@ describe('DELETE /v1/music/{organization_id}/tracks/{track_id} (spec 002)', () =
     expect(res.body.error.message).toBe('You do not have permission to access this resource.');
     expect(res.body.error.system_message).toBe('Only the track creator may delete it');
     expect(res.body.error.type).toBe('authorization_error');
-    expect(rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t)).toEqual([{ deleted_at: null }]);
+    expect((await rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t))).toEqual([{ deleted_at: null }]);
   });
 
   it('404 when the track is missing or not visible, with the documented words', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     for (const id of [t, 'mtrack_7c1a9e2f4b8d']) {
       const res = await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/tracks/${id}`, { key: w.bob.key });
@@ -191,12 +191,12 @@ describe('DELETE /v1/music/{organization_id}/tracks/{track_id} (spec 002)', () =
   });
 
   it('401 for a revoked key', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
-    revokeApiKey(w.deps, { keyId: w.alice.keyId });
+    (await revokeApiKey(w.deps, { keyId: w.alice.keyId }));
     const res = await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/tracks/${t}`, { key: w.alice.key });
     expect(res.status).toBe(401);
     expectEnvelope(res.body, 401, 'AUTHENTICATION_REQUIRED', {});
-    expect(rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t)).toEqual([{ deleted_at: null }]);
+    expect((await rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t))).toEqual([{ deleted_at: null }]);
   });
 });

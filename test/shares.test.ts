@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { addVia, createCollectionVia, createTrackVia, createWorld, gql, rest, rows } from './helpers.js';
+import { addVia, createCollectionVia, createTrackVia, createWorld, gql, rest, rows, sqliteOf } from './helpers.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
 describe('share links', () => {
   it('sharing a track returns 201 with the raw token once; only its hash is stored', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA, 'Night Drive');
     const res = await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks/${t}/share`, {
       key: w.alice.key,
@@ -21,13 +21,13 @@ describe('share links', () => {
       expires_at: '2026-07-28T10:30:00Z',
       created_at: '2026-06-28T10:30:00Z',
     });
-    const stored = rows(w, 'SELECT * FROM share_links');
+    const stored = (await rows(w, 'SELECT * FROM share_links'));
     expect(stored).toHaveLength(1);
     expect(JSON.stringify(stored)).not.toContain(res.body.token);
   });
 
   it('defaults to link_only and never expiring; clamps long expiry to 90 days; validates', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     const plain = await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks/${t}/share`, { key: w.alice.key });
     expect(plain.status).toBe(201);
@@ -46,14 +46,14 @@ describe('share links', () => {
       expect(res.status, JSON.stringify(body)).toBe(422);
       expect(res.body.error.details).toEqual({ field });
     }
-    expect(rows(w, 'SELECT count(*) AS n FROM share_links')).toEqual([{ n: 2 }]);
+    expect((await rows(w, 'SELECT count(*) AS n FROM share_links'))).toEqual([{ n: 2 }]);
   });
 
   it('only the creator may share a track and only the owner a collection (404 otherwise)', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
-    w.app.database.sqlite
+    sqliteOf(w)
       .prepare("INSERT INTO library_saves (id, user_id, track_id, organization_id, source, created_at) VALUES ('mlib_b', ?, ?, ?, 'shared', 0)")
       .run(w.bob.userId, t, w.orgA);
     const track = await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks/${t}/share`, { key: w.bob.key });
@@ -62,11 +62,11 @@ describe('share links', () => {
     const coll = await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections/${c}/share`, { key: w.bob.key });
     expect(coll.status).toBe(404);
     expect(coll.body.error.details).toEqual({ collection_id: c });
-    expect(rows(w, 'SELECT * FROM share_links')).toHaveLength(0);
+    expect((await rows(w, 'SELECT * FROM share_links'))).toHaveLength(0);
   });
 
   it('resolves without a key: a track view, and a collection view with its tracks in order', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t1 = await createTrackVia(w.app, w.alice.key, w.orgA, 'one');
     const t2 = await createTrackVia(w.app, w.alice.key, w.orgA, 'two');
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA, 'Mix');
@@ -102,7 +102,7 @@ describe('share links', () => {
   });
 
   it('shows available: false with a message once the content is deleted', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
     const ts = (await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks/${t}/share`, { key: w.alice.key })).body;
@@ -117,7 +117,7 @@ describe('share links', () => {
   });
 
   it('unknown, revoked and expired tokens get the same 404 and reveal nothing', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     const revoked = (await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks/${t}/share`, { key: w.alice.key })).body;
     const expiring = (await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks/${t}/share`, { key: w.alice.key, body: { expires_in_days: 1 } })).body;
@@ -140,7 +140,7 @@ describe('share links', () => {
   });
 
   it('revoking is idempotent, owner-only (404), and keeps what others already saved', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     const share = (await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks/${t}/share`, { key: w.alice.key })).body;
     const saved = await rest(w.app, 'POST', `/v1/music/shared/${share.token}/save`, { key: w.bob.key });
@@ -158,7 +158,7 @@ describe('share links', () => {
   });
 
   it('saving a shared track (signed in) adds a shared library entry, once; collection shares cannot be saved', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
     const share = (await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks/${t}/share`, { key: w.alice.key })).body;
@@ -177,7 +177,7 @@ describe('share links', () => {
     expect(second.body.id).toBe(first.body.id);
     const library = await rest(w.app, 'GET', `/v1/music/${w.orgA}/tracks`, { key: w.bob.key });
     expect(library.body.items.map((x: any) => x.id)).toEqual([t]);
-    expect(rows(w, 'SELECT title FROM tracks WHERE id = ?', t)).toEqual([{ title: 'A track' }]);
+    expect((await rows(w, 'SELECT title FROM tracks WHERE id = ?', t))).toEqual([{ title: 'A track' }]);
 
     const outsider = await rest(w.app, 'POST', `/v1/music/shared/${share.token}/save`, { key: w.dave.key });
     expect(outsider.status).toBe(403);
@@ -185,11 +185,11 @@ describe('share links', () => {
     const cs = (await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections/${c}/share`, { key: w.alice.key })).body;
     const collSave = await rest(w.app, 'POST', `/v1/music/shared/${cs.token}/save`, { key: w.bob.key });
     expect(collSave.status).toBe(422);
-    expect(rows(w, "SELECT count(*) AS n FROM library_saves WHERE source = 'shared'")).toEqual([{ n: 1 }]);
+    expect((await rows(w, "SELECT count(*) AS n FROM library_saves WHERE source = 'shared'"))).toEqual([{ n: 1 }]);
   });
 
   it('GraphQL sharedContent needs no key either', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA, 'Open');
     const share = await gql(w.app, 'mutation($o: ID!, $t: ID!) { shareTrack(organizationId: $o, trackId: $t) { token } }', { o: w.orgA, t }, w.alice.key);
     const res = await gql(w.app, 'query($k: String!) { sharedContent(token: $k) { available track { title } } }', { k: share.body.data.shareTrack.token });

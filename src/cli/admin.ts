@@ -10,10 +10,10 @@ import { authenticate, capabilities } from '../domain/viewer.js';
 import { parseCommand, UsageError, type CommandSpec } from './parse.js';
 
 async function demo(deps: Deps) {
-  const org = createOrganization(deps, { name: 'Demo Studio' });
-  const user = createUser(deps, { email: `demo+${newId('usr_').slice(4, 12)}@example.com`, name: 'Demo User' });
-  addMember(deps, { organizationId: org.id, userId: user.id, capabilities: ['USE_MUSIC_GENERATION'] });
-  const key = createApiKey(deps, { userId: user.id, label: 'demo' });
+  const org = await createOrganization(deps, { name: 'Demo Studio' });
+  const user = await createUser(deps, { email: `demo+${newId('usr_').slice(4, 12)}@example.com`, name: 'Demo User' });
+  await addMember(deps, { organizationId: org.id, userId: user.id, capabilities: ['USE_MUSIC_GENERATION'] });
+  const key = await createApiKey(deps, { userId: user.id, label: 'demo' });
   const viewer = await authenticate(deps, key.key);
   if (!viewer) throw new Error('demo key did not authenticate');
   const titles = ['Morning Focus', 'Night Drive', 'Rain on Glass'];
@@ -111,7 +111,7 @@ async function withDeps<T>(fn: (deps: Deps) => Promise<T> | T): Promise<T> {
   const config = loadConfig();
   let database;
   try {
-    database = openDatabase(config.databaseUrl);
+    database = await openDatabase(config.databaseUrl);
   } catch (error) {
     throw new Error(`cannot open the database at ${config.databaseUrl} (DATABASE_URL): ${(error as Error).message}`);
   }
@@ -119,7 +119,7 @@ async function withDeps<T>(fn: (deps: Deps) => Promise<T> | T): Promise<T> {
   try {
     return await fn(deps);
   } finally {
-    database.close();
+    await database.close();
   }
 }
 

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import type { Db } from '../db/connection.js';
 import { newId } from '../db/ids.js';
 import { apiKeys, memberships, organizations, users } from '../db/schema.js';
 import type { Deps } from './deps.js';
@@ -12,23 +13,27 @@ import { capabilities, hashSecret, newSecret, parseCapabilities, type Capability
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ORG_ID_PATTERN = /^org_[A-Za-z0-9_-]{1,64}$/;
 
-export function createOrganization(deps: Deps, input: { name: string; id?: string | undefined }) {
+export async function createOrganization(deps: Deps, input: { name: string; id?: string | undefined }) {
   const name = checkName('name', input.name);
   if (input.id !== undefined && !ORG_ID_PATTERN.test(input.id)) {
     throw invalidField('id', 'id must look like org_ followed by 1-64 letters, digits, "-" or "_"');
   }
   const row = { id: input.id ?? newId('org_'), name, createdAt: deps.now() };
-  const inserted = deps.database.db.insert(organizations).values(row).onConflictDoNothing().run();
-  if (inserted.changes === 0) throw invalidField('id', `organization ${row.id} already exists`);
+  const inserted = await deps.database.transaction((tx) =>
+    tx.insert(organizations).values(row).onConflictDoNothing().returning({ id: organizations.id }),
+  );
+  if (inserted.length === 0) throw invalidField('id', `organization ${row.id} already exists`);
   return { id: row.id, name: row.name };
 }
 
-export function createUser(deps: Deps, input: { email: string; name?: string | undefined }) {
+export async function createUser(deps: Deps, input: { email: string; name?: string | undefined }) {
   if (!EMAIL_PATTERN.test(input.email) || input.email.length > 320) throw invalidField('email', 'email is not a valid address');
   const name = input.name === undefined ? null : checkName('name', input.name);
   const row = { id: newId('usr_'), email: input.email.toLowerCase(), name, createdAt: deps.now() };
-  const inserted = deps.database.db.insert(users).values(row).onConflictDoNothing().run();
-  if (inserted.changes === 0) throw invalidField('email', `a user with email ${row.email} already exists`);
+  const inserted = await deps.database.transaction((tx) =>
+    tx.insert(users).values(row).onConflictDoNothing().returning({ id: users.id }),
+  );
+  if (inserted.length === 0) throw invalidField('email', `a user with email ${row.email} already exists`);
   return { id: row.id, email: row.email, name: row.name };
 }
 
@@ -36,56 +41,61 @@ function requireRow(found: unknown, what: string, id: string): void {
   if (!found) throw new DomainError('RESOURCE_NOT_FOUND', `${what} ${id} does not exist`, { id });
 }
 
+const organizationExists = async (db: Db, id: string) =>
+  (await db.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, id)).limit(1))[0];
+const userExists = async (db: Db, id: string) => (await db.select({ id: users.id }).from(users).where(eq(users.id, id)).limit(1))[0];
+
 /** Adds a member, or replaces the capabilities of an existing one. */
-export function addMember(deps: Deps, input: { organizationId: string; userId: string; capabilities: string[] }) {
-  const { db } = deps.database;
-  requireRow(db.select().from(organizations).where(eq(organizations.id, input.organizationId)).get(), 'organization', input.organizationId);
-  requireRow(db.select().from(users).where(eq(users.id, input.userId)).get(), 'user', input.userId);
-  for (const c of input.capabilities) {
-    if (!(capabilities as readonly string[]).includes(c)) {
-      throw invalidField('capability', `unknown capability ${c}; known: ${capabilities.join(', ')}`);
-    }
-  }
+export async function addMember(deps: Deps, input: { organizationId: string; userId: string; capabilities: string[] }) {
   const held = [...new Set(input.capabilities)] as Capability[];
-  db.insert(memberships)
-    .values({ organizationId: input.organizationId, userId: input.userId, capabilities: JSON.stringify(held), createdAt: deps.now() })
-    .onConflictDoUpdate({ target: [memberships.organizationId, memberships.userId], set: { capabilities: JSON.stringify(held) } })
-    .run();
+  await deps.database.transaction(async (tx) => {
+    requireRow(await organizationExists(tx, input.organizationId), 'organization', input.organizationId);
+    requireRow(await userExists(tx, input.userId), 'user', input.userId);
+    for (const c of input.capabilities) {
+      if (!(capabilities as readonly string[]).includes(c)) {
+        throw invalidField('capability', `unknown capability ${c}; known: ${capabilities.join(', ')}`);
+      }
+    }
+    await tx
+      .insert(memberships)
+      .values({ organizationId: input.organizationId, userId: input.userId, capabilities: JSON.stringify(held), createdAt: deps.now() })
+      .onConflictDoUpdate({ target: [memberships.organizationId, memberships.userId], set: { capabilities: JSON.stringify(held) } });
+  });
   return { organization_id: input.organizationId, user_id: input.userId, capabilities: held };
 }
 
-export function createApiKey(deps: Deps, input: { userId: string; label?: string | undefined }) {
-  const { db } = deps.database;
-  requireRow(db.select().from(users).where(eq(users.id, input.userId)).get(), 'user', input.userId);
+export async function createApiKey(deps: Deps, input: { userId: string; label?: string | undefined }) {
   const label = input.label === undefined ? null : checkText('label', input.label, 200);
   const secret = newSecret();
   const id = newId('key_');
-  db.insert(apiKeys).values({ id, userId: input.userId, label, keyHash: hashSecret(secret), createdAt: deps.now() }).run();
+  await deps.database.transaction(async (tx) => {
+    requireRow(await userExists(tx, input.userId), 'user', input.userId);
+    await tx.insert(apiKeys).values({ id, userId: input.userId, label, keyHash: hashSecret(secret), createdAt: deps.now() });
+  });
   return { id, user_id: input.userId, label, key: secret };
 }
 
 /** Idempotent: revoking a revoked key keeps its first revocation time. */
-export function revokeApiKey(deps: Deps, input: { keyId: string }) {
-  const { db } = deps.database;
-  const key = db.select().from(apiKeys).where(eq(apiKeys.id, input.keyId)).get();
-  requireRow(key, 'API key', input.keyId);
-  const revokedAt = key?.revokedAt ?? deps.now();
-  db.update(apiKeys).set({ revokedAt }).where(eq(apiKeys.id, input.keyId)).run();
+export async function revokeApiKey(deps: Deps, input: { keyId: string }) {
+  await deps.database.transaction(async (tx) => {
+    const [key] = await tx.select().from(apiKeys).where(eq(apiKeys.id, input.keyId)).limit(1);
+    requireRow(key, 'API key', input.keyId);
+    if (key?.revokedAt == null) await tx.update(apiKeys).set({ revokedAt: deps.now() }).where(eq(apiKeys.id, input.keyId));
+  });
   return { id: input.keyId, revoked: true };
 }
 
 /** The signed-in user and the organizations they belong to. */
-export function viewerProfile(deps: Deps, viewer: Viewer) {
+export async function viewerProfile(deps: Deps, viewer: Viewer) {
   const { db } = deps.database;
-  const user = db.select().from(users).where(eq(users.id, viewer.userId)).get();
+  const [user] = await db.select().from(users).where(eq(users.id, viewer.userId)).limit(1);
   if (!user) throw new DomainError('AUTHENTICATION_REQUIRED', 'API key user no longer exists');
-  const orgs = db
+  const orgs = await db
     .select({ id: organizations.id, name: organizations.name, capabilities: memberships.capabilities })
     .from(memberships)
     .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
     .where(eq(memberships.userId, viewer.userId))
-    .orderBy(organizations.name)
-    .all();
+    .orderBy(organizations.name);
   return {
     id: user.id,
     email: user.email,

@@ -19,15 +19,15 @@ export type AuditAction =
   | 'track.delete';
 
 /** Written inside the mutation's own transaction: the audit row exists exactly when the change does. */
-export function recordAudit(
+export async function recordAudit(
   tx: Db,
   deps: Deps,
   viewer: Viewer,
   organizationId: string,
   action: AuditAction,
   targetId: string,
-): void {
-  tx.insert(auditLog)
-    .values({ actorId: viewer.userId, organizationId, action, targetId, traceId: deps.traceId, createdAt: deps.now() })
-    .run();
+): Promise<void> {
+  await tx
+    .insert(auditLog)
+    .values({ actorId: viewer.userId, organizationId, action, targetId, traceId: deps.traceId, createdAt: deps.now() });
 }

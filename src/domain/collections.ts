@@ -1,6 +1,5 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
-import { appendEntry, entriesInRanges, removeEntries, rewritePositions } from '../db/entries.js';
 import { newId } from '../db/ids.js';
 import { collectionEntries, collections } from '../db/schema.js';
 import { recordAudit } from './audit.js';
@@ -36,8 +35,8 @@ interface Expectation {
 }
 
 /** Missing, deleted and someone else's are one answer, so ids cannot be probed. */
-export function findOwnCollection(db: Db, viewer: Viewer, ref: CollectionRef & Expectation): CollectionRow {
-  const row = db
+export async function findOwnCollection(db: Db, viewer: Viewer, ref: CollectionRef & Expectation): Promise<CollectionRow> {
+  const [row] = await db
     .select()
     .from(collections)
     .where(
@@ -48,7 +47,7 @@ export function findOwnCollection(db: Db, viewer: Viewer, ref: CollectionRef & E
         isNull(collections.deletedAt),
       ),
     )
-    .get();
+    .limit(1);
   if (!row) throw collectionNotFound(ref.collectionId);
   // Checked after ownership, so a stale version never tells a stranger the collection exists.
   if (ref.ifVersion != null && ref.ifVersion !== row.version) {
@@ -72,11 +71,11 @@ export async function createCollection(deps: Deps, viewer: Viewer, input: Create
   const coverImageUrl = optional(input.coverImageUrl, (u) => checkUrl('cover_image_url', u));
 
   return deps.database.transaction(async (tx) => {
-    if (input.coverTrackId != null && !findVisibleTrack(tx, viewer, input.organizationId, input.coverTrackId)) {
+    if (input.coverTrackId != null && !(await findVisibleTrack(tx, viewer, input.organizationId, input.coverTrackId))) {
       throw trackNotFound(input.coverTrackId);
     }
     const now = deps.now();
-    const row = tx
+    const [row] = await tx
       .insert(collections)
       .values({
         id: newId('mcoll_'),
@@ -89,10 +88,9 @@ export async function createCollection(deps: Deps, viewer: Viewer, input: Create
         createdAt: now,
         updatedAt: now,
       })
-      .returning()
-      .get();
-    recordAudit(tx, deps, viewer, row.organizationId, 'collection.create', row.id);
-    return row;
+      .returning();
+    await recordAudit(tx, deps, viewer, row!.organizationId, 'collection.create', row!.id);
+    return row!;
   });
 }
 
@@ -100,13 +98,13 @@ export async function createCollection(deps: Deps, viewer: Viewer, input: Create
 export async function deleteCollection(deps: Deps, viewer: Viewer, ref: CollectionRef & Expectation): Promise<void> {
   requireMember(viewer, ref.organizationId);
   await deps.database.transaction(async (tx) => {
-    const row = findOwnCollection(tx, viewer, ref);
+    const row = await findOwnCollection(tx, viewer, ref);
     const now = deps.now();
-    tx.update(collections)
+    await tx
+      .update(collections)
       .set({ deletedAt: now, updatedAt: now, version: sql`${collections.version} + 1` })
-      .where(eq(collections.id, row.id))
-      .run();
-    recordAudit(tx, deps, viewer, row.organizationId, 'collection.delete', row.id);
+      .where(eq(collections.id, row.id));
+    await recordAudit(tx, deps, viewer, row.organizationId, 'collection.delete', row.id);
   });
 }
 
@@ -118,10 +116,10 @@ export async function addTrackToCollection(
 ): Promise<void> {
   requireMember(viewer, input.organizationId);
   await deps.database.transaction(async (tx) => {
-    const row = findOwnCollection(tx, viewer, input);
-    if (!findVisibleTrack(tx, viewer, input.organizationId, input.trackId)) throw trackNotFound(input.trackId);
-    appendEntry(tx, row.id, input.trackId, deps.now());
-    recordAudit(tx, deps, viewer, row.organizationId, 'collection.track_add', input.trackId);
+    const row = await findOwnCollection(tx, viewer, input);
+    if (!(await findVisibleTrack(tx, viewer, input.organizationId, input.trackId))) throw trackNotFound(input.trackId);
+    await deps.database.entries.append(tx, row.id, input.trackId, deps.now());
+    await recordAudit(tx, deps, viewer, row.organizationId, 'collection.track_add', input.trackId);
   });
 }
 
@@ -133,9 +131,9 @@ export async function removeTrackFromCollection(
 ): Promise<void> {
   requireMember(viewer, input.organizationId);
   await deps.database.transaction(async (tx) => {
-    const row = findOwnCollection(tx, viewer, input);
-    removeEntries(tx, input.trackId, row.id, deps.now());
-    recordAudit(tx, deps, viewer, row.organizationId, 'collection.track_remove', input.trackId);
+    const row = await findOwnCollection(tx, viewer, input);
+    await deps.database.entries.remove(tx, input.trackId, row.id, deps.now());
+    await recordAudit(tx, deps, viewer, row.organizationId, 'collection.track_remove', input.trackId);
   });
 }
 
@@ -165,23 +163,22 @@ export async function updateCollection(deps: Deps, viewer: Viewer, input: Update
     changes.coverImageUrl = optional(patch.coverImageUrl, (u) => checkUrl('cover_image_url', u));
   }
   return deps.database.transaction(async (tx) => {
-    const row = findOwnCollection(tx, viewer, input);
+    const row = await findOwnCollection(tx, viewer, input);
     if (patch.coverTrackId !== undefined) {
-      if (patch.coverTrackId !== null && !findVisibleTrack(tx, viewer, input.organizationId, patch.coverTrackId)) {
+      if (patch.coverTrackId !== null && !(await findVisibleTrack(tx, viewer, input.organizationId, patch.coverTrackId))) {
         throw trackNotFound(patch.coverTrackId);
       }
       changes.coverTrackId = patch.coverTrackId;
     }
     if (Object.keys(changes).length === 0) return row;
     const now = deps.now();
-    const updated = tx
+    const [updated] = await tx
       .update(collections)
       .set({ ...changes, updatedAt: now, version: sql`${collections.version} + 1` })
       .where(eq(collections.id, row.id))
-      .returning()
-      .get();
-    recordAudit(tx, deps, viewer, row.organizationId, 'collection.update', row.id);
-    return updated;
+      .returning();
+    await recordAudit(tx, deps, viewer, row.organizationId, 'collection.update', row.id);
+    return updated!;
   });
 }
 
@@ -206,13 +203,12 @@ export async function reorderCollection(
     throw invalidField('ordered_track_ids', 'ordered_track_ids must not contain duplicates');
   }
   await deps.database.transaction(async (tx) => {
-    const row = findOwnCollection(tx, viewer, input);
-    const current = tx
+    const row = await findOwnCollection(tx, viewer, input);
+    const current = await tx
       .select({ trackId: collectionEntries.trackId, position: collectionEntries.position })
       .from(collectionEntries)
       .where(eq(collectionEntries.collectionId, row.id))
-      .orderBy(collectionEntries.position)
-      .all();
+      .orderBy(collectionEntries.position);
     const members = new Set(current.map((e) => e.trackId));
     const front = listed.filter((id) => members.has(id));
     const inFront = new Set(front);
@@ -220,8 +216,8 @@ export async function reorderCollection(
     const moves = order.flatMap((trackId, position) =>
       current[position]?.trackId === trackId ? [] : [{ trackId, position }],
     );
-    if (moves.length > 0) rewritePositions(tx, row.id, moves, deps.now());
-    recordAudit(tx, deps, viewer, row.organizationId, 'collection.reorder', row.id);
+    if (moves.length > 0) await deps.database.entries.rewrite(tx, row.id, moves, deps.now());
+    await recordAudit(tx, deps, viewer, row.organizationId, 'collection.reorder', row.id);
   });
 }
 
@@ -233,7 +229,7 @@ export async function listCollections(
 ): Promise<Page<CollectionRow>> {
   requireMember(viewer, input.organizationId);
   const window = keysetWindow(input.page, COLLECTIONS_PAGE);
-  const rows = deps.database.db
+  const rows = await deps.database.db
     .select()
     .from(collections)
     .where(
@@ -247,8 +243,7 @@ export async function listCollections(
     )
     .orderBy(window.backward ? asc(collections.seq) : desc(collections.seq))
     .limit(window.size + 1)
-    .offset(window.offset)
-    .all();
+    .offset(window.offset);
   return finishPage(rows, window);
 }
 
@@ -278,20 +273,21 @@ export function entryRange(collection: CollectionRow, args: PageArgs): EntryRang
  * Entries of many collections for one range each, in one statement: a page of collections asking
  * for their first N tracks costs one query, whatever the page size and however the ranges differ.
  */
-export function loadEntryRanges(
+export async function loadEntryRanges(
   deps: Deps,
   requests: readonly { collectionId: string; start: number; end: number }[],
-): EntryRow[][] {
+): Promise<EntryRow[][]> {
   const found: EntryRow[][] = requests.map(() => []);
-  for (const { request, ...row } of entriesInRanges(deps.database.db, requests)) found[request]!.push(row);
+  for (const { request, ...row } of await deps.database.entries.inRanges(deps.database.db, requests)) found[request]!.push(row);
   return found;
 }
 
 /** Live, owned collections by id, for the `node` field. */
-export function findOwnCollectionAnyOrg(deps: Deps, viewer: Viewer, collectionId: string): CollectionRow | undefined {
-  return deps.database.db
+export async function findOwnCollectionAnyOrg(deps: Deps, viewer: Viewer, collectionId: string): Promise<CollectionRow | undefined> {
+  const [row] = await deps.database.db
     .select()
     .from(collections)
     .where(and(eq(collections.id, collectionId), eq(collections.ownerId, viewer.userId), isNull(collections.deletedAt)))
-    .get();
+    .limit(1);
+  return row;
 }

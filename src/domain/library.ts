@@ -45,16 +45,16 @@ const notInLibrary = (trackId: string) =>
   );
 
 /** Returns the existing entry when there is one (idempotent); audits only a new edge. */
-function saveOne(tx: Db, deps: Deps, viewer: Viewer, ref: TrackRef): LibrarySaveRow {
-  const track = findVisibleTrack(tx, viewer, ref.organizationId, ref.trackId);
+async function saveOne(tx: Db, deps: Deps, viewer: Viewer, ref: TrackRef): Promise<LibrarySaveRow> {
+  const track = await findVisibleTrack(tx, viewer, ref.organizationId, ref.trackId);
   if (!track) throw trackNotFound(ref.trackId);
-  const existing = tx
+  const [existing] = await tx
     .select()
     .from(librarySaves)
     .where(and(eq(librarySaves.userId, viewer.userId), eq(librarySaves.trackId, track.id)))
-    .get();
+    .limit(1);
   if (existing) return existing;
-  const entry = tx
+  const [entry] = await tx
     .insert(librarySaves)
     .values({
       id: newId('mlib_'),
@@ -65,18 +65,17 @@ function saveOne(tx: Db, deps: Deps, viewer: Viewer, ref: TrackRef): LibrarySave
       source: 'own',
       createdAt: deps.now(),
     })
-    .returning()
-    .get();
-  recordAudit(tx, deps, viewer, ref.organizationId, 'library.save', track.id);
-  return entry;
+    .returning();
+  await recordAudit(tx, deps, viewer, ref.organizationId, 'library.save', track.id);
+  return entry!;
 }
 
 /**
  * Removes the edge of a live track; false when there was none. Edges of deleted tracks are kept
  * (deletes are soft and the track already left every library), so they count as not saved.
  */
-function unsaveOne(tx: Db, deps: Deps, viewer: Viewer, ref: TrackRef): boolean {
-  const removed = tx
+async function unsaveOne(tx: Db, deps: Deps, viewer: Viewer, ref: TrackRef): Promise<boolean> {
+  const removed = await tx
     .delete(librarySaves)
     .where(
       and(
@@ -91,9 +90,9 @@ function unsaveOne(tx: Db, deps: Deps, viewer: Viewer, ref: TrackRef): boolean {
         ),
       ),
     )
-    .run();
-  if (removed.changes === 0) return false;
-  recordAudit(tx, deps, viewer, ref.organizationId, 'library.unsave', ref.trackId);
+    .returning({ id: librarySaves.id });
+  if (removed.length === 0) return false;
+  await recordAudit(tx, deps, viewer, ref.organizationId, 'library.unsave', ref.trackId);
   return true;
 }
 
@@ -127,7 +126,7 @@ async function eachTrack(
   deps: Deps,
   viewer: Viewer,
   input: TrackBatch,
-  act: (tx: Db, ref: TrackRef) => LibrarySaveRow | null,
+  act: (tx: Db, ref: TrackRef) => Promise<LibrarySaveRow | null>,
 ): Promise<TrackActionResult[]> {
   requireMember(viewer, input.organizationId);
   if (input.trackIds.length > BATCH_MAX_IDS) {
@@ -156,8 +155,8 @@ export function saveTracks(deps: Deps, viewer: Viewer, input: TrackBatch): Promi
  * RESOURCE_NOT_FOUND, so the results say exactly which ids were removed.
  */
 export function unsaveTracks(deps: Deps, viewer: Viewer, input: TrackBatch): Promise<TrackActionResult[]> {
-  return eachTrack(deps, viewer, input, (tx, ref) => {
-    if (!unsaveOne(tx, deps, viewer, ref)) throw notInLibrary(ref.trackId);
+  return eachTrack(deps, viewer, input, async (tx, ref) => {
+    if (!(await unsaveOne(tx, deps, viewer, ref))) throw notInLibrary(ref.trackId);
     return null;
   });
 }
@@ -184,8 +183,8 @@ export async function listLibrary(
   const collectionId =
     filter.collectionId == null
       ? null
-      : findOwnCollection(db, viewer, { organizationId: input.organizationId, collectionId: filter.collectionId }).id;
-  const rows = db
+      : (await findOwnCollection(db, viewer, { organizationId: input.organizationId, collectionId: filter.collectionId })).id;
+  const rows = await db
     .select({ entry: librarySaves, track: tracks })
     .from(librarySaves)
     .innerJoin(tracks, eq(tracks.id, librarySaves.trackId))
@@ -210,7 +209,6 @@ export async function listLibrary(
     )
     .orderBy(window.backward ? asc(librarySaves.seq) : desc(librarySaves.seq))
     .limit(window.size + 1)
-    .offset(window.offset)
-    .all();
+    .offset(window.offset);
   return finishPage(rows, window);
 }

@@ -14,19 +14,20 @@ export type ResolvedNode = { kind: 'Collection'; row: CollectionRow } | { kind: 
  */
 export async function resolveNode(deps: Deps, viewer: Viewer, id: string): Promise<ResolvedNode> {
   if (id.startsWith('mcoll_')) {
-    const row = findOwnCollectionAnyOrg(deps, viewer, id);
+    const row = await findOwnCollectionAnyOrg(deps, viewer, id);
     if (!row || !viewer.organizations.has(row.organizationId)) throw collectionNotFound(id);
     return { kind: 'Collection', row };
   }
   if (id.startsWith('mtrack_')) {
-    const organizationId = deps.database.db
+    const [found] = await deps.database.db
       .select({ organizationId: tracks.organizationId })
       .from(tracks)
       .where(eq(tracks.id, id))
-      .get()?.organizationId;
+      .limit(1);
+    const organizationId = found?.organizationId;
     const row =
       organizationId !== undefined && viewer.organizations.has(organizationId)
-        ? findVisibleTrack(deps.database.db, viewer, organizationId, id)
+        ? await findVisibleTrack(deps.database.db, viewer, organizationId, id)
         : undefined;
     if (!row) throw trackNotFound(id);
     return { kind: 'Track', row };

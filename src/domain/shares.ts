@@ -65,8 +65,8 @@ async function createShare(
     revokedAt: null,
     createdAt: now,
   };
-  tx.insert(shareLinks).values(link).run();
-  recordAudit(tx, deps, viewer, target.organizationId, 'share.create', link.id);
+  await tx.insert(shareLinks).values(link);
+  await recordAudit(tx, deps, viewer, target.organizationId, 'share.create', link.id);
   return { link, token, url: `${deps.origin}/v1/music/shared/${token}` };
 }
 
@@ -79,7 +79,7 @@ export async function shareTrack(
   requireMember(viewer, input.organizationId);
   const options = checkOptions(input);
   return deps.database.transaction(async (tx) => {
-    const track = findVisibleTrack(tx, viewer, input.organizationId, input.trackId);
+    const track = await findVisibleTrack(tx, viewer, input.organizationId, input.trackId);
     if (!track || track.creatorId !== viewer.userId) throw trackNotFound(input.trackId);
     return createShare(deps, viewer, { organizationId: input.organizationId, type: 'track', id: track.id }, options, tx);
   });
@@ -93,7 +93,7 @@ export async function shareCollection(
   requireMember(viewer, input.organizationId);
   const options = checkOptions(input);
   return deps.database.transaction(async (tx) => {
-    const row = findOwnCollection(tx, viewer, input);
+    const row = await findOwnCollection(tx, viewer, input);
     return createShare(deps, viewer, { organizationId: input.organizationId, type: 'collection', id: row.id }, options, tx);
   });
 }
@@ -102,8 +102,8 @@ export async function shareCollection(
 const shareNotFound = () =>
   new DomainError('RESOURCE_NOT_FOUND', 'Share link not found, revoked or expired', {}, 'This share link is not available.');
 
-function findLiveShare(deps: Deps, token: string): ShareLinkRow {
-  const link = deps.database.db.select().from(shareLinks).where(eq(shareLinks.tokenHash, hashSecret(token))).get();
+async function findLiveShare(deps: Deps, token: string): Promise<ShareLinkRow> {
+  const [link] = await deps.database.db.select().from(shareLinks).where(eq(shareLinks.tokenHash, hashSecret(token))).limit(1);
   if (!link || link.revokedAt !== null || (link.expiresAt !== null && link.expiresAt <= deps.now())) {
     throw shareNotFound();
   }
@@ -123,30 +123,29 @@ export type SharedContent =
 
 /** The read-only view behind a token; no sign-in needed. */
 export async function resolveShare(deps: Deps, input: { token: string }): Promise<SharedContent> {
-  const link = findLiveShare(deps, input.token);
+  const link = await findLiveShare(deps, input.token);
   const { db } = deps.database;
   if (link.targetType === 'track') {
-    const track = db
+    const [track] = await db
       .select()
       .from(tracks)
       .where(and(eq(tracks.id, link.targetId), isNull(tracks.deletedAt)))
-      .get();
+      .limit(1);
     return track ? { kind: 'track', available: true, link, track } : { kind: 'track', available: false, link };
   }
-  const collection = db
+  const [collection] = await db
     .select({ id: collections.id, name: collections.name, description: collections.description })
     .from(collections)
     .where(and(eq(collections.id, link.targetId), isNull(collections.deletedAt)))
-    .get();
+    .limit(1);
   if (!collection) return { kind: 'collection', available: false, link };
-  const rows = db
+  const rows = await db
     .select({ track: tracks })
     .from(collectionEntries)
     .innerJoin(tracks, eq(tracks.id, collectionEntries.trackId))
     .where(eq(collectionEntries.collectionId, collection.id))
     .orderBy(collectionEntries.position)
-    .limit(SHARED_COLLECTION_TRACKS)
-    .all();
+    .limit(SHARED_COLLECTION_TRACKS);
   return { kind: 'collection', available: true, link, collection, tracks: rows.map((r) => r.track) };
 }
 
@@ -156,25 +155,25 @@ export async function resolveShare(deps: Deps, input: { token: string }): Promis
  * is returned). The caller must belong to the track's organization, where the library lives.
  */
 export async function saveSharedTrack(deps: Deps, viewer: Viewer, input: { token: string }): Promise<typeof librarySaves.$inferSelect> {
-  const link = findLiveShare(deps, input.token);
+  const link = await findLiveShare(deps, input.token);
   if (link.targetType !== 'track') {
     throw invalidField('token', 'Only track shares can be saved; collection shares are read-only');
   }
   requireMember(viewer, link.organizationId);
   return deps.database.transaction(async (tx) => {
-    const track = tx
+    const [track] = await tx
       .select({ id: tracks.id })
       .from(tracks)
       .where(and(eq(tracks.id, link.targetId), isNull(tracks.deletedAt)))
-      .get();
+      .limit(1);
     if (!track) throw shareNotFound();
-    const existing = tx
+    const [existing] = await tx
       .select()
       .from(librarySaves)
       .where(and(eq(librarySaves.userId, viewer.userId), eq(librarySaves.trackId, track.id)))
-      .get();
+      .limit(1);
     if (existing) return existing;
-    const entry = tx
+    const [entry] = await tx
       .insert(librarySaves)
       .values({
         id: newId('mlib_'),
@@ -185,10 +184,9 @@ export async function saveSharedTrack(deps: Deps, viewer: Viewer, input: { token
         shareLinkId: link.id,
         createdAt: deps.now(),
       })
-      .returning()
-      .get();
-    recordAudit(tx, deps, viewer, link.organizationId, 'share.save', track.id);
-    return entry;
+      .returning();
+    await recordAudit(tx, deps, viewer, link.organizationId, 'share.save', track.id);
+    return entry!;
   });
 }
 
@@ -196,7 +194,7 @@ export async function saveSharedTrack(deps: Deps, viewer: Viewer, input: { token
 export async function revokeShare(deps: Deps, viewer: Viewer, input: { organizationId: string; shareId: string }) {
   requireMember(viewer, input.organizationId);
   await deps.database.transaction(async (tx) => {
-    const link = tx
+    const [link] = await tx
       .select()
       .from(shareLinks)
       .where(
@@ -206,13 +204,13 @@ export async function revokeShare(deps: Deps, viewer: Viewer, input: { organizat
           eq(shareLinks.ownerId, viewer.userId),
         ),
       )
-      .get();
+      .limit(1);
     if (!link) {
       throw new DomainError('RESOURCE_NOT_FOUND', 'Share link not found or not owned by caller', { share_id: input.shareId });
     }
     if (link.revokedAt === null) {
-      tx.update(shareLinks).set({ revokedAt: deps.now() }).where(eq(shareLinks.id, link.id)).run();
+      await tx.update(shareLinks).set({ revokedAt: deps.now() }).where(eq(shareLinks.id, link.id));
     }
-    recordAudit(tx, deps, viewer, link.organizationId, 'share.revoke', link.id);
+    await recordAudit(tx, deps, viewer, link.organizationId, 'share.revoke', link.id);
   });
 }

@@ -1,6 +1,5 @@
 import { and, eq, exists, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
-import { removeEntries } from '../db/entries.js';
 import { newId } from '../db/ids.js';
 import { collections, librarySaves, tracks } from '../db/schema.js';
 import { recordAudit } from './audit.js';
@@ -40,8 +39,8 @@ export function checkEngine(engine: string): string {
 }
 
 /** A track the viewer may see in `organizationId`: live, and created or saved by them. */
-export function findVisibleTrack(db: Db, viewer: Viewer, organizationId: string, trackId: string): TrackRow | undefined {
-  return db
+export async function findVisibleTrack(db: Db, viewer: Viewer, organizationId: string, trackId: string): Promise<TrackRow | undefined> {
+  const [row] = await db
     .select()
     .from(tracks)
     .where(
@@ -60,7 +59,8 @@ export function findVisibleTrack(db: Db, viewer: Viewer, organizationId: string,
         ),
       ),
     )
-    .get();
+    .limit(1);
+  return row;
 }
 
 export async function getTrack(
@@ -69,18 +69,17 @@ export async function getTrack(
   input: { organizationId: string; trackId: string },
 ): Promise<TrackRow> {
   requireMember(viewer, input.organizationId);
-  const track = findVisibleTrack(deps.database.db, viewer, input.organizationId, input.trackId);
+  const track = await findVisibleTrack(deps.database.db, viewer, input.organizationId, input.trackId);
   if (!track) throw trackNotFound(input.trackId);
   return track;
 }
 
 /** Live tracks by id, for batch loading nodes whose visibility was already decided. */
-export function loadLiveTracks(deps: Deps, ids: readonly string[]): Map<string, TrackRow> {
-  const rows = deps.database.db
+export async function loadLiveTracks(deps: Deps, ids: readonly string[]): Promise<Map<string, TrackRow>> {
+  const rows = await deps.database.db
     .select()
     .from(tracks)
-    .where(and(inArray(tracks.id, [...ids]), isNull(tracks.deletedAt)))
-    .all();
+    .where(and(inArray(tracks.id, [...ids]), isNull(tracks.deletedAt)));
   return new Map(rows.map((row) => [row.id, row]));
 }
 
@@ -115,19 +114,17 @@ export async function createTrack(deps: Deps, viewer: Viewer, input: CreateTrack
     deletedAt: null,
   };
   return deps.database.transaction(async (tx) => {
-    tx.insert(tracks).values(track).run();
+    await tx.insert(tracks).values(track);
     // A new track enters its creator's library, as in the reference API.
-    tx.insert(librarySaves)
-      .values({
+    await tx.insert(librarySaves).values({
         id: newId('mlib_'),
         userId: viewer.userId,
         trackId: track.id,
         organizationId: track.organizationId,
         source: 'own',
         createdAt: now,
-      })
-      .run();
-    recordAudit(tx, deps, viewer, track.organizationId, 'track.create', track.id);
+      });
+    await recordAudit(tx, deps, viewer, track.organizationId, 'track.create', track.id);
     return track;
   });
 }
@@ -143,7 +140,7 @@ export async function deleteTrack(
 ): Promise<void> {
   requireMember(viewer, input.organizationId);
   await deps.database.transaction(async (tx) => {
-    const track = findVisibleTrack(tx, viewer, input.organizationId, input.trackId);
+    const track = await findVisibleTrack(tx, viewer, input.organizationId, input.trackId);
     if (!track) throw trackNotFound(input.trackId);
     if (track.creatorId !== viewer.userId) {
       throw new DomainError(
@@ -154,12 +151,12 @@ export async function deleteTrack(
       );
     }
     const now = deps.now();
-    tx.update(tracks).set({ deletedAt: now, updatedAt: now }).where(eq(tracks.id, track.id)).run();
-    removeEntries(tx, track.id, null, now);
-    tx.update(collections)
+    await tx.update(tracks).set({ deletedAt: now, updatedAt: now }).where(eq(tracks.id, track.id));
+    await deps.database.entries.remove(tx, track.id, null, now);
+    await tx
+      .update(collections)
       .set({ coverTrackId: null, version: sql`${collections.version} + 1`, updatedAt: now })
-      .where(eq(collections.coverTrackId, track.id))
-      .run();
-    recordAudit(tx, deps, viewer, track.organizationId, 'track.delete', track.id);
+      .where(eq(collections.coverTrackId, track.id));
+    await recordAudit(tx, deps, viewer, track.organizationId, 'track.delete', track.id);
   });
 }

@@ -31,24 +31,26 @@ export function newSecret(): string {
 export async function authenticate(deps: Deps, secret: string | null): Promise<Viewer | null> {
   if (!secret) return null;
   const { db } = deps.database;
-  const key = db
+  const [key] = await db
     .select({ id: apiKeys.id, userId: apiKeys.userId, lastUsedAt: apiKeys.lastUsedAt })
     .from(apiKeys)
     .where(and(eq(apiKeys.keyHash, hashSecret(secret)), isNull(apiKeys.revokedAt)))
-    .get();
+    .limit(1);
   if (!key) return null;
   if (deps.facts) deps.facts.keyId = key.id;
 
   const now = deps.now();
   if (key.lastUsedAt === null || now - key.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
-    db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, key.id)).run();
+    // A write like any other, so it cannot land inside another request's open transaction.
+    await deps.database.transaction(async (tx) => {
+      await tx.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, key.id));
+    });
   }
 
-  const rows = db
+  const rows = await db
     .select({ organizationId: memberships.organizationId, capabilities: memberships.capabilities })
     .from(memberships)
-    .where(eq(memberships.userId, key.userId))
-    .all();
+    .where(eq(memberships.userId, key.userId));
   const organizations = new Map<string, ReadonlySet<Capability>>();
   for (const row of rows) organizations.set(row.organizationId, new Set(parseCapabilities(row.capabilities)));
   return { userId: key.userId, keyId: key.id, organizations };

@@ -33,7 +33,7 @@ interface EntryRangeKey {
 // fetched together.
 const entryLoader = createContextCache(
   (ctx: GraphQLContext) =>
-    new DataLoader<EntryRangeKey, EntryRow[], string>((keys) => Promise.resolve(loadEntryRanges(ctx.deps, keys)), {
+    new DataLoader<EntryRangeKey, EntryRow[], string>((keys) => loadEntryRanges(ctx.deps, keys), {
       cacheKeyFn: (k) => `${k.collectionId}:${k.start}:${k.end}`,
     }),
 );

@@ -11,9 +11,9 @@ import { DateTime } from './scalars.js';
 
 export const Track = builder.loadableNodeRef<TrackRow, string, string, string, TrackRow>('Track', {
   id: { resolve: (track) => track.id },
-  load: (ids: string[], ctx) => {
-    const found = loadLiveTracks(ctx.deps, ids);
-    return Promise.resolve(ids.map((id): TrackRow | Error => found.get(id) ?? trackNotFound(id)));
+  load: async (ids: string[], ctx) => {
+    const found = await loadLiveTracks(ctx.deps, ids);
+    return ids.map((id): TrackRow | Error => found.get(id) ?? trackNotFound(id));
   },
 });
 

@@ -3,7 +3,7 @@ import { capabilities, type Capability } from '../domain/viewer.js';
 import { builder } from './builder.js';
 import { viewerOf } from './context.js';
 
-type Profile = ReturnType<typeof viewerProfile>;
+type Profile = Awaited<ReturnType<typeof viewerProfile>>;
 type Membership = Profile['organizations'][number];
 
 const CapabilityEnum = builder.enumType('Capability', {

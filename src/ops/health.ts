@@ -2,26 +2,26 @@ import type { Database } from '../db/connection.js';
 import { migrationState } from '../db/readiness.js';
 import { json } from '../rest/envelope.js';
 
-const pingOf = (database: Database): boolean => {
+const pingOf = async (database: Database): Promise<boolean> => {
   try {
-    return database.ping();
+    return await database.ping();
   } catch {
     return false;
   }
 };
 
-/** Liveness: the process answers and its database file does. */
-export function healthz(database: Database): Response {
-  const ok = pingOf(database);
+/** Liveness: the process answers and its database does. */
+export async function healthz(database: Database): Promise<Response> {
+  const ok = await pingOf(database);
   return json({ status: ok ? 'ok' : 'unavailable' }, ok ? 200 : 503);
 }
 
 /** Readiness: the database answers and has applied every migration this code ships. */
-export function readyz(database: Database): Response {
-  if (!pingOf(database)) return json({ status: 'unavailable', database: 'unreachable' }, 503);
+export async function readyz(database: Database): Promise<Response> {
+  if (!(await pingOf(database))) return json({ status: 'unavailable', database: 'unreachable' }, 503);
   let migrations;
   try {
-    migrations = migrationState(database.sqlite);
+    migrations = await migrationState(database);
   } catch (error) {
     return json({ status: 'unavailable', database: 'ok', migrations: { error: (error as Error).message } }, 503);
   }

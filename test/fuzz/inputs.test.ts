@@ -38,7 +38,7 @@ function assertDocumented(status: number, text: string) {
 describe('malformed input on every REST route', () => {
   for (const route of routes) {
     it(`${route.method} ${route.path}`, async () => {
-      const w = createWorld();
+      const w = await createWorld();
       const real = {
         organization_id: w.orgA,
         collection_id: await createCollectionVia(w.app, w.alice.key, w.orgA),
@@ -65,7 +65,7 @@ describe('malformed input on every REST route', () => {
 
 describe('malformed GraphQL', () => {
   it('random documents and variables never produce a 5xx or an unmapped error', async () => {
-    const w = createWorld();
+    const w = await createWorld();
     const fields = ['createCollection', 'updateCollection', 'reorderCollection', 'createTrack', 'collection', 'tracks', 'node', 'shareTrack'];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...fields), fc.dictionary(fc.string(), fc.jsonValue()), odd, async (field, variables, junk) => {

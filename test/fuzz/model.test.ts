@@ -326,7 +326,7 @@ describe('model-based fuzzing', () => {
   it('random operation sequences by random principals agree with the model, over REST and GraphQL', async () => {
     await fc.assert(
       fc.asyncProperty(commands, async (cmds) => {
-        const real: Real = { world: createWorld() };
+        const real: Real = { world: await createWorld() };
         await fc.asyncModelRun(() => ({ model: { tracks: [], collections: [] }, real }), cmds);
       }),
       { numRuns: Number(process.env['FUZZ_RUNS'] ?? 100) },

@@ -4,7 +4,7 @@ import { openDatabase } from '../../src/db/connection.js';
 
 process.stdout.write('opening\n');
 try {
-  openDatabase(process.argv[2]!).close();
+  await (await openDatabase(process.argv[2]!)).close();
   process.stdout.write('ok\n');
 } catch (error) {
   process.stdout.write(`error: ${String(error).split('\n')[0]}\n`);

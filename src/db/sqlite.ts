@@ -1,0 +1,131 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
+import { sql, type SQL } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import type { Database, Db, OpenOptions, TransactionTiming } from './connection.js';
+import { entryStore } from './entries.js';
+import * as schema from './schema-sqlite.js';
+
+export const sqliteMigrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+
+/** `DATABASE_URL` forms: a file path, `file:path`, or `:memory:`. */
+export function sqlitePath(url: string): string {
+  if (url === ':memory:' || url === 'file::memory:') return ':memory:';
+  return url.startsWith('file:') ? url.slice('file:'.length) : url;
+}
+
+/** better-sqlite3's drizzle runs raw statements synchronously. */
+interface SyncRunner {
+  all(query: SQL): unknown[];
+  run(query: SQL): unknown;
+}
+
+export interface SqliteDatabase extends Database {
+  readonly dialect: 'sqlite';
+  /** The write connection, for tests and tools that need SQLite itself. */
+  readonly sqlite: BetterSqlite3.Database;
+}
+
+export function openSqlite(url: string, options: OpenOptions = {}): SqliteDatabase {
+  const path = sqlitePath(url);
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  const verbose = options.onStatement ? { verbose: (text: unknown) => options.onStatement?.(String(text)) } : {};
+  const sqlite = new BetterSqlite3(path, verbose);
+  // The busy timeout first: on a new file, switching to WAL waits for another process's locks.
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  applyMigrations(sqlite);
+  sqlite.pragma('foreign_keys = ON');
+  const writer = drizzle(sqlite, { schema }) as unknown as Db;
+
+  // Reads go through their own read-only connection, so a read can never see (or be part of) a
+  // transaction another request has open on the write connection across an await. An in-memory
+  // database cannot be opened twice; it has only the one connection.
+  const reader = path === ':memory:' ? sqlite : new BetterSqlite3(path, { readonly: true, ...verbose });
+  if (reader !== sqlite) reader.pragma('busy_timeout = 5000');
+  const db = reader === sqlite ? writer : (drizzle(reader, { schema }) as unknown as Db);
+
+  const listeners: ((timing: TransactionTiming) => void)[] = [];
+  let queue: Promise<unknown> = Promise.resolve();
+  const transaction = <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+    const queued = performance.now();
+    const run = async (): Promise<T> => {
+      const started = performance.now();
+      let committed = false;
+      sqlite.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(writer);
+        sqlite.exec('COMMIT');
+        committed = true;
+        return result;
+      } catch (error) {
+        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        throw error;
+      } finally {
+        const ended = performance.now();
+        const timing = { waitSeconds: (started - queued) / 1000, holdSeconds: (ended - started) / 1000, committed };
+        for (const listener of listeners) listener(timing);
+      }
+    };
+    const next = queue.then(run, run);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  let closed = false;
+  return {
+    dialect: 'sqlite',
+    db,
+    transaction,
+    entries: entryStore({
+      all: async <T>(q: Db, query: SQL) => (q as unknown as SyncRunner).all(query) as T[],
+      run: async (q, query) => void (q as unknown as SyncRunner).run(query),
+      jsonArray: (json) => sql`(SELECT value FROM json_each(${json}))`,
+      jsonRowsWithIndex: (json) => sql`(SELECT key AS i, value FROM json_each(${json}))`,
+    }),
+    sqlite,
+    migrationsFolder: sqliteMigrationsFolder,
+    ping: async () => reader.prepare('SELECT 1 AS ok').get() !== undefined,
+    appliedMigrations: async () => {
+      const table = reader.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
+      if (!table) return [];
+      return (reader.prepare('SELECT created_at FROM __drizzle_migrations').all() as { created_at: number | string }[]).map((r) =>
+        Number(r.created_at),
+      );
+    },
+    observeTransactions: (listener) => void listeners.push(listener),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      // Queued transactions finish first; closing under one would fail it half-way.
+      await queue;
+      if (reader !== sqlite) reader.close();
+      sqlite.close();
+    },
+  };
+}
+
+/**
+ * Table-rebuild migrations drop and recreate tables; with foreign keys on, that would fire
+ * ON DELETE actions against child rows. Keys stay off while migrating and are checked after.
+ */
+function applyMigrations(sqlite: BetterSqlite3.Database): void {
+  sqlite.pragma('foreign_keys = OFF');
+  try {
+    migrate(drizzle(sqlite), { migrationsFolder: sqliteMigrationsFolder });
+  } catch {
+    // drizzle reads which migrations are applied before it takes the write lock, so a second
+    // worker starting on a new file with the first can replay migrations the first has just
+    // committed ("table ... already exists"). Its attempt rolled back whole; a second pass sees
+    // what is applied now. A migration that is really broken fails again, and that is thrown.
+    migrate(drizzle(sqlite), { migrationsFolder: sqliteMigrationsFolder });
+  }
+  const violations = sqlite.pragma('foreign_key_check') as unknown[];
+  if (violations.length > 0) {
+    throw new Error(`migration left ${violations.length} foreign key violation(s): ${JSON.stringify(violations.slice(0, 5))}`);
+  }
+}
