@@ -3,7 +3,7 @@ import { newId } from './db/ids.js';
 import type { Deps, RequestFacts } from './domain/deps.js';
 import { DomainError } from './domain/errors.js';
 import { graphqlErrorResponse } from './graphql/errors.js';
-import { createGraphQLHandler, secretFrom } from './graphql/yoga.js';
+import { createGraphQLHandler, createOperationRunner, secretFrom } from './graphql/yoga.js';
 import { createCors } from './http/cors.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { createSideRoutes } from './http/side-routes.js';
@@ -99,17 +99,8 @@ export function createApp(options: AppOptions = {}): App {
     );
   }
 
-  const runGraphQL: RunGraphQL = async (request, operation, deps) => {
-    const headers = new Headers({ 'content-type': 'application/json', accept: 'application/json' });
-    const secret = secretFrom(request.headers);
-    if (secret) headers.set('x-api-key', secret);
-    const response = await yoga.fetch(
-      'http://gateway.internal/graphql',
-      { method: 'POST', headers, body: JSON.stringify(operation) },
-      { deps },
-    );
-    return response.json();
-  };
+  // REST and Groove routes run their fixed operations in-process (see createOperationRunner).
+  const runGraphQL: RunGraphQL = createOperationRunner();
 
   async function route(request: Request, deps: Deps): Promise<Response> {
     const url = new URL(request.url);
