@@ -1,4 +1,4 @@
-import { execute, GraphQLError, parse, validate, type DocumentNode, type ExecutionResult } from 'graphql';
+import { execute, getOperationAST, GraphQLError, parse, validate, type DocumentNode, type ExecutionResult } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Deps } from '../domain/deps.js';
 import { authenticate } from '../domain/viewer.js';
@@ -90,7 +90,7 @@ export function createOperationRunner() {
 }
 
 export function createGraphQLHandler(security: GraphQLSecurityOptions) {
-  return createYoga<ServerContext, GraphQLContext>({
+  const yoga = createYoga<ServerContext, GraphQLContext>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -105,4 +105,96 @@ export function createGraphQLHandler(security: GraphQLSecurityOptions) {
     context: ({ request, deps }) => contextFor(deps, secretFrom(request.headers)),
     plugins: [...securityPlugins(security), useApiErrors, useRequestFacts],
   });
+  return { fetch: leanPath(yoga) };
+}
+
+type Yoga = ReturnType<typeof createYoga<ServerContext, GraphQLContext>>;
+
+// What a plain request accepts → the media type of its answer, as yoga negotiates it.
+const PLAIN_ACCEPT = new Map<string | null, string>([
+  [null, 'application/json'],
+  ['*/*', 'application/json'],
+  ['application/json', 'application/json'],
+  ['application/graphql-response+json', 'application/graphql-response+json'],
+]);
+
+interface PlainParams {
+  query: string;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+}
+
+function isPlainParams(value: unknown): value is PlainParams {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const { query, variables, operationName, ...rest } = value as Record<string, unknown>;
+  return (
+    typeof query === 'string' &&
+    Object.keys(rest).length === 0 &&
+    (variables == null || (typeof variables === 'object' && !Array.isArray(variables))) &&
+    (operationName == null || typeof operationName === 'string')
+  );
+}
+
+/** The error as yoga serialises it: without its internal `http` and `unexpected` extensions. */
+function publicError(error: GraphQLError) {
+  const { http: _http, unexpected: _unexpected, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions });
+}
+
+/**
+ * The common request (a JSON POST whose document parses and validates) runs through yoga's own
+ * envelop pipeline (parser and validation caches, the operation limits, useRequestFacts, the same
+ * execute) without yoga's HTTP layer; the answer is built as yoga builds it (status from the
+ * errors' http status, else 200; the negotiated media type). Anything else, and every document
+ * that fails to parse or validate, goes to yoga itself, which owns those answers.
+ */
+function leanPath(yoga: Yoga) {
+  return async (request: Request, serverContext: ServerContext): Promise<Response> => {
+    const mediaType = PLAIN_ACCEPT.get(request.headers.get('accept'));
+    const contentType = request.headers.get('content-type') ?? '';
+    if (request.method !== 'POST' || !mediaType || !/^application\/json\s*(?:;\s*charset=utf-8\s*)?$/i.test(contentType)) {
+      return yoga.fetch(request, serverContext);
+    }
+    const text = await request.text();
+    const toYoga = () => yoga.fetch(new Request(request.url, { method: 'POST', headers: request.headers, body: text }), serverContext);
+    let params: unknown;
+    try {
+      params = JSON.parse(text);
+    } catch {
+      return toYoga();
+    }
+    if (!isPlainParams(params)) return toYoga();
+    const { parse: parseDocument, validate: validateDocument, contextFactory, execute: run, schema } = yoga.getEnveloped({
+      request,
+      params,
+      ...serverContext,
+    });
+    // The operation limits reject by throwing from parse or validate; yoga turns that into the answer.
+    let document: DocumentNode;
+    try {
+      document = parseDocument(params.query);
+      if (validateDocument(schema, document).length > 0) return toYoga();
+    } catch {
+      return toYoga();
+    }
+    const operation = getOperationAST(document, params.operationName ?? undefined);
+    if (!operation || operation.operation === 'subscription') return toYoga();
+    const result = (await run({
+      schema,
+      document,
+      variableValues: params.variables ?? undefined,
+      operationName: params.operationName ?? undefined,
+      contextValue: await contextFactory(),
+    })) as ExecutionResult;
+    const mapped = mapErrors(result, serverContext.deps);
+    let status = 200;
+    for (const error of mapped.errors ?? []) {
+      const http = error.extensions['http'] as { status?: number; spec?: boolean } | undefined;
+      // Yoga answers application/json clients 200 for errors whose status only the spec asks for.
+      if (http?.spec && mediaType === 'application/json') continue;
+      if (http?.status && http.status > status) status = http.status;
+    }
+    const body = mapped.errors ? { ...mapped, errors: mapped.errors.map(publicError) } : mapped;
+    return new Response(JSON.stringify(body), { status, headers: { 'content-type': `${mediaType}; charset=utf-8` } });
+  };
 }
