@@ -1,4 +1,15 @@
-import { execute, getOperationAST, GraphQLError, parse, validate, type DocumentNode, type ExecutionResult } from 'graphql';
+import {
+  execute,
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Deps } from '../domain/deps.js';
 import { authenticate } from '../domain/viewer.js';
@@ -103,9 +114,20 @@ export function createGraphQLHandler(security: GraphQLSecurityOptions) {
     // Bundled assets served by the app (see graphiql.ts), not yoga's default CDN links.
     renderGraphiQL: renderGraphiQLPage,
     context: ({ request, deps }) => contextFor(deps, secretFrom(request.headers)),
-    plugins: [...securityPlugins(security), useApiErrors, useRequestFacts],
+    plugins: [...securityPlugins(security), useApiErrors, useRequestFacts, useGraphQlJit({}, { enableIf: variablesCoerce })],
   });
   return { fetch: leanPath(yoga) };
+}
+
+/**
+ * Operations run compiled (graphql-jit) when their variables are valid; invalid ones run through
+ * graphql-js, whose coercion messages name the offending field (errors.ts reads them).
+ */
+function variablesCoerce({ schema, document, variableValues, operationName }: ExecutionArgs): boolean {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return false;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variableValues ?? {}, { maxErrors: 1 });
+  return coerced.errors === undefined;
 }
 
 type Yoga = ReturnType<typeof createYoga<ServerContext, GraphQLContext>>;
