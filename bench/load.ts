@@ -14,6 +14,8 @@ export interface PhaseResult {
   firstFailure?: string;
   /** Share of one core the load generator used (this process), 0..1. */
   loadgenCpu: number;
+  /** Fixed-rate phases: the server fell more than a quarter second behind and sending stopped. */
+  overloaded?: boolean;
 }
 
 function percentile(sorted: Float64Array, q: number): number {
@@ -112,14 +114,18 @@ export function paced(url: string, next: () => Sample, options: { rate: number; 
   const started = performance.now();
   const total = Math.max(1, Math.round(options.rate * options.seconds));
   const interval = 1000 / options.rate;
+  // A server more than this far behind cannot serve the rate; queueing further only lengthens
+  // the phase, so sending stops and the phase is marked overloaded.
+  const maxBacklog = Math.max(64, Math.ceil(options.rate / 4));
   let sent = 0;
   let done = 0;
+  let stopped = false;
   return new Promise((resolve) => {
     const finish = () => {
-      if (done < total) return;
+      if (done < (stopped ? sent : total)) return;
       clearInterval(timer);
       agent.destroy();
-      resolve(recorder.result((performance.now() - started) / 1000, process.cpuUsage(cpu)));
+      resolve({ ...recorder.result((performance.now() - started) / 1000, process.cpuUsage(cpu)), overloaded: stopped });
     };
     const send = (dueAt: number) => {
       const { call, check } = next();
@@ -145,8 +151,16 @@ export function paced(url: string, next: () => Sample, options: { rate: number; 
       req.end(call.body);
     };
     const timer = setInterval(() => {
+      if (stopped) return;
       const due = Math.min(total, Math.floor((performance.now() - started) / interval) + 1);
-      while (sent < due) send(started + sent++ * interval);
+      while (sent < due) {
+        if (sent - done > maxBacklog) {
+          stopped = true;
+          finish();
+          return;
+        }
+        send(started + sent++ * interval);
+      }
     }, 1);
   });
 }

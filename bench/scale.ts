@@ -110,7 +110,7 @@ async function explainPage(path: string, key: string, collectionId: string, offs
   );
   if (response.status !== 200) throw new Error(`explain: page answered ${response.status}`);
   const plans = captured
-    .filter((c) => /^\s*select/i.test(c.sql))
+    .filter((c, i) => /^\s*select/i.test(c.sql) && captured.findIndex((d) => d.sql === c.sql) === i)
     .map((c) => ({
       sql: c.sql.replace(/\s+/g, ' ').trim(),
       plan: (prepare(`EXPLAIN QUERY PLAN ${c.sql}`).all(...(c.params as unknown[])) as { detail: string }[]).map((r) => r.detail),
@@ -131,25 +131,30 @@ export async function runScale(work: string) {
   const path = copyTemplate(template, join(work, 'scale-run.db'));
   const server = await start('product', path);
 
-  const pages: { tracks: number; where: 'first' | 'middle' | 'last'; offset: number; p50: number; p99: number; rps: number }[] = [];
-  for (const n of config.pageSizes) {
-    const id = world.collections.get(n)!;
+  // Every position of every size in turn, three rounds, so machine noise spreads over all of them.
+  const cases = config.pageSizes.flatMap((n) => {
     const offsets = { first: 0, middle: Math.floor(n / 2 / PAGE) * PAGE, last: n - PAGE } as const;
-    for (const [where, offset] of Object.entries(offsets) as ['first' | 'middle' | 'last', number][]) {
+    return (Object.entries(offsets) as ['first' | 'middle' | 'last', number][]).map(([where, offset]) => ({ n, where, offset, p50: [] as number[], p99: [] as number[] }));
+  });
+  for (let round = 0; round < 3; round++) {
+    for (const c of cases) {
+      const id = world.collections.get(c.n)!;
       const next = (): Sample => ({
-        call: { method: 'GET', path: `/v1/music/${ORG}/collections/${id}/tracks?limit=${PAGE}&offset=${offset}`, headers: { 'x-api-key': world.key } },
+        call: { method: 'GET', path: `/v1/music/${ORG}/collections/${id}/tracks?limit=${PAGE}&offset=${c.offset}`, headers: { 'x-api-key': world.key } },
         check: (status, body) => {
           if (status !== 200) return `status ${status}`;
           const items = (JSON.parse(body) as { items: { position: number }[] }).items;
-          return items.length === PAGE && items[0]!.position === offset ? null : 'wrong page';
+          return items.length === PAGE && items[0]!.position === c.offset ? null : 'wrong page';
         },
       });
-      await saturate(server.url, next, { connections: 1, seconds: 0.3 });
-      const r = await saturate(server.url, next, { connections: 1, seconds: 1 });
-      if (r.failures) throw new Error(`page ${n} ${where}: ${r.firstFailure}`);
-      pages.push({ tracks: n, where, offset, p50: r.p50, p99: r.p99, rps: r.rps });
+      await saturate(server.url, next, { connections: 1, seconds: 0.2 });
+      const r = await saturate(server.url, next, { connections: 1, seconds: 0.6 });
+      if (r.failures) throw new Error(`page ${c.n} ${c.where}: ${r.firstFailure}`);
+      c.p50.push(r.p50);
+      c.p99.push(r.p99);
     }
   }
+  const pages = cases.map((c) => ({ tracks: c.n, where: c.where, offset: c.offset, p50: median(c.p50), p99: median(c.p99), rounds: c.p50 }));
 
   const remove = async (key: string, trackId: string) => {
     const r = await timedRequest(server.url, 'DELETE', `/v1/music/${ORG}/tracks/${trackId}`, key);
