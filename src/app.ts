@@ -3,7 +3,7 @@ import { newId } from './db/ids.js';
 import type { Deps, RequestFacts } from './domain/deps.js';
 import { DomainError } from './domain/errors.js';
 import { graphqlErrorResponse } from './graphql/errors.js';
-import { createGraphQLHandler, secretFrom } from './graphql/yoga.js';
+import { createGraphQLHandler, createOperationRunner, secretFrom } from './graphql/yoga.js';
 import { createCors } from './http/cors.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { createSideRoutes } from './http/side-routes.js';
@@ -98,17 +98,28 @@ export function createApp(options: AppOptions): App {
     );
   }
 
-  const runGraphQL: RunGraphQL = async (request, operation, deps) => {
-    const headers = new Headers({ 'content-type': 'application/json', accept: 'application/json' });
-    const secret = secretFrom(request.headers);
-    if (secret) headers.set('x-api-key', secret);
-    const response = await yoga.fetch(
-      'http://gateway.internal/graphql',
-      { method: 'POST', headers, body: JSON.stringify(operation) },
-      { deps },
-    );
-    return response.json();
-  };
+  /**
+   * A body that declares no length (chunked) is counted as it arrives and refused once over the
+   * limit, as a declared one is in guard(); yoga would otherwise read any size into memory.
+   */
+  async function bounded(request: Request, deps: Deps): Promise<Request | Response> {
+    if (request.body === null || request.headers.has('content-length') || /^(GET|HEAD)$/.test(request.method)) return request;
+    const reader = request.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      size += chunk.value.byteLength;
+      if (size > maxBodyBytes) {
+        await reader.cancel();
+        return refuse(request, new DomainError('PAYLOAD_TOO_LARGE', `Request body is larger than ${maxBodyBytes} bytes`), deps);
+      }
+      chunks.push(chunk.value);
+    }
+    return new Request(request.url, { method: request.method, headers: request.headers, body: Buffer.concat(chunks) });
+  }
+
+  // REST and Groove routes run their fixed operations in-process (see createOperationRunner).
+  const runGraphQL: RunGraphQL = createOperationRunner();
 
   async function route(request: Request, deps: Deps): Promise<Response> {
     const url = new URL(request.url);
@@ -136,7 +147,8 @@ export function createApp(options: AppOptions): App {
     const rateHeaders: Record<string, string> = {};
     let response: Response;
     try {
-      response = guard(request, deps, rateHeaders) ?? (await route(request, deps));
+      const guarded = guard(request, deps, rateHeaders) ?? (await bounded(request, deps));
+      response = guarded instanceof Response ? guarded : await route(guarded, deps);
     } catch (error) {
       deps.facts?.unexpected.push(error);
       response = domainErrorResponse(

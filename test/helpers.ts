@@ -156,7 +156,7 @@ export async function rows(world: World, sql: string, ...params: unknown[]): Pro
 }
 
 /** The SQLite connection under a world, for the few tests about SQLite itself. */
-export function sqliteOf(world: World): BetterSqlite3.Database {
+export function sqliteOf(world: Pick<World, 'app'>): BetterSqlite3.Database {
   const database = world.app.database as SqliteDatabase;
   if (database.dialect !== 'sqlite') throw new Error('this test needs SQLite');
   return database.sqlite;

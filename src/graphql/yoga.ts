@@ -1,5 +1,15 @@
-import type { ExecutionResult } from 'graphql';
-import { GraphQLError } from 'graphql';
+import {
+  execute,
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Deps } from '../domain/deps.js';
 import { authenticate } from '../domain/viewer.js';
@@ -48,8 +58,50 @@ const useApiErrors: Plugin<GraphQLContext, ServerContext> = {
   },
 };
 
+/** The context of one operation: the viewer is authenticated at most once, when a field needs it. */
+function contextFor(deps: Deps, secret: string | null): GraphQLContext {
+  let viewer: ReturnType<GraphQLContext['viewer']> | undefined;
+  return { deps, viewer: () => (viewer ??= authenticate(deps, secret)) };
+}
+
+/**
+ * Runs the REST and Groove routes' operations in-process: each fixed document is parsed and
+ * validated once, then executed with the caller's key, without a second HTTP request through yoga
+ * or a JSON round trip of the result. Errors are mapped as on /graphql. The documents are the
+ * route table's constants, so the per-operation limits (which guard client-written documents)
+ * have nothing to check here.
+ */
+export function createOperationRunner() {
+  const schema = getSchema();
+  const documents = new Map<string, DocumentNode>();
+  const documentFor = (source: string): DocumentNode => {
+    let document = documents.get(source);
+    if (!document) {
+      document = parse(source);
+      const [invalid] = validate(schema, document);
+      if (invalid) throw invalid;
+      documents.set(source, document);
+    }
+    return document;
+  };
+  return async (
+    request: Request,
+    operation: { query: string; variables: Record<string, unknown> },
+    deps: Deps,
+  ): Promise<ExecutionResult> => {
+    const document = documentFor(operation.query);
+    // The values yoga would decode from a JSON body: members set to undefined are absent.
+    const variableValues = JSON.parse(JSON.stringify(operation.variables)) as Record<string, unknown>;
+    // As useRequestFacts records it on /graphql: every route names its organization this way.
+    const organizationId = variableValues['organizationId'];
+    if (deps.facts && typeof organizationId === 'string') deps.facts.organizationId ??= organizationId;
+    const result = await execute({ schema, document, variableValues, contextValue: contextFor(deps, secretFrom(request.headers)) });
+    return mapErrors(result, deps);
+  };
+}
+
 export function createGraphQLHandler(security: GraphQLSecurityOptions) {
-  return createYoga<ServerContext, GraphQLContext>({
+  const yoga = createYoga<ServerContext, GraphQLContext>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -61,10 +113,110 @@ export function createGraphQLHandler(security: GraphQLSecurityOptions) {
     graphiql: security.introspection && { title: 'music-gateway', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ 'X-API-Key': '' }) },
     // Bundled assets served by the app (see graphiql.ts), not yoga's default CDN links.
     renderGraphiQL: renderGraphiQLPage,
-    context: ({ request, deps }) => {
-      let viewer: ReturnType<GraphQLContext['viewer']> | undefined;
-      return { deps, viewer: () => (viewer ??= authenticate(deps, secretFrom(request.headers))) };
-    },
-    plugins: [...securityPlugins(security), useApiErrors, useRequestFacts],
+    context: ({ request, deps }) => contextFor(deps, secretFrom(request.headers)),
+    plugins: [...securityPlugins(security), useApiErrors, useRequestFacts, useGraphQlJit({}, { enableIf: variablesCoerce })],
   });
+  return { fetch: leanPath(yoga) };
+}
+
+/**
+ * Operations run compiled (graphql-jit) when their variables are valid; invalid ones run through
+ * graphql-js, whose coercion messages name the offending field (errors.ts reads them).
+ */
+function variablesCoerce({ schema, document, variableValues, operationName }: ExecutionArgs): boolean {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return false;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variableValues ?? {}, { maxErrors: 1 });
+  return coerced.errors === undefined;
+}
+
+type Yoga = ReturnType<typeof createYoga<ServerContext, GraphQLContext>>;
+
+// What a plain request accepts → the media type of its answer, as yoga negotiates it.
+const PLAIN_ACCEPT = new Map<string | null, string>([
+  [null, 'application/json'],
+  ['*/*', 'application/json'],
+  ['application/json', 'application/json'],
+  ['application/graphql-response+json', 'application/graphql-response+json'],
+]);
+
+interface PlainParams {
+  query: string;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+}
+
+function isPlainParams(value: unknown): value is PlainParams {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const { query, variables, operationName, ...rest } = value as Record<string, unknown>;
+  return (
+    typeof query === 'string' &&
+    Object.keys(rest).length === 0 &&
+    (variables == null || (typeof variables === 'object' && !Array.isArray(variables))) &&
+    (operationName == null || typeof operationName === 'string')
+  );
+}
+
+/** The error as yoga serialises it: without its internal `http` and `unexpected` extensions. */
+function publicError(error: GraphQLError) {
+  const { http: _http, unexpected: _unexpected, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions });
+}
+
+/**
+ * The common request (a JSON POST whose document parses and validates) runs through yoga's own
+ * envelop pipeline (parser and validation caches, the operation limits, useRequestFacts, the same
+ * execute) without yoga's HTTP layer; the answer is built as yoga builds it (status from the
+ * errors' http status, else 200; the negotiated media type). Anything else, and every document
+ * that fails to parse or validate, goes to yoga itself, which owns those answers.
+ */
+function leanPath(yoga: Yoga) {
+  return async (request: Request, serverContext: ServerContext): Promise<Response> => {
+    const mediaType = PLAIN_ACCEPT.get(request.headers.get('accept'));
+    const contentType = request.headers.get('content-type') ?? '';
+    if (request.method !== 'POST' || !mediaType || !/^application\/json\s*(?:;\s*charset=utf-8\s*)?$/i.test(contentType)) {
+      return yoga.fetch(request, serverContext);
+    }
+    const text = await request.text();
+    const toYoga = () => yoga.fetch(new Request(request.url, { method: 'POST', headers: request.headers, body: text }), serverContext);
+    let params: unknown;
+    try {
+      params = JSON.parse(text);
+    } catch {
+      return toYoga();
+    }
+    if (!isPlainParams(params)) return toYoga();
+    const { parse: parseDocument, validate: validateDocument, contextFactory, execute: run, schema } = yoga.getEnveloped({
+      request,
+      params,
+      ...serverContext,
+    });
+    // The operation limits reject by throwing from parse or validate; yoga turns that into the answer.
+    let document: DocumentNode;
+    try {
+      document = parseDocument(params.query);
+      if (validateDocument(schema, document).length > 0) return toYoga();
+    } catch {
+      return toYoga();
+    }
+    const operation = getOperationAST(document, params.operationName ?? undefined);
+    if (!operation || operation.operation === 'subscription') return toYoga();
+    const result = (await run({
+      schema,
+      document,
+      variableValues: params.variables ?? undefined,
+      operationName: params.operationName ?? undefined,
+      contextValue: await contextFactory(),
+    })) as ExecutionResult;
+    const mapped = mapErrors(result, serverContext.deps);
+    let status = 200;
+    for (const error of mapped.errors ?? []) {
+      const http = error.extensions['http'] as { status?: number; spec?: boolean } | undefined;
+      // Yoga answers application/json clients 200 for errors whose status only the spec asks for.
+      if (http?.spec && mediaType === 'application/json') continue;
+      if (http?.status && http.status > status) status = http.status;
+    }
+    const body = mapped.errors ? { ...mapped, errors: mapped.errors.map(publicError) } : mapped;
+    return new Response(JSON.stringify(body), { status, headers: { 'content-type': `${mediaType}; charset=utf-8` } });
+  };
 }

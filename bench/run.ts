@@ -1,0 +1,187 @@
+import { execSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { config, QUICK, RATE_SHARES } from './config.js';
+import { paced, saturate, type PhaseResult } from './load.js';
+import { limitNested, operations, type Operation, type Sample } from './ops.js';
+import { writeReport } from './report.js';
+import { runScale } from './scale.js';
+import { copyTemplate, seedTemplate, type World } from './seed.js';
+import { coldStart, cores, hasTaskset, pinSelf, ROOT, start, type Kind, type Running } from './servers.js';
+import { soak } from './soak.js';
+import { countNestedStatements } from './statements.js';
+
+/** A column of the table: which server, spoken to how. */
+export type Target = 'limit' | 'rest' | 'graphql' | 'apollo' | 'limitNested';
+const SERVER_OF: Record<Target, Kind> = { limit: 'limit', limitNested: 'limit', rest: 'product', graphql: 'product', apollo: 'apollo' };
+
+export interface SampleResult {
+  rep: number;
+  op: string;
+  target: Target;
+  saturation: PhaseResult;
+  /** share of the limit's peak → the phase at that rate */
+  rates: Record<string, PhaseResult & { rate: number }>;
+}
+
+const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+
+function targetsOf(op: Operation): Target[] {
+  return op.name === 'listCollections' ? ['limit', 'rest', 'graphql', 'apollo', 'limitNested'] : ['limit', 'rest', 'graphql', 'apollo'];
+}
+
+/**
+ * Items of consuming operations are used once per database: the REST and GraphQL targets of the
+ * product share one server, so they share one counter. Past the pool a run would fail.
+ */
+function sampler(world: World, op: Operation, target: Target, counters: Map<string, number>, scope: string): () => Sample {
+  const key = `${scope}/${SERVER_OF[target]}/${op.name}`;
+  return () => {
+    const i = counters.get(key) ?? 0;
+    counters.set(key, i + 1);
+    if (op.consumes && i >= config.pool) throw new Error(`${op.name}: pool of ${config.pool} spent; raise config.pool`);
+    if (target === 'limitNested') return limitNested(world);
+    return target === 'graphql' || target === 'apollo' ? op.graphql(world, i) : op.rest(world, i);
+  };
+}
+
+/** The limit surface a target is held against: the nested page for GraphQL lists. */
+export const limitFor = (op: string, target: Target): Target =>
+  op === 'listCollections' && (target === 'graphql' || target === 'apollo' || target === 'limitNested') ? 'limitNested' : 'limit';
+
+function check(result: PhaseResult, where: string): void {
+  if (result.failures > 0) throw new Error(`${where}: ${result.failures} failed responses; first: ${result.firstFailure}`);
+}
+
+async function main(): Promise<void> {
+  pinSelf();
+  const startedAt = new Date();
+  const work = mkdtempSync(join(tmpdir(), 'music-bench-'));
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    sqlite: (new BetterSqlite3(':memory:').prepare('SELECT sqlite_version() AS v').get() as { v: string }).v,
+    betterSqlite3: (await import('better-sqlite3/package.json', { with: { type: 'json' } })).default.version,
+    kernel: execSync('uname -sr').toString().trim(),
+    pinned: hasTaskset && cores > 1 ? 'server on core 0, load generator on core 1 (taskset)' : 'not pinned',
+    commit: execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim(),
+    loadBefore: loadavg(),
+    quick: QUICK,
+    config,
+  };
+  log(`bench ${QUICK ? '(quick)' : '(full)'} in ${work}; load ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+
+  const template = join(work, 'template.db');
+  const world = seedTemplate(template, { pool: config.pool });
+  let copies = 0;
+  const fresh = () => copyTemplate(template, join(work, `run-${copies++}.db`));
+
+  // The limit's peak per operation sets the fixed rates for every target.
+  log('calibrating the limit');
+  const peaks: Partial<Record<string, number>> = {};
+  const counters = new Map<string, number>();
+  {
+    const limit = await start('limit', fresh());
+    for (const op of operations) {
+      for (const target of targetsOf(op).filter((t) => SERVER_OF[t] === 'limit')) {
+        const next = sampler(world, op, target, counters, 'calibration');
+        await saturate(limit.url, next, { connections: config.connections, seconds: config.warmupSeconds });
+        const result = await saturate(limit.url, next, { connections: config.connections, seconds: config.saturationSeconds });
+        check(result, `calibration ${op.name} ${target}`);
+        peaks[`${op.name}/${target}`] = result.rps;
+        log(`  ${op.name} ${target}: ${result.rps.toFixed(0)} req/s`);
+      }
+    }
+    await limit.stop();
+  }
+
+  const samples: SampleResult[] = [];
+  const memory: { rep: number; kind: Kind; rssAfter: number; hwm: number }[] = [];
+  for (let rep = 1; rep <= config.repetitions; rep++) {
+    log(`repetition ${rep}/${config.repetitions}`);
+    const servers = new Map<Kind, Running>();
+    for (const kind of ['limit', 'product', 'apollo'] as const) servers.set(kind, await start(kind, fresh()));
+    for (const op of operations) {
+      const targets = targetsOf(op);
+      // Interleaved, and rotated each repetition so no target always runs first or last.
+      const order = targets.map((_, i) => targets[(i + rep) % targets.length]!);
+      for (const target of order) {
+        const server = servers.get(SERVER_OF[target])!;
+        const next = sampler(world, op, target, counters, `rep${rep}`);
+        const where = `rep ${rep} ${op.name} ${target}`;
+        check(await saturate(server.url, next, { connections: config.connections, seconds: config.warmupSeconds }), `${where} warm-up`);
+        const saturation = await saturate(server.url, next, { connections: config.connections, seconds: config.saturationSeconds });
+        check(saturation, where);
+        const rates: SampleResult['rates'] = {};
+        const peak = peaks[`${op.name}/${limitFor(op.name, target)}`]!;
+        for (const share of RATE_SHARES) {
+          const rate = Math.max(1, Math.round(peak * share));
+          const phase = await paced(server.url, next, { rate, seconds: config.rateSeconds });
+          check(phase, `${where} at ${rate}/s`);
+          rates[String(share)] = { ...phase, rate };
+        }
+        samples.push({ rep, op: op.name, target, saturation, rates });
+        log(
+          `  ${op.name.padEnd(26)} ${target.padEnd(11)} ${saturation.rps.toFixed(0).padStart(6)} req/s  ` +
+            `p99@50% ${rates['0.5']!.p99.toFixed(2)} ms  loadgen ${(saturation.loadgenCpu * 100).toFixed(0)}%`,
+        );
+      }
+    }
+    for (const [kind, server] of servers) {
+      const m = server.memory();
+      memory.push({ rep, kind, rssAfter: m.rss, hwm: m.hwm });
+      await server.stop();
+    }
+  }
+
+  log('scale curves');
+  const scale = await runScale(work);
+  log('SQL statements per nested page');
+  const statements = await countNestedStatements(fresh(), world);
+  log(`soak: ${config.soakRequests} requests`);
+  const soakResult = await soak(fresh(), world, config.soakRequests);
+  log('cold starts');
+  const cold: number[] = [];
+  for (let i = 0; i < config.coldStarts; i++) cold.push(await coldStart(join(work, `cold-${i}`, 'music.db')));
+
+  const results: Results = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: { ...machine, loadAfter: loadavg() },
+    peaks,
+    samples,
+    memory,
+    scale,
+    statements,
+    soak: soakResult,
+    coldStartMs: cold,
+  };
+  const file = QUICK ? 'results.quick' : 'results';
+  writeFileSync(join(ROOT, 'bench', `${file}.json`), JSON.stringify(results, null, 1) + '\n');
+  writeReport(results, join(ROOT, 'bench', `${file}.md`), `${file}.json`);
+  rmSync(work, { recursive: true, force: true });
+  log(`wrote bench/${file}.md and bench/${file}.json`);
+}
+
+/** What results.json holds. */
+export interface Results {
+  startedAt: string;
+  finishedAt: string;
+  machine: Record<string, unknown> & { loadBefore: number[]; loadAfter: number[]; config: typeof config };
+  peaks: Partial<Record<string, number>>;
+  samples: SampleResult[];
+  memory: { rep: number; kind: Kind; rssAfter: number; hwm: number }[];
+  scale: Awaited<ReturnType<typeof runScale>>;
+  statements: Awaited<ReturnType<typeof countNestedStatements>>;
+  soak: Awaited<ReturnType<typeof soak>>;
+  coldStartMs: number[];
+}
+
+main().catch((error) => {
+  log(`FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

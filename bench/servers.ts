@@ -1,0 +1,139 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The processes a benchmark compares. */
+export type Kind = 'limit' | 'product' | 'apollo';
+
+const ENTRY: Record<Kind, string> = {
+  limit: 'bench/limit/server.ts',
+  product: 'src/server.ts',
+  apollo: 'bench/apollo/server.ts',
+};
+
+/** The product as deployed: rate limit off for the benchmark, logging at its production default. */
+export const PRODUCT_ENV = { RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'info', NODE_ENV: 'production' };
+
+export const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+export const cores = Number(spawnSync('nproc').stdout?.toString().trim() || 1);
+
+/** Server on core 0, load generator (this process) on core 1, when there are two. */
+export function pinSelf(): void {
+  if (hasTaskset && cores > 1) spawnSync('taskset', ['-cp', '1', String(process.pid)]);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once('error', fail);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => done(port));
+    });
+  });
+}
+
+function answers(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const req = get({ host: '127.0.0.1', port, path: '/healthz', timeout: 500 }, (res) => {
+      res.resume();
+      res.on('end', () => done(true));
+    });
+    req.on('error', () => done(false));
+    req.on('timeout', () => (req.destroy(), done(false)));
+  });
+}
+
+// Servers this run started; stopped if the run ends early.
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+export interface Running {
+  kind: Kind;
+  url: string;
+  pid: number;
+  /** Resident and peak resident memory in MB, from /proc. */
+  memory(): { rss: number; hwm: number };
+  stop(): Promise<void>;
+}
+
+export function command(kind: Kind, profiled = false): string[] {
+  const node = [process.execPath, '--import', 'tsx', profiled ? 'bench/profiled.ts' : ENTRY[kind]];
+  return hasTaskset && cores > 1 ? ['taskset', '-c', '0', ...node] : node;
+}
+
+export async function start(
+  kind: Kind,
+  databasePath: string,
+  options: { profileTo?: string; /** another checkout of the project (bench/compare.ts) */ root?: string } = {},
+): Promise<Running> {
+  const port = await freePort();
+  const [bin, ...args] = command(kind, options.profileTo !== undefined);
+  const profileEnv = options.profileTo ? { PROFILE_ENTRY: ENTRY[kind], PROFILE_OUT: options.profileTo } : {};
+  const child: ChildProcess = spawn(bin!, args, {
+    cwd: options.root ?? ROOT,
+    env: { ...process.env, ...(kind === 'product' ? PRODUCT_ENV : { NODE_ENV: 'production' }), ...profileEnv, DATABASE_URL: databasePath, PORT: String(port) },
+    // Request log lines are written (serialised and handed to the kernel) but not kept.
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  live.add(child);
+  let exited = false;
+  const exit = new Promise<void>((done) => child.once('exit', () => ((exited = true), live.delete(child), done())));
+  const deadline = Date.now() + 30_000;
+  while (!(await answers(port))) {
+    if (exited) throw new Error(`${kind} exited before it was ready`);
+    if (Date.now() > deadline) throw new Error(`${kind} not ready after 30 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const pid = child.pid!;
+  return {
+    kind,
+    url: `http://127.0.0.1:${port}`,
+    pid,
+    memory() {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
+      return { rss: field('VmRSS'), hwm: field('VmHWM') };
+    },
+    async stop() {
+      if (exited) return;
+      child.kill(options.profileTo ? 'SIGUSR2' : 'SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Spawn to the ready line of `npm start`'s process on a new, empty database (migrations run). */
+export async function coldStart(databasePath: string): Promise<number> {
+  const [bin, ...args] = command('product');
+  const started = performance.now();
+  const child = spawn(bin!, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...PRODUCT_ENV, DATABASE_URL: databasePath, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((done, fail) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('music-gateway ready at')) {
+        const ms = performance.now() - started;
+        child.kill('SIGTERM');
+        child.once('exit', () => done(ms));
+      }
+    });
+    child.once('exit', (code) => {
+      if (!out.includes('ready')) fail(new Error(`server exited with ${code} before ready`));
+    });
+  });
+}

@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLimitServer } from '../bench/limit/server.js';
+import { limitNested, operations, type HttpCall } from '../bench/ops.js';
+import { seedTemplate, type World } from '../bench/seed.js';
+import { createApp, type App } from '../src/app.js';
+
+// The benchmark's limit server is only a fair yardstick if it answers what the product answers:
+// for each benchmarked operation, the same status and the same body (new ids and times aside).
+
+let dir: string;
+let world: World;
+let app: App;
+let limit: Awaited<ReturnType<typeof startLimitServer>>;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'music-bench-parity-'));
+  const path = join(dir, 'bench.db');
+  world = seedTemplate(path, { pool: 10 });
+  app = createApp({ databaseUrl: path });
+  limit = await startLimitServer(path);
+});
+
+afterAll(() => {
+  limit?.close();
+  app?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const normalise = (value: unknown): unknown => {
+  if (typeof value === 'string') {
+    if (/^(mcoll|mtrack|req)_[0-9a-f]{20}$/.test(value)) return '<new id>';
+    if (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(value)) return '<time>';
+    return value;
+  }
+  if (Array.isArray(value)) return value.map(normalise);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v)]));
+  return value;
+};
+
+async function product(call: HttpCall) {
+  const response = await app.fetch(new Request(`http://bench${call.path}`, { method: call.method, headers: call.headers, body: call.body }));
+  return { status: response.status, etag: response.headers.get('etag'), body: JSON.parse(await response.text()) as unknown };
+}
+
+async function limitAnswer(call: HttpCall) {
+  const response = await fetch(`http://127.0.0.1:${limit.port}${call.path}`, { method: call.method, headers: call.headers, body: call.body });
+  return { status: response.status, etag: response.headers.get('etag'), body: JSON.parse(await response.text()) as unknown };
+}
+
+describe('the benchmark limit answers as the product does', () => {
+  for (const op of operations) {
+    it(op.name, async () => {
+      // Writes act on different items (one each) so both succeed; reads read the same item.
+      const ours = op.rest(world, 0);
+      const theirs = op.rest(world, op.consumes || op.name === 'addTrackToCollection' ? 1 : 0);
+      const a = await product(ours.call);
+      const b = await limitAnswer(theirs.call);
+      expect(ours.check(a.status, JSON.stringify(a.body))).toBeNull();
+      expect(theirs.check(b.status, JSON.stringify(b.body))).toBeNull();
+      expect(b.status).toBe(a.status);
+      expect(b.etag === null).toBe(a.etag === null);
+      const body = (x: unknown) => normalise(op.consumes || op.name === 'addTrackToCollection' ? { ...(x as object), id: '<item>' } : x);
+      expect(body(b.body)).toEqual(body(a.body));
+    });
+  }
+
+  it('nested collections page, against the GraphQL answer', async () => {
+    const list = operations.find((o) => o.name === 'listCollections')!;
+    const a = await product(list.graphql(world, 0).call);
+    const b = await limitAnswer(limitNested(world).call);
+    expect(b.status).toBe(200);
+    expect(b.body).toEqual(a.body);
+  });
+
+  it('refuses an unknown key and another organization like the product', async () => {
+    const get = operations.find((o) => o.name === 'getCollection')!.rest(world, 0).call;
+    for (const call of [
+      { ...get, headers: { 'x-api-key': 'mgk_unknown' } },
+      { ...get, path: get.path.replace(world.org, 'org_other') },
+    ]) {
+      const a = await product(call);
+      const b = await limitAnswer(call);
+      expect(b.status).toBe(a.status);
+      expect((b.body as { error: { code: string } }).error.code).toBe((a.body as { error: { code: string } }).error.code);
+    }
+  });
+});
