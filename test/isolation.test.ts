@@ -4,7 +4,7 @@ import { addTrackToCollection, createCollection, deleteCollection } from '../src
 import { revokeShare, shareTrack } from '../src/domain/shares.js';
 import { createTrack, deleteTrack } from '../src/domain/tracks.js';
 import { authenticate } from '../src/domain/viewer.js';
-import { createWorld, gql, rest, type HttpResult, type World, sqliteOf } from './helpers.js';
+import { backend, createWorld, gql, migrationsTable, rest, rows, tableNames, type HttpResult, type World } from './helpers.js';
 import {
   cells,
   objects,
@@ -46,9 +46,16 @@ async function seed(): Promise<Seeded> {
   await deleteTrack(deps, alice, { organizationId: orgA, trackId: gone.track });
   await revokeShare(deps, alice, { organizationId: orgA, shareId: gone.share });
   // carol has no capability; what she owns was made before it was taken away.
-  sqliteOf(world).exec(`
-    INSERT INTO tracks (id, organization_id, creator_id, title, created_at, updated_at) VALUES ('mtrack_carol', 'org_a', '${world.carol.userId}', 'c', 0, 0);
-    INSERT INTO collections (id, organization_id, owner_id, name, created_at, updated_at) VALUES ('mcoll_carol', 'org_a', '${world.carol.userId}', 'c', 0, 0);`);
+  await rows(
+    world,
+    "INSERT INTO tracks (id, organization_id, creator_id, title, created_at, updated_at) VALUES ('mtrack_carol', 'org_a', ?, 'c', 0, 0)",
+    world.carol.userId,
+  );
+  await rows(
+    world,
+    "INSERT INTO collections (id, organization_id, owner_id, name, created_at, updated_at) VALUES ('mcoll_carol', 'org_a', ?, 'c', 0, 0)",
+    world.carol.userId,
+  );
   const revoked = (await createApiKey(deps, { userId: world.alice.userId }));
   (await revokeApiKey(deps, { keyId: revoked.id }));
   const byKind = (k: 'track' | 'collection' | 'share', none: string) => ({
@@ -84,19 +91,15 @@ async function seed(): Promise<Seeded> {
 }
 
 /** Every table, except the key's last-used time, which authentication itself refreshes. */
-function snapshot(world: World): string {
-  const db = sqliteOf(world);
-  const tables = db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-    .all() as { name: string }[];
-  return JSON.stringify(
-    tables.map(({ name }) =>
-      (db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all() as Record<string, unknown>[]).map((row) => {
-        const { last_used_at: _ignored, ...rest } = row;
-        return rest;
-      }),
-    ),
-  );
+async function snapshot(world: World): Promise<string> {
+  const tables = [...(await tableNames(world.app.database)), migrationsTable];
+  const contents: string[][] = [];
+  for (const name of tables) {
+    const all = (await rows(world, `SELECT * FROM ${name}`)) as Record<string, unknown>[];
+    // Sorted here, since neither backend promises an order without ORDER BY.
+    contents.push(all.map(({ last_used_at: _ignored, ...rest }) => JSON.stringify(rest)).sort());
+  }
+  return JSON.stringify(contents);
 }
 
 interface Outcome {
@@ -154,14 +157,18 @@ async function run(s: Seeded, cell: Cell): Promise<Outcome[]> {
 }
 
 const all = cells();
+// Every cell seeds a fresh world: 1,600 of them take a minute on SQLite and ten on PostgreSQL, so
+// there every 12th cell runs (the rules under test are the domain's, written once; what the
+// backend changes is the SQL, which a sample of every operation exercises). ISOLATION_STRIDE=1 runs all.
+const STRIDE = Number(process.env['ISOLATION_STRIDE'] ?? (backend === 'sqlite' ? 1 : 12));
 
 describe(`tenant isolation matrix (${all.length} cells)`, () => {
   for (const op of operations) {
     describe(op.name, () => {
       for (const cell of all.filter((c) => c.operation === op.name)) {
-        it(`${cell.principal} → ${cell.object ?? '—'} via ${cell.transport}: ${cell.expect.status} ${cell.expect.code ?? ''}`, async () => {
+        it.skipIf(all.indexOf(cell) % STRIDE !== 0)(`${cell.principal} → ${cell.object ?? '—'} via ${cell.transport}: ${cell.expect.status} ${cell.expect.code ?? ''}`, async () => {
           const s = await seed();
-          const before = snapshot(s.world);
+          const before = await snapshot(s.world);
           const outcomes = await run(s, cell);
           // A repeated success of a non-idempotent mutation (aliased delete) may fail the second time.
           const checked = cell.expect.code === null && !op.idempotent ? outcomes.slice(0, 1) : outcomes;
@@ -173,7 +180,7 @@ describe(`tenant isolation matrix (${all.length} cells)`, () => {
             if (cell.expect.detail) expect(Object.keys(outcome.details ?? {})).toEqual([cell.expect.detail]);
             expect(outcome.result.text).not.toMatch(/\.ts:\d+|at \/|SQLITE|drizzle/i);
           }
-          if (cell.expect.code !== null) expect(snapshot(s.world)).toBe(before);
+          if (cell.expect.code !== null) expect(await snapshot(s.world)).toBe(before);
         });
       }
     });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createWorld, gql, rest, type World } from '../helpers.js';
+import { createWorld, dispose, gql, rest, type World } from '../helpers.js';
 
 // Model-based fuzzing: random sequences of operations by random principals run against a small
 // in-memory model and against the app over HTTP (REST or GraphQL, chosen per step). After every
@@ -322,17 +322,20 @@ const commands = fc.commands(
   { maxCommands: 30 },
 );
 
+const runs = Number(process.env['FUZZ_RUNS'] ?? 100);
+
 describe('model-based fuzzing', () => {
   it('random operation sequences by random principals agree with the model, over REST and GraphQL', async () => {
     await fc.assert(
       fc.asyncProperty(commands, async (cmds) => {
         const real: Real = { world: await createWorld() };
         await fc.asyncModelRun(() => ({ model: { tracks: [], collections: [] }, real }), cmds);
+        await dispose(real.world);
       }),
-      { numRuns: Number(process.env['FUZZ_RUNS'] ?? 100) },
+      { numRuns: runs },
     );
     // The figure docs/reliability.md quotes.
     console.log(`model-based fuzzing: ${steps} steps checked`);
-    expect(steps).toBeGreaterThan(100);
-  });
+    expect(steps).toBeGreaterThan(runs);
+  }, 120_000);
 });

@@ -1,0 +1,15 @@
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
+let t = performance.now();
+const c = await PGlite.create();
+console.log('create', performance.now() - t); t = performance.now();
+await migrate(drizzle(c), { migrationsFolder: '/work/pg/drizzle/pg' });
+console.log('migrate', performance.now() - t); t = performance.now();
+const dump = await c.dumpDataDir('none');
+console.log('dump', performance.now() - t, dump.size); t = performance.now();
+const c2 = await PGlite.create({ loadDataDir: dump });
+console.log('load', performance.now() - t); t = performance.now();
+console.log((await c2.query("select count(*) from drizzle.__drizzle_migrations")).rows);
+const c3 = await PGlite.create();
+console.log('create2', performance.now() - t); t = performance.now();
