@@ -148,7 +148,7 @@ describe('concurrent writers', () => {
       if (i % 3 === 0) ops.push(rest(w.app, 'DELETE', `/v1/music/${w.orgA}/tracks/${tracks[i * 2 + 1]}`, { key: w.alice.key }));
     }
     const results = (await Promise.all(ops)) as { status: number }[];
-    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect(results.filter((r) => r.status !== 200).map((r: any) => r.text ?? r.status)).toEqual([]);
     const count = (await rest(w.app, 'GET', `${base(w)}/${c}`, { key: w.alice.key })).body.track_count;
     expect((await positionsOf(w, c))).toEqual([...Array(count).keys()]);
     expect(count).toBe(20 + 10 - 10 - 4);

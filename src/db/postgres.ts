@@ -18,7 +18,7 @@ export const DEFAULT_POOL_SIZE = 10;
 const INT8 = 20;
 
 /** A write transaction that loses a serialization conflict is run again this many times at most. */
-const MAX_ATTEMPTS = 12;
+const MAX_ATTEMPTS = 25;
 /** serialization_failure and deadlock_detected: the transaction was rolled back whole and may simply be run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
 

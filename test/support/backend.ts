@@ -132,7 +132,11 @@ export async function runSql(database: Database, text: string, params: unknown[]
   const chunks: SQL[] = [sql.raw(parts[0]!)];
   params.forEach((param, i) => chunks.push(sql`${param}`, sql.raw(parts[i + 1]!)));
   try {
-    const result = await (database.db as unknown as { execute(q: SQL): Promise<{ rows: any[] }> }).execute(sql.join(chunks));
+    type Result = { rows: any[]; fields?: { name: string; dataTypeID: number }[] };
+    const result = await (database.db as unknown as { execute(q: SQL): Promise<Result> }).execute(sql.join(chunks));
+    // node-postgres hands bigint (counts, milliseconds) back as strings; SQLite and PGlite as numbers.
+    const bigints = (result.fields ?? []).filter((f) => f.dataTypeID === 20).map((f) => f.name);
+    for (const row of result.rows) for (const name of bigints) if (typeof row[name] === 'string') row[name] = Number(row[name]);
     return result.rows;
   } catch (error) {
     // The driver's own error (with PostgreSQL's message), not drizzle's "Failed query" wrapper.
