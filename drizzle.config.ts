@@ -1,7 +1,8 @@
 import { defineConfig } from 'drizzle-kit';
 
+// SQLite migrations; drizzle.pg.config.ts is the PostgreSQL twin. `npm run db:generate` runs both.
 export default defineConfig({
   dialect: 'sqlite',
   schema: './src/db/schema-sqlite.ts',
-  out: './drizzle',
+  out: './drizzle/sqlite',
 });

@@ -20,7 +20,7 @@ async function main() {
   execFileSync('git', ['worktree', 'add', '--detach', before, ref], { cwd: ROOT, stdio: 'ignore' });
   symlinkSync(join(ROOT, 'node_modules'), join(before, 'node_modules'));
   try {
-    const world = seedTemplate(join(work, 'template.db'), { pool: 60_000 });
+    const world = await seedTemplate(join(work, 'template.db'), { pool: 60_000 });
     const cases = (picked.length ? picked : operations.flatMap((o) => [`${o.name}/rest`, `${o.name}/graphql`])).map((c) => {
       const [name, surface] = c.split('/');
       const op = operations.find((o) => o.name === name);

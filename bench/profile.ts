@@ -44,7 +44,7 @@ async function main() {
   if (!op) throw new Error(`unknown operation ${opName}; one of ${operations.map((o) => o.name).join(', ')}`);
   const kind: Kind = target === 'limit' ? 'limit' : target === 'apollo' ? 'apollo' : 'product';
   const work = mkdtempSync(join(tmpdir(), 'music-profile-'));
-  const world = seedTemplate(join(work, 'template.db'), { pool: 60_000 });
+  const world = await seedTemplate(join(work, 'template.db'), { pool: 60_000 });
   const dir = join(ROOT, 'bench', 'profiles');
   mkdirSync(dir, { recursive: true });
   const file = `${opName}-${target}-${Date.now()}.cpuprofile`;

@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   log(`bench ${QUICK ? '(quick)' : '(full)'} in ${work}; load ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
 
   const template = join(work, 'template.db');
-  const world = seedTemplate(template, { pool: config.pool });
+  const world = await seedTemplate(template, { pool: config.pool });
   let copies = 0;
   const fresh = () => copyTemplate(template, join(work, `run-${copies++}.db`));
 

@@ -25,19 +25,20 @@ interface ScaleWorld {
   libraries: Map<number, { key: string; tracks: string[] }>;
 }
 
-function seedScale(path: string): ScaleWorld {
-  seedTemplate(path, { pool: 10 });
-  const database = openDatabase(path);
+async function seedScale(path: string): Promise<ScaleWorld> {
+  await seedTemplate(path, { pool: 10 });
+  const database = await openDatabase(path);
   const deps: Deps = { database, now: Date.now, traceId: 'req_scale_seed', origin: 'http://bench' };
-  const person = (name: string) => {
-    const user = createUser(deps, { email: `${name}@scale.example` });
-    addMember(deps, { organizationId: ORG, userId: user.id, capabilities: ['USE_MUSIC_GENERATION'] });
-    return { userId: user.id, key: createApiKey(deps, { userId: user.id }).key };
+  const person = async (name: string) => {
+    const user = await createUser(deps, { email: `${name}@scale.example` });
+    await addMember(deps, { organizationId: ORG, userId: user.id, capabilities: ['USE_MUSIC_GENERATION'] });
+    return { userId: user.id, key: (await createApiKey(deps, { userId: user.id })).key };
   };
-  const reader = person('pager');
-  const deleter = person('fanout');
-  const libraryOwners = config.librarySizes.map((n) => [n, person(`library-${n}`)] as const);
-  database.close();
+  const reader = await person('pager');
+  const deleter = await person('fanout');
+  const libraryOwners: (readonly [number, { userId: string; key: string }])[] = [];
+  for (const n of config.librarySizes) libraryOwners.push([n, await person(`library-${n}`)] as const);
+  await database.close();
 
   const bulk = new BulkWriter(new BetterSqlite3(path));
   const largest = Math.max(...config.pageSizes);
@@ -76,46 +77,25 @@ function timedRequest(url: string, method: string, path: string, key: string): P
   });
 }
 
-/** The plans of every statement the page route runs, captured with their bound values. */
+/**
+ * The plans of every statement the page route runs. The driver's statement hook hands over each
+ * statement with its values expanded, which EXPLAIN QUERY PLAN takes as it is.
+ */
 async function explainPage(path: string, key: string, collectionId: string, offset: number) {
-  const database = openDatabase(path);
-  const captured: { sql: string; params: unknown[] }[] = [];
-  const prepare = database.sqlite.prepare.bind(database.sqlite);
-  database.sqlite.prepare = ((sql: string) => {
-    const statement = prepare(sql);
-    for (const method of ['all', 'get', 'run', 'iterate'] as const) {
-      const original = (statement as any)[method].bind(statement);
-      (statement as any)[method] = (...params: unknown[]) => {
-        captured.push({ sql, params });
-        return original(...params);
-      };
-    }
-    const raw = statement.raw.bind(statement);
-    (statement as any).raw = (...args: [boolean?]) => {
-      const rawStatement = raw(...args);
-      for (const method of ['all', 'get'] as const) {
-        const original = (rawStatement as any)[method].bind(rawStatement);
-        (rawStatement as any)[method] = (...params: unknown[]) => {
-          captured.push({ sql, params });
-          return original(...params);
-        };
-      }
-      return rawStatement;
-    };
-    return statement;
-  }) as typeof database.sqlite.prepare;
+  const captured: string[] = [];
+  const database = await openDatabase(path, { onStatement: (sql) => captured.push(sql) });
   const app = createApp({ database });
   const response = await app.fetch(
     new Request(`http://bench/v1/music/${ORG}/collections/${collectionId}/tracks?limit=${PAGE}&offset=${offset}`, { headers: { 'x-api-key': key } }),
   );
   if (response.status !== 200) throw new Error(`explain: page answered ${response.status}`);
-  const plans = captured
-    .filter((c, i) => /^\s*select/i.test(c.sql) && captured.findIndex((d) => d.sql === c.sql) === i)
-    .map((c) => ({
-      sql: c.sql.replace(/\s+/g, ' ').trim(),
-      plan: (prepare(`EXPLAIN QUERY PLAN ${c.sql}`).all(...(c.params as unknown[])) as { detail: string }[]).map((r) => r.detail),
-    }));
-  app.close();
+  const explainer = new BetterSqlite3(path, { readonly: true });
+  const plans = [...new Set(captured.filter((sql) => /^\s*select/i.test(sql)))].map((sql) => ({
+    sql: sql.replace(/\s+/g, ' ').trim(),
+    plan: (explainer.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail),
+  }));
+  explainer.close();
+  await app.close();
   const details = plans.flatMap((p) => p.plan);
   return {
     plans,
@@ -127,7 +107,7 @@ async function explainPage(path: string, key: string, collectionId: string, offs
 
 export async function runScale(work: string) {
   const template = join(work, 'scale-template.db');
-  const world = seedScale(template);
+  const world = await seedScale(template);
   const path = copyTemplate(template, join(work, 'scale-run.db'));
   const server = await start('product', path);
 

@@ -55,23 +55,23 @@ const WRITER_TRACKS = 2000;
 
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 
-function operatorRows(path: string) {
-  const database = openDatabase(path);
+async function operatorRows(path: string) {
+  const database = await openDatabase(path);
   const deps: Deps = { database, now: () => T0, traceId: 'req_bench_seed', origin: 'http://bench' };
-  createOrganization(deps, { name: 'Bench', id: ORG });
-  const principal = (name: string): Principal => {
-    const user = createUser(deps, { email: `${name}@bench.example` });
-    addMember(deps, { organizationId: ORG, userId: user.id, capabilities: ['USE_MUSIC_GENERATION'] });
-    return { userId: user.id, key: createApiKey(deps, { userId: user.id }).key };
+  await createOrganization(deps, { name: 'Bench', id: ORG });
+  const principal = async (name: string): Promise<Principal> => {
+    const user = await createUser(deps, { email: `${name}@bench.example` });
+    await addMember(deps, { organizationId: ORG, userId: user.id, capabilities: ['USE_MUSIC_GENERATION'] });
+    return { userId: user.id, key: (await createApiKey(deps, { userId: user.id })).key };
   };
   const people = {
-    reader: principal('reader'),
-    writer: principal('writer'),
-    remover: principal('remover'),
-    deleter: principal('deleter'),
-    trackDeleter: principal('track-deleter'),
+    reader: await principal('reader'),
+    writer: await principal('writer'),
+    remover: await principal('remover'),
+    deleter: await principal('deleter'),
+    trackDeleter: await principal('track-deleter'),
   };
-  database.close();
+  await database.close();
   return people;
 }
 
@@ -131,8 +131,8 @@ export class BulkWriter {
 const repeat = <T>(n: number, make: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => make(i));
 
 /** Builds the template for the operation benchmarks at `path`. */
-export function seedTemplate(path: string, sizes: SeedSizes): World {
-  const people = operatorRows(path);
+export async function seedTemplate(path: string, sizes: SeedSizes): Promise<World> {
+  const people = await operatorRows(path);
   const sqlite = new BetterSqlite3(path);
   const bulk = new BulkWriter(sqlite);
 

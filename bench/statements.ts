@@ -9,7 +9,7 @@ import type { World } from './seed.js';
  */
 export async function countNestedStatements(path: string, world: World) {
   let count = 0;
-  const app = createApp({ database: openDatabase(path, { onStatement: () => count++ }) });
+  const app = createApp({ database: await openDatabase(path, { onStatement: () => count++ }) });
   const rows: { pageSize: number; tracksPerCollection: number; statements: number }[] = [];
   for (const [pageSize, tracks] of [[5, 10], [10, 10], [25, 10], [50, 10], [100, 10], [50, 20]] as const) {
     count = 0;
@@ -24,6 +24,6 @@ export async function countNestedStatements(path: string, world: World) {
     if (body.errors || !checkNestedData(body.data, pageSize, tracks)) throw new Error(`nested page ${pageSize}: ${JSON.stringify(body).slice(0, 300)}`);
     rows.push({ pageSize, tracksPerCollection: tracks, statements: count });
   }
-  app.close();
+  await app.close();
   return rows;
 }

@@ -5,6 +5,8 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
+  /** `DATABASE_POOL_SIZE`: PostgreSQL connections per process. */
+  databasePoolSize: number;
   /** The gateway's public base URL, for links it hands out; defaults to the listening address. */
   publicUrl: string;
   /** `GRAPHQL_INTROSPECTION=false` turns off introspection and GraphiQL. */
@@ -28,6 +30,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 0) {
     throw new Error(`RATE_LIMIT_PER_MINUTE must be a whole number (0 = off), got "${env['RATE_LIMIT_PER_MINUTE']}"`);
   }
+  const databasePoolSize = Number(env['DATABASE_POOL_SIZE'] ?? 10);
+  if (!Number.isInteger(databasePoolSize) || databasePoolSize < 1) {
+    throw new Error(`DATABASE_POOL_SIZE must be a whole number of at least 1, got "${env['DATABASE_POOL_SIZE']}"`);
+  }
   const introspection = env['GRAPHQL_INTROSPECTION'] ?? 'true';
   if (!['true', 'false'].includes(introspection)) throw new Error(`GRAPHQL_INTROSPECTION must be true or false, got "${introspection}"`);
   const logLevel = (env['LOG_LEVEL'] || 'info').toLowerCase();
@@ -38,6 +44,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host,
     databaseUrl: env['DATABASE_URL'] || './data/music.db',
+    databasePoolSize,
     publicUrl,
     introspection: introspection === 'true',
     fieldSuggestions: env['NODE_ENV'] === 'development',

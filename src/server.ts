@@ -12,7 +12,7 @@ const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isT
 const app = createApp({
   logger,
   metrics: createMetrics({ processMetrics: true }),
-  database: await openDatabase(config.databaseUrl),
+  database: await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize }),
   publicUrl: process.env['PUBLIC_URL'] ? config.publicUrl : undefined,
   introspection: config.introspection,
   fieldSuggestions: config.fieldSuggestions,

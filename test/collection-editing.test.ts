@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addVia, createCollectionVia, createTrackVia, createWorld, gql, onlyError, rest, rows, type World, sqliteOf } from './helpers.js';
+import { addVia, createCollectionVia, createTrackVia, createWorld, gql, onlyError, rest, rows, type World, backend, sqliteOf } from './helpers.js';
 
 const base = (w: World) => `/v1/music/${w.orgA}/collections`;
 
@@ -106,7 +106,8 @@ describe('reorder', () => {
     expect(await order(w, c)).toEqual(tracks);
   });
 
-  it('rewrites only the entries that move', async () => {
+  // Counts row changes with SQLite's total_changes(); the statements are the same on PostgreSQL.
+  it.skipIf(backend !== 'sqlite')('rewrites only the entries that move', async () => {
     const w = await createWorld();
     const { c, tracks } = await collectionWith(w, 50);
     // swap the first two: two entries move, 48 stay
@@ -147,7 +148,7 @@ describe('concurrent writers', () => {
       if (i % 3 === 0) ops.push(rest(w.app, 'DELETE', `/v1/music/${w.orgA}/tracks/${tracks[i * 2 + 1]}`, { key: w.alice.key }));
     }
     const results = (await Promise.all(ops)) as { status: number }[];
-    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect(results.filter((r) => r.status !== 200).map((r: any) => r.text ?? r.status)).toEqual([]);
     const count = (await rest(w.app, 'GET', `${base(w)}/${c}`, { key: w.alice.key })).body.track_count;
     expect((await positionsOf(w, c))).toEqual([...Array(count).keys()]);
     expect(count).toBe(20 + 10 - 10 - 4);

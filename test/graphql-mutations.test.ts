@@ -11,7 +11,6 @@ import {
   rows,
   type HttpResult,
   type World,
-  sqliteOf,
 } from './helpers.js';
 
 // Every GraphQL mutation of collections and tracks, through /graphql: what success looks like,
@@ -88,13 +87,17 @@ async function seedAlice(w: World) {
 }
 
 /** Makes a track visible to a user the way a saved share does: a library row of their own. */
-function saveToLibrary(w: World, userId: string, trackId: string, organizationId = w.orgA) {
-  sqliteOf(w)
-    .prepare(
-      `INSERT INTO library_saves (id, user_id, track_id, organization_id, source, created_at)
-       VALUES (?, ?, ?, ?, 'shared', ?)`,
-    )
-    .run(newId('mlib_'), userId, trackId, organizationId, w.clock.now);
+async function saveToLibrary(w: World, userId: string, trackId: string, organizationId = w.orgA) {
+  await rows(
+    w,
+    `INSERT INTO library_saves (id, user_id, track_id, organization_id, source, created_at)
+     VALUES (?, ?, ?, ?, 'shared', ?)`,
+    newId('mlib_'),
+    userId,
+    trackId,
+    organizationId,
+    w.clock.now,
+  );
 }
 
 /** One call of each mutation on alice's objects in org_a, with the given key. */
@@ -462,7 +465,7 @@ describe('tracks the caller cannot see', () => {
   it('a track visible through the library but created by someone else: deleteTrack is INSUFFICIENT_PERMISSIONS', async () => {
     const w = await createWorld();
     const { t } = await seedAlice(w);
-    saveToLibrary(w, w.bob.userId, t);
+    await saveToLibrary(w, w.bob.userId, t);
     // bob can now see it ...
     const seen = await gql(w.app, 'query($org: ID!, $id: ID!) { track(organizationId: $org, id: $id) { id } }', { org: w.orgA, id: t }, w.bob.key);
     expect(seen.body.data.track.id).toBe(t);

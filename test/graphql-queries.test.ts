@@ -10,7 +10,6 @@ import {
   rows,
   type HttpResult,
   type World,
-  sqliteOf,
 } from './helpers.js';
 
 // The GraphQL read side through /graphql: viewer, collections and their tracks, the library,
@@ -90,13 +89,16 @@ async function collectionWith(w: World, n: number) {
   return { c, tracks };
 }
 
-function saveToLibrary(w: World, userId: string, trackId: string) {
-  sqliteOf(w)
-    .prepare(
-      `INSERT INTO library_saves (id, user_id, track_id, organization_id, source, created_at)
-       VALUES (?, ?, ?, 'org_a', 'shared', ?)`,
-    )
-    .run(newId('mlib_'), userId, trackId, w.clock.now);
+async function saveToLibrary(w: World, userId: string, trackId: string) {
+  await rows(
+    w,
+    `INSERT INTO library_saves (id, user_id, track_id, organization_id, source, created_at)
+     VALUES (?, ?, ?, 'org_a', 'shared', ?)`,
+    newId('mlib_'),
+    userId,
+    trackId,
+    w.clock.now,
+  );
 }
 
 const names = (conn: any) => conn.edges.map((e: any) => e.node.name);
@@ -277,7 +279,7 @@ describe('track and tracks (the library)', () => {
       organization_id: 'org_a',
     });
 
-    saveToLibrary(w, w.bob.userId, t);
+    await saveToLibrary(w, w.bob.userId, t);
     const saved = await ok(gql(w.app, TRACK, { org: w.orgA, id: t }, w.bob.key));
     expect(saved.track.id).toBe(t);
   });
@@ -311,7 +313,7 @@ describe('track and tracks (the library)', () => {
     const own = await createTrackVia(w.app, w.bob.key, w.orgA, 'bob own');
     const alices = await createTrackVia(w.app, w.alice.key, w.orgA, 'alice');
     w.clock.now += 5000;
-    saveToLibrary(w, w.bob.userId, alices);
+    await saveToLibrary(w, w.bob.userId, alices);
     const data = await ok(gql(w.app, LIBRARY, { org: w.orgA }, w.bob.key));
     expect(data.tracks.edges.map((e: any) => [e.node.id, e.source, e.savedAt])).toEqual([
       [alices, 'shared', '2026-06-28T10:30:05Z'],
@@ -374,7 +376,7 @@ describe('node(id)', () => {
   it('a track saved to your library resolves as a node', async () => {
     const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA, 'shared');
-    saveToLibrary(w, w.bob.userId, t);
+    await saveToLibrary(w, w.bob.userId, t);
     const data = await ok(gql(w.app, NODE, { id: t }, w.bob.key));
     expect(data.node).toMatchObject({ __typename: 'Track', id: t, creatorId: w.alice.userId });
   });
@@ -496,7 +498,7 @@ describe('soft delete', () => {
       ),
     );
     // bob has it in his library
-    saveToLibrary(w, w.bob.userId, victim);
+    await saveToLibrary(w, w.bob.userId, victim);
     const versions = Object.fromEntries((await rows(w, 'SELECT id, version FROM collections')).map((r) => [r.id, r.version]));
 
     w.clock.now = Date.parse('2026-06-28T12:00:00Z');

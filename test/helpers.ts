@@ -1,20 +1,37 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach } from 'vitest';
-import { createApp, type App } from '../src/app.js';
 import type BetterSqlite3 from 'better-sqlite3';
-import { openDatabase, type OpenOptions } from '../src/db/connection.js';
-import type { SqliteDatabase } from '../src/db/sqlite.js';
+import { createApp, type App } from '../src/app.js';
+import type { Database, OpenOptions } from '../src/db/connection.js';
 import { newId } from '../src/db/ids.js';
+import type { SqliteDatabase } from '../src/db/sqlite.js';
 import { addMember, createApiKey, createOrganization, createUser } from '../src/domain/admin.js';
 import type { Deps } from '../src/domain/deps.js';
 import { createLogger, type Logger } from '../src/ops/logger.js';
+import { openTestDatabase, runSql } from './support/backend.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
+export { backend, migrationsTable, tableNames } from './support/backend.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+const releases = new WeakMap<App, () => Promise<void>>();
+/** Releases every database the test opened; test/support/setup.ts runs it after each test. */
+export async function releaseDatabases(): Promise<void> {
   while (cleanups.length) await cleanups.pop()?.();
-});
+}
+
+/** Releases a world's database before the test ends, for tests that make many worlds. */
+export async function dispose(world: World): Promise<void> {
+  const release = releases.get(world.app);
+  if (!release) return;
+  releases.delete(world.app);
+  cleanups.splice(cleanups.indexOf(release), 1);
+  await release();
+}
+
+/** A database of the backend under test, released after the test; for tests that build their own app. */
+export async function testDatabase(options: OpenOptions = {}): Promise<Database> {
+  const { database, release } = await openTestDatabase(options);
+  cleanups.push(release);
+  return database;
+}
 
 export interface Principal {
   userId: string;
@@ -24,7 +41,6 @@ export interface Principal {
 
 export interface World {
   app: App;
-  dir: string;
   deps: Deps;
   orgA: string;
   orgB: string;
@@ -39,16 +55,13 @@ export interface World {
   clock: { now: number };
 }
 
-/** A fresh app on a real SQLite file in its own directory, with operators' seed data. */
+/** A fresh app on its own database of the backend under test (support/backend.ts), with operators' seed data. */
 export async function createWorld(options: OpenOptions & { logger?: Logger } = {}): Promise<World> {
-  const dir = mkdtempSync(join(tmpdir(), 'music-gateway-test-'));
   const clock = { now: Date.parse('2026-06-28T10:30:00Z') };
-  const database = await openDatabase(join(dir, 'music.db'), options);
+  const { database, release } = await openTestDatabase(options);
   const app = createApp({ database, now: () => clock.now, logger: options.logger });
-  cleanups.push(async () => {
-    await app.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  cleanups.push(release);
+  releases.set(app, release);
   const deps: Deps = { database: app.database, now: () => clock.now, traceId: 'req_seed', origin: 'http://gateway.test' };
   const orgA = (await createOrganization(deps, { name: 'Org A', id: 'org_a' })).id;
   const orgB = (await createOrganization(deps, { name: 'Org B', id: 'org_b' })).id;
@@ -61,7 +74,6 @@ export async function createWorld(options: OpenOptions & { logger?: Logger } = {
   const cap = ['USE_MUSIC_GENERATION'];
   return {
     app,
-    dir,
     deps,
     orgA,
     orgB,
@@ -150,9 +162,12 @@ export async function addVia(app: App, key: string, org: string, collectionId: s
   if (res.status !== 200) throw new Error(`add failed: ${res.text}`);
 }
 
-/** Rows of a table, read straight from the file, to prove what changed and what did not. */
+/**
+ * Rows read (or, for a write, planted) straight in the database, bypassing the API, to prove what
+ * changed and what did not. `?` placeholders; the SQL must be valid on SQLite and PostgreSQL.
+ */
 export async function rows(world: World, sql: string, ...params: unknown[]): Promise<any[]> {
-  return sqliteOf(world).prepare(sql).all(...params);
+  return runSql(world.app.database, sql, params);
 }
 
 /** The SQLite connection under a world, for the few tests about SQLite itself. */

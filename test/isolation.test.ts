@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
 import { getSchema } from '../src/graphql/schema.js';
 import { routes } from '../src/rest/routes.js';
-import { gql, rest, sqliteOf, type HttpResult } from './helpers.js';
+import { backend, gql, rest, sqliteOf, type HttpResult } from './helpers.js';
 import {
   cells,
   objects,
@@ -20,11 +20,18 @@ import {
 } from './isolation/matrix.js';
 import { buildTemplate, cloneApp, type Owner, type Template } from './isolation/seed.js';
 
+// SQLite only: every cell runs on its own copy of one seeded database file, which is what makes
+// some 2,600 independent cells affordable. The rules it checks live in the one domain layer that
+// both backends share, and the rest of the suite exercises them on PostgreSQL too.
+const notSqlite = backend !== 'sqlite';
+
 let template: Template;
 beforeAll(async () => {
-  template = await buildTemplate();
+  if (!notSqlite) template = await buildTemplate();
 });
-afterAll(() => rmSync(template.dir, { recursive: true, force: true }));
+afterAll(() => {
+  if (template) rmSync(template.dir, { recursive: true, force: true });
+});
 
 const owners = new Set<Principal>(['owner', 'member', 'no_capability', 'other_org']);
 const selfOf = (p: Principal): Owner | null => (owners.has(p) ? (p as Owner) : null);
@@ -169,7 +176,7 @@ const all = cells();
 const count = (key: 'transport' | 'principal') =>
   Object.fromEntries([...new Set(all.map((c) => c[key]))].map((k) => [k, all.filter((c) => c[key] === k).length]));
 
-describe(`tenant isolation matrix (${all.length} cells)`, () => {
+describe.skipIf(notSqlite)(`tenant isolation matrix (${all.length} cells)`, () => {
   it('cell counts by transport and principal (docs/reliability.md quotes them)', () => {
     console.log(`isolation matrix: ${all.length} cells; by transport ${JSON.stringify(count('transport'))}; by principal ${JSON.stringify(count('principal'))}`);
     expect(all.length).toBeGreaterThan(2000);
@@ -215,7 +222,7 @@ describe(`tenant isolation matrix (${all.length} cells)`, () => {
   }
 });
 
-describe('another organization and nothing at all are indistinguishable', () => {
+describe.skipIf(notSqlite)('another organization and nothing at all are indistinguishable', () => {
   const normalise = (text: string, id: string) =>
     text
       .replaceAll(id, 'ID')
@@ -272,7 +279,7 @@ describe('another organization and nothing at all are indistinguishable', () => 
   });
 });
 
-describe('the matrix covers the whole surface', () => {
+describe.skipIf(notSqlite)('the matrix covers the whole surface', () => {
   it('every principal, object and transport', () => {
     expect(new Set(all.map((c) => c.principal))).toEqual(new Set(principals));
     expect(new Set(all.filter((c) => c.object).map((c) => c.object))).toEqual(new Set(objects));

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { openDatabase } from '../src/db/connection.js';
-import { createWorld, gql, rest } from './helpers.js';
+import { createWorld, gql, rest, testDatabase } from './helpers.js';
 
 const codes = (res: { body: any }) => (res.body.errors ?? []).map((e: any) => e.extensions.code);
 
@@ -63,7 +62,7 @@ describe('introspection switch', () => {
   });
 
   it('can be turned off, and GraphiQL with it', async () => {
-    const app = createApp({ database: await openDatabase(':memory:'), introspection: false });
+    const app = createApp({ database: await testDatabase(), introspection: false });
     const res = await app.fetch(
       new Request('http://x/graphql', {
         method: 'POST',
@@ -115,7 +114,7 @@ describe('HTTP limits', () => {
 describe('rate limit per key', () => {
   it('answers 429 with Retry-After and X-RateLimit headers once a key spends its minute, per key', async () => {
     const clock = { now: Date.parse('2026-06-28T10:30:00Z') };
-    const app = createApp({ database: await openDatabase(':memory:'), rateLimitPerMinute: 3, now: () => clock.now });
+    const app = createApp({ database: await testDatabase(), rateLimitPerMinute: 3, now: () => clock.now });
     const call = (key: string, path = '/v1/music/org_a/collections') =>
       app.fetch(new Request(`http://x${path}`, { headers: { 'x-api-key': key } }));
     const first = await call('mgk_one');
@@ -160,7 +159,7 @@ describe('CORS', () => {
     );
 
   it('answers allow-listed origins, and never reflects others or allows credentials', async () => {
-    const app = createApp({ database: await openDatabase(':memory:'), corsOrigins: ['https://studio.example.com'] });
+    const app = createApp({ database: await testDatabase(), corsOrigins: ['https://studio.example.com'] });
     const ok = await preflight(app, 'https://studio.example.com');
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://studio.example.com');
@@ -177,7 +176,7 @@ describe('CORS', () => {
   });
 
   it('allows no origin by default', async () => {
-    const app = createApp({ database: await openDatabase(':memory:') });
+    const app = createApp({ database: await testDatabase() });
     expect((await preflight(app, 'https://studio.example.com')).headers.get('access-control-allow-origin')).toBeNull();
     await app.close();
   });
@@ -185,7 +184,7 @@ describe('CORS', () => {
 
 describe('shutdown', () => {
   it('once stopping, answers new requests 503 SERVICE_UNAVAILABLE with Connection: close', async () => {
-    const app = createApp({ database: await openDatabase(':memory:') });
+    const app = createApp({ database: await testDatabase() });
     app.stopAccepting();
     const res = await app.fetch(new Request('http://x/v1/music/org_a/collections'));
     expect(res.status).toBe(503);

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlite } from '../src/db/sqlite.js';
+import { backend } from './support/backend.js';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('migrations', async () => {
+describe.skipIf(backend !== 'sqlite')('SQLite migrations', () => {
   it('build every table on an empty file, with WAL, foreign keys and a busy timeout', async () => {
     dir = mkdtempSync(join(tmpdir(), 'music-gateway-mig-'));
     const path = join(dir, 'nested', 'music.db');
@@ -44,7 +45,7 @@ describe('migrations', async () => {
     const second = openSqlite(path);
     expect(second.sqlite.prepare('SELECT id FROM organizations').all()).toEqual([{ id: 'org_keep' }]);
     const applied = second.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number };
-    const files = readdirSync(new URL('../drizzle', import.meta.url)).filter((f) => f.endsWith('.sql'));
+    const files = readdirSync(new URL('../drizzle/sqlite', import.meta.url)).filter((f) => f.endsWith('.sql'));
     expect(applied.n).toBe(files.length);
     await second.close();
   });

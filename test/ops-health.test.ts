@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createWorld, rest, sqliteOf } from './helpers.js';
+import { backend, createWorld, migrationsTable, rest, rows } from './helpers.js';
 
-const journal = JSON.parse(readFileSync(new URL('../drizzle/meta/_journal.json', import.meta.url), 'utf8')) as { entries: { tag: string }[] };
+const folder = join(import.meta.dirname, '..', 'drizzle', backend === 'sqlite' ? 'sqlite' : 'pg');
+const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] };
 const shipped = journal.entries.length;
 
 describe('GET /healthz (alive)', () => {
@@ -25,7 +27,7 @@ describe('GET /readyz (ready for traffic)', () => {
   it('is 503 naming the migration a database has not applied', async () => {
     const w = await createWorld();
     // As if this database were last migrated by an older release.
-    sqliteOf(w).prepare('DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)').run();
+    await rows(w, `DELETE FROM ${migrationsTable} WHERE created_at = (SELECT max(created_at) FROM ${migrationsTable})`);
     const res = await rest(w.app, 'GET', '/readyz');
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ status: 'unavailable', database: 'ok', migrations: { applied: shipped - 1, pending: [journal.entries.at(-1)!.tag] } });

@@ -1,8 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createApp, type App } from '../src/app.js';
-import { openDatabase } from '../src/db/connection.js';
-import { createWorld, rest } from './helpers.js';
+import { createWorld, rest, testDatabase } from './helpers.js';
 
 // GraphiQL and the REST reference are bundled: every file they load comes from this gateway.
 // (The browser test, `npm run test:browser`, proves it in Chromium with a request log.)
@@ -98,7 +97,7 @@ describe('GraphiQL at GET /graphql', () => {
   });
 
   it('is gone, assets too, when introspection is off', async () => {
-    const app = createApp({ database: await openDatabase(':memory:'), introspection: false });
+    const app = createApp({ database: await testDatabase(), introspection: false });
     const res = await app.fetch(new Request('http://gateway.test/graphql', { headers: { accept: 'text/html' } }));
     expect(await res.text()).not.toContain('graphiql');
     expect((await app.fetch(new Request('http://gateway.test/assets/graphiql/graphiql.js'))).status).toBe(404);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addVia, createCollectionVia, createTrackVia, createWorld, rest, rows, sqliteOf } from './helpers.js';
+import { addVia, createCollectionVia, createTrackVia, createWorld, rest, rows } from './helpers.js';
 
 describe('collections over REST', () => {
   it('lists own collections newest first, without counts, echoing limit and offset', async () => {
@@ -212,7 +212,8 @@ describe('tracks over REST', () => {
       'collection.track_add',
       'track.delete',
     ]);
-    expect(() => sqliteOf(w).prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
+    await expect(rows(w, 'DELETE FROM audit_log')).rejects.toThrow(/append-only/);
+    await expect(rows(w, "UPDATE audit_log SET action = 'x'")).rejects.toThrow(/append-only/);
   });
 });
 

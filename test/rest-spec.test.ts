@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { revokeApiKey } from '../src/domain/admin.js';
-import { addVia, createCollectionVia, createTrackVia, createWorld, rest, rows, sqliteOf } from './helpers.js';
+import { addVia, createCollectionVia, createTrackVia, createWorld, rest, rows } from './helpers.js';
 
 // The requests of the ../shared/spec pages, answered with the documented bodies and statuses.
 
@@ -164,11 +164,13 @@ describe('DELETE /v1/music/{organization_id}/tracks/{track_id} (spec 002)', () =
     const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     // bob has the track in his library (as after saving it from a share link)
-    sqliteOf(w)
-      .prepare(
-        "INSERT INTO library_saves (id, user_id, track_id, organization_id, source, created_at) VALUES ('mlib_x', ?, ?, ?, 'shared', 0)",
-      )
-      .run(w.bob.userId, t, w.orgA);
+    await rows(
+      w,
+      "INSERT INTO library_saves (id, user_id, track_id, organization_id, source, created_at) VALUES ('mlib_x', ?, ?, ?, 'shared', 0)",
+      w.bob.userId,
+      t,
+      w.orgA,
+    );
     const res = await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/tracks/${t}`, { key: w.bob.key });
     expect(res.status).toBe(403);
     expectEnvelope(res.body, 403, 'INSUFFICIENT_PERMISSIONS', { track_id: t });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addVia, createCollectionVia, createTrackVia, createWorld, gql, rest, rows, sqliteOf } from './helpers.js';
+import { addVia, createCollectionVia, createTrackVia, createWorld, gql, rest, rows } from './helpers.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -53,9 +53,13 @@ describe('share links', () => {
     const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
-    sqliteOf(w)
-      .prepare("INSERT INTO library_saves (id, user_id, track_id, organization_id, source, created_at) VALUES ('mlib_b', ?, ?, ?, 'shared', 0)")
-      .run(w.bob.userId, t, w.orgA);
+    await rows(
+      w,
+      "INSERT INTO library_saves (id, user_id, track_id, organization_id, source, created_at) VALUES ('mlib_b', ?, ?, ?, 'shared', 0)",
+      w.bob.userId,
+      t,
+      w.orgA,
+    );
     const track = await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks/${t}/share`, { key: w.bob.key });
     expect(track.status).toBe(404);
     expect(track.body.error.details).toEqual({ track_id: t });

@@ -13,7 +13,7 @@ import { getSchema } from '../../src/graphql/schema.js';
 
 const path = process.env['DATABASE_URL'];
 if (!path) throw new Error('DATABASE_URL is required');
-const database = openDatabase(path);
+const database = await openDatabase(path);
 
 const server = new ApolloServer<GraphQLContext>({ schema: getSchema() });
 

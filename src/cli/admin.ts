@@ -111,7 +111,7 @@ async function withDeps<T>(fn: (deps: Deps) => Promise<T> | T): Promise<T> {
   const config = loadConfig();
   let database;
   try {
-    database = await openDatabase(config.databaseUrl);
+    database = await openDatabase(config.databaseUrl, { poolSize: 2 });
   } catch (error) {
     throw new Error(`cannot open the database at ${config.databaseUrl} (DATABASE_URL): ${(error as Error).message}`);
   }

@@ -50,6 +50,8 @@ export interface TransactionTiming {
 export interface OpenOptions {
   /** Called with the text of every statement run; tests count statements with it. */
   onStatement?: (sql: string) => void;
+  /** PostgreSQL: connections per process (`DATABASE_POOL_SIZE`, default 10). */
+  poolSize?: number;
 }
 
 /** `postgres://` and `postgresql://` URLs open PostgreSQL; anything else is a SQLite path. */
@@ -58,7 +60,10 @@ export function dialectOf(url: string): Dialect {
 }
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
-  if (dialectOf(url) === 'postgres') throw new Error('PostgreSQL is not supported yet');
+  if (dialectOf(url) === 'postgres') {
+    const { openPostgres } = await import('./postgres.js');
+    return openPostgres(url, options);
+  }
   const { openSqlite } = await import('./sqlite.js');
   return openSqlite(url, options);
 }

@@ -8,8 +8,9 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Database, Db, OpenOptions, TransactionTiming } from './connection.js';
 import { entryStore } from './entries.js';
 import * as schema from './schema-sqlite.js';
+import { bindTables } from './schema.js';
 
-export const sqliteMigrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+export const sqliteMigrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle/sqlite');
 
 /** `DATABASE_URL` forms: a file path, `file:path`, or `:memory:`. */
 export function sqlitePath(url: string): string {
@@ -30,6 +31,7 @@ export interface SqliteDatabase extends Database {
 }
 
 export function openSqlite(url: string, options: OpenOptions = {}): SqliteDatabase {
+  bindTables('sqlite');
   const path = sqlitePath(url);
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const verbose = options.onStatement ? { verbose: (text: unknown) => options.onStatement?.(String(text)) } : {};

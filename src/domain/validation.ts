@@ -16,11 +16,13 @@ export function checkName(field: string, value: string): string {
   const length = codePoints(value);
   if (length < 1 || length > NAME_MAX) throw invalidField(field, `${field} must be between 1 and ${NAME_MAX} characters`);
   if (value.trim() === '') throw invalidField(field, `${field} must not be blank`);
-  return value;
+  return checkText(field, value, NAME_MAX);
 }
 
 export function checkText(field: string, value: string, max: number): string {
   if (codePoints(value) > max) throw invalidField(field, `${field} must be at most ${max} characters`);
+  // PostgreSQL text cannot hold NUL; refused on every backend so both store the same things.
+  if (value.includes('\0')) throw invalidField(field, `${field} must not contain the NUL character`);
   return value;
 }
 

@@ -119,7 +119,8 @@ export async function handleRest(
   try {
     const params: Record<string, string> = {};
     names.forEach((name, i) => {
-      params[name] = decodeURIComponent(match.m[i + 1] ?? '');
+      // No id holds a NUL, and PostgreSQL text cannot carry one: U+FFFD finds the same nothing.
+      params[name] = decodeURIComponent(match.m[i + 1] ?? '').replaceAll('\0', '\uFFFD');
     });
     const input: RestInput = {
       params,

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { errorCatalog } from '../../src/domain/errors.js';
 import { getSchema } from '../../src/graphql/schema.js';
 import { routes } from '../../src/rest/routes.js';
-import { createCollectionVia, createTrackVia, createWorld, gql, rest, sqliteOf, type World } from '../helpers.js';
+import { createCollectionVia, createTrackVia, createWorld, gql, rest, rows, tableNames, type World } from '../helpers.js';
 
 // Hostile and malformed input on every route: never a 5xx, never a stack trace, always either a
 // documented success or the documented error envelope with a catalogued code, and a refusal
@@ -41,17 +41,17 @@ afterAll(() =>
   console.log(`inputs fuzz: ${sent} hostile requests; ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`),
 );
 
-/** Every row of every table, except the key's last-used time, which authentication itself refreshes. */
-function snapshot(w: World): string {
-  const db = sqliteOf(w);
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
-    name: string;
-  }[];
-  return JSON.stringify(
-    tables.map(({ name }) =>
-      (db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all() as Record<string, unknown>[]).map(({ last_used_at: _, ...row }) => row),
-    ),
-  );
+/**
+ * Every row of every table, except the key's last-used time, which authentication itself
+ * refreshes. Rows are compared as a sorted set: PostgreSQL has no rowid to order them by.
+ */
+async function snapshot(w: World): Promise<string> {
+  const tables: string[][] = [];
+  for (const name of await tableNames(w.app.database)) {
+    const found = await rows(w, `SELECT * FROM ${name}`);
+    tables.push(found.map(({ last_used_at: _, ...row }) => JSON.stringify(row)).sort());
+  }
+  return JSON.stringify(tables);
 }
 
 function assertDocumented(status: number, text: string) {
@@ -83,7 +83,7 @@ describe('malformed input on every REST route', () => {
             useReal && real[name] ? real[name] : encodeURIComponent(param) || 'x',
           );
           const search = new URLSearchParams(query).toString();
-          const before = snapshot(w);
+          const before = await snapshot(w);
           const res = await rest(w.app, route.method, `${path}${search ? `?${search}` : ''}`, {
             key: w.alice.key,
             rawBody: route.method === 'GET' || route.method === 'DELETE' ? undefined : b.text,
@@ -92,7 +92,7 @@ describe('malformed input on every REST route', () => {
           sent++;
           tally('rest', res.status);
           assertDocumented(res.status, res.text);
-          if (res.status >= 400) expect(snapshot(w), res.text).toBe(before);
+          if (res.status >= 400) expect(await snapshot(w), res.text).toBe(before);
         }),
         { numRuns: 60 },
       );
@@ -135,7 +135,7 @@ describe('malformed input on the Groove endpoints', () => {
           fc.option(odd, { nil: undefined, freq: 4 }),
           async (namespace, method, b, headers, organization) => {
             const text = b.text.replaceAll('"OWN"', JSON.stringify(`music.${own}`));
-            const before = snapshot(w);
+            const before = await snapshot(w);
             const res = await rest(w.app, method, `/1/content/${encodeURIComponent(namespace) || 'x'}/collection/${action}`, {
               rawBody: method === 'GET' ? undefined : text,
               headers: {
@@ -154,7 +154,7 @@ describe('malformed input on the Groove endpoints', () => {
               expect(Object.keys(parsed)).toEqual(['Error']);
               expect(grooveCodes.has(parsed.Error.ErrorCode), parsed.Error.ErrorCode).toBe(true);
               expect(typeof parsed.Error.Description).toBe('string');
-              expect(snapshot(w), res.text).toBe(before);
+              expect(await snapshot(w), res.text).toBe(before);
             } else {
               const sentIds = JSON.parse(text).TrackIds as string[];
               expect(parsed.TrackActionResults.map((r: { InputId: string }) => r.InputId)).toEqual(sentIds);
@@ -181,7 +181,7 @@ describe('bodies over the limit, declared or not', () => {
   const pad = ' '.repeat(1024 * 1024);
   it('are 413 PAYLOAD_TOO_LARGE on GraphQL, REST and Groove, and change nothing', async () => {
     const w = await createWorld();
-    const before = snapshot(w);
+    const before = await snapshot(w);
     const surfaces = [
       ['/graphql', JSON.stringify({ query: `mutation { createCollection(organizationId: "org_a", input: { name: "big" }) { id } }${pad}` })],
       [`/v1/music/${w.orgA}/collections`, `{"name":"big"}${pad}`],
@@ -205,7 +205,7 @@ describe('bodies over the limit, declared or not', () => {
         expect(code, `${path} declared=${declared}`).toBe('PAYLOAD_TOO_LARGE');
       }
     }
-    expect(snapshot(w)).toBe(before);
+    expect(await snapshot(w)).toBe(before);
   });
 });
 
@@ -217,12 +217,12 @@ describe('long id lists', () => {
     const ids = (n: number) => Array.from({ length: n }, (_, i) => `mtrack_${String(i).padStart(20, '0')}`);
     const ok = await rest(w.app, 'PATCH', path, { key: w.alice.key, body: { ordered_track_ids: ids(10_000) } });
     expect(ok.status, ok.text).toBe(200);
-    const before = snapshot(w);
+    const before = await snapshot(w);
     const over = await rest(w.app, 'PATCH', path, { key: w.alice.key, body: { ordered_track_ids: ids(10_001) } });
     sent += 2;
     assertDocumented(over.status, over.text);
     expect([over.status, over.body.error.code, over.body.error.details]).toEqual([422, 'VALIDATION_ERROR', { field: 'ordered_track_ids' }]);
-    expect(snapshot(w)).toBe(before);
+    expect(await snapshot(w)).toBe(before);
   });
 });
 

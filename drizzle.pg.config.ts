@@ -1,0 +1,8 @@
+import { defineConfig } from 'drizzle-kit';
+
+// PostgreSQL migrations; drizzle.config.ts is the SQLite twin.
+export default defineConfig({
+  dialect: 'postgresql',
+  schema: './src/db/schema-pg.ts',
+  out: './drizzle/pg',
+});

@@ -1,0 +1,138 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgDatabase } from 'drizzle-orm/pg-core';
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import type { Database, Db, OpenOptions, TransactionTiming } from './connection.js';
+import { entryStore } from './entries.js';
+import { bindTables } from './schema.js';
+
+export const pgMigrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle/pg');
+
+/** Any session-level advisory lock key the gateway does not use for anything else. */
+const MIGRATION_LOCK = 720_154_331;
+export const DEFAULT_POOL_SIZE = 10;
+const INT8 = 20;
+
+/** A write transaction that loses a serialization conflict is run again this many times at most. */
+const MAX_ATTEMPTS = 25;
+/** serialization_failure and deadlock_detected: the transaction was rolled back whole and may simply be run again. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+export interface PostgresDatabase extends Database {
+  readonly dialect: 'postgres';
+}
+
+type AnyPgDatabase = PgDatabase<any, any, any>;
+
+/** The SQLSTATE of a driver error, through drizzle's wrapping. */
+export function sqlState(error: unknown): string | undefined {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
+
+/** A PostgreSQL server (`postgres://` or `postgresql://` URL) through a node-postgres pool. */
+export async function openPostgres(url: string, options: OpenOptions = {}): Promise<PostgresDatabase> {
+  bindTables('postgres');
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    // bigint columns hold milliseconds, counters and sequence numbers, far below 2^53: numbers,
+    // as on SQLite, rather than node-postgres's strings.
+    types: { getTypeParser: (oid, format) => (oid === INT8 ? Number : pg.types.getTypeParser(oid, format)) as never },
+  });
+  // An idle connection the server drops (restart, failover) is discarded by the pool and the next
+  // query opens a new one; without a listener the event would end the process.
+  pool.on('error', () => undefined);
+  try {
+    // Several processes starting together migrate one at a time: the first applies what is
+    // pending, the others then find nothing left to do. The lock is held by one connection.
+    const client = await pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      try {
+        await migrateNodePg(drizzleNodePg(client), { migrationsFolder: pgMigrationsFolder });
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+      }
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  const db = drizzleNodePg(pool, { logger: statementLogger(options) });
+  return postgresDatabase(db, () => pool.end());
+}
+
+export function statementLogger(options: OpenOptions) {
+  const { onStatement } = options;
+  return onStatement ? { logQuery: (query: string) => onStatement(query) } : false;
+}
+
+/**
+ * The PostgreSQL Database over a migrated drizzle instance: node-postgres here, PGlite in tests.
+ * `end` releases the connections.
+ */
+export function postgresDatabase(instance: AnyPgDatabase, end: () => Promise<void>): PostgresDatabase {
+  const db = instance as unknown as Db;
+  const listeners: ((timing: TransactionTiming) => void)[] = [];
+
+  // SERIALIZABLE: every write transaction behaves as if it ran alone, which is what the position
+  // bookkeeping (and every read-then-write rule) assumes; PostgreSQL aborts the ones that could
+  // not have, and they run again after a short, growing, random pause.
+  const transaction = async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+    const queued = performance.now();
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      let committed = false;
+      try {
+        const result = await instance.transaction((tx) => fn(tx as unknown as Db), { isolationLevel: 'serializable' });
+        committed = true;
+        return result;
+      } catch (error) {
+        const state = sqlState(error);
+        if (attempt >= MAX_ATTEMPTS || state === undefined || !RETRYABLE.has(state)) throw error;
+      } finally {
+        const ended = performance.now();
+        const timing = { waitSeconds: (started - queued) / 1000, holdSeconds: (ended - started) / 1000, committed };
+        for (const listener of listeners) listener(timing);
+      }
+      await sleep(Math.random() * Math.min(200, 2 ** attempt * 2));
+    }
+  };
+
+  const rows = async <T>(q: Db, query: SQL): Promise<T[]> =>
+    ((await (q as unknown as AnyPgDatabase).execute(query)) as unknown as { rows: T[] }).rows;
+
+  let closed: Promise<void> | undefined;
+  return {
+    dialect: 'postgres',
+    db,
+    transaction,
+    entries: entryStore({
+      all: rows,
+      run: async (q, query) => void (await rows(q, query)),
+      jsonArray: (json) => sql`(SELECT value FROM jsonb_array_elements(CAST(${json} AS jsonb)) AS value)`,
+      jsonRowsWithIndex: (json) =>
+        sql`(SELECT CAST(i AS INTEGER) - 1 AS i, value FROM jsonb_array_elements(CAST(${json} AS jsonb)) WITH ORDINALITY AS r(value, i))`,
+    }),
+    migrationsFolder: pgMigrationsFolder,
+    ping: async () => (await rows(db, sql`SELECT 1 AS ok`)).length === 1,
+    appliedMigrations: async () => {
+      const [table] = await rows<{ name: string | null }>(db, sql`SELECT to_regclass('drizzle.__drizzle_migrations') AS name`);
+      if (!table?.name) return [];
+      return (await rows<{ created_at: string | number }>(db, sql`SELECT created_at FROM drizzle.__drizzle_migrations`)).map((r) =>
+        Number(r.created_at),
+      );
+    },
+    observeTransactions: (listener) => void listeners.push(listener),
+    close: () => (closed ??= end()),
+  };
+}
