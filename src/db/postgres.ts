@@ -36,6 +36,17 @@ export function sqlState(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * PostgreSQL text cannot hold NUL: a bound value carrying one fails the whole statement, where
+ * SQLite simply matches nothing. Stored text is refused with a NUL by validation (checkText), so
+ * only lookups (an id from a path, a variable or a batch) ever carry one, and U+FFFD finds the
+ * same nothing. Applied to every statement's values, so no input path can turn one into a 500.
+ */
+export function withoutNul<T>(values: T): T {
+  if (!Array.isArray(values)) return values;
+  return values.map((v: unknown) => (typeof v === 'string' && v.includes('\0') ? v.replaceAll('\0', '\uFFFD') : v)) as T;
+}
+
 /** A PostgreSQL server (`postgres://` or `postgresql://` URL) through a node-postgres pool. */
 export async function openPostgres(url: string, options: OpenOptions = {}): Promise<PostgresDatabase> {
   bindTables('postgres');
@@ -49,6 +60,10 @@ export async function openPostgres(url: string, options: OpenOptions = {}): Prom
   // An idle connection the server drops (restart, failover) is discarded by the pool and the next
   // query opens a new one; without a listener the event would end the process.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((config: unknown, values?: unknown, callback?: unknown) => query(config, withoutNul(values), callback)) as typeof client.query;
+  });
   try {
     // Several processes starting together migrate one at a time: the first applies what is
     // pending, the others then find nothing left to do. The lock is held by one connection.

@@ -119,8 +119,7 @@ export async function handleRest(
   try {
     const params: Record<string, string> = {};
     names.forEach((name, i) => {
-      // No id holds a NUL, and PostgreSQL text cannot carry one: U+FFFD finds the same nothing.
-      params[name] = decodeURIComponent(match.m[i + 1] ?? '').replaceAll('\0', '\uFFFD');
+      params[name] = decodeURIComponent(match.m[i + 1] ?? '');
     });
     const input: RestInput = {
       params,

@@ -250,3 +250,28 @@ describe('malformed GraphQL', () => {
     );
   });
 });
+
+describe('a NUL in an id', () => {
+  // PostgreSQL text cannot hold NUL; an id carrying one must find nothing there, as on SQLite.
+  it('is not found on every surface, never a 500', async () => {
+    const w = await createWorld();
+    const id = 'mcoll_\u0000';
+    const graphql = [
+      'query($id: ID!) { collection(organizationId: "org_a", id: $id) { id } }',
+      'query($id: ID!) { track(organizationId: "org_a", id: $id) { id } }',
+      'query($id: ID!) { node(id: $id) { id } }',
+    ];
+    for (const query of graphql) {
+      const res = await gql(w.app, query, { id }, w.alice.key);
+      expect(res.body.errors?.[0]?.extensions?.code, res.text).toBe('RESOURCE_NOT_FOUND');
+    }
+    const path = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/${encodeURIComponent(id)}`, { key: w.alice.key });
+    expect(path.status, path.text).toBe(404);
+    const groove = await rest(w.app, 'POST', '/1/content/music/collection/delete', {
+      key: w.alice.key,
+      body: { TrackIds: ['music.mtrack_\u0000'] },
+    });
+    expect(groove.status, groove.text).toBe(200);
+    expect(groove.body.TrackActionResults[0].Error.ErrorCode, groove.text).not.toBe('INTERNAL_SERVER_ERROR');
+  });
+});

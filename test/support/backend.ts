@@ -7,7 +7,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { openDatabase, type Database, type OpenOptions } from '../../src/db/connection.js';
-import { openPostgres, pgMigrationsFolder, postgresDatabase, statementLogger } from '../../src/db/postgres.js';
+import { openPostgres, pgMigrationsFolder, postgresDatabase, statementLogger, withoutNul } from '../../src/db/postgres.js';
 import { bindTables } from '../../src/db/schema.js';
 
 // Which backend the suite runs against: TEST_DATABASE unset or `sqlite` (a SQLite file per test),
@@ -60,7 +60,19 @@ async function openPglite(options: OpenOptions): Promise<TestDatabase> {
   // Closing the test's database refuses every later statement, as a closed pool does, while the
   // engine itself stays up for the next test.
   let closed = false;
-  const client = new Proxy(engine, {
+  // Statement values lose their NULs as on a server (withoutNul), inside transactions too.
+  const strip = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(inner, property) {
+        const value: unknown = Reflect.get(inner, property, inner);
+        if (typeof value !== 'function') return value;
+        if (property === 'query') return (text: unknown, values?: unknown, options?: unknown) => value.call(inner, text, withoutNul(values), options);
+        if (property === 'transaction') return (fn: (tx: object) => unknown) => value.call(inner, (tx: object) => fn(strip(tx)));
+        return value.bind(inner);
+      },
+    });
+  const stripped = strip(engine);
+  const client = new Proxy(stripped, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
