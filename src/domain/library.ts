@@ -48,25 +48,29 @@ const notInLibrary = (trackId: string) =>
 async function saveOne(tx: Db, deps: Deps, viewer: Viewer, ref: TrackRef): Promise<LibrarySaveRow> {
   const track = await findVisibleTrack(tx, viewer, ref.organizationId, ref.trackId);
   if (!track) throw trackNotFound(ref.trackId);
+  // Visible without an edge means the caller created it; shared saves go through share links.
+  return addLibraryEdge(tx, deps, viewer, { trackId: track.id, organizationId: ref.organizationId, source: 'own' }, 'library.save');
+}
+
+/** The viewer's edge to a track: the existing one (idempotent), or a new one, audited. */
+export async function addLibraryEdge(
+  tx: Db,
+  deps: Deps,
+  viewer: Viewer,
+  edge: { trackId: string; organizationId: string; source: 'own' | 'shared'; shareLinkId?: string },
+  action: 'library.save' | 'share.save',
+): Promise<LibrarySaveRow> {
   const [existing] = await tx
     .select()
     .from(librarySaves)
-    .where(and(eq(librarySaves.userId, viewer.userId), eq(librarySaves.trackId, track.id)))
+    .where(and(eq(librarySaves.userId, viewer.userId), eq(librarySaves.trackId, edge.trackId)))
     .limit(1);
   if (existing) return existing;
   const [entry] = await tx
     .insert(librarySaves)
-    .values({
-      id: newId('mlib_'),
-      userId: viewer.userId,
-      trackId: track.id,
-      organizationId: ref.organizationId,
-      // Visible without an edge means the caller created it; shared saves go through share links.
-      source: 'own',
-      createdAt: deps.now(),
-    })
+    .values({ id: newId('mlib_'), userId: viewer.userId, ...edge, createdAt: deps.now() })
     .returning();
-  await recordAudit(tx, deps, viewer, ref.organizationId, 'library.save', track.id);
+  await recordAudit(tx, deps, viewer, edge.organizationId, action, edge.trackId);
   return entry!;
 }
 

@@ -7,6 +7,7 @@ import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { DomainError, invalidField, trackNotFound } from './errors.js';
 import { findOwnCollection } from './collections.js';
+import { addLibraryEdge } from './library.js';
 import { findVisibleTrack, type TrackRow } from './tracks.js';
 import { hashSecret, requireMember, type Viewer } from './viewer.js';
 
@@ -167,26 +168,13 @@ export async function saveSharedTrack(deps: Deps, viewer: Viewer, input: { token
       .where(and(eq(tracks.id, link.targetId), isNull(tracks.deletedAt)))
       .limit(1);
     if (!track) throw shareNotFound();
-    const [existing] = await tx
-      .select()
-      .from(librarySaves)
-      .where(and(eq(librarySaves.userId, viewer.userId), eq(librarySaves.trackId, track.id)))
-      .limit(1);
-    if (existing) return existing;
-    const [entry] = await tx
-      .insert(librarySaves)
-      .values({
-        id: newId('mlib_'),
-        userId: viewer.userId,
-        trackId: track.id,
-        organizationId: link.organizationId,
-        source: 'shared',
-        shareLinkId: link.id,
-        createdAt: deps.now(),
-      })
-      .returning();
-    await recordAudit(tx, deps, viewer, link.organizationId, 'share.save', track.id);
-    return entry!;
+    return addLibraryEdge(
+      tx,
+      deps,
+      viewer,
+      { trackId: track.id, organizationId: link.organizationId, source: 'shared', shareLinkId: link.id },
+      'share.save',
+    );
   });
 }
 
