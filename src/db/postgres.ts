@@ -19,8 +19,14 @@ const INT8 = 20;
 
 /** A write transaction that loses a serialization conflict is run again this many times at most. */
 const MAX_ATTEMPTS = 25;
-/** serialization_failure and deadlock_detected: the transaction was rolled back whole and may simply be run again. */
-const RETRYABLE = new Set(['40001', '40P01']);
+/**
+ * serialization_failure and deadlock_detected: the transaction was rolled back whole and may simply
+ * be run again. unique_violation too: under SERIALIZABLE, two transactions that both append at
+ * `track_count` meet at the (collection_id, position) index, and PostgreSQL reports that conflict
+ * as 23505 rather than 40001 (its documentation advises retrying unique-key failures for this
+ * reason). A real duplicate fails the same way on every attempt, and is then thrown.
+ */
+const RETRYABLE = new Set(['40001', '40P01', '23505']);
 
 export interface PostgresDatabase extends Database {
   readonly dialect: 'postgres';
