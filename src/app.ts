@@ -126,8 +126,8 @@ export function createApp(options: AppOptions): App {
     const side = await sideRoutes(request, url, deps);
     if (side) return side;
     if (url.pathname === '/graphql') return yoga.fetch(request, { deps });
-    if (isRestPath(url.pathname)) return handleRest(request, url, deps, runGraphQL, maxBodyBytes);
-    if (isGroovePath(url.pathname)) return handleGroove(request, url, deps, runGraphQL, maxBodyBytes);
+    if (isRestPath(url.pathname)) return handleRest(request, url, deps, runGraphQL);
+    if (isGroovePath(url.pathname)) return handleGroove(request, url, deps, runGraphQL);
     return domainErrorResponse(
       new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }),
       deps.traceId,

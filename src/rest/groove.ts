@@ -94,7 +94,6 @@ export async function handleGroove(
   url: URL,
   deps: Deps,
   runGraphQL: RunGraphQL,
-  maxBodyBytes: number,
 ): Promise<Response> {
   const match = PATH.exec(url.pathname);
   if (!match) {
@@ -116,7 +115,7 @@ export async function handleGroove(
     const me = await runGraphQL(request, { query: '{ viewer { organizations { id } } }', variables: {} }, deps);
     const meError = firstError(me);
     if (meError) throw meError;
-    const body = await readJsonObject(request, maxBodyBytes);
+    const body = await readJsonObject(request);
     const inputIds = trackIdsOf(body);
     const named = request.headers.get('x-organization-id')?.trim();
     const memberOf = (me.data as { viewer: { organizations: { id: string }[] } }).viewer.organizations.map((o) => o.id);

@@ -40,13 +40,12 @@ function depthOf(value: unknown, limit: number): number {
   return deepest + 1;
 }
 
-/** A JSON object body; `{}` when the body is empty. Shared by the REST routes and the Groove shim. */
-export async function readJsonObject(request: Request, maxBodyBytes: number): Promise<Record<string, unknown>> {
+/**
+ * A JSON object body; `{}` when the body is empty. Shared by the REST routes and the Groove shim.
+ * Its size was already checked by the app, declared or chunked, before routing.
+ */
+export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
   const text = await request.text();
-  // Content-Length is checked before routing; this catches chunked bodies that declare none.
-  if (Buffer.byteLength(text) > maxBodyBytes) {
-    throw new DomainError('PAYLOAD_TOO_LARGE', `Request body is larger than ${maxBodyBytes} bytes`);
-  }
   if (text.trim() === '') return {};
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
@@ -67,9 +66,9 @@ export async function readJsonObject(request: Request, maxBodyBytes: number): Pr
   return parsed as Record<string, unknown>;
 }
 
-async function readJsonBody(request: Request, route: Route, maxBodyBytes: number): Promise<Record<string, unknown>> {
+async function readJsonBody(request: Request, route: Route): Promise<Record<string, unknown>> {
   if (!route.bodyFields) return {};
-  const body = await readJsonObject(request, maxBodyBytes);
+  const body = await readJsonObject(request);
   const unknown = Object.keys(body).find((key) => !route.bodyFields?.includes(key));
   if (unknown !== undefined) throw invalidField(unknown, `${unknown} is not a known field`);
   return body;
@@ -91,7 +90,6 @@ export async function handleRest(
   url: URL,
   deps: Deps,
   runGraphQL: RunGraphQL,
-  maxBodyBytes: number,
 ): Promise<Response> {
   const matches = compiled
     .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
@@ -124,7 +122,7 @@ export async function handleRest(
     const input: RestInput = {
       params,
       query: url.searchParams,
-      body: await readJsonBody(request, route, maxBodyBytes),
+      body: await readJsonBody(request, route),
       headers: request.headers,
     };
     const result = await runGraphQL(request, { query: route.document, variables: route.variables(input) }, deps);
