@@ -7,6 +7,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Database, Db, OpenOptions, TransactionTiming } from './connection.js';
 import { entryStore } from './entries.js';
+import { keepingClient, keepStatementsOn } from './prepared.js';
 import * as schema from './schema-sqlite.js';
 import { bindTables } from './schema.js';
 
@@ -42,14 +43,14 @@ export function openSqlite(url: string, options: OpenOptions = {}): SqliteDataba
   sqlite.pragma('synchronous = NORMAL');
   applyMigrations(sqlite);
   sqlite.pragma('foreign_keys = ON');
-  const writer = drizzle(sqlite, { schema }) as unknown as Db;
+  const writer = keepStatementsOn(drizzle({ client: keepingClient(sqlite), schema }) as unknown as Db);
 
   // Reads go through their own read-only connection, so a read can never see (or be part of) a
   // transaction another request has open on the write connection across an await. An in-memory
   // database cannot be opened twice; it has only the one connection.
   const reader = path === ':memory:' ? sqlite : new BetterSqlite3(path, { readonly: true, ...verbose });
   if (reader !== sqlite) reader.pragma('busy_timeout = 5000');
-  const db = reader === sqlite ? writer : (drizzle(reader, { schema }) as unknown as Db);
+  const db = reader === sqlite ? writer : keepStatementsOn(drizzle({ client: keepingClient(reader), schema }) as unknown as Db);
 
   const listeners: ((timing: TransactionTiming) => void)[] = [];
   let queue: Promise<unknown> = Promise.resolve();

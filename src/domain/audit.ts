@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection.js';
+import { statement } from '../db/prepared.js';
 import { auditLog } from '../db/schema.js';
 import type { Deps } from './deps.js';
 import type { Viewer } from './viewer.js';
@@ -27,7 +28,16 @@ export async function recordAudit(
   action: AuditAction,
   targetId: string,
 ): Promise<void> {
-  await tx
-    .insert(auditLog)
-    .values({ actorId: viewer.userId, organizationId, action, targetId, traceId: deps.traceId, createdAt: deps.now() });
+  await insertAudit(tx, { actorId: viewer.userId, organizationId, action, targetId, traceId: deps.traceId, createdAt: deps.now() });
 }
+
+const insertAudit = statement((tx, p: typeof auditLog.$inferInsert) =>
+  tx.insert(auditLog).values({
+    actorId: p.actorId,
+    organizationId: p.organizationId,
+    action: p.action,
+    targetId: p.targetId,
+    traceId: p.traceId,
+    createdAt: p.createdAt,
+  }),
+);

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { newId } from '../db/ids.js';
+import { statement } from '../db/prepared.js';
 import { collectionEntries, collections } from '../db/schema.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
@@ -34,20 +35,24 @@ interface Expectation {
   ifVersion?: number | null;
 }
 
-/** Missing, deleted and someone else's are one answer, so ids cannot be probed. */
-export async function findOwnCollection(db: Db, viewer: Viewer, ref: CollectionRef & Expectation): Promise<CollectionRow> {
-  const [row] = await db
+const ownCollection = statement((db, p: { id: string; organizationId: string; ownerId: string }) =>
+  db
     .select()
     .from(collections)
     .where(
       and(
-        eq(collections.id, ref.collectionId),
-        eq(collections.organizationId, ref.organizationId),
-        eq(collections.ownerId, viewer.userId),
+        eq(collections.id, p.id),
+        eq(collections.organizationId, p.organizationId),
+        eq(collections.ownerId, p.ownerId),
         isNull(collections.deletedAt),
       ),
     )
-    .limit(1);
+    .limit(1),
+);
+
+/** Missing, deleted and someone else's are one answer, so ids cannot be probed. */
+export async function findOwnCollection(db: Db, viewer: Viewer, ref: CollectionRef & Expectation): Promise<CollectionRow> {
+  const [row] = await ownCollection(db, { id: ref.collectionId, organizationId: ref.organizationId, ownerId: viewer.userId });
   if (!row) throw collectionNotFound(ref.collectionId);
   // Checked after ownership, so a stale version never tells a stranger the collection exists.
   if (ref.ifVersion != null && ref.ifVersion !== row.version) {
@@ -64,6 +69,23 @@ export async function getCollection(deps: Deps, viewer: Viewer, ref: CollectionR
   return findOwnCollection(deps.database.db, viewer, ref);
 }
 
+const insertCollection = statement((tx, p: typeof collections.$inferInsert & { id: string }) =>
+  tx
+    .insert(collections)
+    .values({
+      id: p.id,
+      organizationId: p.organizationId,
+      ownerId: p.ownerId,
+      name: p.name,
+      description: p.description,
+      coverTrackId: p.coverTrackId,
+      coverImageUrl: p.coverImageUrl,
+      createdAt: p.createdAt,
+      updatedAt: p.updatedAt,
+    })
+    .returning(),
+);
+
 export async function createCollection(deps: Deps, viewer: Viewer, input: CreateCollectionInput): Promise<CollectionRow> {
   requireCapability(viewer, input.organizationId, 'USE_MUSIC_GENERATION');
   const name = checkName('name', input.name);
@@ -75,24 +97,28 @@ export async function createCollection(deps: Deps, viewer: Viewer, input: Create
       throw trackNotFound(input.coverTrackId);
     }
     const now = deps.now();
-    const [row] = await tx
-      .insert(collections)
-      .values({
-        id: newId('mcoll_'),
-        organizationId: input.organizationId,
-        ownerId: viewer.userId,
-        name,
-        description,
-        coverTrackId: input.coverTrackId ?? null,
-        coverImageUrl,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning();
+    const [row] = await insertCollection(tx, {
+      id: newId('mcoll_'),
+      organizationId: input.organizationId,
+      ownerId: viewer.userId,
+      name,
+      description,
+      coverTrackId: input.coverTrackId ?? null,
+      coverImageUrl,
+      createdAt: now,
+      updatedAt: now,
+    });
     await recordAudit(tx, deps, viewer, row!.organizationId, 'collection.create', row!.id);
     return row!;
   });
 }
+
+const markCollectionDeleted = statement((tx, p: { id: string; now: number }) =>
+  tx
+    .update(collections)
+    .set({ deletedAt: p.now, updatedAt: p.now, version: sql`${collections.version} + 1` })
+    .where(eq(collections.id, p.id)),
+);
 
 /** Soft delete; the member tracks are untouched. */
 export async function deleteCollection(deps: Deps, viewer: Viewer, ref: CollectionRef & Expectation): Promise<void> {
@@ -100,10 +126,7 @@ export async function deleteCollection(deps: Deps, viewer: Viewer, ref: Collecti
   await deps.database.transaction(async (tx) => {
     const row = await findOwnCollection(tx, viewer, ref);
     const now = deps.now();
-    await tx
-      .update(collections)
-      .set({ deletedAt: now, updatedAt: now, version: sql`${collections.version} + 1` })
-      .where(eq(collections.id, row.id));
+    await markCollectionDeleted(tx, { id: row.id, now });
     await recordAudit(tx, deps, viewer, row.organizationId, 'collection.delete', row.id);
   });
 }
@@ -184,6 +207,14 @@ export async function updateCollection(deps: Deps, viewer: Viewer, input: Update
 
 export const REORDER_MAX_IDS = 10_000;
 
+const entriesInOrder = statement((tx, p: { collectionId: string }) =>
+  tx
+    .select({ trackId: collectionEntries.trackId, position: collectionEntries.position })
+    .from(collectionEntries)
+    .where(eq(collectionEntries.collectionId, p.collectionId))
+    .orderBy(collectionEntries.position),
+);
+
 /**
  * Listed tracks take the positions of their indexes; unknown ids are ignored; tracks left out
  * keep their relative order after the listed ones. Only entries whose position changes are
@@ -204,11 +235,7 @@ export async function reorderCollection(
   }
   await deps.database.transaction(async (tx) => {
     const row = await findOwnCollection(tx, viewer, input);
-    const current = await tx
-      .select({ trackId: collectionEntries.trackId, position: collectionEntries.position })
-      .from(collectionEntries)
-      .where(eq(collectionEntries.collectionId, row.id))
-      .orderBy(collectionEntries.position);
+    const current = await entriesInOrder(tx, { collectionId: row.id });
     const members = new Set(current.map((e) => e.trackId));
     const front = listed.filter((id) => members.has(id));
     const inFront = new Set(front);
@@ -282,12 +309,16 @@ export async function loadEntryRanges(
   return found;
 }
 
-/** Live, owned collections by id, for the `node` field. */
-export async function findOwnCollectionAnyOrg(deps: Deps, viewer: Viewer, collectionId: string): Promise<CollectionRow | undefined> {
-  const [row] = await deps.database.db
+const ownCollectionAnyOrg = statement((db, p: { id: string; ownerId: string }) =>
+  db
     .select()
     .from(collections)
-    .where(and(eq(collections.id, collectionId), eq(collections.ownerId, viewer.userId), isNull(collections.deletedAt)))
-    .limit(1);
+    .where(and(eq(collections.id, p.id), eq(collections.ownerId, p.ownerId), isNull(collections.deletedAt)))
+    .limit(1),
+);
+
+/** Live, owned collections by id, for the `node` field. */
+export async function findOwnCollectionAnyOrg(deps: Deps, viewer: Viewer, collectionId: string): Promise<CollectionRow | undefined> {
+  const [row] = await ownCollectionAnyOrg(deps.database.db, { id: collectionId, ownerId: viewer.userId });
   return row;
 }

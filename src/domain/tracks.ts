@@ -1,6 +1,7 @@
 import { and, eq, exists, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection.js';
 import { newId } from '../db/ids.js';
+import { statement } from '../db/prepared.js';
 import { collections, librarySaves, tracks } from '../db/schema.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
@@ -40,28 +41,32 @@ export function checkEngine(engine: string): string {
 
 /** A track the viewer may see in `organizationId`: live, and created or saved by them. */
 export async function findVisibleTrack(db: Db, viewer: Viewer, organizationId: string, trackId: string): Promise<TrackRow | undefined> {
-  const [row] = await db
+  const [row] = await visibleTrack(db, { id: trackId, organizationId, userId: viewer.userId });
+  return row;
+}
+
+const visibleTrack = statement((db, p: { id: string; organizationId: string; userId: string }) =>
+  db
     .select()
     .from(tracks)
     .where(
       and(
-        eq(tracks.id, trackId),
-        eq(tracks.organizationId, organizationId),
+        eq(tracks.id, p.id),
+        eq(tracks.organizationId, p.organizationId),
         isNull(tracks.deletedAt),
         or(
-          eq(tracks.creatorId, viewer.userId),
+          eq(tracks.creatorId, p.userId),
           exists(
             db
               .select({ one: sql`1` })
               .from(librarySaves)
-              .where(and(eq(librarySaves.userId, viewer.userId), eq(librarySaves.trackId, tracks.id))),
+              .where(and(eq(librarySaves.userId, p.userId), eq(librarySaves.trackId, tracks.id))),
           ),
         ),
       ),
     )
-    .limit(1);
-  return row;
-}
+    .limit(1),
+);
 
 export async function getTrack(
   deps: Deps,
@@ -82,6 +87,36 @@ export async function loadLiveTracks(deps: Deps, ids: readonly string[]): Promis
     .where(and(inArray(tracks.id, [...ids]), isNull(tracks.deletedAt)));
   return new Map(rows.map((row) => [row.id, row]));
 }
+
+const insertTrack = statement((tx, p: TrackRow) =>
+  tx.insert(tracks).values({
+    id: p.id,
+    organizationId: p.organizationId,
+    creatorId: p.creatorId,
+    title: p.title,
+    durationSeconds: p.durationSeconds,
+    instrumental: p.instrumental,
+    audioUrl: p.audioUrl,
+    artworkUrl: p.artworkUrl,
+    mode: p.mode,
+    engine: p.engine,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+    deletedAt: p.deletedAt,
+  }),
+);
+
+const insertOwnSave = statement(
+  (tx, p: { id: string; userId: string; trackId: string; organizationId: string; createdAt: number }) =>
+    tx.insert(librarySaves).values({
+      id: p.id,
+      userId: p.userId,
+      trackId: p.trackId,
+      organizationId: p.organizationId,
+      source: 'own',
+      createdAt: p.createdAt,
+    }),
+);
 
 export async function createTrack(deps: Deps, viewer: Viewer, input: CreateTrackInput): Promise<TrackRow> {
   requireCapability(viewer, input.organizationId, 'USE_MUSIC_GENERATION');
@@ -114,20 +149,24 @@ export async function createTrack(deps: Deps, viewer: Viewer, input: CreateTrack
     deletedAt: null,
   };
   return deps.database.transaction(async (tx) => {
-    await tx.insert(tracks).values(track);
+    await insertTrack(tx, track);
     // A new track enters its creator's library, as in the reference API.
-    await tx.insert(librarySaves).values({
-        id: newId('mlib_'),
-        userId: viewer.userId,
-        trackId: track.id,
-        organizationId: track.organizationId,
-        source: 'own',
-        createdAt: now,
-      });
+    await insertOwnSave(tx, { id: newId('mlib_'), userId: viewer.userId, trackId: track.id, organizationId: track.organizationId, createdAt: now });
     await recordAudit(tx, deps, viewer, track.organizationId, 'track.create', track.id);
     return track;
   });
 }
+
+const markTrackDeleted = statement((tx, p: { id: string; now: number }) =>
+  tx.update(tracks).set({ deletedAt: p.now, updatedAt: p.now }).where(eq(tracks.id, p.id)),
+);
+
+const clearCover = statement((tx, p: { trackId: string; now: number }) =>
+  tx
+    .update(collections)
+    .set({ coverTrackId: null, version: sql`${collections.version} + 1`, updatedAt: p.now })
+    .where(eq(collections.coverTrackId, p.trackId)),
+);
 
 /**
  * Soft delete by the creator. The row stays for audit and billing; the track leaves every
@@ -151,12 +190,9 @@ export async function deleteTrack(
       );
     }
     const now = deps.now();
-    await tx.update(tracks).set({ deletedAt: now, updatedAt: now }).where(eq(tracks.id, track.id));
+    await markTrackDeleted(tx, { id: track.id, now });
     await deps.database.entries.remove(tx, track.id, null, now);
-    await tx
-      .update(collections)
-      .set({ coverTrackId: null, version: sql`${collections.version} + 1`, updatedAt: now })
-      .where(eq(collections.coverTrackId, track.id));
+    await clearCover(tx, { trackId: track.id, now });
     await recordAudit(tx, deps, viewer, track.organizationId, 'track.delete', track.id);
   });
 }
