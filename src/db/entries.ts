@@ -36,8 +36,10 @@ export interface EntryStore {
   inRanges(
     db: Db,
     ranges: readonly { collectionId: string; start: number; end: number }[],
-  ): Promise<{ request: number; collectionId: string; trackId: string; position: number; addedAt: number }[]>;
+  ): Promise<FoundEntry[]>;
 }
+
+type FoundEntry = { request: number; collectionId: string; trackId: string; position: number; addedAt: number };
 
 export function entryStore(d: EntrySql): EntryStore {
   return {
@@ -94,13 +96,21 @@ export function entryStore(d: EntrySql): EntryStore {
     },
 
     async inRanges(db, ranges) {
-      const json = JSON.stringify(ranges.map((r) => [r.collectionId, r.start, r.end]));
-      const found = await d.all<{ request: number; collectionId: string; trackId: string; position: number; addedAt: number }>(
+      const [only] = ranges;
+      // A single range (a page of one collection's tracks) is read in index order, without a sort.
+      const found = await d.all<FoundEntry>(
         db,
-        sql`
+        ranges.length === 1 && only
+          ? sql`
+        SELECT 0 AS "request", collection_id AS "collectionId", track_id AS "trackId",
+               position AS "position", added_at AS "addedAt"
+        FROM collection_entries
+        WHERE collection_id = ${only.collectionId} AND position >= ${only.start} AND position < ${only.end}
+        ORDER BY position`
+          : sql`
         SELECT r.i AS "request", e.collection_id AS "collectionId", e.track_id AS "trackId",
                e.position AS "position", e.added_at AS "addedAt"
-        FROM ${d.jsonRowsWithIndex(json)} AS r
+        FROM ${d.jsonRowsWithIndex(JSON.stringify(ranges.map((r) => [r.collectionId, r.start, r.end])))} AS r
         JOIN collection_entries AS e
           ON e.collection_id = r.value ->> 0
          AND e.position >= CAST(r.value ->> 1 AS INTEGER) AND e.position < CAST(r.value ->> 2 AS INTEGER)
