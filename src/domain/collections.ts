@@ -35,6 +35,7 @@ interface Expectation {
   ifVersion?: number | null;
 }
 
+// A unique key, so no LIMIT (see statement()).
 const ownCollection = statement((db, p: { id: string; organizationId: string; ownerId: string }) =>
   db
     .select()
@@ -46,8 +47,7 @@ const ownCollection = statement((db, p: { id: string; organizationId: string; ow
         eq(collections.ownerId, p.ownerId),
         isNull(collections.deletedAt),
       ),
-    )
-    .limit(1),
+    ),
 );
 
 /** Missing, deleted and someone else's are one answer, so ids cannot be probed. */
@@ -309,12 +309,12 @@ export async function loadEntryRanges(
   return found;
 }
 
+// A unique key, so no LIMIT (see statement()).
 const ownCollectionAnyOrg = statement((db, p: { id: string; ownerId: string }) =>
   db
     .select()
     .from(collections)
-    .where(and(eq(collections.id, p.id), eq(collections.ownerId, p.ownerId), isNull(collections.deletedAt)))
-    .limit(1),
+    .where(and(eq(collections.id, p.id), eq(collections.ownerId, p.ownerId), isNull(collections.deletedAt))),
 );
 
 /** Live, owned collections by id, for the `node` field. */

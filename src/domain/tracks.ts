@@ -45,6 +45,7 @@ export async function findVisibleTrack(db: Db, viewer: Viewer, organizationId: s
   return row;
 }
 
+// A unique key, so no LIMIT (see statement()).
 const visibleTrack = statement((db, p: { id: string; organizationId: string; userId: string }) =>
   db
     .select()
@@ -64,8 +65,7 @@ const visibleTrack = statement((db, p: { id: string; organizationId: string; use
           ),
         ),
       ),
-    )
-    .limit(1),
+    ),
 );
 
 export async function getTrack(

@@ -28,12 +28,12 @@ export function newSecret(): string {
   return 'mgk_' + randomBytes(32).toString('base64url');
 }
 
+// A unique key, so no LIMIT (see statement()).
 const keyByHash = statement((db, p: { hash: string }) =>
   db
     .select({ id: apiKeys.id, userId: apiKeys.userId, lastUsedAt: apiKeys.lastUsedAt })
     .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, p.hash), isNull(apiKeys.revokedAt)))
-    .limit(1),
+    .where(and(eq(apiKeys.keyHash, p.hash), isNull(apiKeys.revokedAt))),
 );
 
 const touchKey = statement((tx, p: { id: string; now: number }) =>
