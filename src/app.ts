@@ -13,6 +13,7 @@ import { createRequestObserver } from './ops/observe.js';
 import { domainErrorResponse } from './rest/envelope.js';
 import { grooveErrorResponse, handleGroove, isGroovePath } from './rest/groove.js';
 import { handleRest, isRestPath, type RunGraphQL } from './rest/handler.js';
+import { Request, Response } from './http/fetch-api.js';
 
 export interface AppOptions {
   /** Opened with `openDatabase(DATABASE_URL)`; the app closes it on `close()`. */

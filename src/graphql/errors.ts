@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import { DomainError, errorCatalog, type ErrorCode, type ErrorDetails } from '../domain/errors.js';
 import type { Deps, RequestFacts } from '../domain/deps.js';
 import { formatTimestamp } from '../domain/time.js';
+import { Response } from '../http/fetch-api.js';
 
 /** The documented error fields, carried as GraphQL `extensions` and, on REST, as the envelope. */
 export type ApiErrorExtensions = {

@@ -19,6 +19,7 @@ import { renderGraphiQLPage } from './graphiql.js';
 import { securityPlugins, type GraphQLSecurityOptions } from './limits.js';
 import { useRequestFacts } from './observe.js';
 import { getSchema } from './schema.js';
+import { Request, Response } from '../http/fetch-api.js';
 
 /** What the app hands to every GraphQL request, REST-originated or not. */
 export interface ServerContext {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { Response } from './fetch-api.js';
 
 /** A file served by name; `load` runs once, on first request. */
 export interface Asset {

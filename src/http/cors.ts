@@ -1,3 +1,5 @@
+import { Response } from './fetch-api.js';
+
 // Browser frontends on allow-listed origins may call every surface. Credentials are API-key
 // headers, never cookies, so Access-Control-Allow-Credentials is never sent and an origin is only
 // echoed when it is on the list.

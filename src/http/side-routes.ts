@@ -8,6 +8,7 @@ import { DOCS_PAGE, docsAssets } from '../rest/docs.js';
 import { domainErrorResponse } from '../rest/envelope.js';
 import { openApiDocument } from '../rest/openapi.js';
 import { createAssetServer, html } from './assets.js';
+import { Response } from './fetch-api.js';
 
 export interface SideRouteOptions {
   database: Database;

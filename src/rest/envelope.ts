@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { DomainError } from '../domain/errors.js';
 import { formatTimestamp } from '../domain/time.js';
 import type { ApiErrorExtensions } from '../graphql/errors.js';
+import { Response } from '../http/fetch-api.js';
 
 export const json = (body: unknown, status: number, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify(body), {
