@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saturate } from './load.js';
@@ -11,6 +11,16 @@ import { pinSelf, ROOT, start, type Running } from './servers.js';
 // working tree, interleaved, saturation only: the before/after figure for one product change.
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * CPU seconds (user + system) a process has used, from /proc. Per request, it is the figure that
+ * survives a loaded machine: throughput drops when other work takes the core, CPU per request
+ * barely moves.
+ */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 async function main() {
   pinSelf();
@@ -28,6 +38,7 @@ async function main() {
       return { label: c, op, surface };
     });
     const rps = new Map<string, { before: number[]; after: number[] }>(cases.map((c) => [c.label, { before: [], after: [] }]));
+    const cpu = new Map<string, { before: number[]; after: number[] }>(cases.map((c) => [c.label, { before: [], after: [] }]));
     let copies = 0;
     for (let rep = 0; rep < Number(repsArg); rep++) {
       const servers: Record<'before' | 'after', Running> = {
@@ -39,9 +50,11 @@ async function main() {
         for (const side of rep % 2 ? (['after', 'before'] as const) : (['before', 'after'] as const)) {
           const next = () => (c.surface === 'rest' ? c.op.rest(world, k[side]++) : c.op.graphql(world, k[side]++));
           await saturate(servers[side].url, next, { connections: 16, seconds: 0.7 });
+          const cpuBefore = cpuSeconds(servers[side].pid);
           const r = await saturate(servers[side].url, next, { connections: 16, seconds: 2 });
           if (r.failures) throw new Error(`${c.label} ${side}: ${r.firstFailure}`);
           rps.get(c.label)![side].push(r.rps);
+          cpu.get(c.label)![side].push(((cpuSeconds(servers[side].pid) - cpuBefore) * 1e6) / r.requests);
         }
       }
       await servers.before.stop();
@@ -51,6 +64,11 @@ async function main() {
     for (const [label, { before: b, after: a }] of rps) {
       const ratios = a.map((x, i) => x / b[i]!);
       console.log(`${label.padEnd(36)} ${median(b).toFixed(0).padStart(6)} → ${median(a).toFixed(0).padStart(6)}  ×${median(ratios).toFixed(2)}`);
+    }
+    console.log('server CPU per request (µs, median; lower is better)');
+    for (const [label, { before: b, after: a }] of cpu) {
+      const ratios = b.map((x, i) => x / a[i]!);
+      console.log(`${label.padEnd(36)} ${median(b).toFixed(0).padStart(6)} → ${median(a).toFixed(0).padStart(6)}  ×${median(ratios).toFixed(2)} faster`);
     }
   } finally {
     execFileSync('git', ['worktree', 'remove', '--force', before], { cwd: ROOT, stdio: 'ignore' });
