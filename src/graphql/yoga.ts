@@ -10,6 +10,7 @@ import {
   type ExecutionResult,
 } from 'graphql';
 import { useGraphQlJit } from '@envelop/graphql-jit';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Deps } from '../domain/deps.js';
 import { authenticate } from '../domain/viewer.js';
@@ -66,37 +67,44 @@ function contextFor(deps: Deps, secret: string | null): GraphQLContext {
 }
 
 /**
- * Runs the REST and Groove routes' operations in-process: each fixed document is parsed and
- * validated once, then executed with the caller's key, without a second HTTP request through yoga
- * or a JSON round trip of the result. Errors are mapped as on /graphql. The documents are the
- * route table's constants, so the per-operation limits (which guard client-written documents)
- * have nothing to check here.
+ * Runs the REST and Groove routes' operations in-process: each fixed document is parsed,
+ * validated and compiled (graphql-jit) once, then executed with the caller's key, without a second
+ * HTTP request through yoga or a JSON round trip of the result. Errors are mapped as on /graphql.
+ * The documents are the route table's constants, so the per-operation limits (which guard
+ * client-written documents) have nothing to check here.
  */
 export function createOperationRunner() {
   const schema = getSchema();
-  const documents = new Map<string, DocumentNode>();
-  const documentFor = (source: string): DocumentNode => {
-    let document = documents.get(source);
-    if (!document) {
-      document = parse(source);
+  const prepared = new Map<string, { document: DocumentNode; compiled: CompiledQuery }>();
+  const prepare = (source: string) => {
+    let entry = prepared.get(source);
+    if (!entry) {
+      const document = parse(source);
       const [invalid] = validate(schema, document);
       if (invalid) throw invalid;
-      documents.set(source, document);
+      const compiled = compileQuery(schema, document);
+      if (!isCompiledQuery(compiled)) throw new Error(`cannot compile ${source}`);
+      entry = { document, compiled };
+      prepared.set(source, entry);
     }
-    return document;
+    return entry;
   };
   return async (
     request: Request,
     operation: { query: string; variables: Record<string, unknown> },
     deps: Deps,
   ): Promise<ExecutionResult> => {
-    const document = documentFor(operation.query);
+    const { document, compiled } = prepare(operation.query);
     // The values yoga would decode from a JSON body: members set to undefined are absent.
     const variableValues = JSON.parse(JSON.stringify(operation.variables)) as Record<string, unknown>;
     // As useRequestFacts records it on /graphql: every route names its organization this way.
     const organizationId = variableValues['organizationId'];
     if (deps.facts && typeof organizationId === 'string') deps.facts.organizationId ??= organizationId;
-    const result = await execute({ schema, document, variableValues, contextValue: contextFor(deps, secretFrom(request.headers)) });
+    const secret = secretFrom(request.headers);
+    // Compiled, as on /graphql. A result without data is one whose variables did not coerce:
+    // graphql-js runs it again for its messages, which name the offending field (errors.ts).
+    let result = (await compiled.query(undefined, contextFor(deps, secret), variableValues)) as ExecutionResult;
+    if (!('data' in result)) result = await execute({ schema, document, variableValues, contextValue: contextFor(deps, secret) });
     return mapErrors(result, deps);
   };
 }
