@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from './connection.js';
 
@@ -8,6 +8,17 @@ import type { Db } from './connection.js';
 
 /** Connections whose drizzle statements may be prepared once and kept: SQLite's two. */
 const keepers = new WeakSet<object>();
+
+/** The little SQL a statement may need that the dialects write differently. */
+export interface DialectSql {
+  /** One row per string of a JSON array, in column `value`: a list of ids as one parameter. */
+  textList(json: unknown): SQL;
+}
+
+const sqliteSql: DialectSql = { textList: (json) => sql`(SELECT value FROM json_each(${json}))` };
+const postgresSql: DialectSql = {
+  textList: (json) => sql`(SELECT jsonb_array_elements_text(CAST(${json} AS jsonb)) AS value)`,
+};
 
 export function keepStatementsOn(db: Db): Db {
   keepers.add(db);
@@ -32,14 +43,15 @@ const placeholders = new Proxy({} as Record<string, unknown>, {
  * runs such a statement about 10 µs slower than the same one without it (bench/drizzle-cost.ts).
  */
 export function statement<P extends Record<string, unknown>, R>(
-  build: (db: Db, params: P) => Preparable & PromiseLike<R>,
+  build: (db: Db, params: P, dialect: DialectSql) => Preparable & PromiseLike<R>,
 ): (db: Db, params: P) => Promise<R> {
   const prepared = new WeakMap<object, ReturnType<Preparable['prepare']>>();
   return async (db, params) => {
-    if (!keepers.has(db)) return await build(db, params);
+    // Only SQLite's connections are kept; every other one is PostgreSQL's (node-postgres, PGlite).
+    if (!keepers.has(db)) return await build(db, params, postgresSql);
     let query = prepared.get(db);
     if (query === undefined) {
-      query = build(db, placeholders as P).prepare();
+      query = build(db, placeholders as P, sqliteSql).prepare();
       prepared.set(db, query);
     }
     return (await query.execute(params)) as R;
