@@ -1,13 +1,15 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { entryChecks, entryViolations, readSnapshot, type Shape } from '../scripts/crash/database.js';
 import { root, seedDemo, startServer, type Demo, type ServerProcess } from '../scripts/crash/process.js';
 import { openDatabase } from '../src/db/connection.js';
+import { pgMigrationsFolder } from '../src/db/postgres.js';
 import { createApiKey } from '../src/domain/admin.js';
 import { openApiDocument } from '../src/rest/openapi.js';
 import { backend, runSql, serverDatabaseUrl } from './support/backend.js';
@@ -387,5 +389,59 @@ describe.skipIf(backend !== 'sqlite')('two gateway processes on one database fil
 describe.skipIf(backend !== 'postgres')('gateway processes on one PostgreSQL database', () => {
   it('two answer concurrent writes to the same collections without any 5xx, and lose no update', async () => {
     await editConcurrently(await postgresDatabase(), { DATABASE_POOL_SIZE: '4' });
+  }, 180_000);
+
+  it('four started at once on a new database all come up, and the schema is migrated once', async () => {
+    const url = await postgresDatabase();
+    const connect = async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      cleanups.push(() => client.end());
+      return client;
+    };
+    const [gate, admin] = [await connect(), await connect()];
+    // A starting gate that does not depend on the gateway's own lock: `gate` creates drizzle's
+    // schema in a transaction it keeps open, so the first statement any process's migration runs
+    // (CREATE SCHEMA IF NOT EXISTS drizzle) waits for it. Once all four processes wait (on that,
+    // or on the advisory lock in front of it), the gate opens and they race. `admin` watches from
+    // outside the transaction, which would see pg_stat_activity as of its first read.
+    await gate.query('BEGIN');
+    await gate.query('CREATE SCHEMA drizzle');
+    const starting = Array.from({ length: 4 }, () => startServer(url, { DATABASE_POOL_SIZE: '2' }));
+    for (const s of starting) s.catch(() => undefined); // reported below, once all have settled
+    const waiting = async () => {
+      const { rows } = await admin.query(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+      );
+      return Number(rows[0].n);
+    };
+    await expect.poll(waiting, { timeout: 60_000, interval: 200 }).toBe(4);
+    await gate.query('ROLLBACK');
+
+    const started = await Promise.allSettled(starting);
+    servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    expect(started.map((s) => (s.status === 'rejected' ? String(s.reason).slice(0, 500) : 'up'))).toEqual(['up', 'up', 'up', 'up']);
+    for (const server of servers) {
+      const res = await fetch(`${server.url}/readyz`);
+      expect(await res.json()).toMatchObject({ status: 'ready', migrations: { pending: [] } });
+      expect(res.status).toBe(200);
+    }
+
+    const journal = JSON.parse(readFileSync(join(pgMigrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: { when: number }[] };
+    const applied = await admin.query('SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id');
+    expect(applied.rows.map((r) => Number(r.created_at))).toEqual(journal.entries.map((e) => e.when));
+    const tables = await admin.query("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
+    expect(tables.rows.map((r) => r.name)).toEqual([
+      'api_keys',
+      'audit_log',
+      'collection_entries',
+      'collections',
+      'library_saves',
+      'memberships',
+      'organizations',
+      'share_links',
+      'tracks',
+      'users',
+    ]);
   }, 180_000);
 });
