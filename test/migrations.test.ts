@@ -74,31 +74,35 @@ describe.skipIf(backend !== 'sqlite')('SQLite migrations', () => {
     };
     const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-    // The migration files as released before they moved from drizzle/ to drizzle/sqlite/ (2f4f79e).
-    // drizzle records each file's SHA-256 when it applies it, so a released file must never change.
-    const released: Record<string, string> = {
-      '0000_init': '3cd776573594a30e75ee6c759f477e8b3e200f6594458fdaf4b2e08f3b92c4b7',
-      '0001_audit_log_append_only': '6d80209589641fcd136fd22eb9f27088b204b393260161f62d9af3dfecf39649',
-      '0002_share_links': 'be92a555831d55792a3972207316b4f1c2b73d91a25541783e1c44c0a5832c98',
-    };
+    // The migrations as released before their files moved from drizzle/ to drizzle/sqlite/
+    // (2f4f79e): journal entries, and each file's SHA-256, which drizzle records when it applies
+    // it. A database knows its migrations by `when`; a released entry or file must never change.
+    const released = [
+      { tag: '0000_init', when: 1795374181092, sha256: '3cd776573594a30e75ee6c759f477e8b3e200f6594458fdaf4b2e08f3b92c4b7' },
+      { tag: '0001_audit_log_append_only', when: 1795374181643, sha256: '6d80209589641fcd136fd22eb9f27088b204b393260161f62d9af3dfecf39649' },
+      { tag: '0002_share_links', when: 1795375009805, sha256: 'be92a555831d55792a3972207316b4f1c2b73d91a25541783e1c44c0a5832c98' },
+    ];
+    const releasedUpTo = (lastTag: string) => released.slice(0, released.findIndex((r) => r.tag === lastTag) + 1);
 
-    it('the released migration files are unchanged', () => {
-      for (const [tag, hash] of Object.entries(released)) expect(sha256(join(sqliteMigrationsFolder, `${tag}.sql`)), tag).toBe(hash);
+    it('are still shipped as released', () => {
+      expect(journal.entries.slice(0, released.length).map((e) => [e.tag, e.when])).toEqual(released.map((r) => [r.tag, r.when]));
+      for (const r of released) expect(sha256(join(sqliteMigrationsFolder, `${r.tag}.sql`)), r.tag).toBe(r.sha256);
     });
 
     /**
-     * A database as a release whose last migration was `lastTag` left it: that release's migrations
-     * applied by drizzle's migrator from a folder of their own (journal cut there, files copied),
-     * then data written with plain SQL against that release's tables.
+     * A database as a release whose last migration was `lastTag` left it: that release's journal
+     * (pinned above) and files in a folder of their own, applied by drizzle's migrator, then data
+     * written with plain SQL against that release's tables.
      */
     function oldReleaseDatabase(path: string, lastTag: string, ids: Record<string, string>): void {
-      const entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag === lastTag) + 1);
+      const shipped = releasedUpTo(lastTag);
       const folder = join(dir, 'old-drizzle');
       mkdirSync(join(folder, 'meta'), { recursive: true });
-      writeFileSync(join(folder, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries }));
-      for (const { tag } of entries) {
-        copyFileSync(join(sqliteMigrationsFolder, `${tag}.sql`), join(folder, `${tag}.sql`));
-        expect(sha256(join(folder, `${tag}.sql`)), tag).toBe(released[tag]);
+      const entries = shipped.map((r, idx) => ({ idx, version: '6', when: r.when, tag: r.tag, breakpoints: true }));
+      writeFileSync(join(folder, 'meta', '_journal.json'), JSON.stringify({ version: '7', dialect: 'sqlite', entries }));
+      for (const r of shipped) {
+        copyFileSync(join(sqliteMigrationsFolder, `${r.tag}.sql`), join(folder, `${r.tag}.sql`));
+        expect(sha256(join(folder, `${r.tag}.sql`)), r.tag).toBe(r.sha256);
       }
       const sqlite = new BetterSqlite3(path);
       sqlite.pragma('journal_mode = WAL');
@@ -143,7 +147,7 @@ describe.skipIf(backend !== 'sqlite')('SQLite migrations', () => {
         };
         const before = readApplied();
 
-        // What a server of this release does on start; "table already exists" would throw here.
+        // What a server of the current code does on start; "table already exists" would throw here.
         const database = await openDatabase(path);
         try {
           const after = readApplied();
@@ -152,7 +156,8 @@ describe.skipIf(backend !== 'sqlite')('SQLite migrations', () => {
           expect(after.map((r) => [r.hash, Number(r.created_at)])).toEqual(
             journal.entries.map((e) => [sha256(join(sqliteMigrationsFolder, `${e.tag}.sql`)), e.when]),
           );
-          expect(after.length - before.length).toBe(journal.entries.length - journal.entries.findIndex((e) => e.tag === lastTag) - 1);
+          expect(before).toHaveLength(releasedUpTo(lastTag).length);
+          expect(after).toHaveLength(journal.entries.length);
 
           // The old data, read and extended through the API of this release.
           const app = createApp({ database });
