@@ -30,9 +30,10 @@ export default defineConfig({
               name: 'pglite',
               // Model-based fuzzing runs 15 sequences here (60 on SQLite).
               env: { TEST_DATABASE: 'pglite', FUZZ_RUNS: '15' },
-              // Files that never open the backend under test (child processes on SQLite files,
-              // the schema printout, SQLite's own migrations, the isolation matrix's copies of a
-              // seeded SQLite file, the benchmark's SQLite limit server) would only run twice.
+              // Files that never open the backend under test (child processes on SQLite files or
+              // on a PostgreSQL server, the schema printout, SQLite's own migrations, the isolation
+              // matrix's copies of a seeded SQLite file, the benchmark's SQLite limit server) would
+              // only run twice.
               exclude: [
                 ...configDefaults.exclude,
                 'test/browser/**',

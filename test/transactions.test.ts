@@ -1,7 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { apiKeys, collections } from '../src/db/schema.js';
-import { createWorld, rest, type World } from './helpers.js';
+import { backend, createCollectionVia, createWorld, rest, type World } from './helpers.js';
 
 // A transaction held open across an await (as every domain transaction is) must be invisible to
 // other requests until it commits, and must not swallow their writes when it rolls back.
@@ -38,12 +39,15 @@ describe('write transactions', () => {
     const open = openTransaction(w);
     await open.inside;
     const during = list(w);
+    // Expected before anything is awaited: a read slower than the release must not leave the
+    // rollback unhandled for a moment (vitest reports that as an error).
+    const rolledBack = expect(open.done).rejects.toThrow('rolled back on purpose');
     // Whether the read waits for the transaction or runs beside it, it must not see its insert.
     setTimeout(open.release, 50);
     const res = await during;
     expect(res.status).toBe(200);
     expect(res.body.items).toEqual([]);
-    await expect(open.done).rejects.toThrow('rolled back on purpose');
+    await rolledBack;
     expect((await list(w)).body.items).toEqual([]);
   });
 
@@ -53,10 +57,38 @@ describe('write transactions', () => {
     const open = openTransaction(w);
     await open.inside;
     const during = list(w);
+    const rolledBack = expect(open.done).rejects.toThrow('rolled back on purpose');
     setTimeout(open.release, 50);
     expect((await during).status).toBe(200);
-    await expect(open.done).rejects.toThrow('rolled back on purpose');
+    await rolledBack;
     const [key] = await w.app.database.db.select().from(apiKeys).where(eq(apiKeys.id, w.alice.keyId));
     expect(key?.lastUsedAt).toBe(w.clock.now);
+  });
+});
+
+// On a server, a transaction competes with other connections' writes and may be aborted and run
+// again (src/db/postgres.ts). PGlite has one connection, so nothing competes there.
+describe.skipIf(backend !== 'postgres')('write transactions on a PostgreSQL server', () => {
+  it('that keep losing to other writers run alone after five attempts, and commit', async () => {
+    const w = await createWorld();
+    const id = await createCollectionVia(w.app, w.alice.key, w.orgA, 'Contended');
+    const row = eq(collections.id, id);
+    let attempts = 0;
+    const held: Promise<unknown>[] = [];
+    await w.app.database.transaction(async (tx) => {
+      attempts++;
+      const [before] = await tx.select({ version: collections.version }).from(collections).where(row);
+      // Another connection changes the same row and commits, as a stream of short edits would
+      // between this transaction's read and its write; then this write is a serialization failure.
+      const other = Promise.resolve(w.app.database.db.update(collections).set({ name: `other ${attempts}` }).where(row));
+      if (!(await Promise.race([other.then(() => true), sleep(500).then(() => false)]))) held.push(other);
+      await tx.update(collections).set({ version: before!.version + 1 }).where(row);
+    });
+    // Five attempts lost; the sixth locked other writers out until it committed.
+    expect(attempts).toBe(6);
+    expect(held).toHaveLength(1);
+    await Promise.all(held);
+    const [after] = await w.app.database.db.select().from(collections).where(row);
+    expect(after).toMatchObject({ name: 'other 6', version: 2 });
   });
 });

@@ -13,6 +13,40 @@ export interface Snapshot {
   violations: string[];
 }
 
+/**
+ * Invariants of collection entries, as SQL both backends run (counts come back as numbers): every
+ * collection in the database, not only a model's, has positions 0..n-1 and a matching count, and
+ * no entry points at a deleted track.
+ */
+export const entryChecks = {
+  shapes: `SELECT c.id, c.track_count AS count, COUNT(e.track_id) AS n, COUNT(DISTINCT e.position) AS distinct_positions,
+                  COALESCE(MIN(e.position), 0) AS lo, COALESCE(MAX(e.position), -1) AS hi
+           FROM collections c LEFT JOIN collection_entries e ON e.collection_id = c.id GROUP BY c.id, c.track_count`,
+  deadEntries: `SELECT COUNT(*) AS n FROM collection_entries e JOIN tracks t ON t.id = e.track_id WHERE t.deleted_at IS NOT NULL`,
+};
+
+export interface Shape {
+  id: string;
+  count: number;
+  n: number;
+  distinct_positions: number;
+  lo: number;
+  hi: number;
+}
+
+/** What `entryChecks` found wrong; empty when every invariant holds. */
+export function entryViolations(shapes: readonly Shape[], deadEntries: { n: number }): string[] {
+  const violations: string[] = [];
+  for (const s of shapes) {
+    if (s.count !== s.n) violations.push(`collection ${s.id}: track_count ${s.count} but ${s.n} entries`);
+    if (s.n > 0 && (s.lo !== 0 || s.hi !== s.n - 1 || s.distinct_positions !== s.n)) {
+      violations.push(`collection ${s.id}: positions ${s.lo}..${s.hi} (${s.distinct_positions} distinct) for ${s.n} entries`);
+    }
+  }
+  if (deadEntries.n) violations.push(`${deadEntries.n} collection entries point at deleted tracks`);
+  return violations;
+}
+
 export function readSnapshot(path: string, organizationId: string, userId: string): Snapshot {
   const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
   try {
@@ -24,24 +58,8 @@ export function readSnapshot(path: string, organizationId: string, userId: strin
     const foreignKeys = db.pragma('foreign_key_check') as unknown[];
     if (foreignKeys.length) violations.push(`foreign_key_check: ${JSON.stringify(foreignKeys.slice(0, 5))}`);
 
-    // Every collection in the file, not only the model's: positions 0..n-1 and a matching count.
-    const shapes = db
-      .prepare(
-        `SELECT c.id, c.track_count AS count, COUNT(e.track_id) AS n, COUNT(DISTINCT e.position) AS distinct_positions,
-                COALESCE(MIN(e.position), 0) AS lo, COALESCE(MAX(e.position), -1) AS hi
-         FROM collections c LEFT JOIN collection_entries e ON e.collection_id = c.id GROUP BY c.id`,
-      )
-      .all() as { id: string; count: number; n: number; distinct_positions: number; lo: number; hi: number }[];
-    for (const s of shapes) {
-      if (s.count !== s.n) violations.push(`collection ${s.id}: track_count ${s.count} but ${s.n} entries`);
-      if (s.n > 0 && (s.lo !== 0 || s.hi !== s.n - 1 || s.distinct_positions !== s.n)) {
-        violations.push(`collection ${s.id}: positions ${s.lo}..${s.hi} (${s.distinct_positions} distinct) for ${s.n} entries`);
-      }
-    }
-    const deadEntries = db
-      .prepare(`SELECT COUNT(*) AS n FROM collection_entries e JOIN tracks t ON t.id = e.track_id WHERE t.deleted_at IS NOT NULL`)
-      .get() as { n: number };
-    if (deadEntries.n) violations.push(`${deadEntries.n} collection entries point at deleted tracks`);
+    const shapes = db.prepare(entryChecks.shapes).all() as Shape[];
+    violations.push(...entryViolations(shapes, db.prepare(entryChecks.deadEntries).get() as { n: number }));
 
     const snapshot: Snapshot = { collections: new Map(), tracks: new Map(), byLabel: new Map(), violations };
     const collections = db

@@ -49,8 +49,8 @@ export async function startServer(databaseUrl: string, extraEnv: Record<string, 
     let out: string | null = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`server not ready after 30 s: ${err}`));
-    }, 30_000);
+      reject(new Error(`server not ready after 60 s: ${err}`));
+    }, 60_000);
     // stdout keeps being drained after the ready line, so a chatty log cannot fill the pipe and stall the server.
     child.stdout!.on('data', (chunk) => {
       if (out === null) return;

@@ -1,13 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sql, type SQL } from 'drizzle-orm';
-import type { PgDatabase } from 'drizzle-orm/pg-core';
+import { getTableName, is, sql, type SQL } from 'drizzle-orm';
+import { PgTable, type PgDatabase } from 'drizzle-orm/pg-core';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Database, Db, OpenOptions, TransactionTiming } from './connection.js';
 import { entryStore } from './entries.js';
+import * as pgTables from './schema-pg.js';
 import { bindTables } from './schema.js';
 
 export const pgMigrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle/pg');
@@ -27,6 +28,38 @@ const MAX_ATTEMPTS = 25;
  * reason). A real duplicate fails the same way on every attempt, and is then thrown.
  */
 const RETRYABLE = new Set(['40001', '40P01', '23505']);
+/**
+ * A transaction that has lost this many attempts stops competing and runs alone among writers.
+ * Without that, one that reads and writes more than the others (a track delete touches every
+ * collection holding the track) can keep losing to a stream of short edits of those collections
+ * until its attempts run out, and answer 500.
+ */
+const ALONE_AFTER = 5;
+/**
+ * Running alone: every table locked against writes (reads go on) until the transaction ends,
+ * before its first query, so its snapshot already holds every writer it waited for and no other
+ * writer can commit a conflicting change while it runs. Tables are taken in the order the domain's
+ * transactions write them (the audit log last), so it never holds a table that a writer it waits
+ * for still needs; a table not listed comes last, and a deadlock it then meets is retried.
+ */
+const WRITE_ORDER: PgTable[] = [
+  pgTables.organizations,
+  pgTables.users,
+  pgTables.memberships,
+  pgTables.apiKeys,
+  pgTables.tracks,
+  pgTables.shareLinks,
+  pgTables.librarySaves,
+  pgTables.collectionEntries,
+  pgTables.collections,
+  pgTables.auditLog,
+];
+const allTables = (Object.values(pgTables) as unknown[]).filter((t): t is PgTable => is(t, PgTable));
+const lockAll = sql.raw(
+  `LOCK TABLE ${[...WRITE_ORDER, ...allTables.filter((t) => !WRITE_ORDER.includes(t))]
+    .map((t) => `"${getTableName(t)}"`)
+    .join(', ')} IN SHARE ROW EXCLUSIVE MODE`,
+);
 
 export interface PostgresDatabase extends Database {
   readonly dialect: 'postgres';
@@ -107,14 +140,20 @@ export function postgresDatabase(instance: AnyPgDatabase, end: () => Promise<voi
 
   // SERIALIZABLE: every write transaction behaves as if it ran alone, which is what the position
   // bookkeeping (and every read-then-write rule) assumes; PostgreSQL aborts the ones that could
-  // not have, and they run again after a short, growing, random pause.
+  // not have, and they run again after a short, growing, random pause (alone after ALONE_AFTER).
   const transaction = async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
     const queued = performance.now();
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       let committed = false;
       try {
-        const result = await instance.transaction((tx) => fn(tx as unknown as Db), { isolationLevel: 'serializable' });
+        const result = await instance.transaction(
+          async (tx) => {
+            if (attempt > ALONE_AFTER) await tx.execute(lockAll);
+            return fn(tx as unknown as Db);
+          },
+          { isolationLevel: 'serializable' },
+        );
         committed = true;
         return result;
       } catch (error) {
