@@ -129,6 +129,8 @@ export function writeReport(results: Results, path: string, jsonName: string): v
     '† overloaded in most repetitions: the server fell more than a quarter second of requests behind the rate, so sending stopped; the p99 is of the requests sent, and the rate is above what that target can serve.',
   );
 
+  push(...processesSection(results));
+
   const sc = results.scale;
   push('', '## Scale curves', '', '### Page of 50 tracks of one collection (REST, one connection; p50 ms)', '');
   const sizes = [...new Set(sc.pages.map((p) => p.tracks))];
@@ -263,6 +265,48 @@ function postgresSection(results: Results, ops: string[], summary: Map<string, S
       `Rolled-back transactions per repetition's database (all operations): ${(results.pgTransactions ?? []).map((t) => `${t.rollbacks.toLocaleString('en')} of ${t.commits.toLocaleString('en')} committed`).join('; ') || 'not recorded'} (statements outside a transaction count as committed transactions).`,
     '',
     '**The PostgreSQL server is not the product, and it is not isolated from the measurement.** It runs on this same 2-core machine, was started outside the benchmark and is not pinned: its backend processes run on either core, competing with the product process (core 0) and with the load generator (core 1), and every request on PostgreSQL pays a round trip over loopback TCP and that server\'s CPU. These columns therefore show the product and its database sharing two cores, not what the product does beside a PostgreSQL server on its own machine; ÷ SQLite compares a client/server database with an embedded one on the same cores. Other work on this machine may use the same server while the benchmark runs.',
+  );
+  return lines;
+}
+
+/** One product process against two on one database. */
+function processesSection(results: Results): string[] {
+  const samples = results.processes ?? [];
+  const lines = ['', '## One process against two on one database (requests/s at saturation, median and range)', ''];
+  if (samples.length === 0) return [...lines, 'Not measured in this run.'];
+  const backends = [...new Set(samples.map((s) => s.backend))];
+  const keys = [...new Set(samples.map((s) => `${s.op}/${s.surface}`))];
+  const pick = (backend: string, key: string, processes: number) =>
+    samples.filter((s) => s.backend === backend && `${s.op}/${s.surface}` === key && s.processes === processes);
+  lines.push(
+    '| database | operation | 1 process | 2 processes | 2 ÷ 1 | 2 processes, each | load generator CPU (max) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const backend of backends) {
+    for (const key of keys) {
+      const one = pick(backend, key, 1);
+      const two = pick(backend, key, 2);
+      const gain = one.flatMap((a) => {
+        const b = two.find((x) => x.rep === a.rep);
+        return b ? [b.rps / a.rps] : [];
+      });
+      const rps = (xs: typeof samples) => (xs.length ? `${f(median(xs.map((x) => x.rps)), 0)} (${range(xs.map((x) => x.rps))})` : 'n/a');
+      const each = two.length ? [0, 1].map((i) => f(median(two.map((x) => x.perProcess[i] ?? NaN)), 0)).join(' + ') : 'n/a';
+      const cpu = Math.max(...[...one, ...two].map((x) => x.loadgenCpu));
+      lines.push(
+        `| ${backend === 'sqlite' ? 'SQLite (one file)' : 'PostgreSQL'} | ${key.replace('/', ', ')} | ${rps(one)} | ${rps(two)} | ${gain.length ? `${f(median(gain))} (${range(gain, 2)})` : 'n/a'} | ${each} | ${f(cpu * 100, 0)} % |`,
+      );
+    }
+  }
+  const pgSkipped = !backends.includes('postgres');
+  lines.push(
+    '',
+    `Method: per repetition and database, one fresh database (a template copy, as above); the product started once, or twice on that same database, each process free to run on either core (\`taskset -c 0-1\`, for one process as for two, so the process count is the only difference; these single-process figures are therefore not the pinned ones of the tables above). ` +
+      `The load is split by connection: one autocannon instance per process, each with ${results.machine.config.connections} ÷ processes connections (the same ${results.machine.config.connections} in flight in total), started together and drawing from one shared request sequence; throughput is every request answered by both, over the longer of the two phases. ` +
+      `The order of 1 and 2 processes alternates between repetitions. Phases as above (${results.machine.config.warmupSeconds} s warm-up, ${results.machine.config.saturationSeconds} s measured), every response checked.` +
+      (pgSkipped ? ' PostgreSQL: skipped (see the PostgreSQL column above).' : ''),
+    '',
+    '**Machine caveat.** This machine has 2 cores, and the load generator (pinned to core 1; its share of that core in the last column) and, on PostgreSQL, the database server run on them too. A second process can only add the CPU that is left: this figure measures how much of the machine one process leaves unused, not how the product scales out; behind a load balancer on machines of their own, processes do not share cores with their clients or their database. On SQLite, two processes also share one file\'s write lock (each waits for the other\'s transactions, through SQLite\'s busy timeout).',
   );
   return lines;
 }

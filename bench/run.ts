@@ -7,6 +7,7 @@ import { config, QUICK, RATE_SHARES } from './config.js';
 import { paced, saturate, type PhaseResult } from './load.js';
 import { limitNested, operations, type Operation, type Sample } from './ops.js';
 import { BENCH_POSTGRES, PgDatabases, type PostgresInfo } from './postgres.js';
+import { runProcesses, type Backend, type ProcessSample } from './processes.js';
 import { writeReport } from './report.js';
 import { runScale } from './scale.js';
 import { copyTemplate, seedTemplate, type World } from './seed.js';
@@ -172,6 +173,11 @@ async function main(): Promise<void> {
     }
   }
 
+  log('one process against two on one database');
+  const backends: Backend[] = [{ name: 'sqlite', fresh: async () => fresh(), dispose: async () => undefined }];
+  if (pg) backends.push({ name: 'postgres', fresh: () => pg!.fresh(), dispose: (url) => pg!.drop(url) });
+  const processes = await runProcesses(world, backends, log);
+
   log('scale curves');
   const scale = await runScale(work);
   log('SQL statements per nested page');
@@ -191,6 +197,7 @@ async function main(): Promise<void> {
     memory,
     postgres,
     pgTransactions,
+    processes,
     scale,
     statements,
     soak: soakResult,
@@ -216,6 +223,8 @@ export interface Results {
   postgres?: PostgresInfo;
   /** Per repetition, the PostgreSQL database's committed and rolled-back transactions (retries roll back). */
   pgTransactions?: { rep: number; commits: number; rollbacks: number }[];
+  /** One process against two on one database, per backend. */
+  processes?: ProcessSample[];
   scale: Awaited<ReturnType<typeof runScale>>;
   statements: Awaited<ReturnType<typeof countNestedStatements>>;
   soak: Awaited<ReturnType<typeof soak>>;
