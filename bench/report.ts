@@ -8,8 +8,8 @@ const median = (xs: number[]) => {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
-const range = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 const f = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+const range = (xs: number[], digits = 0) => `${f(Math.min(...xs), digits)}–${f(Math.max(...xs), digits)}`;
 const mark = (ok: boolean) => (ok ? 'met' : '**not met**');
 
 export interface Summary {
@@ -75,6 +75,7 @@ export function writeReport(results: Results, path: string, jsonName: string): v
     `| Node | ${m['node']} |`,
     `| SQLite | ${m['sqlite']} (better-sqlite3 ${m['betterSqlite3']}) |`,
     `| placement | ${m['pinned']} |`,
+    `| PostgreSQL | ${results.postgres?.enabled ? `${results.postgres.version} on ${results.postgres.server}, same machine, not pinned (a server started outside the benchmark)` : 'not measured (see the PostgreSQL column below)'} |`,
     `| load average before / after | ${m.loadBefore.map((l) => l.toFixed(2)).join(' ')} / ${m.loadAfter.map((l) => l.toFixed(2)).join(' ')} |`,
     `| method | ${m.config.repetitions} interleaved repetitions (targets rotated); per sample ${m.config.warmupSeconds} s warm-up, ${m.config.saturationSeconds} s saturation (${m.config.connections} connections, autocannon), then ${m.config.rateSeconds} s at each fixed rate (open loop, latency from when each request was due); a fresh database copied from one template per server start; every response body checked, any failure aborts the run |`,
     '',
@@ -100,6 +101,7 @@ export function writeReport(results: Results, path: string, jsonName: string): v
       `| ${op} | ${limitCell} | ${cell('rest')} | ${ratio('rest', 'limit')} | ${cell('graphql')} | ${ratio('graphql', limitOf(op, 'graphql'))} | ${cell('apollo')} | ${ratio('graphql', 'apollo')} |`,
     );
   }
+  push(...postgresSection(results, ops, summary));
   push(
     '',
     'listCollections: the REST route lists 50 collections (its documented body has no tracks); GraphQL and Apollo ask for 50 collections with cover track and first 10 tracks each, and are held against the limit\'s hand-written nested page ("nested").',
@@ -126,6 +128,8 @@ export function writeReport(results: Results, path: string, jsonName: string): v
     '',
     '† overloaded in most repetitions: the server fell more than a quarter second of requests behind the rate, so sending stopped; the p99 is of the requests sent, and the rate is above what that target can serve.',
   );
+
+  push(...processesSection(results));
 
   const sc = results.scale;
   push('', '## Scale curves', '', '### Page of 50 tracks of one collection (REST, one connection; p50 ms)', '');
@@ -214,6 +218,97 @@ export function writeReport(results: Results, path: string, jsonName: string): v
   const findings = join(ROOT, 'bench', 'findings.md');
   if (existsSync(findings)) push('', readFileSync(findings, 'utf8').trim());
   writeFileSync(path, lines.join('\n') + '\n');
+}
+
+/** The PostgreSQL column: the product's REST and GraphQL on PostgreSQL beside the same on SQLite. */
+function postgresSection(results: Results, ops: string[], summary: Map<string, Summary>): string[] {
+  const pg = results.postgres;
+  const lines = ['', '## PostgreSQL column: the product on PostgreSQL (requests/s at saturation, median and range)', ''];
+  if (!pg || !pg.enabled) {
+    lines.push(
+      `Skipped: ${pg ? pg.reason : 'this run predates the PostgreSQL column'}. ` +
+        '`BENCH_POSTGRES=postgres://user:password@host:5432/postgres npm run bench` adds it (the role must be allowed to create and drop databases; PostgreSQL 13 or later).',
+    );
+    return lines;
+  }
+  const cell = (op: string, t: Target) => {
+    const s = summary.get(`${op}/${t}`);
+    return s ? `${f(median(s.rps), 0)} (${range(s.rps)})` : 'n/a';
+  };
+  const ratio = (op: string, a: Target, b: Target) => {
+    const r = ratios(results.samples, op, a, b);
+    return r.length ? `${f(median(r))} (${range(r, 2)})` : 'n/a';
+  };
+  lines.push(
+    '| operation | REST, SQLite | REST, PostgreSQL | ÷ SQLite | GraphQL, SQLite | GraphQL, PostgreSQL | ÷ SQLite |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...ops.map(
+      (op) =>
+        `| ${op} | ${cell(op, 'rest')} | ${cell(op, 'restPg')} | ${ratio(op, 'restPg', 'rest')} | ${cell(op, 'graphql')} | ${cell(op, 'graphqlPg')} | ${ratio(op, 'graphqlPg', 'graphql')} |`,
+    ),
+  );
+  const hwm = results.memory.filter((x) => x.kind === 'productPg').map((x) => x.hwm);
+  const rows = Object.values(pg.templateRows).reduce((a, b) => a + b, 0);
+  lines.push(
+    '',
+    `PostgreSQL ${pg.version} at ${pg.server}, through the product's node-postgres pool (DATABASE_POOL_SIZE ${pg.poolSize} connections). ` +
+      'The REST and GraphQL columns on PostgreSQL ran in the same interleaved repetitions as the SQLite table above, against their own product process (pinned to core 0 like the others), at saturation only: no fixed-rate phases. ' +
+      `Each repetition's process got a fresh database made with \`CREATE DATABASE … TEMPLATE\` from one template holding the SQLite template's rows copied row for row (${rows.toLocaleString('en')} rows: the same ids and key hashes, so the same requests; schema from the product's PostgreSQL migrations; one \`VACUUM ANALYZE\`, the state autovacuum leaves a database in service in), built in ${f(pg.templateSeconds, 1)} s. ` +
+      `Peak RSS of the product process on PostgreSQL: ${hwm.length ? `${f(median(hwm), 0)} MB (${range(hwm)})` : 'n/a'}.`,
+    '',
+    `Server settings as found: ${Object.entries(pg.settings ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}. ` +
+      (pg.settings?.['fsync'] === 'on' && pg.settings['synchronous_commit'] !== 'off'
+        ? 'With fsync and synchronous_commit on, every PostgreSQL commit waits for its WAL to reach the disk; the product\'s SQLite runs WAL with synchronous=NORMAL, whose commits do not sync (a power loss can lose the last commits, never corrupt the file). The write rows compare those two durability levels as well as the two databases.'
+        : 'PostgreSQL commits here do not wait for the disk, nor do the product\'s SQLite commits (WAL, synchronous=NORMAL).'),
+    '',
+    `Write transactions on PostgreSQL run SERIALIZABLE and are rolled back and run again when they conflict (src/db/postgres.ts); SQLite runs one write at a time in the process and never conflicts. Where the ${results.machine.config.connections} requests in flight touch the same rows, they wait on each other's row locks or are rolled back as serialization failures and run again: deleteTrack's sequence deletes 20 consecutive tracks that share one collection, and removeTrackFromCollection's removes the same track from a different collection in each request. ` +
+      `Rolled-back transactions per repetition's database (all operations): ${(results.pgTransactions ?? []).map((t) => `${t.rollbacks.toLocaleString('en')} of ${t.commits.toLocaleString('en')} committed`).join('; ') || 'not recorded'} (statements outside a transaction count as committed transactions).`,
+    '',
+    '**The PostgreSQL server is not the product, and it is not isolated from the measurement.** It runs on this same 2-core machine, was started outside the benchmark and is not pinned: its backend processes run on either core, competing with the product process (core 0) and with the load generator (core 1), and every request on PostgreSQL pays a round trip over loopback TCP and that server\'s CPU. These columns therefore show the product and its database sharing two cores, not what the product does beside a PostgreSQL server on its own machine; ÷ SQLite compares a client/server database with an embedded one on the same cores. Other work on this machine may use the same server while the benchmark runs.',
+  );
+  return lines;
+}
+
+/** One product process against two on one database. */
+function processesSection(results: Results): string[] {
+  const samples = results.processes ?? [];
+  const lines = ['', '## One process against two on one database (requests/s at saturation, median and range)', ''];
+  if (samples.length === 0) return [...lines, 'Not measured in this run.'];
+  const backends = [...new Set(samples.map((s) => s.backend))];
+  const keys = [...new Set(samples.map((s) => `${s.op}/${s.surface}`))];
+  const pick = (backend: string, key: string, processes: number) =>
+    samples.filter((s) => s.backend === backend && `${s.op}/${s.surface}` === key && s.processes === processes);
+  lines.push(
+    '| database | operation | 1 process | 2 processes | 2 ÷ 1 | 2 processes, each | load generator CPU (max) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const backend of backends) {
+    for (const key of keys) {
+      const one = pick(backend, key, 1);
+      const two = pick(backend, key, 2);
+      const gain = one.flatMap((a) => {
+        const b = two.find((x) => x.rep === a.rep);
+        return b ? [b.rps / a.rps] : [];
+      });
+      const rps = (xs: typeof samples) => (xs.length ? `${f(median(xs.map((x) => x.rps)), 0)} (${range(xs.map((x) => x.rps))})` : 'n/a');
+      const each = two.length ? [0, 1].map((i) => f(median(two.map((x) => x.perProcess[i] ?? NaN)), 0)).join(' + ') : 'n/a';
+      const cpu = Math.max(...[...one, ...two].map((x) => x.loadgenCpu));
+      lines.push(
+        `| ${backend === 'sqlite' ? 'SQLite (one file)' : 'PostgreSQL'} | ${key.replace('/', ', ')} | ${rps(one)} | ${rps(two)} | ${gain.length ? `${f(median(gain))} (${range(gain, 2)})` : 'n/a'} | ${each} | ${f(cpu * 100, 0)} % |`,
+      );
+    }
+  }
+  const pgSkipped = !backends.includes('postgres');
+  lines.push(
+    '',
+    `Method: per repetition and database, one fresh database (a template copy, as above); the product started once, or twice on that same database, each process free to run on either core (\`taskset -c 0-1\`, for one process as for two, so the process count is the only difference; these single-process figures are therefore not the pinned ones of the tables above). ` +
+      `The load is split by connection: one autocannon instance per process, each with ${results.machine.config.connections} ÷ processes connections (the same ${results.machine.config.connections} in flight in total), started together and drawing from one shared request sequence; throughput is every request answered by both, over the longer of the two phases. ` +
+      `The order of 1 and 2 processes alternates between repetitions. Phases as above (${results.machine.config.warmupSeconds} s warm-up, ${results.machine.config.saturationSeconds} s measured), every response checked.` +
+      (pgSkipped ? ' PostgreSQL: skipped (see the PostgreSQL column above).' : ''),
+    '',
+    '**Machine caveat.** This machine has 2 cores, and the load generator (pinned to core 1; its share of that core in the last column) and, on PostgreSQL, the database server run on them too. A second process can only add the CPU that is left: this figure measures how much of the machine one process leaves unused, not how the product scales out; behind a load balancer on machines of their own, processes do not share cores with their clients or their database. On SQLite, two processes also share one file\'s write lock (each waits for the other\'s transactions, through SQLite\'s busy timeout).',
+  );
+  return lines;
 }
 
 /** `tsx bench/report.ts [results.json]` rewrites the markdown from saved raw data. */

@@ -6,6 +6,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { config, QUICK, RATE_SHARES } from './config.js';
 import { paced, saturate, type PhaseResult } from './load.js';
 import { limitNested, operations, type Operation, type Sample } from './ops.js';
+import { BENCH_POSTGRES, PgDatabases, type PostgresInfo } from './postgres.js';
+import { runProcesses, type Backend, type ProcessSample } from './processes.js';
 import { writeReport } from './report.js';
 import { runScale } from './scale.js';
 import { copyTemplate, seedTemplate, type World } from './seed.js';
@@ -14,8 +16,20 @@ import { soak } from './soak.js';
 import { countNestedStatements } from './statements.js';
 
 /** A column of the table: which server, spoken to how. */
-export type Target = 'limit' | 'rest' | 'graphql' | 'apollo' | 'limitNested';
-const SERVER_OF: Record<Target, Kind> = { limit: 'limit', limitNested: 'limit', rest: 'product', graphql: 'product', apollo: 'apollo' };
+export type Target = 'limit' | 'rest' | 'graphql' | 'apollo' | 'limitNested' | 'restPg' | 'graphqlPg';
+/** The servers of a repetition: the product runs twice when PostgreSQL is on, once per backend. */
+export type Server = Kind | 'productPg';
+const SERVER_OF: Record<Target, Server> = {
+  limit: 'limit',
+  limitNested: 'limit',
+  rest: 'product',
+  graphql: 'product',
+  apollo: 'apollo',
+  restPg: 'productPg',
+  graphqlPg: 'productPg',
+};
+/** Targets measured at saturation only: the PostgreSQL column adds no fixed-rate phases. */
+const SATURATION_ONLY = new Set<Target>(['restPg', 'graphqlPg']);
 
 export interface SampleResult {
   rep: number;
@@ -28,8 +42,9 @@ export interface SampleResult {
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
-function targetsOf(op: Operation): Target[] {
-  return op.name === 'listCollections' ? ['limit', 'rest', 'graphql', 'apollo', 'limitNested'] : ['limit', 'rest', 'graphql', 'apollo'];
+function targetsOf(op: Operation, postgres: boolean): Target[] {
+  const sqlite: Target[] = op.name === 'listCollections' ? ['limit', 'rest', 'graphql', 'apollo', 'limitNested'] : ['limit', 'rest', 'graphql', 'apollo'];
+  return postgres ? [...sqlite, 'restPg', 'graphqlPg'] : sqlite;
 }
 
 /**
@@ -43,13 +58,16 @@ function sampler(world: World, op: Operation, target: Target, counters: Map<stri
     counters.set(key, i + 1);
     if (op.consumes && i >= config.pool) throw new Error(`${op.name}: pool of ${config.pool} spent; raise config.pool`);
     if (target === 'limitNested') return limitNested(world);
-    return target === 'graphql' || target === 'apollo' ? op.graphql(world, i) : op.rest(world, i);
+    return target === 'graphql' || target === 'apollo' || target === 'graphqlPg' ? op.graphql(world, i) : op.rest(world, i);
   };
 }
 
 /** The limit surface a target is held against: the nested page for GraphQL lists. */
 export const limitFor = (op: string, target: Target): Target =>
   op === 'listCollections' && (target === 'graphql' || target === 'apollo' || target === 'limitNested') ? 'limitNested' : 'limit';
+
+/** The PostgreSQL databases of this run, dropped at the end (and when the run fails). */
+let pg: PgDatabases | undefined;
 
 function check(result: PhaseResult, where: string): void {
   if (result.failures > 0) throw new Error(`${where}: ${result.failures} failed responses; first: ${result.firstFailure}`);
@@ -80,6 +98,16 @@ async function main(): Promise<void> {
   let copies = 0;
   const fresh = () => copyTemplate(template, join(work, `run-${copies++}.db`));
 
+  let postgres: PostgresInfo = {
+    enabled: false,
+    reason: 'BENCH_POSTGRES was not set (it gives the URL of a PostgreSQL server where the benchmark may create and drop databases)',
+  };
+  if (BENCH_POSTGRES) {
+    log('PostgreSQL template: the SQLite template copied row for row');
+    ({ databases: pg, info: postgres } = await PgDatabases.create(BENCH_POSTGRES, template));
+    log(`  ${postgres.enabled ? `PostgreSQL ${postgres.version}, ${postgres.templateSeconds.toFixed(1)} s` : ''}`);
+  }
+
   // The limit's peak per operation sets the fixed rates for every target.
   log('calibrating the limit');
   const peaks: Partial<Record<string, number>> = {};
@@ -87,7 +115,7 @@ async function main(): Promise<void> {
   {
     const limit = await start('limit', fresh());
     for (const op of operations) {
-      for (const target of targetsOf(op).filter((t) => SERVER_OF[t] === 'limit')) {
+      for (const target of targetsOf(op, false).filter((t) => SERVER_OF[t] === 'limit')) {
         const next = sampler(world, op, target, counters, 'calibration');
         await saturate(limit.url, next, { connections: config.connections, seconds: config.warmupSeconds });
         const result = await saturate(limit.url, next, { connections: config.connections, seconds: config.saturationSeconds });
@@ -100,13 +128,16 @@ async function main(): Promise<void> {
   }
 
   const samples: SampleResult[] = [];
-  const memory: { rep: number; kind: Kind; rssAfter: number; hwm: number }[] = [];
+  const memory: Results['memory'] = [];
+  const pgTransactions: NonNullable<Results['pgTransactions']> = [];
   for (let rep = 1; rep <= config.repetitions; rep++) {
     log(`repetition ${rep}/${config.repetitions}`);
-    const servers = new Map<Kind, Running>();
+    const servers = new Map<Server, Running>();
     for (const kind of ['limit', 'product', 'apollo'] as const) servers.set(kind, await start(kind, fresh()));
+    const pgUrl = await pg?.fresh();
+    if (pgUrl) servers.set('productPg', await start('product', pgUrl));
     for (const op of operations) {
-      const targets = targetsOf(op);
+      const targets = targetsOf(op, pg !== undefined);
       // Interleaved, and rotated each repetition so no target always runs first or last.
       const order = targets.map((_, i) => targets[(i + rep) % targets.length]!);
       for (const target of order) {
@@ -118,7 +149,7 @@ async function main(): Promise<void> {
         check(saturation, where);
         const rates: SampleResult['rates'] = {};
         const peak = peaks[`${op.name}/${limitFor(op.name, target)}`]!;
-        for (const share of RATE_SHARES) {
+        for (const share of SATURATION_ONLY.has(target) ? [] : RATE_SHARES) {
           const rate = Math.max(1, Math.round(peak * share));
           const phase = await paced(server.url, next, { rate, seconds: config.rateSeconds });
           check(phase, `${where} at ${rate}/s`);
@@ -127,7 +158,7 @@ async function main(): Promise<void> {
         samples.push({ rep, op: op.name, target, saturation, rates });
         log(
           `  ${op.name.padEnd(26)} ${target.padEnd(11)} ${saturation.rps.toFixed(0).padStart(6)} req/s  ` +
-            `p99@50% ${rates['0.5']!.p99.toFixed(2)} ms  loadgen ${(saturation.loadgenCpu * 100).toFixed(0)}%`,
+            `p99@50% ${rates['0.5'] ? `${rates['0.5'].p99.toFixed(2)} ms` : '(not measured)'}  loadgen ${(saturation.loadgenCpu * 100).toFixed(0)}%`,
         );
       }
     }
@@ -136,7 +167,16 @@ async function main(): Promise<void> {
       memory.push({ rep, kind, rssAfter: m.rss, hwm: m.hwm });
       await server.stop();
     }
+    if (pgUrl) {
+      pgTransactions.push({ rep, ...(await pg!.transactions(pgUrl)) });
+      await pg!.drop(pgUrl);
+    }
   }
+
+  log('one process against two on one database');
+  const backends: Backend[] = [{ name: 'sqlite', fresh: async () => fresh(), dispose: async () => undefined }];
+  if (pg) backends.push({ name: 'postgres', fresh: () => pg!.fresh(), dispose: (url) => pg!.drop(url) });
+  const processes = await runProcesses(world, backends, log);
 
   log('scale curves');
   const scale = await runScale(work);
@@ -155,6 +195,9 @@ async function main(): Promise<void> {
     peaks,
     samples,
     memory,
+    postgres,
+    pgTransactions,
+    processes,
     scale,
     statements,
     soak: soakResult,
@@ -164,6 +207,7 @@ async function main(): Promise<void> {
   writeFileSync(join(ROOT, 'bench', `${file}.json`), JSON.stringify(results, null, 1) + '\n');
   writeReport(results, join(ROOT, 'bench', `${file}.md`), `${file}.json`);
   rmSync(work, { recursive: true, force: true });
+  await pg?.dropAll();
   log(`wrote bench/${file}.md and bench/${file}.json`);
 }
 
@@ -174,14 +218,21 @@ export interface Results {
   machine: Record<string, unknown> & { loadBefore: number[]; loadAfter: number[]; config: typeof config };
   peaks: Partial<Record<string, number>>;
   samples: SampleResult[];
-  memory: { rep: number; kind: Kind; rssAfter: number; hwm: number }[];
+  memory: { rep: number; kind: Server; rssAfter: number; hwm: number }[];
+  /** Absent in results written before the PostgreSQL column. */
+  postgres?: PostgresInfo;
+  /** Per repetition, the PostgreSQL database's committed and rolled-back transactions (retries roll back). */
+  pgTransactions?: { rep: number; commits: number; rollbacks: number }[];
+  /** One process against two on one database, per backend. */
+  processes?: ProcessSample[];
   scale: Awaited<ReturnType<typeof runScale>>;
   statements: Awaited<ReturnType<typeof countNestedStatements>>;
   soak: Awaited<ReturnType<typeof soak>>;
   coldStartMs: number[];
 }
 
-main().catch((error) => {
+main().catch(async (error) => {
   log(`FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  await pg?.dropAll().catch((e) => log(`could not drop the PostgreSQL databases: ${e}`));
   process.exit(1);
 });

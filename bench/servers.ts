@@ -73,10 +73,18 @@ export function command(kind: Kind, profiled = false): string[] {
 export async function start(
   kind: Kind,
   databasePath: string,
-  options: { profileTo?: string; /** another checkout of the project (bench/compare.ts) */ root?: string } = {},
+  options: {
+    profileTo?: string;
+    /** another checkout of the project (bench/compare.ts) */
+    root?: string;
+    /** cores for taskset in place of command()'s, e.g. '0,1' to let the process run on either */
+    cpus?: string;
+  } = {},
 ): Promise<Running> {
   const port = await freePort();
-  const [bin, ...args] = command(kind, options.profileTo !== undefined);
+  const launch = command(kind, options.profileTo !== undefined);
+  if (options.cpus && launch[0] === 'taskset') launch[2] = options.cpus;
+  const [bin, ...args] = launch;
   const profileEnv = options.profileTo ? { PROFILE_ENTRY: ENTRY[kind], PROFILE_OUT: options.profileTo } : {};
   const child: ChildProcess = spawn(bin!, args, {
     cwd: options.root ?? ROOT,
