@@ -28,6 +28,16 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
+/**
+ * Waits for servers started together: each one that comes up is stopped after the test, whatever
+ * the others did. Says for each whether it came up ('up') or why not.
+ */
+async function settle(starting: Promise<ServerProcess>[]): Promise<string[]> {
+  const started = await Promise.allSettled(starting);
+  servers.push(...started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])));
+  return started.map((s) => (s.status === 'rejected' ? String(s.reason).slice(0, 500) : 'up'));
+}
+
 /** A new SQLite file in a folder of its own, removed after the test. */
 function sqliteFile(): string {
   const dir = mkdtempSync(join(tmpdir(), 'music-gateway-multiprocess-'));
@@ -318,7 +328,7 @@ async function databaseProblems(databaseUrl: string, outcomes: readonly Outcome[
 async function editConcurrently(databaseUrl: string, env: Record<string, string> = {}) {
   const demo = seedDemo(databaseUrl);
   const keys = await extraKeys(databaseUrl, demo.user_id, 2 * CLIENTS_PER_SERVER);
-  servers = await Promise.all([startServer(databaseUrl, env), startServer(databaseUrl, env)]);
+  expect(await settle([startServer(databaseUrl, env), startServer(databaseUrl, env)])).toEqual(['up', 'up']);
   const shared: Shared = { collections: [demo.collection_id], tracks: [...demo.track_ids] };
   const outcomes: Outcome[] = [];
 
@@ -408,19 +418,21 @@ describe.skipIf(backend !== 'postgres')('gateway processes on one PostgreSQL dat
     await gate.query('BEGIN');
     await gate.query('CREATE SCHEMA drizzle');
     const starting = Array.from({ length: 4 }, () => startServer(url, { DATABASE_POOL_SIZE: '2' }));
-    for (const s of starting) s.catch(() => undefined); // reported below, once all have settled
+    for (const s of starting) s.catch(() => undefined); // settled, and reported, below
     const waiting = async () => {
       const { rows } = await admin.query(
         "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
       );
       return Number(rows[0].n);
     };
-    await expect.poll(waiting, { timeout: 60_000, interval: 200 }).toBe(4);
-    await gate.query('ROLLBACK');
-
-    const started = await Promise.allSettled(starting);
-    servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    expect(started.map((s) => (s.status === 'rejected' ? String(s.reason).slice(0, 500) : 'up'))).toEqual(['up', 'up', 'up', 'up']);
+    let started: string[] = [];
+    try {
+      await expect.poll(waiting, { timeout: 60_000, interval: 200 }).toBe(4);
+    } finally {
+      await gate.query('ROLLBACK'); // whatever happened, so that every process settles
+      started = await settle(starting);
+    }
+    expect(started).toEqual(['up', 'up', 'up', 'up']);
     for (const server of servers) {
       const res = await fetch(`${server.url}/readyz`);
       expect(await res.json()).toMatchObject({ status: 'ready', migrations: { pending: [] } });
