@@ -1,6 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
@@ -9,8 +7,9 @@ import pg from 'pg';
 import type { Database, Db, OpenOptions, TransactionTiming } from './connection.js';
 import { entryStore } from './entries.js';
 import { bindTables } from './schema.js';
+import { fromPackageRoot } from '../package-root.js';
 
-export const pgMigrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle/pg');
+export const pgMigrationsFolder = fromPackageRoot('drizzle', 'pg');
 
 /** Any session-level advisory lock key the gateway does not use for anything else. */
 const MIGRATION_LOCK = 720_154_331;
