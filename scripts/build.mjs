@@ -3,10 +3,11 @@
 // Node resolve and load about 1,100 modules one by one (the most of a cold start, measured with
 // --cpu-prof), and nothing is transpiled at start as tsx does. Plain JavaScript itself, so it needs
 // nothing but esbuild; it runs in well under a second (prepare, prestart and preadmin call it).
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { keepOwnMappings } from './own-mappings.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = join(root, 'dist');
@@ -44,6 +45,13 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
+
+// Stack traces map to src/; frames in dependencies keep the bundle's positions (own-mappings.mjs).
+const fromDependency = (source) => /(^|\/)node_modules\//.test(source);
+for (const file of Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.map'))) {
+  const path = join(root, file);
+  writeFileSync(path, JSON.stringify(keepOwnMappings(JSON.parse(readFileSync(path, 'utf8')), (source) => !fromDependency(source))));
+}
 
 // Outputs of earlier builds (chunk names carry a content hash) are removed after the new files are
 // written rather than by emptying dist/ first, so dist/ is never without a complete build.

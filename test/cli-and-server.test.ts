@@ -115,7 +115,7 @@ function startServer(extraEnv: Record<string, string> = {}, argv = [process.exec
 describe.skipIf(skip)('npm start', () => {
   // What npm start runs, built as npm start builds it (prestart): a build that bundles something
   // wrongly, or a path that only resolves from src/, fails here although every in-process test passes.
-  it('runs the built server: ready line, health, GraphQL, REST, metrics, pages and assets, exit 0 on SIGTERM', async () => {
+  it('runs the built server: ready line, health, GraphQL, REST, metrics, pages and assets, exit 0 on SIGTERM, stack traces into src/', async () => {
     const [node, ...buildArgs] = npmScriptArgv(root, 'prestart')!;
     const build = spawnSync(node!, buildArgs, { cwd: root, encoding: 'utf8' });
     expect(build.status, build.stderr).toBe(0);
@@ -148,6 +148,11 @@ describe.skipIf(skip)('npm start', () => {
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+
+    // Source maps: a failure's stack trace names the src/ line it comes from.
+    const failed = spawnSync(argv[0]!, argv.slice(1), { cwd: root, env: { ...env, PORT: 'not-a-port' }, encoding: 'utf8' });
+    expect(failed.status).not.toBe(0);
+    expect(failed.stderr).toMatch(/at loadConfig \(.*src\/config\.ts:\d+:\d+\)/);
   });
 
   it('on SIGTERM finishes the request in flight, refuses new connections, and exits 0', async () => {
