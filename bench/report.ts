@@ -186,7 +186,7 @@ export function writeReport(results: Results, path: string, jsonName: string): v
     '',
     '### Cold start',
     '',
-    `Spawn to the ready line of \`src/server.ts\` (through tsx, as \`npm start\` runs it) on a new database, migrations included: median ${f(median(results.coldStartMs), 0)} ms (${range(results.coldStartMs)}).`,
+    `Spawn to the ready line of the server as \`npm start\` runs it (the built \`dist/server.js\`; the build is done before) on a new database, migrations included: median ${f(median(results.coldStartMs), 0)} ms (${range(results.coldStartMs)}).`,
   );
 
   // Targets.

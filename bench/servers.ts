@@ -4,6 +4,7 @@ import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmScriptArgv } from '../scripts/npm-script.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -65,8 +66,34 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export function command(kind: Kind, profiled = false): string[] {
-  const node = [process.execPath, '--import', 'tsx', profiled ? 'bench/profiled.ts' : ENTRY[kind]];
+const built = new Set<string>();
+
+/**
+ * The product exactly as `npm start` launches it in `root`: its prestart (the build) once per run,
+ * then the start script's own command line (`node --enable-source-maps dist/server.js`; an older
+ * checkout's `tsx src/server.ts` for bench/compare.ts).
+ */
+function productCommand(root: string): string[] {
+  if (!built.has(root)) {
+    const prestart = npmScriptArgv(root, 'prestart');
+    if (prestart && spawnSync(prestart[0]!, prestart.slice(1), { cwd: root, stdio: 'inherit' }).status !== 0) {
+      throw new Error(`the build (npm prestart) failed in ${root}`);
+    }
+    built.add(root);
+  }
+  return npmScriptArgv(root, 'start')!;
+}
+
+/**
+ * A profiled server runs its source through tsx (bench/profiled.ts imports ENTRY): a profile of
+ * the bundle would attribute every dependency's time to dist/server.js.
+ */
+export function command(kind: Kind, profiled = false, root = ROOT): string[] {
+  const node = profiled
+    ? [process.execPath, '--import', 'tsx', 'bench/profiled.ts']
+    : kind === 'product'
+      ? productCommand(root)
+      : [process.execPath, '--import', 'tsx', ENTRY[kind]];
   return hasTaskset && cores > 1 ? ['taskset', '-c', '0', ...node] : node;
 }
 
@@ -82,7 +109,7 @@ export async function start(
   } = {},
 ): Promise<Running> {
   const port = await freePort();
-  const launch = command(kind, options.profileTo !== undefined);
+  const launch = command(kind, options.profileTo !== undefined, options.root ?? ROOT);
   if (options.cpus && launch[0] === 'taskset') launch[2] = options.cpus;
   const [bin, ...args] = launch;
   const profileEnv = options.profileTo ? { PROFILE_ENTRY: ENTRY[kind], PROFILE_OUT: options.profileTo } : {};
@@ -121,7 +148,10 @@ export async function start(
   };
 }
 
-/** Spawn to the ready line of `npm start`'s process on a new, empty database (migrations run). */
+/**
+ * Spawn to the ready line of `npm start`'s server process on a new, empty database (migrations
+ * run). The build (prestart) is done before, once: it is not part of a start.
+ */
 export async function coldStart(databasePath: string): Promise<number> {
   const [bin, ...args] = command('product');
   const started = performance.now();

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { npmScriptArgv } from '../scripts/npm-script.js';
 import { backend, serverDatabaseUrl } from './support/backend.js';
 
 // The CLI and the server run as child processes, which cannot reach an in-process PGlite: this
@@ -90,8 +91,10 @@ describe.skipIf(skip)('admin CLI', () => {
   });
 });
 
-function startServer(extraEnv: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+/** src/server.ts through tsx unless given another command line. */
+function startServer(extraEnv: Record<string, string> = {}, argv = [process.execPath, '--import', 'tsx', 'src/server.ts']) {
+  const [bin, ...args] = argv;
+  const child = spawn(bin!, args, {
     cwd: root,
     env: { ...env, PORT: '0', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -110,16 +113,46 @@ function startServer(extraEnv: Record<string, string> = {}) {
 }
 
 describe.skipIf(skip)('npm start', () => {
-  it('listens, prints one ready line with its URL, serves /healthz, and exits 0 on SIGTERM', async () => {
-    const { child, ready, exited } = startServer();
+  // What npm start runs, built as npm start builds it (prestart): a build that bundles something
+  // wrongly, or a path that only resolves from src/, fails here although every in-process test passes.
+  it('runs the built server: ready line, health, GraphQL, REST, metrics, pages and assets, exit 0 on SIGTERM, stack traces into src/', async () => {
+    const [node, ...buildArgs] = npmScriptArgv(root, 'prestart')!;
+    const build = spawnSync(node!, buildArgs, { cwd: root, encoding: 'utf8' });
+    expect(build.status, build.stderr).toBe(0);
+    const key = admin('demo').json();
+    const argv = npmScriptArgv(root, 'start')!;
+    expect(argv.slice(1)).toContain('dist/server.js');
+    const { child, ready, exited } = startServer({}, argv);
     const url = await ready;
-    const health = await fetch(`${url}/healthz`);
-    expect(health.status).toBe(200);
-    const graphiql = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
-    expect(graphiql.status).toBe(200);
+    const get = (path: string, headers: Record<string, string> = {}) => fetch(`${url}${path}`, { headers });
+    expect((await get('/healthz')).status).toBe(200);
+    expect(await (await get('/readyz')).json()).toMatchObject({ status: 'ready' });
+
+    const auth = { 'x-api-key': key.key, 'content-type': 'application/json' };
+    const query = 'query ($id: ID!) { node(id: $id) { ... on Collection { name tracks(first: 5) { edges { node { title } } } } } }';
+    const graphql = await fetch(`${url}/graphql`, { method: 'POST', headers: auth, body: JSON.stringify({ query, variables: { id: key.collection_id } }) });
+    expect(await graphql.json()).toMatchObject({ data: { node: { name: 'Focus Sessions', tracks: { edges: expect.any(Array) } } } });
+    const rest = await get(`/v1/music/${key.organization_id}/collections/${key.collection_id}`, auth);
+    expect(rest.status).toBe(200);
+    expect(await rest.json()).toMatchObject({ id: key.collection_id });
+    const refused = await fetch(`${url}/graphql`, { method: 'POST', headers: auth, body: '{"query": "{ nope }"}' });
+    expect((await refused.json()).errors).toHaveLength(1);
+
+    expect(await (await get('/metrics')).text()).toContain('process_resident_memory_bytes');
+    expect((await (await get('/v1/openapi.json')).json()).info.version).toMatch(/^\d+\.\d+\.\d+/);
+    const graphiql = await get('/graphql', { accept: 'text/html' });
     expect(await graphiql.text()).toContain('X-API-Key');
+    expect((await get('/assets/graphiql/graphiql.js')).status).toBe(200);
+    expect((await get('/v1/docs')).status).toBe(200);
+    expect((await get('/assets/docs/swagger-ui-bundle.js')).status).toBe(200);
+
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+
+    // Source maps: a failure's stack trace names the src/ line it comes from.
+    const failed = spawnSync(argv[0]!, argv.slice(1), { cwd: root, env: { ...env, PORT: 'not-a-port' }, encoding: 'utf8' });
+    expect(failed.status).not.toBe(0);
+    expect(failed.stderr).toMatch(/at loadConfig \(.*src\/config\.ts:\d+:\d+\)/);
   });
 
   it('on SIGTERM finishes the request in flight, refuses new connections, and exits 0', async () => {

@@ -1,6 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { getTableName, is, sql, type SQL } from 'drizzle-orm';
 import { PgTable, type PgDatabase } from 'drizzle-orm/pg-core';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
@@ -10,8 +8,9 @@ import type { Database, Db, OpenOptions, TransactionTiming } from './connection.
 import { entryStore } from './entries.js';
 import * as pgTables from './schema-pg.js';
 import { bindTables } from './schema.js';
+import { fromPackageRoot } from '../package-root.js';
 
-export const pgMigrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle/pg');
+export const pgMigrationsFolder = fromPackageRoot('drizzle', 'pg');
 
 /** Any session-level advisory lock key the gateway does not use for anything else. */
 const MIGRATION_LOCK = 720_154_331;

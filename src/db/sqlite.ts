@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql, type SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
@@ -10,8 +9,9 @@ import { entryStore } from './entries.js';
 import { keepingClient, keepStatementsOn } from './prepared.js';
 import * as schema from './schema-sqlite.js';
 import { bindTables } from './schema.js';
+import { fromPackageRoot } from '../package-root.js';
 
-export const sqliteMigrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle/sqlite');
+export const sqliteMigrationsFolder = fromPackageRoot('drizzle', 'sqlite');
 
 /** `DATABASE_URL` forms: a file path, `file:path`, or `:memory:`. */
 export function sqlitePath(url: string): string {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../package-root.js';
 import { errorCatalog, type ErrorCode } from '../domain/errors.js';
 import { bodyFieldSchemas, queryParamSchemas, responseSchemas } from './openapi-schemas.js';
 import { routes as routeTable, type Route } from './routes.js';
@@ -6,8 +6,6 @@ import { routes as routeTable, type Route } from './routes.js';
 // The OpenAPI 3.1 document of the REST shim, built from the route table at start: method, path,
 // path parameters, body fields, status and ETag come from the rows themselves, and each row's
 // `doc` adds what a row cannot show (summary, paging, schemas, extra errors), so it cannot drift.
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const PATH_PARAMS: Record<string, string> = {
   organization_id: 'The organization (`org_…`); you must be a member',
@@ -145,7 +143,7 @@ export function openApiDocument(routes: readonly Route[] = routeTable) {
     openapi: '3.1.0',
     info: {
       title: 'music-gateway REST API',
-      version: pkg.version,
+      version: packageVersion,
       description:
         'The REST shim of music-gateway: each route runs a GraphQL operation, so authorization, validation and errors ' +
         'are those of `/graphql`. Bodies are snake_case; errors use one envelope.',
