@@ -22,7 +22,10 @@ beforeEach(async () => {
   if (backend === 'postgres') ({ url: databaseUrl, drop: dropDatabase } = await serverDatabaseUrl());
   env = { ...process.env, DATABASE_URL: databaseUrl };
 });
+// Servers a failed test left running are stopped, not left behind holding a port and a database.
+const servers = new Set<ChildProcess>();
 afterEach(async () => {
+  for (const child of servers) child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
   await dropDatabase?.();
   dropDatabase = undefined;
@@ -99,6 +102,8 @@ function startServer(extraEnv: Record<string, string> = {}, argv = [process.exec
     env: { ...env, PORT: '0', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  servers.add(child);
+  child.once('exit', () => servers.delete(child));
   const ready = new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
