@@ -93,13 +93,7 @@ export function openSqlite(url: string, options: OpenOptions = {}): SqliteDataba
     sqlite,
     migrationsFolder: sqliteMigrationsFolder,
     ping: async () => reader.prepare('SELECT 1 AS ok').get() !== undefined,
-    appliedMigrations: async () => {
-      const table = reader.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
-      if (!table) return [];
-      return (reader.prepare('SELECT created_at FROM __drizzle_migrations').all() as { created_at: number | string }[]).map((r) =>
-        Number(r.created_at),
-      );
-    },
+    appliedMigrations: async () => appliedMigrations(reader),
     observeTransactions: (listener) => void listeners.push(listener),
     close: async () => {
       if (closed) return;
@@ -117,7 +111,7 @@ export function openSqlite(url: string, options: OpenOptions = {}): SqliteDataba
  * ON DELETE actions against child rows. Keys stay off while migrating and are checked after.
  */
 function applyMigrations(sqlite: BetterSqlite3.Database): void {
-  const before = migrationCount(sqlite);
+  const before = appliedMigrations(sqlite).length;
   sqlite.pragma('foreign_keys = OFF');
   try {
     migrate(drizzle(sqlite), { migrationsFolder: sqliteMigrationsFolder });
@@ -129,14 +123,18 @@ function applyMigrations(sqlite: BetterSqlite3.Database): void {
     migrate(drizzle(sqlite), { migrationsFolder: sqliteMigrationsFolder });
   }
   // The check reads every row holding a key; a start that applied nothing has nothing to check.
-  if (migrationCount(sqlite) === before) return;
+  if (appliedMigrations(sqlite).length === before) return;
   const violations = sqlite.pragma('foreign_key_check') as unknown[];
   if (violations.length > 0) {
     throw new Error(`migration left ${violations.length} foreign key violation(s): ${JSON.stringify(violations.slice(0, 5))}`);
   }
 }
 
-function migrationCount(sqlite: BetterSqlite3.Database): number {
-  const table = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
-  return table ? (sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n : 0;
+/** `created_at` of every migration the file records as applied; none on a new file. */
+function appliedMigrations(connection: BetterSqlite3.Database): number[] {
+  const table = connection.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
+  if (!table) return [];
+  return (connection.prepare('SELECT created_at FROM __drizzle_migrations').all() as { created_at: number | string }[]).map((r) =>
+    Number(r.created_at),
+  );
 }
