@@ -1,21 +1,18 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from './connection.js';
+import type { DialectSql } from './dialect-sql.js';
 
 // Position bookkeeping for collection entries. Positions are zero-based and contiguous, and a
 // unique index on (collection_id, position) forbids two entries at one place, so every shift is
 // done in two set-based steps through negative values that cannot collide with live positions.
 // Lists of ids travel as one JSON parameter, so the statement count does not grow with them;
-// expanding that JSON into rows is the only SQL the two dialects write differently. Values taken
-// out of JSON are CAST, since PostgreSQL's ->> yields text.
+// expanding that JSON into rows (dialect-sql.ts) is the only SQL the two dialects write
+// differently. Values taken out of JSON are CAST, since PostgreSQL's ->> yields text.
 
-/** What a dialect supplies: running a statement for its rows, and a JSON array as a table. */
-export interface EntrySql {
+/** What a dialect supplies: running a statement for its rows, and its JSON array expansions. */
+export interface EntrySql extends DialectSql {
   all<T>(q: Db, query: SQL): Promise<T[]>;
   run(q: Db, query: SQL): Promise<void>;
-  /** One row per element of the JSON array, in column `value`. */
-  jsonArray(json: string): SQL;
-  /** The same with the element's zero-based index in column `i`. */
-  jsonRowsWithIndex(json: string): SQL;
 }
 
 export interface EntryStore {

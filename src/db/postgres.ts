@@ -5,6 +5,7 @@ import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Database, Db, OpenOptions, TransactionTiming } from './connection.js';
+import { postgresSql } from './dialect-sql.js';
 import { entryStore } from './entries.js';
 import * as pgTables from './schema-pg.js';
 import { bindTables } from './schema.js';
@@ -178,9 +179,7 @@ export function postgresDatabase(instance: AnyPgDatabase, end: () => Promise<voi
     entries: entryStore({
       all: rows,
       run: async (q, query) => void (await rows(q, query)),
-      jsonArray: (json) => sql`(SELECT value FROM jsonb_array_elements(CAST(${json} AS jsonb)) AS value)`,
-      jsonRowsWithIndex: (json) =>
-        sql`(SELECT CAST(i AS INTEGER) - 1 AS i, value FROM jsonb_array_elements(CAST(${json} AS jsonb)) WITH ORDINALITY AS r(value, i))`,
+      ...postgresSql,
     }),
     migrationsFolder: pgMigrationsFolder,
     ping: async () => (await rows(db, sql`SELECT 1 AS ok`)).length === 1,

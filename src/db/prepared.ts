@@ -1,6 +1,7 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from './connection.js';
+import { postgresSql, sqliteSql, type DialectSql } from './dialect-sql.js';
 
 // Drizzle builds a query's SQL text on every call, and on SQLite that costs more than executing a
 // keyed lookup (bench/drizzle-cost.ts). These two layers remove the cost without a second way of
@@ -8,17 +9,6 @@ import type { Db } from './connection.js';
 
 /** Connections whose drizzle statements may be prepared once and kept: SQLite's two. */
 const keepers = new WeakSet<object>();
-
-/** The little SQL a statement may need that the dialects write differently. */
-export interface DialectSql {
-  /** One row per string of a JSON array, in column `value`: a list of ids as one parameter. */
-  textList(json: unknown): SQL;
-}
-
-const sqliteSql: DialectSql = { textList: (json) => sql`(SELECT value FROM json_each(${json}))` };
-const postgresSql: DialectSql = {
-  textList: (json) => sql`(SELECT jsonb_array_elements_text(CAST(${json} AS jsonb)) AS value)`,
-};
 
 export function keepStatementsOn(db: Db): Db {
   keepers.add(db);

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { sql, type SQL } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Database, Db, OpenOptions, TransactionTiming } from './connection.js';
+import { sqliteSql } from './dialect-sql.js';
 import { entryStore } from './entries.js';
 import { keepingClient, keepStatementsOn } from './prepared.js';
 import * as schema from './schema-sqlite.js';
@@ -87,8 +88,7 @@ export function openSqlite(url: string, options: OpenOptions = {}): SqliteDataba
     entries: entryStore({
       all: async <T>(q: Db, query: SQL) => (q as unknown as SyncRunner).all(query) as T[],
       run: async (q, query) => void (q as unknown as SyncRunner).run(query),
-      jsonArray: (json) => sql`(SELECT value FROM json_each(${json}))`,
-      jsonRowsWithIndex: (json) => sql`(SELECT key AS i, value FROM json_each(${json}))`,
+      ...sqliteSql,
     }),
     sqlite,
     migrationsFolder: sqliteMigrationsFolder,

@@ -1,0 +1,28 @@
+import { sql, type SQL } from 'drizzle-orm';
+
+/**
+ * The little SQL the two dialects write differently: expanding a JSON array (sent as one
+ * parameter, so a statement's text does not depend on a list's length) into rows.
+ */
+export interface DialectSql {
+  /** One row per element of the JSON array, in column `value` (an element as JSON). */
+  jsonArray(json: unknown): SQL;
+  /** The same with the element's zero-based index in column `i`. */
+  jsonRowsWithIndex(json: unknown): SQL;
+  /** One row per string of a JSON array of strings, in column `value` as text: a list of ids. */
+  textList(json: unknown): SQL;
+}
+
+export const sqliteSql: DialectSql = {
+  jsonArray: (json) => sql`(SELECT value FROM json_each(${json}))`,
+  jsonRowsWithIndex: (json) => sql`(SELECT key AS i, value FROM json_each(${json}))`,
+  // json_each already yields a string element as text.
+  textList: (json) => sql`(SELECT value FROM json_each(${json}))`,
+};
+
+export const postgresSql: DialectSql = {
+  jsonArray: (json) => sql`(SELECT value FROM jsonb_array_elements(CAST(${json} AS jsonb)) AS value)`,
+  jsonRowsWithIndex: (json) =>
+    sql`(SELECT CAST(i AS INTEGER) - 1 AS i, value FROM jsonb_array_elements(CAST(${json} AS jsonb)) WITH ORDINALITY AS r(value, i))`,
+  textList: (json) => sql`(SELECT jsonb_array_elements_text(CAST(${json} AS jsonb)) AS value)`,
+};
