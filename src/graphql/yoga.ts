@@ -100,11 +100,11 @@ export function createOperationRunner() {
     // As useRequestFacts records it on /graphql: every route names its organization this way.
     const organizationId = variableValues['organizationId'];
     if (deps.facts && typeof organizationId === 'string') deps.facts.organizationId ??= organizationId;
-    const secret = secretFrom(request.headers);
-    // Compiled, as on /graphql. A result without data is one whose variables did not coerce:
-    // graphql-js runs it again for its messages, which name the offending field (errors.ts).
-    let result = (await compiled.query(undefined, contextFor(deps, secret), variableValues)) as ExecutionResult;
-    if (!('data' in result)) result = await execute({ schema, document, variableValues, contextValue: contextFor(deps, secret) });
+    const contextValue = contextFor(deps, secretFrom(request.headers));
+    // The same choice as on /graphql (variablesCoerce): compiled unless the variables are invalid.
+    const result = variablesCoerce({ schema, document, variableValues })
+      ? ((await compiled.query(undefined, contextValue, variableValues)) as ExecutionResult)
+      : await execute({ schema, document, variableValues, contextValue });
     return mapErrors(result, deps);
   };
 }
