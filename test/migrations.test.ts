@@ -11,7 +11,7 @@ import { openDatabase } from '../src/db/connection.js';
 import { openSqlite, sqliteMigrationsFolder } from '../src/db/sqlite.js';
 import { createApiKey } from '../src/domain/admin.js';
 import { rest } from './helpers.js';
-import { backend } from './support/backend.js';
+import { appTables, backend } from './support/backend.js';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,18 +25,7 @@ describe.skipIf(backend !== 'sqlite')('SQLite migrations', () => {
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name")
       .all()
       .map((r: any) => r.name);
-    expect(tables).toEqual([
-      'api_keys',
-      'audit_log',
-      'collection_entries',
-      'collections',
-      'library_saves',
-      'memberships',
-      'organizations',
-      'share_links',
-      'tracks',
-      'users',
-    ]);
+    expect(tables).toEqual(appTables);
     expect(db.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);

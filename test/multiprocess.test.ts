@@ -12,7 +12,7 @@ import { openDatabase } from '../src/db/connection.js';
 import { pgMigrationsFolder } from '../src/db/postgres.js';
 import { createApiKey } from '../src/domain/admin.js';
 import { openApiDocument } from '../src/rest/openapi.js';
-import { backend, runSql, serverDatabaseUrl } from './support/backend.js';
+import { appTables, backend, runSql, serverDatabaseUrl } from './support/backend.js';
 
 // Several gateway processes (workers) on one database: a SQLite file, or a PostgreSQL database on
 // the TEST_DATABASE server. Real child servers, concurrent clients on each, the same collections;
@@ -443,17 +443,6 @@ describe.skipIf(backend !== 'postgres')('gateway processes on one PostgreSQL dat
     const applied = await admin.query('SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id');
     expect(applied.rows.map((r) => Number(r.created_at))).toEqual(journal.entries.map((e) => e.when));
     const tables = await admin.query("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
-    expect(tables.rows.map((r) => r.name)).toEqual([
-      'api_keys',
-      'audit_log',
-      'collection_entries',
-      'collections',
-      'library_saves',
-      'memberships',
-      'organizations',
-      'share_links',
-      'tracks',
-      'users',
-    ]);
+    expect(tables.rows.map((r) => r.name)).toEqual(appTables);
   }, 180_000);
 });

@@ -156,6 +156,20 @@ export async function runSql(database: Database, text: string, params: unknown[]
   }
 }
 
+/** Every table the migrations create, by name (drizzle's own bookkeeping aside). */
+export const appTables = [
+  'api_keys',
+  'audit_log',
+  'collection_entries',
+  'collections',
+  'library_saves',
+  'memberships',
+  'organizations',
+  'share_links',
+  'tracks',
+  'users',
+];
+
 /** The table where drizzle records applied migrations. */
 export const migrationsTable = backend === 'sqlite' ? '__drizzle_migrations' : 'drizzle.__drizzle_migrations';
 
