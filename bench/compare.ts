@@ -1,26 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saturate } from './load.js';
 import { operations } from './ops.js';
 import { copyTemplate, seedTemplate } from './seed.js';
-import { pinSelf, ROOT, start, type Running } from './servers.js';
+import { cpuSeconds, pinSelf, ROOT, start, type Running } from './servers.js';
 
 // `npm run bench:compare -- <git ref> [reps] [op/surface ...]`: the product at <ref> against the
 // working tree, interleaved, saturation only: the before/after figure for one product change.
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/**
- * CPU seconds (user + system) a process has used, from /proc. Per request, it is the figure that
- * survives a loaded machine: throughput drops when other work takes the core, CPU per request
- * barely moves.
- */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function main() {
   pinSelf();
