@@ -9,8 +9,11 @@ import { openStore } from './store.js';
 // defaults otherwise: no request logging, no metrics (the product writes a log line and records
 // metrics per request; bench/findings.md says what that costs). Not part of the product.
 
-export async function buildMercurius(path: string): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
-  const store = openStore(path);
+export async function buildMercurius(
+  path: string,
+  options: Parameters<typeof openStore>[1] = {},
+): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+  const store = openStore(path, options);
   const app = Fastify({ logger: false });
   await app.register(mercurius, {
     schema: typeDefs,
@@ -33,8 +36,12 @@ export async function buildMercurius(path: string): Promise<{ app: FastifyInstan
   };
 }
 
-export async function startMercurius(path: string, port = 0): Promise<{ port: number; close(): Promise<void> }> {
-  const peer = await buildMercurius(path);
+export async function startMercurius(
+  path: string,
+  port = 0,
+  options: Parameters<typeof openStore>[1] = {},
+): Promise<{ port: number; close(): Promise<void> }> {
+  const peer = await buildMercurius(path, options);
   await peer.app.listen({ port, host: '127.0.0.1' });
   const address = peer.app.server.address();
   return { port: typeof address === 'object' && address ? address.port : port, close: peer.close };

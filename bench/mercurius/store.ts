@@ -111,8 +111,9 @@ export interface CreateInput {
   coverImageUrl?: string | null;
 }
 
-export function openStore(path: string) {
-  const db = new BetterSqlite3(path);
+/** `onStatement` sees the text of every statement run (the parity test counts them). */
+export function openStore(path: string, options: { onStatement?: (sql: string) => void } = {}) {
+  const db = new BetterSqlite3(path, options.onStatement ? { verbose: (text: unknown) => options.onStatement!(String(text)) } : {});
   db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

@@ -13,10 +13,19 @@ import { openStore } from '../mercurius/store.js';
 type Batch = (queries: LoaderQuery[], ctx: Context) => Promise<unknown[]>;
 type YogaContext = Context & { loaders: Record<string, DataLoader<LoaderQuery, unknown>> };
 
-const batched = Object.fromEntries(Object.keys(loaders.Collection).map((field) => [field, (obj: LoaderQuery['obj'], params: LoaderQuery['params'], ctx: YogaContext) => ctx.loaders[field]!.load({ obj, params })]));
+const batched = Object.fromEntries(
+  Object.keys(loaders.Collection).map((field) => [
+    field,
+    (obj: LoaderQuery['obj'], params: LoaderQuery['params'], ctx: YogaContext) => ctx.loaders[field]!.load({ obj, params }),
+  ]),
+);
 
-export function startYogaPlain(path: string, port = 0): Promise<{ port: number; server: Server; close(): void }> {
-  const store = openStore(path);
+export function startYogaPlain(
+  path: string,
+  port = 0,
+  options: Parameters<typeof openStore>[1] = {},
+): Promise<{ port: number; server: Server; close(): void }> {
+  const store = openStore(path, options);
   const yoga = createYoga<object, YogaContext>({
     schema: createSchema({ typeDefs, resolvers: [resolvers, { Collection: batched }] }),
     graphqlEndpoint: '/graphql',
@@ -25,7 +34,10 @@ export function startYogaPlain(path: string, port = 0): Promise<{ port: number; 
     context: ({ request }) => {
       const context = newContext(store, request.headers.get('x-api-key')?.trim() || null) as YogaContext;
       context.loaders = Object.fromEntries(
-        Object.entries(loaders.Collection as Record<string, Batch>).map(([field, batch]) => [field, new DataLoader<LoaderQuery, unknown>((keys) => batch([...keys], context))]),
+        Object.entries(loaders.Collection as Record<string, Batch>).map(([field, batch]) => [
+          field,
+          new DataLoader<LoaderQuery, unknown>((keys) => batch([...keys], context)),
+        ]),
       );
       return context;
     },
