@@ -6,9 +6,9 @@ import { operations } from './ops.js';
 import { copyTemplate, seedTemplate } from './seed.js';
 import { pinSelf, ROOT, start, type Kind } from './servers.js';
 
-// `npm run bench:profile -- <operation> <rest|graphql|apollo|limit> [seconds]`: the server under
-// saturation with --cpu-prof; prints the functions with the most self time and keeps the
-// .cpuprofile in bench/profiles/ (open it in Chrome DevTools or speedscope).
+// `npm run bench:profile -- <operation> <rest|graphql|apollo|limit|mercurius|yogaPlain> [seconds]`:
+// the server under saturation with --cpu-prof; prints the functions with the most self time and
+// keeps the .cpuprofile in bench/profiles/ (open it in Chrome DevTools or speedscope).
 
 interface ProfileNode {
   id: number;
@@ -42,7 +42,8 @@ async function main() {
   const [opName = 'getCollection', target = 'rest', secondsArg = '5'] = process.argv.slice(2);
   const op = operations.find((o) => o.name === opName);
   if (!op) throw new Error(`unknown operation ${opName}; one of ${operations.map((o) => o.name).join(', ')}`);
-  const kind: Kind = target === 'limit' ? 'limit' : target === 'apollo' ? 'apollo' : 'product';
+  const peers: Record<string, Kind> = { limit: 'limit', apollo: 'apollo', mercurius: 'mercurius', yogaPlain: 'yogaPlain' };
+  const kind: Kind = peers[target] ?? 'product';
   const work = mkdtempSync(join(tmpdir(), 'music-profile-'));
   const world = await seedTemplate(join(work, 'template.db'), { pool: 60_000 });
   const dir = join(ROOT, 'bench', 'profiles');
@@ -50,7 +51,7 @@ async function main() {
   const file = `${opName}-${target}-${Date.now()}.cpuprofile`;
   const server = await start(kind, copyTemplate(join(work, 'template.db'), join(work, 'run.db')), { profileTo: join(dir, file) });
   let k = 0;
-  const next = () => (target === 'graphql' || target === 'apollo' ? op.graphql(world, k++) : op.rest(world, k++));
+  const next = () => (target === 'rest' || target === 'limit' ? op.rest(world, k++) : op.graphql(world, k++));
   await saturate(server.url, next, { connections: 16, seconds: 1 });
   const result = await saturate(server.url, next, { connections: 16, seconds: Number(secondsArg) });
   await server.stop();

@@ -19,4 +19,7 @@ process.once('SIGUSR2', async () => {
   writeFileSync(out, JSON.stringify(profile));
   process.kill(process.pid, 'SIGTERM');
 });
+// As if the entry had been run itself: entries that start only when run directly (the limit, the
+// peers) check process.argv[1].
+process.argv[1] = resolve(entry);
 await import(resolve(entry));
