@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { peersSection } from './report-peers.js';
 import type { Results, SampleResult, Target } from './run.js';
 import { ROOT } from './servers.js';
 
@@ -130,6 +131,7 @@ export function writeReport(results: Results, path: string, jsonName: string): v
   );
 
   push(...processesSection(results));
+  push(...peersSection(results));
 
   const sc = results.scale;
   push('', '## Scale curves', '', '### Page of 50 tracks of one collection (REST, one connection; p50 ms)', '');

@@ -6,17 +6,18 @@ import BetterSqlite3 from 'better-sqlite3';
 import { config, QUICK, RATE_SHARES } from './config.js';
 import { paced, saturate, type PhaseResult } from './load.js';
 import { limitNested, operations, type Operation, type Sample } from './ops.js';
+import { productAnswers, type ProductAnswers } from './answers.js';
 import { BENCH_POSTGRES, PgDatabases, type PostgresInfo } from './postgres.js';
 import { runProcesses, type Backend, type ProcessSample } from './processes.js';
 import { writeReport } from './report.js';
 import { runScale } from './scale.js';
 import { copyTemplate, seedTemplate, type World } from './seed.js';
-import { coldStart, cores, hasTaskset, pinSelf, ROOT, start, type Kind, type Running } from './servers.js';
+import { coldStart, cores, cpuSeconds, hasTaskset, pinSelf, ROOT, start, type Kind, type Running } from './servers.js';
 import { soak } from './soak.js';
 import { countNestedStatements } from './statements.js';
 
 /** A column of the table: which server, spoken to how. */
-export type Target = 'limit' | 'rest' | 'graphql' | 'apollo' | 'limitNested' | 'restPg' | 'graphqlPg';
+export type Target = 'limit' | 'rest' | 'graphql' | 'apollo' | 'limitNested' | 'restPg' | 'graphqlPg' | 'mercurius' | 'yogaPlain';
 /** The servers of a repetition: the product runs twice when PostgreSQL is on, once per backend. */
 export type Server = Kind | 'productPg';
 const SERVER_OF: Record<Target, Server> = {
@@ -27,15 +28,21 @@ const SERVER_OF: Record<Target, Server> = {
   apollo: 'apollo',
   restPg: 'productPg',
   graphqlPg: 'productPg',
+  mercurius: 'mercurius',
+  yogaPlain: 'yogaPlain',
 };
-/** Targets measured at saturation only: the PostgreSQL column adds no fixed-rate phases. */
-const SATURATION_ONLY = new Set<Target>(['restPg', 'graphqlPg']);
+/** Targets measured at saturation only: the PostgreSQL column and the hand-written peers add no fixed-rate phases. */
+const SATURATION_ONLY = new Set<Target>(['restPg', 'graphqlPg', 'mercurius', 'yogaPlain']);
+/** The hand-written GraphQL peers (bench/mercurius, bench/yoga-plain): every answer checked against the product's. */
+const HAND_WRITTEN = new Set<Target>(['mercurius', 'yogaPlain']);
 
 export interface SampleResult {
   rep: number;
   op: string;
   target: Target;
   saturation: PhaseResult;
+  /** Server CPU per request during the saturation phase, µs (from /proc); absent in older results. */
+  serverCpuUs?: number;
   /** share of the limit's peak → the phase at that rate */
   rates: Record<string, PhaseResult & { rate: number }>;
 }
@@ -44,6 +51,7 @@ const log = (line: string) => process.stderr.write(`${new Date().toISOString().s
 
 function targetsOf(op: Operation, postgres: boolean): Target[] {
   const sqlite: Target[] = op.name === 'listCollections' ? ['limit', 'rest', 'graphql', 'apollo', 'limitNested'] : ['limit', 'rest', 'graphql', 'apollo'];
+  sqlite.push('mercurius', 'yogaPlain');
   return postgres ? [...sqlite, 'restPg', 'graphqlPg'] : sqlite;
 }
 
@@ -51,13 +59,14 @@ function targetsOf(op: Operation, postgres: boolean): Target[] {
  * Items of consuming operations are used once per database: the REST and GraphQL targets of the
  * product share one server, so they share one counter. Past the pool a run would fail.
  */
-function sampler(world: World, op: Operation, target: Target, counters: Map<string, number>, scope: string): () => Sample {
+function sampler(world: World, op: Operation, target: Target, counters: Map<string, number>, scope: string, answers?: ProductAnswers): () => Sample {
   const key = `${scope}/${SERVER_OF[target]}/${op.name}`;
   return () => {
     const i = counters.get(key) ?? 0;
     counters.set(key, i + 1);
     if (op.consumes && i >= config.pool) throw new Error(`${op.name}: pool of ${config.pool} spent; raise config.pool`);
     if (target === 'limitNested') return limitNested(world);
+    if (HAND_WRITTEN.has(target)) return answers!.checked(op, op.graphql(world, i));
     return target === 'graphql' || target === 'apollo' || target === 'graphqlPg' ? op.graphql(world, i) : op.rest(world, i);
   };
 }
@@ -98,6 +107,9 @@ async function main(): Promise<void> {
   let copies = 0;
   const fresh = () => copyTemplate(template, join(work, `run-${copies++}.db`));
 
+  log("the product's answers to the peers' requests");
+  const answers = await productAnswers(fresh(), world, operations);
+
   let postgres: PostgresInfo = {
     enabled: false,
     reason: 'BENCH_POSTGRES was not set (it gives the URL of a PostgreSQL server where the benchmark may create and drop databases)',
@@ -133,7 +145,7 @@ async function main(): Promise<void> {
   for (let rep = 1; rep <= config.repetitions; rep++) {
     log(`repetition ${rep}/${config.repetitions}`);
     const servers = new Map<Server, Running>();
-    for (const kind of ['limit', 'product', 'apollo'] as const) servers.set(kind, await start(kind, fresh()));
+    for (const kind of ['limit', 'product', 'apollo', 'mercurius', 'yogaPlain'] as const) servers.set(kind, await start(kind, fresh()));
     const pgUrl = await pg?.fresh();
     if (pgUrl) servers.set('productPg', await start('product', pgUrl));
     for (const op of operations) {
@@ -142,10 +154,12 @@ async function main(): Promise<void> {
       const order = targets.map((_, i) => targets[(i + rep) % targets.length]!);
       for (const target of order) {
         const server = servers.get(SERVER_OF[target])!;
-        const next = sampler(world, op, target, counters, `rep${rep}`);
+        const next = sampler(world, op, target, counters, `rep${rep}`, answers);
         const where = `rep ${rep} ${op.name} ${target}`;
         check(await saturate(server.url, next, { connections: config.connections, seconds: config.warmupSeconds }), `${where} warm-up`);
+        const cpuBefore = cpuSeconds(server.pid);
         const saturation = await saturate(server.url, next, { connections: config.connections, seconds: config.saturationSeconds });
+        const serverCpuUs = ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / saturation.requests;
         check(saturation, where);
         const rates: SampleResult['rates'] = {};
         const peak = peaks[`${op.name}/${limitFor(op.name, target)}`]!;
@@ -155,9 +169,9 @@ async function main(): Promise<void> {
           check(phase, `${where} at ${rate}/s`);
           rates[String(share)] = { ...phase, rate };
         }
-        samples.push({ rep, op: op.name, target, saturation, rates });
+        samples.push({ rep, op: op.name, target, saturation, serverCpuUs, rates });
         log(
-          `  ${op.name.padEnd(26)} ${target.padEnd(11)} ${saturation.rps.toFixed(0).padStart(6)} req/s  ` +
+          `  ${op.name.padEnd(26)} ${target.padEnd(11)} ${saturation.rps.toFixed(0).padStart(6)} req/s ${serverCpuUs.toFixed(0).padStart(5)} µs CPU/req  ` +
             `p99@50% ${rates['0.5'] ? `${rates['0.5'].p99.toFixed(2)} ms` : '(not measured)'}  loadgen ${(saturation.loadgenCpu * 100).toFixed(0)}%`,
         );
       }
