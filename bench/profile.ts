@@ -49,10 +49,14 @@ async function main() {
   const dir = join(ROOT, 'bench', 'profiles');
   mkdirSync(dir, { recursive: true });
   const file = `${opName}-${target}-${Date.now()}.cpuprofile`;
+  process.env['PROFILE_DEFER'] = '1';
   const server = await start(kind, copyTemplate(join(work, 'template.db'), join(work, 'run.db')), { profileTo: join(dir, file) });
   let k = 0;
   const next = () => (target === 'rest' || target === 'limit' ? op.rest(world, k++) : op.graphql(world, k++));
-  await saturate(server.url, next, { connections: 16, seconds: 1 });
+  await saturate(server.url, next, { connections: 16, seconds: 2 });
+  // The profile starts after the warm-up.
+  process.kill(server.pid, 'SIGWINCH');
+  await new Promise((r) => setTimeout(r, 100));
   const result = await saturate(server.url, next, { connections: 16, seconds: Number(secondsArg) });
   await server.stop();
   rmSync(work, { recursive: true, force: true });
