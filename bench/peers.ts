@@ -14,7 +14,7 @@ import { cpuSeconds, pinSelf, ROOT, start, type Kind, type Running } from './ser
 // sample: req/s, server CPU per request (from /proc), and the CPU the rest of the machine used
 // meanwhile. Each sample first waits (up to PEERS_PATIENCE_S, 120 s) for the machine's other work
 // to fall under PEERS_BUSY (0.15 cores); a sample taken while other work ran anyway is taken again
-// (up to twice), and the least disturbed attempt is kept. Every peer response is checked against
+// (PEERS_ATTEMPTS, 3 in all), and the least disturbed attempt is kept. Every peer response is checked against
 // the product's answer (bench/answers.ts). Prints medians and per-repetition ratios.
 
 export const PEER_OPERATIONS = ['getCollection', 'createCollection', 'deleteCollection', 'listCollections', 'collectionTracksPage'];
@@ -86,6 +86,7 @@ async function main() {
   const seconds = Number(process.env['PEERS_SECONDS'] ?? 2.5);
   const busyLimit = Number(process.env['PEERS_BUSY'] ?? 0.15);
   const patienceMs = Number(process.env['PEERS_PATIENCE_S'] ?? 120) * 1000;
+  const maxAttempts = Number(process.env['PEERS_ATTEMPTS'] ?? 3);
   const work = mkdtempSync(join(tmpdir(), 'music-peers-'));
   const template = join(work, 'template.db');
   const world = await seedTemplate(template, { pool: 90_000 });
@@ -120,7 +121,7 @@ async function main() {
           await saturate(server.url, next, { connections: 16, seconds: warmup });
           let best: Awaited<ReturnType<typeof measure>> | undefined;
           let attempts = 0;
-          while (attempts < 3 && (!best || best.others > busyLimit)) {
+          while (attempts < maxAttempts && (!best || best.others > busyLimit)) {
             if (attempts++ > 0) await quiet(busyLimit, patienceMs);
             const m = await measure(server, next, seconds);
             if (m.result.failures > 0) throw new Error(`rep ${rep} ${op.name} ${name}: ${m.result.failures} failures; first: ${m.result.firstFailure}`);
