@@ -33,8 +33,8 @@ const PACKAGES: [RegExp, string][] = [
   [/^graphql-jit$/, 'graphql-jit (compiled query and its runtime)'],
   [/^@pothos\//, 'Pothos wrappers (scope-auth, dataloader, relay)'],
   [/^dataloader$/, 'dataloader'],
-  [/^drizzle-orm$/, 'drizzle (query execution, row mapping)'],
-  [/^better-sqlite3$/, 'SQLite (better-sqlite3 and the statements)'],
+  [/^drizzle-orm$/, 'drizzle (row mapping, placeholders, query objects)'],
+  [/^better-sqlite3$/, 'SQLite statements (better-sqlite3, and the calls that run them)'],
   [/^(pino|pino-.*|sonic-boom|thread-stream|fast-redact|quick-format-unescaped|on-exit-leak-free|atomic-sleep|@pinojs\/.*)$/, 'logging (pino)'],
   [/^(prom-client|tdigest|bintrees)$/, 'metrics (prom-client)'],
   [/^(fastify|@fastify\/.*|find-my-way|avvio|light-my-request|fast-json-stringify|secure-json-parse|toad-cache|rfdc|abstract-logging|process-warning|fast-querystring|fast-decode-uri-component|fastq|reusify|ret|safe-regex2|json-schema-ref-resolver)$/, 'Fastify'],
@@ -51,13 +51,19 @@ const SOURCES: [RegExp, string][] = [
   [/^src\/ops\//, 'request observer (src/ops: log line and metrics)'],
   [/^src\/http\/fetch-api\.ts$/, 'Fetch API emulation (@whatwg-node: server adapter, Request, Headers, Response)'],
   [/^src\/(app\.ts|http\/|server\.ts|rest\/)/, 'app shell (src/app.ts: routing, guard, CORS, facts, ids)'],
-  [/^bench\/(mercurius|yoga-plain)\//, "the peer's own resolvers and store"],
+  // The store's functions are little more than their statement calls (see SQLITE below).
+  [/^bench\/mercurius\/store\.ts$/, 'SQLite statements (better-sqlite3, and the calls that run them)'],
+  [/^bench\/(mercurius|yoga-plain)\//, "the peer's resolvers and loaders"],
 ];
 
 export const NODE_HTTP = 'Node HTTP, sockets and streams';
 const EVENT_LOOP = 'event loop (ticks, microtasks, timers)';
 const JIT = 'graphql-jit (compiled query and its runtime)';
-const SQLITE = 'SQLite (better-sqlite3 and the statements)';
+// Part of a statement's native time (better-sqlite3 building the rows) is sampled in the JS frame
+// that called it, so the thin functions making the calls (drizzle's prepared-query methods, the
+// peers' store) count with the statements; bench/ladder.ts measures drizzle's own cost apart.
+const SQLITE = 'SQLite statements (better-sqlite3, and the calls that run them)';
+const DRIZZLE_CALLS = /drizzle-orm\/better-sqlite3\/session\.js$/;
 const JSON_LAYER = 'JSON (parse, stringify)';
 const GC = 'garbage collection';
 
@@ -94,13 +100,14 @@ function layerOf(frame: Frame, caller: Frame | undefined): string | null {
     if (LOOP_INTERNALS.test(w.node)) return EVENT_LOOP;
     return null;
   }
+  if (DRIZZLE_CALLS.test(url)) return SQLITE;
   if (w.pkg) return PACKAGES.find(([re]) => re.test(w.pkg!))?.[1] ?? `other package (${w.pkg})`;
   if (w.file) return SOURCES.find(([re]) => re.test(w.file!))?.[1] ?? `other source (${w.file})`;
   return 'other';
 }
 
-/** Share of the busy (non-idle) samples per layer. */
-export function attribute(profile: Profile): Map<string, number> {
+/** Share of the busy (non-idle) samples per layer; with `frames`, also per frame in each layer. */
+export function attribute(profile: Profile, frames?: Map<string, Map<string, number>>): Map<string, number> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -127,16 +134,29 @@ export function attribute(profile: Profile): Map<string, number> {
     if (layer === '(idle)') continue;
     busy++;
     counts.set(layer, (counts.get(layer) ?? 0) + 1);
+    if (frames) {
+      const { functionName, url } = byId.get(id)!.callFrame;
+      const frame = `${functionName || '(anonymous)'} ${url.replace(/^file:\/\//, '').replace(/.*node_modules\//, '').replace(ROOT + '/', '')}`;
+      const inLayer = frames.get(layer) ?? new Map<string, number>();
+      inLayer.set(frame, (inLayer.get(frame) ?? 0) + 1);
+      frames.set(layer, inLayer);
+    }
   }
+  if (frames) for (const inLayer of frames.values()) for (const [frame, n] of inLayer) inLayer.set(frame, n / busy);
   return new Map([...counts].sort((a, b) => b[1] - a[1]).map(([k, c]) => [k, c / busy]));
 }
 
-/** `npx tsx bench/attribute.ts <profile.cpuprofile> [CPU µs per request]` */
+/** `npx tsx bench/attribute.ts <profile.cpuprofile> [CPU µs per request] [--frames]`: layers, and their top frames. */
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [file, perRequest] = process.argv.slice(2);
-  if (!file) throw new Error('usage: attribute.ts <profile.cpuprofile> [CPU µs per request]');
-  const shares = attribute(JSON.parse(readFileSync(file, 'utf8')) as Profile);
+  const args = process.argv.slice(2);
+  const [file, perRequest] = args.filter((a) => a !== '--frames');
+  if (!file) throw new Error('usage: attribute.ts <profile.cpuprofile> [CPU µs per request] [--frames]');
+  const frames = args.includes('--frames') ? new Map<string, Map<string, number>>() : undefined;
+  const shares = attribute(JSON.parse(readFileSync(file, 'utf8')) as Profile, frames);
+  const pct = (share: number) => `${(share * 100).toFixed(1).padStart(5)}%${perRequest ? `  ${(share * Number(perRequest)).toFixed(0).padStart(5)} µs` : ''}`;
   for (const [layer, share] of shares) {
-    console.log(`${(share * 100).toFixed(1).padStart(5)}%${perRequest ? `  ${(share * Number(perRequest)).toFixed(0).padStart(5)} µs` : ''}  ${layer}`);
+    if (share < 0.002) continue;
+    console.log(`${pct(share)}  ${layer}`);
+    for (const [frame, s] of [...(frames?.get(layer) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, 6)) if (s >= 0.002) console.log(`          ${pct(s)}  ${frame}`);
   }
 }
