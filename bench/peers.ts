@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { productAnswers } from './answers.js';
@@ -95,6 +95,11 @@ async function main() {
   const answers = await productAnswers(fresh(), world, ops);
   const samples: PeerSample[] = [];
   const loads: { rep: number; before: number[]; after: number[] }[] = [];
+  // Saved after every repetition: a run cut short keeps what it measured.
+  const dir = join(ROOT, 'bench', 'profiles');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `peers-${Date.now()}.json`);
+  const save = () => writeFileSync(file, JSON.stringify({ loads, samples }, null, 1));
   console.error(`peers: ${reps} repetitions of ${ops.map((o) => o.name).join(', ')}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   try {
     for (let rep = 1; rep <= reps; rep++) {
@@ -116,6 +121,7 @@ async function main() {
         const order = SERVERS.map((_, i) => SERVERS[(i + rep) % SERVERS.length]!);
         for (const name of order) {
           const server = servers.get(name)!;
+          if (!existsSync(`/proc/${server.pid}`)) throw new Error(`${name} (pid ${server.pid}) is gone: exited, or ended by a signal from outside this run`);
           const next = sampler(name, op);
           await quiet(busyLimit, patienceMs);
           await saturate(server.url, next, { connections: 16, seconds: warmup });
@@ -135,15 +141,13 @@ async function main() {
       }
       for (const server of servers.values()) await server.stop();
       loads.push({ rep, before, after: loadavg() });
+      save();
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 
-  const dir = join(ROOT, 'bench', 'profiles');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `peers-${Date.now()}.json`);
-  writeFileSync(file, JSON.stringify({ loads, samples }, null, 1));
+  save();
   console.log(peersTable(samples));
   console.log(`\nload average per repetition (before → after): ${loads.map((l) => `${l.before[0]!.toFixed(2)}→${l.after[0]!.toFixed(2)}`).join(', ')}`);
   console.log(`raw samples: ${file.replace(ROOT + '/', '')}`);
