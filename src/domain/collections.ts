@@ -8,14 +8,13 @@ import type { Deps } from './deps.js';
 import { collectionNotFound, DomainError, invalidField, trackNotFound } from './errors.js';
 import { finishPage, keysetWindow, type Page, type PageArgs } from './pagination.js';
 import { findVisibleTrack } from './tracks.js';
-import { checkName, checkText, checkUrl, DESCRIPTION_MAX, optional } from './validation.js';
+import { COLLECTION_TRACKS_PAGE, COLLECTIONS_PAGE, DESCRIPTION_MAX, REORDER_MAX_IDS } from './limits.js';
+import { checkName, checkText, checkUrl, optional } from './validation.js';
 import { requireCapability, requireMember, type Viewer } from './viewer.js';
 
 export type CollectionRow = typeof collections.$inferSelect;
 export type EntryRow = typeof collectionEntries.$inferSelect;
 
-export const COLLECTIONS_PAGE = { defaultSize: 50, maxSize: 100 };
-export const COLLECTION_TRACKS_PAGE = { defaultSize: 200, maxSize: 500 };
 
 export interface CreateCollectionInput {
   organizationId: string;
@@ -204,8 +203,6 @@ export async function updateCollection(deps: Deps, viewer: Viewer, input: Update
     return updated!;
   });
 }
-
-export const REORDER_MAX_IDS = 10_000;
 
 const entriesInOrder = statement((tx, p: { collectionId: string }) =>
   tx

@@ -8,6 +8,7 @@ import type { Deps } from './deps.js';
 import { DomainError, invalidField, trackNotFound } from './errors.js';
 import { finishPage, keysetWindow, type Page, type PageArgs } from './pagination.js';
 import { checkEngine, checkMode, findVisibleTrack, type TrackRow } from './tracks.js';
+import { BATCH_MAX_IDS, LIBRARY_PAGE } from './limits.js';
 import { optional } from './validation.js';
 import { requireMember, type Viewer } from './viewer.js';
 
@@ -16,9 +17,6 @@ import { requireMember, type Viewer } from './viewer.js';
 
 export type LibrarySaveRow = typeof librarySaves.$inferSelect;
 
-export const LIBRARY_PAGE = { defaultSize: 50, maxSize: 100 };
-/** Batch size of saveTracks / unsaveTracks, as in the Groove API this mirrors. */
-export const BATCH_MAX_IDS = 100;
 
 interface TrackRef {
   organizationId: string;

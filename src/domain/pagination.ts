@@ -1,4 +1,5 @@
 import { invalidField } from './errors.js';
+import type { PageLimits } from './limits.js';
 
 /** Relay connection arguments, plus an offset for clients of the offset/limit REST API. */
 export interface PageArgs {
@@ -7,11 +8,6 @@ export interface PageArgs {
   last?: number | null;
   before?: string | null;
   offset?: number | null;
-}
-
-export interface PageLimits {
-  defaultSize: number;
-  maxSize: number;
 }
 
 export interface Page<T> {

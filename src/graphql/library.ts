@@ -1,5 +1,6 @@
 import type { DomainError } from '../domain/errors.js';
-import { BATCH_MAX_IDS, saveTrack, saveTracks, unsaveTrack, unsaveTracks, type TrackActionResult } from '../domain/library.js';
+import { BATCH_MAX_IDS } from '../domain/limits.js';
+import { saveTrack, saveTracks, unsaveTrack, unsaveTracks, type TrackActionResult } from '../domain/library.js';
 import { ack, MutationAck } from './ack.js';
 import { builder } from './builder.js';
 import { viewerOf } from './context.js';

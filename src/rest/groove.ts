@@ -1,6 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import type { Deps } from '../domain/deps.js';
 import { DomainError, errorCatalog, invalidField, type ErrorCode } from '../domain/errors.js';
+import { BATCH_MAX_IDS } from '../domain/limits.js';
 import { onlyOrganization } from '../domain/viewer.js';
 import type { ApiErrorExtensions } from '../graphql/errors.js';
 import { json } from './envelope.js';
@@ -51,7 +52,7 @@ function toGroove(code: ErrorCode, systemMessage: string, details: Record<string
       error: {
         ErrorCode: 'COLLECTION_INVALID_OPERATION',
         Description: 'This operation is not supported',
-        Message: 'Number of tracks for this operation is limited to 100',
+        Message: `Number of tracks for this operation is limited to ${BATCH_MAX_IDS}`,
       },
     };
   }

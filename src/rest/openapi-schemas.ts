@@ -2,6 +2,22 @@
 // (`additionalProperties: false`) and a test validates real responses against them, so a field
 // added to a route's selection without being documented here fails the suite.
 
+import {
+  DEFAULT_ENGINE,
+  DEFAULT_MODE,
+  DEFAULT_VISIBILITY,
+  DESCRIPTION_MAX,
+  ENGINE_PATTERN,
+  MAX_DURATION_SECONDS,
+  MAX_EXPIRY_DAYS,
+  NAME_MAX,
+  REORDER_MAX_IDS,
+  SHARED_COLLECTION_TRACKS,
+  shareVisibilities,
+  trackModes,
+  URL_MAX,
+} from '../domain/limits.js';
+
 type Schema = Record<string, unknown>;
 
 const nullable = (schema: Schema): Schema => ({ ...schema, type: [schema['type'], 'null'] });
@@ -15,38 +31,42 @@ const object = (properties: Record<string, Schema>, description?: string): Schem
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const id = (prefix: string): Schema => ({ type: 'string', pattern: `^${prefix}`, examples: [`${prefix}01J2Z3`] });
 const timestamp: Schema = { type: 'string', format: 'date-time', examples: ['2026-06-28T10:30:00Z'] };
-const url: Schema = { type: 'string', format: 'uri', maxLength: 1024, description: 'An absolute http(s) URL' };
-const title: Schema = { type: 'string', minLength: 1, maxLength: 512, description: '1 to 512 Unicode code points, not blank' };
+const url: Schema = { type: 'string', format: 'uri', maxLength: URL_MAX, description: 'An absolute http(s) URL' };
+const title: Schema = { type: 'string', minLength: 1, maxLength: NAME_MAX, description: `1 to ${NAME_MAX} Unicode code points, not blank` };
 
 /** Request body fields, by the snake_case name the client sends. */
 export const bodyFieldSchemas: Record<string, Schema> = {
   name: title,
-  description: nullable({ type: 'string', maxLength: 4000 }),
+  description: nullable({ type: 'string', maxLength: DESCRIPTION_MAX }),
   cover_track_id: nullable({ ...id('mtrack_'), description: 'A live track of the same organization that you can see' }),
   cover_image_url: nullable(url),
   track_id: id('mtrack_'),
   title,
-  duration_seconds: nullable({ type: 'number', minimum: 0, maximum: 86400 }),
+  duration_seconds: nullable({ type: 'number', minimum: 0, maximum: MAX_DURATION_SECONDS }),
   instrumental: nullable({ type: 'boolean', default: false }),
   audio_url: nullable(url),
   artwork_url: nullable(url),
-  mode: nullable({ type: 'string', enum: ['creation', 'focus'], default: 'creation' }),
-  engine: nullable({ type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', default: 'studio' }),
+  mode: nullable({ type: 'string', enum: [...trackModes], default: DEFAULT_MODE }),
+  engine: nullable({ type: 'string', pattern: ENGINE_PATTERN.source, default: DEFAULT_ENGINE }),
   ordered_track_ids: {
     type: 'array',
     items: id('mtrack_'),
-    maxItems: 10000,
+    maxItems: REORDER_MAX_IDS,
     uniqueItems: true,
     description: 'Each listed track takes the position of its index; unlisted tracks keep their order after them',
   },
-  visibility: nullable({ type: 'string', enum: ['link_only', 'public'], default: 'link_only' }),
-  expires_in_days: nullable({ type: 'integer', minimum: 1, description: 'More than 90 is clamped to 90; omit for no expiry' }),
+  visibility: nullable({ type: 'string', enum: [...shareVisibilities], default: DEFAULT_VISIBILITY }),
+  expires_in_days: nullable({
+    type: 'integer',
+    minimum: 1,
+    description: `More than ${MAX_EXPIRY_DAYS} is clamped to ${MAX_EXPIRY_DAYS}; omit for no expiry`,
+  }),
 };
 
 /** Query parameters other than paging, by name. */
 export const queryParamSchemas: Record<string, Schema> = {
   collection_id: { ...id('mcoll_'), description: 'Only tracks in this collection' },
-  mode: { type: 'string', enum: ['creation', 'focus'], description: 'Only tracks of this mode' },
+  mode: { type: 'string', enum: [...trackModes], description: 'Only tracks of this mode' },
   engine: { type: 'string', description: 'Only tracks of this engine' },
 };
 
@@ -102,7 +122,7 @@ export const responseSchemas: Record<string, Schema> = {
     token: { type: 'string', pattern: '^shr_', description: 'Shown once; only a hash is stored' },
     url: { type: 'string', format: 'uri' },
     target_type: { type: 'string', enum: ['track', 'collection'] },
-    visibility: { type: 'string', enum: ['link_only', 'public'] },
+    visibility: { type: 'string', enum: [...shareVisibilities] },
     expires_at: nullable(timestamp),
     created_at: timestamp,
   }),
@@ -112,12 +132,12 @@ export const responseSchemas: Record<string, Schema> = {
     message: nullable({ type: 'string' }),
     share: object({
       target_type: { type: 'string', enum: ['track', 'collection'] },
-      visibility: { type: 'string', enum: ['link_only', 'public'] },
+      visibility: { type: 'string', enum: [...shareVisibilities] },
       expires_at: nullable(timestamp),
     }),
     track: { oneOf: [{ type: 'null' }, sharedTrack] },
     collection: { oneOf: [{ type: 'null' }, object({ id: id('mcoll_'), name: { type: 'string' }, description: nullable({ type: 'string' }) })] },
-    tracks: { oneOf: [{ type: 'null' }, { type: 'array', items: sharedTrack, maxItems: 500 }] },
+    tracks: { oneOf: [{ type: 'null' }, { type: 'array', items: sharedTrack, maxItems: SHARED_COLLECTION_TRACKS }] },
   }),
   SharedSave: object({
     id: id('mlib_'),

@@ -68,9 +68,9 @@ function parameters(route: Route) {
     schema: { type: 'string' },
   }));
   if (doc?.page) {
-    const [byDefault, max] = doc.page;
+    const { defaultSize, maxSize } = doc.page;
     list.push(
-      { name: 'limit', in: 'query', description: 'Page size', schema: { type: 'integer', minimum: 1, maximum: max, default: byDefault } },
+      { name: 'limit', in: 'query', description: 'Page size', schema: { type: 'integer', minimum: 1, maximum: maxSize, default: defaultSize } },
       { name: 'offset', in: 'query', description: 'Items to skip', schema: { type: 'integer', minimum: 0, default: 0 } },
     );
   }
