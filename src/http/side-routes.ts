@@ -1,7 +1,7 @@
 import type { Database } from '../db/connection.js';
 import type { Deps } from '../domain/deps.js';
 import { DomainError } from '../domain/errors.js';
-import { graphiqlAssets } from '../graphql/graphiql.js';
+import { GRAPHIQL_ASSET_PREFIX, graphiqlAssets } from '../graphql/graphiql.js';
 import { healthz, readyz } from '../ops/health.js';
 import type { Metrics } from '../ops/metrics.js';
 import { DOCS_PAGE, docsAssets } from '../rest/docs.js';
@@ -40,7 +40,7 @@ export function createSideRoutes({ database, metrics, graphiql }: SideRouteOptio
     '/v1/docs': () => html(DOCS_PAGE),
   };
   const prefixed: [string, ReturnType<typeof createAssetServer>][] = [['/assets/docs/', docsFiles]];
-  if (graphiql) prefixed.push(['/assets/graphiql/', graphiqlFiles]);
+  if (graphiql) prefixed.push([GRAPHIQL_ASSET_PREFIX, graphiqlFiles]);
 
   /** The response for a side route, or null when the path is not one of them. */
   return async function serve(request: Request, url: URL, deps: Deps): Promise<Response | null> {

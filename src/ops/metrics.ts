@@ -56,7 +56,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
   const txBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
   const txHold = new Histogram({
     name: 'music_gateway_db_transaction_duration_seconds',
-    help: 'Time a write transaction held the SQLite write lock, by outcome',
+    help: 'Time inside one write transaction attempt (on SQLite, holding the write lock), by outcome',
     labelNames: ['outcome'] as const,
     buckets: txBuckets,
     registers: [registry],
