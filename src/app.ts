@@ -2,7 +2,6 @@ import type { Database } from './db/connection.js';
 import { newId } from './db/ids.js';
 import type { Deps, RequestFacts } from './domain/deps.js';
 import { DomainError } from './domain/errors.js';
-import { graphqlErrorResponse } from './graphql/errors.js';
 import { createGraphQLHandler, createOperationRunner, secretFrom } from './graphql/yoga.js';
 import { createCors } from './http/cors.js';
 import { RateLimiter } from './http/rate-limit.js';
@@ -10,10 +9,11 @@ import { createSideRoutes } from './http/side-routes.js';
 import { silentLogger, type Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createRequestObserver } from './ops/observe.js';
-import { domainErrorResponse } from './rest/envelope.js';
-import { grooveErrorResponse, handleGroove, isGroovePath } from './rest/groove.js';
-import { handleRest, isRestPath, type RunGraphQL } from './rest/handler.js';
-import { Request, Response } from './http/fetch-api.js';
+import { handleGroove, isGroovePath } from './rest/groove.js';
+import { handleRest, isRestPath, type RunOperation } from './rest/handler.js';
+import { PAGE_CSP } from './wire/assets.js';
+import { errorResponse, type Surface } from './wire/errors.js';
+import { Request, Response } from './wire/fetch-api.js';
 
 export interface AppOptions {
   /** Opened with `openDatabase(DATABASE_URL)`; the app closes it on `close()`. */
@@ -65,13 +65,11 @@ export function createApp(options: AppOptions): App {
   const observer = createRequestObserver(logger, metrics);
   const sideRoutes = createSideRoutes({ database, metrics, graphiql: options.introspection ?? true });
 
-  /** Failures decided before routing, in the shape of the surface that was called. */
-  const refuse = (request: Request, error: DomainError, deps: Deps, headers: Record<string, string> = {}) => {
-    const { pathname } = new URL(request.url);
-    if (pathname === '/graphql') return graphqlErrorResponse(error, deps, headers);
-    if (isGroovePath(pathname)) return grooveErrorResponse(error, headers);
-    return domainErrorResponse(error, deps.traceId, deps.now(), headers);
-  };
+  const surfaceOf = (pathname: string): Surface => (pathname === '/graphql' ? 'graphql' : isGroovePath(pathname) ? 'groove' : 'rest');
+
+  /** Failures decided outside the surfaces' own handlers, in the shape of the surface that was called. */
+  const refuse = (request: Request, error: DomainError, deps: Deps, headers: Record<string, string> = {}) =>
+    errorResponse(surfaceOf(new URL(request.url).pathname), error, { traceId: deps.traceId, now: deps.now(), headers });
 
   /** Answers limits and preflights; null lets the request through. */
   function guard(request: Request, deps: Deps, rateHeaders: Record<string, string>): Response | null {
@@ -120,20 +118,16 @@ export function createApp(options: AppOptions): App {
   }
 
   // REST and Groove routes run their fixed operations in-process (see createOperationRunner).
-  const runGraphQL: RunGraphQL = createOperationRunner();
+  const run: RunOperation = createOperationRunner();
 
   async function route(request: Request, deps: Deps): Promise<Response> {
     const url = new URL(request.url);
     const side = await sideRoutes(request, url, deps);
     if (side) return side;
     if (url.pathname === '/graphql') return yoga.fetch(request, { deps });
-    if (isRestPath(url.pathname)) return handleRest(request, url, deps, runGraphQL);
-    if (isGroovePath(url.pathname)) return handleGroove(request, url, deps, runGraphQL);
-    return domainErrorResponse(
-      new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }),
-      deps.traceId,
-      deps.now(),
-    );
+    if (isRestPath(url.pathname)) return handleRest(request, url, deps, run);
+    if (isGroovePath(url.pathname)) return handleGroove(request, url, deps, run);
+    return refuse(request, new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }), deps);
   }
 
   let draining = false;
@@ -152,13 +146,14 @@ export function createApp(options: AppOptions): App {
       response = guarded instanceof Response ? guarded : await route(guarded, deps);
     } catch (error) {
       deps.facts?.unexpected.push(error);
-      response = domainErrorResponse(
-        new DomainError('INTERNAL_SERVER_ERROR', 'Unexpected error; see the server log for this trace id'),
-        deps.traceId,
-        deps.now(),
-      );
+      response = refuse(request, new DomainError('INTERNAL_SERVER_ERROR', 'Unexpected error; see the server log for this trace id'), deps);
     }
     for (const [name, value] of Object.entries(rateHeaders)) response.headers.set(name, value);
+    // Every HTML page is a bundled one (GraphiQL too, which yoga renders): the browser may load
+    // nothing from another host.
+    if (response.headers.get('content-type')?.startsWith('text/html') && !response.headers.has('content-security-policy')) {
+      response.headers.set('content-security-policy', PAGE_CSP);
+    }
     cors.decorate(request, response);
     return response;
   }

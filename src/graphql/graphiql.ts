@@ -1,5 +1,5 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
-import { scriptJson, type Asset } from '../http/assets.js';
+import { scriptJson, type Asset } from '../wire/assets.js';
 
 // GraphiQL from @graphql-yoga/render-graphiql, the Yoga team's build of GraphiQL with its editor
 // workers, served as separate same-origin files instead of yoga's default CDN links (and instead of

@@ -5,10 +5,10 @@ import { GRAPHIQL_ASSET_PREFIX, graphiqlAssets } from '../graphql/graphiql.js';
 import { healthz, readyz } from '../ops/health.js';
 import type { Metrics } from '../ops/metrics.js';
 import { DOCS_PAGE, docsAssets } from '../rest/docs.js';
-import { domainErrorResponse } from '../rest/envelope.js';
+import { errorResponse } from '../wire/errors.js';
 import { openApiDocument } from '../rest/openapi.js';
-import { createAssetServer, html } from './assets.js';
-import { Response } from './fetch-api.js';
+import { createAssetServer, html } from '../wire/assets.js';
+import { Response } from '../wire/fetch-api.js';
 
 export interface SideRouteOptions {
   database: Database;
@@ -62,11 +62,10 @@ export function createSideRoutes({ database, metrics, graphiql }: SideRouteOptio
     if (!route || !handle) return null;
     if (deps.facts) deps.facts.route = route;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      return domainErrorResponse(
+      return errorResponse(
+        'rest',
         new DomainError('METHOD_NOT_ALLOWED', `${request.method} is not supported here; use GET`, { allow: 'GET, HEAD' }),
-        deps.traceId,
-        deps.now(),
-        { allow: 'GET, HEAD' },
+        { traceId: deps.traceId, now: deps.now(), headers: { allow: 'GET, HEAD' } },
       );
     }
     return handle();

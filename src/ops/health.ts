@@ -1,6 +1,6 @@
 import type { Database } from '../db/connection.js';
 import { migrationState } from '../db/readiness.js';
-import { json } from '../rest/envelope.js';
+import { json } from '../wire/errors.js';
 
 const pingOf = async (database: Database): Promise<boolean> => {
   try {

@@ -1,6 +1,5 @@
 import type { RequestFacts } from '../domain/deps.js';
-import { PAGE_CSP } from '../http/assets.js';
-import { errorCodeOf } from '../rest/envelope.js';
+import { errorCodeOf } from '../wire/errors.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -21,10 +20,6 @@ export function createRequestObserver(logger: Logger, metrics: Metrics): Request
         const ms = performance.now() - started;
         const code = errorCodeOf(response);
         if (code) facts.errorCodes.add(code);
-        // Every HTML page is a bundled one: the browser may load nothing from another host.
-        if (response.headers.get('content-type')?.startsWith('text/html') && !response.headers.has('content-security-policy')) {
-          response.headers.set('content-security-policy', PAGE_CSP);
-        }
         const route = facts.route ?? (response.status === 404 ? 'unmatched' : 'other');
         metrics.requestFinished({ method: request.method, route, status: response.status, seconds: ms / 1000, errorCodes: facts.errorCodes });
         for (const err of facts.unexpected) logger.error({ trace_id: traceId, err }, 'unexpected error');

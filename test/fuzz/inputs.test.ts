@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isInputObjectType } from 'graphql';
 import { errorCatalog } from '../../src/domain/errors.js';
 import { getSchema } from '../../src/graphql/schema.js';
 import { routes } from '../../src/rest/routes.js';
@@ -54,6 +55,39 @@ async function snapshot(w: World): Promise<string> {
   return JSON.stringify(tables);
 }
 
+/**
+ * GraphQL's vocabulary, which a REST or Groove client must never read: variables (`$input`), type
+ * references (`String!`, `[ID!]`), the word itself, and the camelCase names of the schema's
+ * arguments and input fields (`durationSeconds`, `organizationId`). `sent` is what the request
+ * carried, which an error may echo (a path, an id) and is not held against it.
+ */
+const graphqlNames = (() => {
+  const schema = getSchema();
+  const names = new Set<string>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (isInputObjectType(type)) for (const name of Object.keys(type.getFields())) names.add(name);
+  }
+  for (const root of [schema.getQueryType()!, schema.getMutationType()!]) {
+    for (const field of Object.values(root.getFields())) for (const arg of field.args) names.add(arg.name);
+  }
+  return [...names].filter((name) => /[A-Z]/.test(name));
+})();
+function assertNoGraphQLWords(text: string, sent: readonly string[]) {
+  // A JSON body's keys and values are echoed one by one (`$A is not a known field`).
+  const pieces = sent.flatMap((piece) => {
+    try {
+      const parsed: unknown = JSON.parse(piece);
+      return parsed !== null && typeof parsed === 'object' ? [piece, ...Object.keys(parsed), ...Object.values(parsed).map(String)] : [piece];
+    } catch {
+      return [piece];
+    }
+  });
+  let words = text;
+  for (const echoed of pieces.sort((a, b) => b.length - a.length)) if (echoed.length >= 2) words = words.split(echoed).join('');
+  expect(words).not.toMatch(/\$[A-Za-z_]|\b(?:String|Int|Float|Boolean|ID)!|\[\w+!?\]|GraphQL/);
+  for (const name of graphqlNames) expect(words, name).not.toMatch(new RegExp(`\\b${name}\\b`));
+}
+
 function assertDocumented(status: number, text: string) {
   expect(status, text).toBeLessThan(500);
   expect(text).not.toMatch(/\.ts:\d+|at \/|SqliteError|SQLITE_|drizzle|TypeError|ReferenceError/);
@@ -92,6 +126,7 @@ describe('malformed input on every REST route', () => {
           sent++;
           tally('rest', res.status);
           assertDocumented(res.status, res.text);
+          if (res.status >= 400) assertNoGraphQLWords(res.text, [param, ...Object.keys(query), ...Object.values(query), b.text]);
           if (res.status >= 400) expect(await snapshot(w), res.text).toBe(before);
         }),
         { numRuns: 60 },
@@ -150,6 +185,7 @@ describe('malformed input on the Groove endpoints', () => {
             expect(res.status, res.text).toBeLessThan(500);
             expect(res.text).not.toMatch(/\.ts:\d+|at \/|SqliteError|SQLITE_|drizzle|TypeError|ReferenceError|"success"/);
             const parsed = JSON.parse(res.text);
+            assertNoGraphQLWords(res.text, [namespace, text, organization ?? '']);
             if (res.status >= 400) {
               expect(Object.keys(parsed)).toEqual(['Error']);
               expect(grooveCodes.has(parsed.Error.ErrorCode), parsed.Error.ErrorCode).toBe(true);
