@@ -4,7 +4,8 @@ import { isInputObjectType } from 'graphql';
 import { errorCatalog } from '../../src/domain/errors.js';
 import { getSchema } from '../../src/graphql/schema.js';
 import { routes } from '../../src/rest/routes.js';
-import { createCollectionVia, createTrackVia, createWorld, gql, rest, rows, tableNames, type World } from '../helpers.js';
+import { createCollectionVia, createTrackVia, createWorld, gql, rest } from '../helpers.js';
+import { snapshotAll } from '../support/fixtures.js';
 
 // Hostile and malformed input on every route: never a 5xx, never a stack trace, always either a
 // documented success or the documented error envelope with a catalogued code, and a refusal
@@ -42,18 +43,7 @@ afterAll(() =>
   console.log(`inputs fuzz: ${sent} hostile requests; ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`),
 );
 
-/**
- * Every row of every table, except the key's last-used time, which authentication itself
- * refreshes. Rows are compared as a sorted set: PostgreSQL has no rowid to order them by.
- */
-async function snapshot(w: World): Promise<string> {
-  const tables: string[][] = [];
-  for (const name of await tableNames(w.app.database)) {
-    const found = await rows(w, `SELECT * FROM ${name}`);
-    tables.push(found.map(({ last_used_at: _, ...row }) => JSON.stringify(row)).sort());
-  }
-  return JSON.stringify(tables);
-}
+const snapshot = snapshotAll;
 
 /**
  * GraphQL's vocabulary, which a REST or Groove client must never read: variables (`$input`), type
@@ -73,11 +63,14 @@ const graphqlNames = (() => {
   return [...names].filter((name) => /[A-Z]/.test(name));
 })();
 function assertNoGraphQLWords(text: string, sent: readonly string[]) {
-  // A JSON body's keys and values are echoed one by one (`$A is not a known field`).
+  // A JSON body's keys and values are echoed one by one (`$A is not a known field`, an InputId).
+  const leaves = (value: unknown): string[] =>
+    value !== null && typeof value === 'object'
+      ? [...(Array.isArray(value) ? [] : Object.keys(value)), ...Object.values(value).flatMap(leaves)]
+      : [String(value)];
   const pieces = sent.flatMap((piece) => {
     try {
-      const parsed: unknown = JSON.parse(piece);
-      return parsed !== null && typeof parsed === 'object' ? [piece, ...Object.keys(parsed), ...Object.values(parsed).map(String)] : [piece];
+      return [piece, ...leaves(JSON.parse(piece))];
     } catch {
       return [piece];
     }
