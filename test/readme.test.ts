@@ -37,8 +37,9 @@ describe.skipIf(backend === 'pglite')('README', () => {
 
   it('every later command block runs, in order, against the server npm start starts', async () => {
     const port = await freePort();
-    const env = { ...process.env, PORT: String(port), DATABASE_URL: '', LOG_LEVEL: 'silent', NODE_ENV: '' };
-    delete env['DATABASE_URL'];
+    // The defaults a newcomer has: no DATABASE_URL (./data/music.db), quiet logs for the test.
+    const { DATABASE_URL: _, ...inherited } = process.env;
+    const env = { ...inherited, PORT: String(port), LOG_LEVEL: 'silent' };
     const server = spawn('npm', ['start'], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     try {
       let printed = '';

@@ -17,20 +17,8 @@ import {
   trackModes,
   URL_MAX,
 } from '../domain/limits.js';
+import { collectionView, id, nullable, object, schemaOf, sharedTrackView, shareLinkView, timestamp, trackView, type Schema } from './views.js';
 
-type Schema = Record<string, unknown>;
-
-const nullable = (schema: Schema): Schema => ({ ...schema, type: [schema['type'], 'null'] });
-const object = (properties: Record<string, Schema>, description?: string): Schema => ({
-  type: 'object',
-  ...(description ? { description } : {}),
-  properties,
-  required: Object.keys(properties),
-  additionalProperties: false,
-});
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-const id = (prefix: string): Schema => ({ type: 'string', pattern: `^${prefix}`, examples: [`${prefix}01J2Z3`] });
-const timestamp: Schema = { type: 'string', format: 'date-time', examples: ['2026-06-28T10:30:00Z'] };
 const url: Schema = { type: 'string', format: 'uri', maxLength: URL_MAX, description: 'An absolute http(s) URL' };
 const title: Schema = { type: 'string', minLength: 1, maxLength: NAME_MAX, description: `1 to ${NAME_MAX} Unicode code points, not blank` };
 
@@ -70,30 +58,13 @@ export const queryParamSchemas: Record<string, Schema> = {
   engine: { type: 'string', description: 'Only tracks of this engine' },
 };
 
-const trackFields = {
-  id: id('mtrack_'),
-  title: { type: 'string' },
-  engine: { type: 'string' },
-  mode: { type: 'string' },
-  measured_duration_seconds: nullable({ type: 'number' }),
-  instrumental: { type: 'boolean' },
-};
-const sharedTrack = object({ ...trackFields, playback_url: nullable({ type: 'string' }) });
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const sharedTrack = schemaOf(sharedTrackView);
 const page = { limit: { type: 'integer' }, offset: { type: 'integer' } };
-const collection = object({
-  id: id('mcoll_'),
-  name: { type: 'string' },
-  description: nullable({ type: 'string' }),
-  cover_track_id: nullable({ type: 'string' }),
-  cover_image_url: nullable({ type: 'string' }),
-  track_count: nullable({ type: 'integer', description: 'null in lists' }),
-  created_at: timestamp,
-  updated_at: timestamp,
-});
 
 /** Named response bodies; a route's `doc.response` is one of these names. */
 export const responseSchemas: Record<string, Schema> = {
-  Collection: collection,
+  Collection: schemaOf(collectionView),
   CollectionList: object({ items: { type: 'array', items: ref('Collection') }, ...page }),
   CollectionTracks: object({
     collection_id: id('mcoll_'),
@@ -103,13 +74,9 @@ export const responseSchemas: Record<string, Schema> = {
     },
     ...page,
   }),
-  Track: object(
+  Track: schemaOf(
+    trackView,
     {
-      ...trackFields,
-      audio_url: nullable({ type: 'string' }),
-      artwork_url: nullable({ type: 'string' }),
-      created_at: timestamp,
-      updated_at: timestamp,
       playback_url: nullable({ type: 'string', description: 'The audio URL on single-track reads; null in lists' }),
       stem_urls: { type: 'null' },
     },
@@ -117,15 +84,7 @@ export const responseSchemas: Record<string, Schema> = {
   ),
   TrackList: object({ items: { type: 'array', items: ref('Track') }, ...page }),
   Ack: object({ success: { type: 'boolean' }, id: { type: 'string' }, detail: { type: 'string' } }),
-  ShareLink: object({
-    id: id('mslink_'),
-    token: { type: 'string', pattern: '^shr_', description: 'Shown once; only a hash is stored' },
-    url: { type: 'string', format: 'uri' },
-    target_type: { type: 'string', enum: ['track', 'collection'] },
-    visibility: { type: 'string', enum: [...shareVisibilities] },
-    expires_at: nullable(timestamp),
-    created_at: timestamp,
-  }),
+  ShareLink: schemaOf(shareLinkView),
   SharedContent: object({
     kind: { type: 'string', enum: ['track', 'collection'] },
     available: { type: 'boolean' },

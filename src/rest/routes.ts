@@ -1,5 +1,6 @@
 import { invalidField, type ErrorCode } from '../domain/errors.js';
 import { COLLECTION_TRACKS_PAGE, COLLECTIONS_PAGE, LIBRARY_PAGE, type PageLimits } from '../domain/limits.js';
+import { collectionView, selection, sharedTrackView, shareLinkView, trackView } from './views.js';
 
 /** What a REST request offers to a route's variable mapping. */
 export interface RestInput {
@@ -79,20 +80,17 @@ const camelKeys = (body: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(body).map(([k, v]) => [camel(k), v]));
 
 // `_version` feeds the ETag and is not part of the documented body.
-const COLLECTION_FIELDS = `id name description cover_track_id: coverTrackId cover_image_url: coverImageUrl
-  track_count: trackCount created_at: createdAt updated_at: updatedAt _version: version`;
+const COLLECTION_FIELDS = `${selection(collectionView)} _version: version`;
 
 const collectionBody = ({ _version, ...collection }: Record<string, unknown>) => collection;
 
-const TRACK_FIELDS = `id title engine mode measured_duration_seconds: durationSeconds instrumental
-  audio_url: audioUrl artwork_url: artworkUrl created_at: createdAt updated_at: updatedAt`;
+const TRACK_FIELDS = selection(trackView);
 
 const ACK_FIELDS = 'success id detail';
 
-const SHARE_FIELDS = `id token url target_type: targetType visibility expires_at: expiresAt created_at: createdAt`;
+const SHARE_FIELDS = selection(shareLinkView);
 
-const SHARED_TRACK_FIELDS = `id title engine mode measured_duration_seconds: durationSeconds instrumental
-  playback_url: playbackUrl`;
+const SHARED_TRACK_FIELDS = selection(sharedTrackView);
 
 const shareOptions = (i: RestInput) => ({ visibility: i.body['visibility'], expiresInDays: i.body['expires_in_days'] });
 
