@@ -1,6 +1,4 @@
-import type { Db } from '../db/connection.js';
-import { statement } from '../db/prepared.js';
-import { auditLog } from '../db/schema.js';
+import type { Writes } from '../db/database.js';
 import type { Deps } from './deps.js';
 import type { Viewer } from './viewer.js';
 
@@ -21,23 +19,12 @@ export type AuditAction =
 
 /** Written inside the mutation's own transaction: the audit row exists exactly when the change does. */
 export async function recordAudit(
-  tx: Db,
+  tx: Writes,
   deps: Deps,
   viewer: Viewer,
   organizationId: string,
   action: AuditAction,
   targetId: string,
 ): Promise<void> {
-  await insertAudit(tx, { actorId: viewer.userId, organizationId, action, targetId, traceId: deps.traceId, createdAt: deps.now() });
+  await tx.insertAudit({ actorId: viewer.userId, organizationId, action, targetId, traceId: deps.traceId, createdAt: deps.now() });
 }
-
-const insertAudit = statement((tx, p: typeof auditLog.$inferInsert) =>
-  tx.insert(auditLog).values({
-    actorId: p.actorId,
-    organizationId: p.organizationId,
-    action: p.action,
-    targetId: p.targetId,
-    traceId: p.traceId,
-    createdAt: p.createdAt,
-  }),
-);

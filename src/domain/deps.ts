@@ -1,4 +1,4 @@
-import type { Database } from '../db/connection.js';
+import type { Database } from '../db/database.js';
 
 /** What every domain function needs besides the viewer and its input. */
 export interface Deps {

@@ -1,3 +1,4 @@
+import type { KeysetQuery } from '../db/database.js';
 import { invalidField } from './errors.js';
 import type { PageLimits } from './limits.js';
 
@@ -65,6 +66,11 @@ export function keysetWindow(args: PageArgs, limits: PageLimits): KeysetWindow {
     backward,
     offset,
   };
+}
+
+/** What the store reads for a window: one row more than a page, to tell whether another follows. */
+export function keysetQuery(window: KeysetWindow): KeysetQuery {
+  return { afterKey: window.afterKey, beforeKey: window.beforeKey, backward: window.backward, limit: window.size + 1, offset: window.offset };
 }
 
 /** Turns `size + 1` rows read in window order into a page in display order. */
