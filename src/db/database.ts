@@ -15,6 +15,7 @@ import type {
   TrackRow,
   UserRow,
 } from './rows.js';
+import type { StatementTracer } from './traced.js';
 
 // What the domain sees of the database: plain rows in and out, named reads and writes, no SQL and
 // no dialect. src/db/store.ts implements it once for both dialects.
@@ -177,4 +178,6 @@ export interface OpenOptions {
   onStatement?: (sql: string) => void;
   /** PostgreSQL: connections per process (`DATABASE_POOL_SIZE`, default 10). */
   poolSize?: number;
+  /** Times every statement the app runs, for tracing; absent (and free) unless tracing is on. */
+  traceStatement?: StatementTracer;
 }

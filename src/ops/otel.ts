@@ -1,0 +1,148 @@
+// The OpenTelemetry SDK behind src/ops/tracing.ts, imported only when tracing is switched on.
+import {
+  context,
+  diag,
+  DiagLogLevel,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Span,
+  type TextMapGetter,
+} from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import type { Dialect } from '../db/connection.js';
+import { packageVersion } from '../package-root.js';
+import type { Tracing, TracingOptions } from './tracing.js';
+import type { TracingConfig } from './tracing-config.js';
+
+const headerGetter: TextMapGetter<Headers> = {
+  keys: (headers) => [...headers.keys()],
+  get: (headers, key) => headers.get(key) ?? undefined,
+};
+
+let contextManager: AsyncLocalStorageContextManager | undefined;
+
+async function otlpExporter(config: TracingConfig): Promise<SpanExporter> {
+  // Endpoint, headers, timeout and compression come from OTEL_EXPORTER_OTLP_* (the exporter reads them).
+  if (config.protocol === 'http/json') return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
+  return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
+}
+
+const sqlOperation = (sql: string) => /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toUpperCase() ?? 'SQL';
+
+const failed = (result: unknown) => {
+  const errors = (result as { errors?: unknown } | null)?.errors;
+  return Array.isArray(errors) && errors.length > 0 ? (errors[0] as { message?: string }).message ?? 'error' : undefined;
+};
+
+function endWith(span: Span, error: unknown): void {
+  if (error !== undefined) {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  }
+  span.end();
+}
+
+export async function createOtelTracing(config: TracingConfig, options: TracingOptions): Promise<Tracing> {
+  if (!contextManager) {
+    contextManager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(contextManager);
+    // The SDK's own complaints (an unreachable collector, say) go to stderr, once each, not silently nowhere.
+    diag.setLogger(
+      { error: console.error, warn: console.error, info: () => {}, debug: () => {}, verbose: () => {} },
+      { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+    );
+  }
+  const processors: SpanProcessor[] = [];
+  if (options.exporter) {
+    processors.push(new SimpleSpanProcessor(options.exporter));
+  } else {
+    for (const name of config.exporters) {
+      processors.push(new BatchSpanProcessor(name === 'console' ? new ConsoleSpanExporter() : await otlpExporter(config)));
+    }
+  }
+  // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override the defaults given here.
+  const resource = defaultResource()
+    .merge(resourceFromAttributes({ 'service.name': 'music-gateway', 'service.version': packageVersion }))
+    .merge(detectResources({ detectors: [envDetector] }));
+  // The sampler (OTEL_TRACES_SAMPLER, parent-based always-on by default) is read by the provider.
+  const provider = new BasicTracerProvider({ resource, spanProcessors: processors });
+  const tracer = provider.getTracer('music-gateway', packageVersion);
+  const propagator = new W3CTraceContextPropagator();
+
+  return {
+    async request(request, requestId, facts, respond) {
+      const parent = propagator.extract(ROOT_CONTEXT, request.headers, headerGetter);
+      // No raw path or query: paths carry share tokens. The route template is set once known.
+      const span = tracer.startSpan(
+        request.method,
+        { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'music_gateway.request_id': requestId } },
+        parent,
+      );
+      const { traceId, spanId } = span.spanContext();
+      facts.w3cTraceId = traceId;
+      facts.w3cSpanId = spanId;
+      try {
+        const response = await context.with(trace.setSpan(parent, span), respond);
+        if (facts.route) {
+          span.updateName(`${request.method} ${facts.route}`);
+          span.setAttribute('http.route', facts.route);
+        }
+        span.setAttribute('http.response.status_code', response.status);
+        if (facts.errorCodes.size) span.setAttribute('music_gateway.error_codes', [...facts.errorCodes]);
+        if (response.status >= 500) {
+          span.setAttribute('error.type', String(response.status));
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+        span.end();
+        return response;
+      } catch (error) {
+        endWith(span, error);
+        throw error;
+      }
+    },
+
+    async operation(type, name, execute) {
+      const span = tracer.startSpan(name ? `${type} ${name}` : type, {
+        attributes: { 'graphql.operation.type': type, ...(name ? { 'graphql.operation.name': name } : {}) },
+      });
+      try {
+        const result = await context.with(trace.setSpan(context.active(), span), execute);
+        const message = failed(result);
+        if (message !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message });
+        span.end();
+        return result;
+      } catch (error) {
+        endWith(span, error);
+        throw error;
+      }
+    },
+
+    statements(dialect: Dialect) {
+      const system = dialect === 'postgres' ? 'postgresql' : 'sqlite';
+      return (sql) => {
+        // Statements outside a request (the migrations at start) are not traced.
+        if (!trace.getSpan(context.active())) return () => {};
+        const operation = sqlOperation(sql);
+        const span = tracer.startSpan(operation, {
+          kind: SpanKind.CLIENT,
+          attributes: { 'db.system.name': system, 'db.operation.name': operation, 'db.query.text': sql },
+        });
+        return (error) => endWith(span, error);
+      };
+    },
+
+    shutdown: () => provider.shutdown(),
+  };
+}
