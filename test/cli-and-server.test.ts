@@ -154,10 +154,12 @@ describe.skipIf(skip)('npm start', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
 
-    // Source maps: a failure's stack trace names the src/ line it comes from.
+    // A bad setting is one line; with LOG_LEVEL=debug its stack trace follows, naming src/ lines (source maps).
     const failed = spawnSync(argv[0]!, argv.slice(1), { cwd: root, env: { ...env, PORT: 'not-a-port' }, encoding: 'utf8' });
-    expect(failed.status).not.toBe(0);
-    expect(failed.stderr).toMatch(/at loadConfig \(.*src\/config\.ts:\d+:\d+\)/);
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toBe('error: PORT must be a whole number from 0 to 65535 (0 picks a free port), got "not-a-port"\n');
+    const traced = spawnSync(argv[0]!, argv.slice(1), { cwd: root, env: { ...env, PORT: 'not-a-port', LOG_LEVEL: 'debug' }, encoding: 'utf8' });
+    expect(traced.stderr).toMatch(/at loadConfig \(.*src\/config\.ts:\d+:\d+\)/);
   });
 
   it('on SIGTERM finishes the request in flight, refuses new connections, and exits 0', async () => {

@@ -278,7 +278,7 @@ describe('HTTP-level errors use the same envelope', () => {
     const wrong = await rest(w.app, 'PUT', `/v1/music/${w.orgA}/collections`, { key: w.alice.key });
     expect(wrong.status).toBe(405);
     expect(wrong.body.error.code).toBe('METHOD_NOT_ALLOWED');
-    expect(wrong.headers.get('allow')).toBe('POST, GET');
+    expect(wrong.headers.get('allow')).toBe('POST, GET, HEAD');
   });
 
   it('malformed JSON 400, non-object 400, wrong content type 415, and nothing changes', async () => {
