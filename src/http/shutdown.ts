@@ -16,7 +16,7 @@ export interface ShutdownOptions {
   delaySeconds: number;
   /** Seconds the requests in flight then have to finish before they are cut (`SHUTDOWN_TIMEOUT_SECONDS`). */
   timeoutSeconds: number;
-  /** Runs after the database is closed: exporting the last spans. */
+  /** Runs after the database is closed (exporting the last spans); given at most 5 s. */
   finally?: () => Promise<void>;
 }
 
@@ -58,8 +58,11 @@ export function shutDownOnSignals({ server, app, logger, delaySeconds, timeoutSe
         server.closeAllConnections();
         return app.close();
       })
-      .then(() => last?.())
-      .then(() => process.exit(0));
+      .then(() => last && Promise.race([last().then(() => true), new Promise<false>((resolve) => setTimeout(resolve, 5000, false).unref())]))
+      .then((finished) => {
+        if (finished === false) logger.warn('gave up exporting the last spans after 5 s');
+        process.exit(0);
+      });
   };
 
   let delay: NodeJS.Timeout | undefined;

@@ -12,6 +12,8 @@ import {
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BasicTracerProvider,
@@ -33,11 +35,11 @@ const headerGetter: TextMapGetter<Headers> = {
 
 let contextManager: AsyncLocalStorageContextManager | undefined;
 
-async function otlpExporter(config: TracingConfig): Promise<SpanExporter> {
-  // Endpoint, headers, timeout and compression come from OTEL_EXPORTER_OTLP_* (the exporter reads them).
-  if (config.protocol === 'http/json') return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
-  return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
-}
+// Endpoint, headers, timeout and compression come from OTEL_EXPORTER_OTLP_* (the exporter reads them).
+const otlpExporter = (config: TracingConfig): SpanExporter =>
+  config.protocol === 'http/json' ? new OtlpJsonExporter() : new OtlpProtobufExporter();
+
+const describe = (value: unknown) => (value instanceof Error ? value.message : typeof value === 'string' ? value : JSON.stringify(value));
 
 const sqlOperation = (sql: string) => /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toUpperCase() ?? 'SQL';
 
@@ -54,13 +56,14 @@ function endWith(span: Span, error: unknown): void {
   span.end();
 }
 
-export async function createOtelTracing(config: TracingConfig, options: TracingOptions): Promise<Tracing> {
+export function createOtelTracing(config: TracingConfig, options: TracingOptions): Tracing {
   if (!contextManager) {
     contextManager = new AsyncLocalStorageContextManager().enable();
     context.setGlobalContextManager(contextManager);
-    // The SDK's own complaints (an unreachable collector, say) go to stderr, once each, not silently nowhere.
+    // The SDK's own complaints (an unreachable collector, say) go to stderr as one line each.
+    const complain = (message: string, ...args: unknown[]) => console.error(`opentelemetry: ${[message, ...args.map(describe)].join(' ')}`);
     diag.setLogger(
-      { error: console.error, warn: console.error, info: () => {}, debug: () => {}, verbose: () => {} },
+      { error: complain, warn: complain, info: () => {}, debug: () => {}, verbose: () => {} },
       { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
     );
   }
@@ -69,7 +72,7 @@ export async function createOtelTracing(config: TracingConfig, options: TracingO
     processors.push(new SimpleSpanProcessor(options.exporter));
   } else {
     for (const name of config.exporters) {
-      processors.push(new BatchSpanProcessor(name === 'console' ? new ConsoleSpanExporter() : await otlpExporter(config)));
+      processors.push(new BatchSpanProcessor(name === 'console' ? new ConsoleSpanExporter() : otlpExporter(config)));
     }
   }
   // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override the defaults given here.
@@ -143,6 +146,13 @@ export async function createOtelTracing(config: TracingConfig, options: TracingO
       };
     },
 
-    shutdown: () => provider.shutdown(),
+    // An unreachable collector costs the last spans, never the clean exit.
+    async shutdown() {
+      try {
+        await provider.shutdown();
+      } catch (error) {
+        console.error(`opentelemetry: the last spans were not exported: ${describe(error)}`);
+      }
+    },
   };
 }
