@@ -11,6 +11,7 @@ import { renderGraphiQLPage } from './graphiql.js';
 import { securityPlugins, type GraphQLSecurityOptions } from './limits.js';
 import { useRequestFacts } from './observe.js';
 import { useOperationObserver } from './operations.js';
+import { useWellFormedRequests } from './well-formed.js';
 import type { Tracing } from '../ops/tracing.js';
 import { getSchema } from './schema.js';
 import { operationOf, useVariableCoercion, variableErrors } from './variables.js';
@@ -125,6 +126,7 @@ export function createGraphQLHandler(security: GraphQLSecurityOptions, tracing?:
       ...securityPlugins(security),
       useVariableCoercion,
       useApiErrors,
+      useWellFormedRequests,
       useRequestFacts,
       useGraphQlJit(),
       useOperationObserver(tracing),
