@@ -39,7 +39,19 @@ let contextManager: AsyncLocalStorageContextManager | undefined;
 const otlpExporter = (config: TracingConfig): SpanExporter =>
   config.protocol === 'http/json' ? new OtlpJsonExporter() : new OtlpProtobufExporter();
 
-const describe = (value: unknown) => (value instanceof Error ? value.message : typeof value === 'string' ? value : JSON.stringify(value));
+/** One line for a diagnostic: the SDK hands over errors as objects or as their JSON, stack and all. */
+function describe(value: unknown): string {
+  if (typeof value === 'string' && value.startsWith('{')) {
+    try {
+      value = JSON.parse(value) as unknown;
+    } catch {
+      return value as string;
+    }
+  }
+  const message = (value as { message?: unknown } | null)?.message;
+  if (typeof message === 'string') return message;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
 
 const sqlOperation = (sql: string) => /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toUpperCase() ?? 'SQL';
 
@@ -61,7 +73,7 @@ export function createOtelTracing(config: TracingConfig, options: TracingOptions
     contextManager = new AsyncLocalStorageContextManager().enable();
     context.setGlobalContextManager(contextManager);
     // The SDK's own complaints (an unreachable collector, say) go to stderr as one line each.
-    const complain = (message: string, ...args: unknown[]) => console.error(`opentelemetry: ${[message, ...args.map(describe)].join(' ')}`);
+    const complain = (message: string, ...args: unknown[]) => console.error(`opentelemetry: ${[message, ...args].map(describe).join(' ')}`);
     diag.setLogger(
       { error: complain, warn: complain, info: () => {}, debug: () => {}, verbose: () => {} },
       { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
