@@ -144,7 +144,7 @@ export function createApp(options: AppOptions): App {
     }
     const side = await sideRoutes(request, url, deps);
     if (side) return side;
-    if (url.pathname === '/graphql') return yoga.fetch(request.method === 'HEAD' ? asGet(request) : request, { deps });
+    if (url.pathname === '/graphql') return allowingHead(await yoga.fetch(request.method === 'HEAD' ? asGet(request) : request, { deps }));
     if (isRestPath(url.pathname)) return handleRest(request, url, deps, run);
     if (isGroovePath(url.pathname)) return handleGroove(request, url, deps, run);
     return refuse(request, new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }), deps);
@@ -211,6 +211,13 @@ const operationType = (document: string) => /^\s*(query|mutation|subscription)\b
 
 /** yoga answers GET only; HEAD /graphql runs as GET and loses its body in withoutBody. */
 const asGet = (request: Request) => new Request(request.url, { method: 'GET', headers: request.headers });
+
+/** yoga's 405 says `Allow: GET, POST`; HEAD is answered wherever GET is. */
+function allowingHead(response: Response): Response {
+  const allow = response.headers.get('allow');
+  if (allow && /\bGET\b/.test(allow) && !/\bHEAD\b/.test(allow)) response.headers.set('allow', allow.replace(/\bGET\b/, 'GET, HEAD'));
+  return response;
+}
 
 /** HEAD: the GET response's status and headers (its Content-Length included), no body. */
 async function withoutBody(response: Response): Promise<Response> {

@@ -54,6 +54,9 @@ describe('HEAD on every GET route', () => {
     const get = await rest(w.app, 'GET', path, csrf);
     expect(get.body).toEqual({ data: { __typename: 'Query' } });
     await expectHeadLikeGet(get, await rest(w.app, 'HEAD', path, csrf));
+    const put = await rest(w.app, 'PUT', '/graphql', csrf);
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, HEAD, POST');
     const page = { headers: { accept: 'text/html' } };
     const graphiql = await rest(w.app, 'GET', '/graphql', page);
     expect(graphiql.text).toContain('<html');
