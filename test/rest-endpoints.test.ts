@@ -312,7 +312,7 @@ describe('HTTP-level errors use the same envelope', () => {
     expect(ok.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{20}$/);
   });
 
-  it('GET /healthz answers 200 when the database answers', async () => {
+  it('GET /healthz answers 200 while the process runs (liveness; see ops-health.test.ts)', async () => {
     const w = await createWorld();
     const res = await rest(w.app, 'GET', '/healthz');
     expect(res.status).toBe(200);
