@@ -92,6 +92,13 @@ describe('OpenTelemetry tracing', () => {
     expect(lines.find((l) => l.msg === 'request')).toMatchObject({ w3c_trace_id: traceId, w3c_span_id: server.spanContext().spanId });
   });
 
+  it('an error envelope names its code on the server span', async () => {
+    const { world: w, exporter } = await tracedWorld();
+    await rest(w.app, 'GET', `/v1/music/${w.orgB}/collections`, { key: w.alice.key });
+    const server = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER)!;
+    expect(server.attributes).toMatchObject({ 'http.response.status_code': 403, 'music_gateway.error_codes': ['ORGANIZATION_ACCESS_DENIED'] });
+  });
+
   it('a write: every statement of its transaction is a span', async () => {
     const { world: w, exporter } = await tracedWorld();
     await createCollectionVia(w.app, w.alice.key, w.orgA);

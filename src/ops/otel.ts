@@ -25,6 +25,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import type { Dialect } from '../db/connection.js';
 import { packageVersion } from '../package-root.js';
+import { errorCodeOf } from '../rest/envelope.js';
 import type { Tracing, TracingOptions } from './tracing.js';
 import type { TracingConfig } from './tracing-config.js';
 
@@ -115,7 +116,11 @@ export function createOtelTracing(config: TracingConfig, options: TracingOptions
           span.setAttribute('http.route', facts.route);
         }
         span.setAttribute('http.response.status_code', response.status);
-        if (facts.errorCodes.size) span.setAttribute('music_gateway.error_codes', [...facts.errorCodes]);
+        // GraphQL errors are in the facts by now; an envelope's code is read off the response.
+        const codes = new Set(facts.errorCodes);
+        const envelopeCode = errorCodeOf(response);
+        if (envelopeCode) codes.add(envelopeCode);
+        if (codes.size) span.setAttribute('music_gateway.error_codes', [...codes]);
         if (response.status >= 500) {
           span.setAttribute('error.type', String(response.status));
           span.setStatus({ code: SpanStatusCode.ERROR });
