@@ -53,16 +53,23 @@ export function shutDownOnSignals({ server, app, logger, delaySeconds, timeoutSe
       process.exit(1);
     }, timeoutSeconds * 1000);
     deadline.unref();
-    void idle()
-      .then(() => {
-        server.closeAllConnections();
-        return app.close();
-      })
-      .then(() => last && Promise.race([last().then(() => true), new Promise<false>((resolve) => setTimeout(resolve, 5000, false).unref())]))
-      .then((finished) => {
-        if (finished === false) logger.warn('gave up exporting the last spans after 5 s');
-        process.exit(0);
-      });
+    void (async () => {
+      await idle();
+      server.closeAllConnections();
+      try {
+        await app.close();
+      } catch (error) {
+        logger.error({ err: error }, 'closing the database failed');
+        process.exit(1);
+      }
+      // Drained and closed: exporting the last spans has its own bound, and cannot make this a failure.
+      clearTimeout(deadline);
+      if (last) {
+        const finished = await Promise.race([last().then(() => true), new Promise<false>((resolve) => setTimeout(resolve, 5000, false).unref())]);
+        if (!finished) logger.warn('gave up exporting the last spans after 5 s');
+      }
+      process.exit(0);
+    })();
   };
 
   let delay: NodeJS.Timeout | undefined;
