@@ -95,8 +95,11 @@ describe('OpenTelemetry tracing', () => {
   it('an error envelope names its code on the server span', async () => {
     const { world: w, exporter } = await tracedWorld();
     await rest(w.app, 'GET', `/v1/music/${w.orgB}/collections`, { key: w.alice.key });
-    const server = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER)!;
+    const spans = exporter.getFinishedSpans();
+    const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
     expect(server.attributes).toMatchObject({ 'http.response.status_code': 403, 'music_gateway.error_codes': ['ORGANIZATION_ACCESS_DENIED'] });
+    // The REST route's operation span is marked failed too.
+    expect(childrenOf(spans, server).map((s) => [s.name, s.status.code])).toEqual([['query', SpanStatusCode.ERROR]]);
   });
 
   it('a write: every statement of its transaction is a span', async () => {

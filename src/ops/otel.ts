@@ -25,7 +25,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import type { Dialect } from '../db/connection.js';
 import { packageVersion } from '../package-root.js';
-import { errorCodeOf } from '../rest/envelope.js';
+import { errorCodeOf } from '../wire/errors.js';
 import type { Tracing, TracingOptions } from './tracing.js';
 import type { TracingConfig } from './tracing-config.js';
 
@@ -56,9 +56,12 @@ function describe(value: unknown): string {
 
 const sqlOperation = (sql: string) => /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toUpperCase() ?? 'SQL';
 
-const failed = (result: unknown) => {
-  const errors = (result as { errors?: unknown } | null)?.errors;
-  return Array.isArray(errors) && errors.length > 0 ? (errors[0] as { message?: string }).message ?? 'error' : undefined;
+/** The first error of an operation's result: a GraphQL result's `errors`, or the REST runner's `error`. */
+const failed = (result: unknown): string | undefined => {
+  const { errors, error } = (result ?? {}) as { errors?: unknown; error?: unknown };
+  if (Array.isArray(errors) && errors.length > 0) return (errors[0] as { message?: string }).message ?? 'error';
+  if (error) return (error as { message?: string }).message ?? 'error';
+  return undefined;
 };
 
 function endWith(span: Span, error: unknown): void {
