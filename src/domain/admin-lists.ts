@@ -1,6 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/connection.js';
-import { apiKeys, auditLog, memberships, organizations, users } from '../db/schema.js';
+import type { Reads } from '../db/database.js';
 import { AUDIT_ACTIONS } from './audit.js';
 import type { Deps } from './deps.js';
 import { DomainError, invalidField } from './errors.js';
@@ -36,67 +34,45 @@ async function upTo<T>(limit: number | undefined, read: (n: number) => Promise<T
 
 const when = (ms: number | null) => (ms === null ? null : formatTimestamp(ms));
 
-async function requireOrganization(db: Db, id: string): Promise<void> {
-  const [found] = await db.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, id)).limit(1);
-  if (!found) throw new DomainError('RESOURCE_NOT_FOUND', `organization ${id} does not exist`, { id });
+async function requireOrganization(db: Reads, id: string): Promise<void> {
+  if (!(await db.organizationExists(id))) throw new DomainError('RESOURCE_NOT_FOUND', `organization ${id} does not exist`, { id });
 }
 
-async function requireUser(db: Db, id: string): Promise<void> {
-  const [found] = await db.select({ id: users.id }).from(users).where(eq(users.id, id)).limit(1);
-  if (!found) throw new DomainError('RESOURCE_NOT_FOUND', `user ${id} does not exist`, { id });
+async function requireUser(db: Reads, id: string): Promise<void> {
+  if (!(await db.userExists(id))) throw new DomainError('RESOURCE_NOT_FOUND', `user ${id} does not exist`, { id });
 }
 
 /** Organizations by name, with how many members each has. */
 export function listOrganizations(deps: Deps, input: { limit?: number }) {
-  const { db } = deps.database;
   return upTo(input.limit, async (n) =>
-    (
-      await db
-        .select({ id: organizations.id, name: organizations.name, createdAt: organizations.createdAt, members: count(memberships.userId) })
-        .from(organizations)
-        .leftJoin(memberships, eq(memberships.organizationId, organizations.id))
-        .groupBy(organizations.id, organizations.name, organizations.createdAt)
-        .orderBy(asc(organizations.name), asc(organizations.id))
-        .limit(n)
-    ).map((o) => ({ id: o.id, name: o.name, created_at: when(o.createdAt), members: Number(o.members) })),
+    (await deps.database.read.organizationsByName(n)).map((o) => ({ id: o.id, name: o.name, created_at: when(o.createdAt), members: o.members })),
   );
 }
 
 /** Users by email; with `organizationId`, only that organization's members. */
 export async function listUsers(deps: Deps, input: { organizationId?: string; limit?: number }) {
-  const { db } = deps.database;
+  const db = deps.database.read;
   if (input.organizationId !== undefined) await requireOrganization(db, input.organizationId);
-  return upTo(input.limit, async (n) => {
-    const columns = { id: users.id, email: users.email, name: users.name, createdAt: users.createdAt };
-    const query =
-      input.organizationId === undefined
-        ? db.select(columns).from(users)
-        : db
-            .select(columns)
-            .from(users)
-            .innerJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.organizationId, input.organizationId)));
-    return (await query.orderBy(asc(users.email)).limit(n)).map((u) => ({ id: u.id, email: u.email, name: u.name, created_at: when(u.createdAt) }));
-  });
+  return upTo(input.limit, async (n) =>
+    (await db.usersByEmail({ organizationId: input.organizationId ?? null, limit: n })).map((u) => ({
+      id: u.id,
+      email: u.email,
+      name: u.name,
+      created_at: when(u.createdAt),
+    })),
+  );
 }
 
 /** The members of one organization, by email, with their capabilities. */
 export async function listMembers(deps: Deps, input: { organizationId: string; limit?: number }) {
-  const { db } = deps.database;
+  const db = deps.database.read;
   await requireOrganization(db, input.organizationId);
   return upTo(input.limit, async (n) =>
-    (
-      await db
-        .select({ userId: users.id, email: users.email, name: users.name, capabilities: memberships.capabilities, since: memberships.createdAt })
-        .from(memberships)
-        .innerJoin(users, eq(users.id, memberships.userId))
-        .where(eq(memberships.organizationId, input.organizationId))
-        .orderBy(asc(users.email))
-        .limit(n)
-    ).map((m) => ({
+    (await db.membersByEmail(input.organizationId, n)).map((m) => ({
       organization_id: input.organizationId,
-      user_id: m.userId,
-      email: m.email,
-      name: m.name,
+      user_id: m.user.id,
+      email: m.user.email,
+      name: m.user.name,
       capabilities: parseCapabilities(m.capabilities),
       member_since: when(m.since),
     })),
@@ -108,31 +84,11 @@ export async function listMembers(deps: Deps, input: { organizationId: string; l
  * user's, `organizationId` those of the organization's members.
  */
 export async function listApiKeys(deps: Deps, input: { userId?: string; organizationId?: string; limit?: number }) {
-  const { db } = deps.database;
+  const db = deps.database.read;
   if (input.userId !== undefined) await requireUser(db, input.userId);
   if (input.organizationId !== undefined) await requireOrganization(db, input.organizationId);
-  const conditions: SQL[] = [];
-  if (input.userId !== undefined) conditions.push(eq(apiKeys.userId, input.userId));
-  if (input.organizationId !== undefined) {
-    const members = db.select({ userId: memberships.userId }).from(memberships).where(eq(memberships.organizationId, input.organizationId));
-    conditions.push(inArray(apiKeys.userId, members));
-  }
   return upTo(input.limit, async (n) =>
-    (
-      await db
-        .select({
-          id: apiKeys.id,
-          userId: apiKeys.userId,
-          label: apiKeys.label,
-          createdAt: apiKeys.createdAt,
-          lastUsedAt: apiKeys.lastUsedAt,
-          revokedAt: apiKeys.revokedAt,
-        })
-        .from(apiKeys)
-        .where(and(...conditions))
-        .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
-        .limit(n)
-    ).map((k) => ({
+    (await db.apiKeysNewestFirst({ userId: input.userId ?? null, organizationId: input.organizationId ?? null, limit: n })).map((k) => ({
       id: k.id,
       user_id: k.userId,
       label: k.label,
@@ -152,11 +108,7 @@ export async function removeMember(deps: Deps, input: { organizationId: string; 
   const removed = await deps.database.transaction(async (tx) => {
     await requireOrganization(tx, input.organizationId);
     await requireUser(tx, input.userId);
-    const deleted = await tx
-      .delete(memberships)
-      .where(and(eq(memberships.organizationId, input.organizationId), eq(memberships.userId, input.userId)))
-      .returning({ userId: memberships.userId });
-    return deleted.length > 0;
+    return tx.removeMembership(input);
   });
   return { organization_id: input.organizationId, user_id: input.userId, removed };
 }
@@ -172,19 +124,20 @@ function sinceOf(since: string): number {
 
 /** The audit log, newest first, filtered by organization, actor (a user id), action and time. */
 export function listAudit(deps: Deps, input: { organizationId?: string; actorId?: string; action?: string; since?: string; limit?: number }) {
-  const { db } = deps.database;
-  const conditions: SQL[] = [];
-  if (input.organizationId !== undefined) conditions.push(eq(auditLog.organizationId, input.organizationId));
-  if (input.actorId !== undefined) conditions.push(eq(auditLog.actorId, input.actorId));
-  if (input.action !== undefined) {
-    if (!(AUDIT_ACTIONS as readonly string[]).includes(input.action)) {
-      throw invalidField('action', `unknown action ${input.action}; the actions are ${AUDIT_ACTIONS.join(', ')}`);
-    }
-    conditions.push(eq(auditLog.action, input.action));
+  if (input.action !== undefined && !(AUDIT_ACTIONS as readonly string[]).includes(input.action)) {
+    throw invalidField('action', `unknown action ${input.action}; the actions are ${AUDIT_ACTIONS.join(', ')}`);
   }
-  if (input.since !== undefined) conditions.push(gte(auditLog.createdAt, sinceOf(input.since)));
+  const since = input.since === undefined ? null : sinceOf(input.since);
   return upTo(input.limit, async (n) =>
-    (await db.select().from(auditLog).where(and(...conditions)).orderBy(desc(auditLog.seq)).limit(n)).map((a) => ({
+    (
+      await deps.database.read.auditNewestFirst({
+        organizationId: input.organizationId ?? null,
+        actorId: input.actorId ?? null,
+        action: input.action ?? null,
+        since,
+        limit: n,
+      })
+    ).map((a) => ({
       seq: a.seq,
       created_at: when(a.createdAt),
       organization_id: a.organizationId,
