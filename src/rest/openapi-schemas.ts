@@ -17,6 +17,7 @@ import {
   trackModes,
   URL_MAX,
 } from '../domain/limits.js';
+import { REQUEST_ID_PATTERN } from '../wire/request-id.js';
 import { collectionView, id, nullable, object, schemaOf, sharedTrackView, shareLinkView, timestamp, trackView, type Schema } from './views.js';
 
 const url: Schema = { type: 'string', format: 'uri', maxLength: URL_MAX, description: 'An absolute http(s) URL' };
@@ -121,7 +122,7 @@ export const responseSchemas: Record<string, Schema> = {
       type: { type: 'string' },
       status: { type: 'integer' },
       details: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
-      trace_id: { type: 'string', pattern: '^req_', description: 'Equal to the X-Request-Id response header' },
+      trace_id: { type: 'string', pattern: REQUEST_ID_PATTERN, description: 'Equal to the X-Request-Id response header' },
       timestamp,
     }),
   }),
