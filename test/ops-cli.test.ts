@@ -112,7 +112,8 @@ describe('admin mistakes', () => {
       expect(r.code, args.join(' ')).toBe(code);
       expect(r.out).toBe('');
     });
-  });
+    // Twenty-two CLI processes at once, each compiling src/ through tsx: seconds of CPU on two cores.
+  }, 120_000);
 
   it('names the database when it cannot be opened', async () => {
     const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/admin.ts', 'demo'], {
