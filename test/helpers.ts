@@ -8,6 +8,7 @@ import type { Deps } from '../src/domain/deps.js';
 import { createLogger, type Logger } from '../src/ops/logger.js';
 import type { Tracing } from '../src/ops/tracing.js';
 import { backend as testBackend, openTestDatabase, runSql } from './support/backend.js';
+import { frontDoor, overNode } from './support/front-door.js';
 
 export { backend, migrationsTable, tableNames } from './support/backend.js';
 
@@ -62,8 +63,13 @@ export async function createWorld(options: OpenOptions & { logger?: Logger; trac
   const { tracing } = options;
   const traceStatement = tracing?.statements(testBackend === 'sqlite' ? 'sqlite' : 'postgres');
   const { database, release } = await openTestDatabase({ ...options, traceStatement });
-  const app = createApp({ database, now: () => clock.now, logger: options.logger, tracing });
+  let app = createApp({ database, now: () => clock.now, logger: options.logger, tracing });
   cleanups.push(release);
+  if (frontDoor === 'node') {
+    const served = await overNode(app);
+    app = served.app;
+    cleanups.push(served.close);
+  }
   releases.set(app, release);
   const deps: Deps = { database: app.database, now: () => clock.now, traceId: 'req_seed', origin: 'http://gateway.test' };
   const orgA = (await createOrganization(deps, { name: 'Org A', id: 'org_a' })).id;

@@ -145,6 +145,11 @@ const PLAIN_ACCEPT = new Map<string | null, string>([
   ['application/graphql-response+json', 'application/graphql-response+json'],
 ]);
 
+/** Whether a POST with these headers is one the lean path answers itself (as far as its headers tell). */
+export function isLeanRequest(contentType: string | null | undefined, accept: string | null | undefined): boolean {
+  return PLAIN_ACCEPT.has(accept ?? null) && /^application\/json\s*(?:;\s*charset=utf-8\s*)?$/i.test(contentType ?? '');
+}
+
 interface PlainParams {
   query: string;
   variables?: Record<string, unknown> | null;
@@ -178,8 +183,7 @@ function publicError(error: GraphQLError) {
 function leanPath(yoga: Yoga) {
   return async (request: Request, serverContext: ServerContext): Promise<Response> => {
     const mediaType = PLAIN_ACCEPT.get(request.headers.get('accept'));
-    const contentType = request.headers.get('content-type') ?? '';
-    if (request.method !== 'POST' || !mediaType || !/^application\/json\s*(?:;\s*charset=utf-8\s*)?$/i.test(contentType)) {
+    if (request.method !== 'POST' || !isLeanRequest(request.headers.get('content-type'), request.headers.get('accept'))) {
       return yoga.fetch(request, serverContext);
     }
     const text = await request.text();
