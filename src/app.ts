@@ -218,6 +218,8 @@ export function createApp(options: AppOptions): App {
     const { method, url, headers } = req;
     if (!fastDoor || url === undefined || method === 'HEAD' || method === 'OPTIONS') return null;
     if (headers['transfer-encoding'] !== undefined || headers.host === undefined || !PLAIN_HOST.test(headers.host)) return null;
+    // A dot segment may lead the URL parser to another route (`/v1/../graphql` is /graphql).
+    if (DOT_SEGMENT.test(url)) return null;
     const declared = headers['content-length'] === undefined ? 0 : Number(headers['content-length']);
     if (!(declared <= maxBodyBytes)) return null;
     if (url === '/graphql') return method === 'POST' && isLeanRequest(headers['content-type'], headers.accept) ? declared : null;
@@ -262,6 +264,7 @@ export function createApp(options: AppOptions): App {
 
 // A Host header the URL parser takes as it is; anything stranger goes through the adapter.
 const PLAIN_HOST = /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/;
+const DOT_SEGMENT = /\/(\.|%2e)|\\/i;
 
 const operationType = (document: string) => /^\s*(query|mutation|subscription)\b/.exec(document)?.[1] ?? 'query';
 

@@ -15,7 +15,7 @@ async function doors(w: World, options: { rateLimitPerMinute?: number; logger?: 
     createApp({ database: w.app.database, now: () => w.clock.now, corsOrigins: [ORIGIN], fastDoor, ...options });
   const fast = await overNode(make(true));
   const adapter = await overNode(make(false));
-  return { fast: fast.app, adapter: adapter.app, port: fast.port, close: () => Promise.all([fast.close(), adapter.close()]) };
+  return { fast: fast.app, adapter: adapter.app, port: fast.port, adapterPort: adapter.port, close: () => Promise.all([fast.close(), adapter.close()]) };
 }
 
 /** What a client sees, with what differs per request (ids, dates) written the same way. */
@@ -77,6 +77,17 @@ describe('the fast door', () => {
     await close();
   });
 
+  it('leaves a path with dot segments, which the URL parser resolves to another route, to the adapter', async () => {
+    const w = await createWorld();
+    const { port, adapterPort, close } = await doors(w);
+    for (const path of ['/v1/../graphql', '/v1/%2e%2e/graphql', '/1/..%2Fgraphql', '/v1/%2E%2E/healthz']) {
+      const head = `POST ${path} HTTP/1.1\r\nhost: gateway.test\r\nconnection: close\r\nx-api-key: ${w.alice.key}\r\ncontent-type: text/plain\r\ncontent-length: 14\r\n\r\n{ __typename }`;
+      const [fast, adapter] = [await raw(port, head), await raw(adapterPort, head)];
+      expect(fast, path).toEqual(adapter);
+    }
+    await close();
+  });
+
   it('answers a request over its key rate with the same 429 and rate headers', async () => {
     const w = await createWorld();
     const { fast, adapter, close } = await doors(w, { rateLimitPerMinute: 2 });
@@ -110,3 +121,21 @@ describe('the fast door', () => {
     await close();
   });
 });
+
+/** A request written to the socket as is (a client's URL normalisation would hide the path), and the answer without its date and id. */
+function raw(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () =>
+      resolve(
+        Buffer.concat(chunks)
+          .toString()
+          .replace(/^date: .*\r\n/im, '')
+          .replace(/req_[0-9a-f]{20}/g, 'req_…'),
+      ),
+    );
+  });
+}
