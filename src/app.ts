@@ -3,7 +3,8 @@ import { newId } from './db/ids.js';
 import type { Deps, RequestFacts } from './domain/deps.js';
 import { DomainError } from './domain/errors.js';
 import { graphqlErrorResponse } from './graphql/errors.js';
-import { createGraphQLHandler, createOperationRunner, secretFrom } from './graphql/yoga.js';
+import { createGraphQLHandler, createOperationRunner } from './graphql/yoga.js';
+import { presentedKeyHash } from './http/credential.js';
 import { createCors } from './http/cors.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { createSideRoutes } from './http/side-routes.js';
@@ -74,16 +75,15 @@ export function createApp(options: AppOptions): App {
   };
 
   /** Answers limits and preflights; null lets the request through. */
-  function guard(request: Request, deps: Deps, rateHeaders: Record<string, string>): Response | null {
+  function guard(request: Request, deps: Deps, keyHash: string | null, rateHeaders: Record<string, string>): Response | null {
     const preflight = cors.preflight(request);
     if (preflight) return preflight;
     const length = Number(request.headers.get('content-length') ?? 0);
     if (length > maxBodyBytes) {
       return refuse(request, new DomainError('PAYLOAD_TOO_LARGE', `Body of ${length} bytes exceeds ${maxBodyBytes}`), deps);
     }
-    const secret = secretFrom(request.headers);
-    if (!limiter || !secret) return null;
-    const decision = limiter.take(secret);
+    if (!limiter || !keyHash) return null;
+    const decision = limiter.take(keyHash);
     rateHeaders['x-ratelimit-limit'] = String(decision.limit);
     rateHeaders['x-ratelimit-remaining'] = String(decision.remaining);
     rateHeaders['x-ratelimit-reset'] = String(decision.resetSeconds);
@@ -120,13 +120,14 @@ export function createApp(options: AppOptions): App {
   }
 
   // REST and Groove routes run their fixed operations in-process (see createOperationRunner).
-  const runGraphQL: RunGraphQL = createOperationRunner();
+  const runOperation = createOperationRunner();
 
-  async function route(request: Request, deps: Deps): Promise<Response> {
+  async function route(request: Request, deps: Deps, keyHash: string | null): Promise<Response> {
     const url = new URL(request.url);
     const side = await sideRoutes(request, url, deps);
     if (side) return side;
-    if (url.pathname === '/graphql') return yoga.fetch(request, { deps });
+    if (url.pathname === '/graphql') return yoga.fetch(request, { deps, keyHash });
+    const runGraphQL: RunGraphQL = (_request, operation, d) => runOperation(operation, { deps: d, keyHash });
     if (isRestPath(url.pathname)) return handleRest(request, url, deps, runGraphQL);
     if (isGroovePath(url.pathname)) return handleGroove(request, url, deps, runGraphQL);
     return domainErrorResponse(
@@ -146,10 +147,12 @@ export function createApp(options: AppOptions): App {
       });
     }
     const rateHeaders: Record<string, string> = {};
+    // The one place a request's key is read and hashed; everything after keys on the hash.
+    const keyHash = presentedKeyHash(request.headers);
     let response: Response;
     try {
-      const guarded = guard(request, deps, rateHeaders) ?? (await bounded(request, deps));
-      response = guarded instanceof Response ? guarded : await route(guarded, deps);
+      const guarded = guard(request, deps, keyHash, rateHeaders) ?? (await bounded(request, deps));
+      response = guarded instanceof Response ? guarded : await route(guarded, deps, keyHash);
     } catch (error) {
       deps.facts?.unexpected.push(error);
       response = domainErrorResponse(

@@ -47,11 +47,19 @@ const membershipsOf = statement((db, p: { userId: string }) =>
     .where(eq(memberships.userId, p.userId)),
 );
 
-/** The viewer behind an API key secret, or null when it is missing, unknown or revoked. */
-export async function authenticate(deps: Deps, secret: string | null): Promise<Viewer | null> {
-  if (!secret) return null;
+/** The viewer behind an API key secret, or null when it is missing, unknown or revoked (tools and tests). */
+export function authenticate(deps: Deps, secret: string | null): Promise<Viewer | null> {
+  return authenticateKeyHash(deps, secret ? hashSecret(secret) : null);
+}
+
+/**
+ * The viewer behind the hash of a presented key (see hashSecret), or null when there is none or
+ * the key is unknown or revoked. Requests hash their key once, where they are read (src/http).
+ */
+export async function authenticateKeyHash(deps: Deps, keyHash: string | null): Promise<Viewer | null> {
+  if (!keyHash) return null;
   const { db } = deps.database;
-  const [key] = await keyByHash(db, { hash: hashSecret(secret) });
+  const [key] = await keyByHash(db, { hash: keyHash });
   if (!key) return null;
   if (deps.facts) deps.facts.keyId = key.id;
 

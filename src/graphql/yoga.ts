@@ -13,7 +13,7 @@ import { useGraphQlJit } from '@envelop/graphql-jit';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Deps } from '../domain/deps.js';
-import { authenticate } from '../domain/viewer.js';
+import { authenticateKeyHash } from '../domain/viewer.js';
 import type { GraphQLContext } from './context.js';
 import { toApiError } from './errors.js';
 import { renderGraphiQLPage } from './graphiql.js';
@@ -25,14 +25,8 @@ import { Request, Response } from '../http/fetch-api.js';
 /** What the app hands to every GraphQL request, REST-originated or not. */
 export interface ServerContext {
   deps: Deps;
-}
-
-/** `X-API-Key: <secret>` or `Authorization: Bearer <secret>`. */
-export function secretFrom(headers: Headers): string | null {
-  const apiKey = headers.get('x-api-key');
-  if (apiKey) return apiKey.trim() || null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.get('authorization') ?? '');
-  return match?.[1] ?? null;
+  /** The hash of the key the request presented, read once by the app (src/http/credential.ts). */
+  keyHash: string | null;
 }
 
 const DEFAULT_QUERY = `# Paste your key into the Headers tab: {"X-API-Key": "mgk_..."}
@@ -61,9 +55,9 @@ const useApiErrors: Plugin<GraphQLContext, ServerContext> = {
 };
 
 /** The context of one operation: the viewer is authenticated at most once, when a field needs it. */
-function contextFor(deps: Deps, secret: string | null): GraphQLContext {
+function contextFor({ deps, keyHash }: ServerContext): GraphQLContext {
   let viewer: ReturnType<GraphQLContext['viewer']> | undefined;
-  return { deps, viewer: () => (viewer ??= authenticate(deps, secret)) };
+  return { deps, viewer: () => (viewer ??= authenticateKeyHash(deps, keyHash)) };
 }
 
 /**
@@ -90,17 +84,17 @@ export function createOperationRunner() {
     return entry;
   };
   return async (
-    request: Request,
     operation: { query: string; variables: Record<string, unknown> },
-    deps: Deps,
+    serverContext: ServerContext,
   ): Promise<ExecutionResult> => {
+    const { deps } = serverContext;
     const { document, compiled } = prepare(operation.query);
     // The values yoga would decode from a JSON body: members set to undefined are absent.
     const variableValues = JSON.parse(JSON.stringify(operation.variables)) as Record<string, unknown>;
     // As useRequestFacts records it on /graphql: every route names its organization this way.
     const organizationId = variableValues['organizationId'];
     if (deps.facts && typeof organizationId === 'string') deps.facts.organizationId ??= organizationId;
-    const contextValue = contextFor(deps, secretFrom(request.headers));
+    const contextValue = contextFor(serverContext);
     // The same choice as on /graphql (variablesCoerce): compiled unless the variables are invalid.
     const result = variablesCoerce({ schema, document, variableValues })
       ? ((await compiled.query(undefined, contextValue, variableValues)) as ExecutionResult)
@@ -122,7 +116,7 @@ export function createGraphQLHandler(security: GraphQLSecurityOptions) {
     graphiql: security.introspection && { title: 'music-gateway', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ 'X-API-Key': '' }) },
     // Bundled assets served by the app (see graphiql.ts), not yoga's default CDN links.
     renderGraphiQL: renderGraphiQLPage,
-    context: ({ request, deps }) => contextFor(deps, secretFrom(request.headers)),
+    context: contextFor,
     plugins: [...securityPlugins(security), useApiErrors, useRequestFacts, useGraphQlJit({}, { enableIf: variablesCoerce })],
   });
   return { fetch: leanPath(yoga) };
