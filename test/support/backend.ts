@@ -162,6 +162,7 @@ export const appTables = [
   'audit_log',
   'collection_entries',
   'collections',
+  'cost_buckets',
   'library_saves',
   'memberships',
   'organizations',
