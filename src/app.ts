@@ -3,10 +3,15 @@ import { newId } from './db/ids.js';
 import type { Deps, RequestFacts } from './domain/deps.js';
 import { DomainError } from './domain/errors.js';
 import { graphqlErrorResponse } from './graphql/errors.js';
-import { createGraphQLHandler, createOperationRunner } from './graphql/yoga.js';
+import type { Accounting } from './graphql/operation-cost.js';
+import type { TrustedDocuments } from './graphql/trusted-documents.js';
+import { createGraphQLHandler } from './graphql/yoga.js';
 import { presentedKeyHash } from './http/credential.js';
 import { createCors } from './http/cors.js';
+import { CostBudget } from './http/cost-budget.js';
 import { RateLimiter } from './http/rate-limit.js';
+import { sharedBuckets } from './db/budget.js';
+import type { Plugin } from 'graphql-yoga';
 import { createSideRoutes } from './http/side-routes.js';
 import { silentLogger, type Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
@@ -31,6 +36,17 @@ export interface AppOptions {
   corsOrigins?: readonly string[];
   /** Requests per minute per API key; 0 or absent turns rate limiting off. */
   rateLimitPerMinute?: number;
+  /**
+   * A cost budget per API key, shared by every process on the database (docs/limits.md): a bucket
+   * of `capacity` points refilled at `restorePerSecond`; absent or a capacity of 0 turns it off.
+   */
+  costBudget?: { capacity: number; restorePerSecond: number; leaseSize?: number };
+  /** The most one GraphQL operation may cost (GRAPHQL_COST_LIMIT); the measured default unless given. */
+  costLimit?: number;
+  /** With a manifest, only its documents run (GRAPHQL_TRUSTED_DOCUMENTS); open by default. */
+  trustedDocuments?: TrustedDocuments;
+  /** Envelop plugins run on every GraphQL path, REST and Groove included, beside the gateway's own. */
+  graphqlPlugins?: Plugin[];
   /** Larger bodies are refused with 413 before they are read. */
   maxBodyBytes?: number;
   /** One JSON line per request; silent unless given (tests stay quiet). */
@@ -40,6 +56,9 @@ export interface AppOptions {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
+
+/** A twentieth of the bucket per lease: the slack between processes stays small, leases rare. */
+export const defaultLeaseSize = (capacity: number) => Math.max(1, Math.ceil(capacity / 20));
 
 export interface App {
   fetch(request: Request): Promise<Response>;
@@ -53,12 +72,22 @@ export interface App {
 export function createApp(options: AppOptions): App {
   const { database } = options;
   const now = options.now ?? Date.now;
-  const yoga = createGraphQLHandler({
+  const graphql = createGraphQLHandler({
     introspection: options.introspection ?? true,
     fieldSuggestions: options.fieldSuggestions ?? false,
+    trustedDocuments: options.trustedDocuments,
+    plugins: options.graphqlPlugins,
+    costLimit: options.costLimit,
   });
   const cors = createCors(options.corsOrigins ?? []);
   const limiter = options.rateLimitPerMinute ? new RateLimiter(options.rateLimitPerMinute, now) : null;
+  const budget = options.costBudget?.capacity
+    ? new CostBudget(
+        { ...options.costBudget, leaseSize: options.costBudget.leaseSize ?? defaultLeaseSize(options.costBudget.capacity) },
+        sharedBuckets(database, options.costBudget),
+        now,
+      )
+    : null;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const logger = options.logger ?? silentLogger();
   const metrics = options.metrics ?? createMetrics();
@@ -119,15 +148,14 @@ export function createApp(options: AppOptions): App {
     return new Request(request.url, { method: request.method, headers: request.headers, body: Buffer.concat(chunks) });
   }
 
-  // REST and Groove routes run their fixed operations in-process (see createOperationRunner).
-  const runOperation = createOperationRunner();
-
-  async function route(request: Request, deps: Deps, keyHash: string | null): Promise<Response> {
+  async function route(request: Request, deps: Deps, accounting: Accounting): Promise<Response> {
     const url = new URL(request.url);
     const side = await sideRoutes(request, url, deps);
     if (side) return side;
-    if (url.pathname === '/graphql') return yoga.fetch(request, { deps, keyHash });
-    const runGraphQL: RunGraphQL = (_request, operation, d) => runOperation(operation, { deps: d, keyHash });
+    const { keyHash } = accounting;
+    if (url.pathname === '/graphql') return graphql.fetch(request, { deps, keyHash, accounting });
+    // REST and Groove routes run their fixed operations in-process, through the same pipeline.
+    const runGraphQL: RunGraphQL = (req, operation, d) => graphql.run(req, operation, { deps: d, keyHash, accounting });
     if (isRestPath(url.pathname)) return handleRest(request, url, deps, runGraphQL);
     if (isGroovePath(url.pathname)) return handleGroove(request, url, deps, runGraphQL);
     return domainErrorResponse(
@@ -146,13 +174,14 @@ export function createApp(options: AppOptions): App {
         'retry-after': '1',
       });
     }
-    const rateHeaders: Record<string, string> = {};
     // The one place a request's key is read and hashed; everything after keys on the hash.
     const keyHash = presentedKeyHash(request.headers);
+    const accounting: Accounting = { keyHash, budget, headers: {}, spent: 0 };
+    const rateHeaders = accounting.headers;
     let response: Response;
     try {
       const guarded = guard(request, deps, keyHash, rateHeaders) ?? (await bounded(request, deps));
-      response = guarded instanceof Response ? guarded : await route(guarded, deps, keyHash);
+      response = guarded instanceof Response ? guarded : await route(guarded, deps, accounting);
     } catch (error) {
       deps.facts?.unexpected.push(error);
       response = domainErrorResponse(

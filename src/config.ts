@@ -1,3 +1,4 @@
+import { DEFAULT_COST_BUDGET, OPERATION_COST_LIMIT } from './domain/cost.js';
 import { LOG_LEVELS, type LogLevel } from './ops/logger.js';
 
 /** Configuration from the environment, with the documented defaults. */
@@ -19,6 +20,12 @@ export interface Config {
   rateLimitPerMinute: number;
   /** `LOG_LEVEL`: one JSON line per request at info; `silent` turns logging off. */
   logLevel: LogLevel;
+  /** `COST_BUDGET` points per key (0 turns budgets off), refilled at `COST_BUDGET_RESTORE_PER_SECOND`. */
+  costBudget: { capacity: number; restorePerSecond: number };
+  /** `GRAPHQL_COST_LIMIT`: the most one operation may cost; the measured default suits the benchmark machine. */
+  costLimit: number;
+  /** `GRAPHQL_TRUSTED_DOCUMENTS`: a manifest path; only its documents run. */
+  trustedDocuments: string | null;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -40,7 +47,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env['LOG_LEVEL']}"`);
   }
+  const costBudget = {
+    capacity: wholeNumber(env, 'COST_BUDGET', DEFAULT_COST_BUDGET.capacity),
+    restorePerSecond: wholeNumber(env, 'COST_BUDGET_RESTORE_PER_SECOND', DEFAULT_COST_BUDGET.restorePerSecond),
+  };
   return {
+    costBudget,
+    costLimit: wholeNumber(env, 'GRAPHQL_COST_LIMIT', OPERATION_COST_LIMIT),
+    trustedDocuments: env['GRAPHQL_TRUSTED_DOCUMENTS'] || null,
     port,
     host,
     databaseUrl: env['DATABASE_URL'] || './data/music.db',
@@ -55,4 +69,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute,
     logLevel: logLevel as LogLevel,
   };
+}
+
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = Number(env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number (0 = off), got "${env[name]}"`);
+  return value;
 }

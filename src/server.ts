@@ -5,20 +5,43 @@ import { openDatabase } from './db/connection.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './ops/logger.js';
 import { createMetrics } from './ops/metrics.js';
+import { ManifestError, readManifest, TrustedDocuments } from './graphql/trusted-documents.js';
 
 const config = loadConfig();
 // Pretty lines for a person at a terminal, JSON lines for everything else (files, collectors).
 const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY === true });
-const app = createApp({
-  logger,
-  metrics: createMetrics({ processMetrics: true }),
-  database: await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize }),
-  publicUrl: process.env['PUBLIC_URL'] ? config.publicUrl : undefined,
-  introspection: config.introspection,
-  fieldSuggestions: config.fieldSuggestions,
-  corsOrigins: config.corsOrigins,
-  rateLimitPerMinute: config.rateLimitPerMinute,
-});
+// A manifest that cannot be used stops the start with one line, before the database is touched.
+const trustedDocuments = startupOrExit(() =>
+  config.trustedDocuments ? new TrustedDocuments(true, readManifest(config.trustedDocuments)) : undefined,
+);
+const database = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+const app = startupOrExit(() =>
+  createApp({
+    logger,
+    metrics: createMetrics({ processMetrics: true }),
+    database,
+    publicUrl: process.env['PUBLIC_URL'] ? config.publicUrl : undefined,
+    introspection: config.introspection,
+    fieldSuggestions: config.fieldSuggestions,
+    corsOrigins: config.corsOrigins,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    costBudget: config.costBudget,
+    costLimit: config.costLimit,
+    // Its documents are validated through the pipeline when the app is built.
+    trustedDocuments,
+  }),
+);
+/** A start-up failure of the operator's making (a bad manifest): `error: …` and exit 1, no stack trace. */
+function startupOrExit<T>(start: () => T): T {
+  try {
+    return start();
+  } catch (error) {
+    if (!(error instanceof ManifestError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
 // Slow or oversized requests are cut off by Node before they reach the app: 10 s to send headers
 // (at most 16 KiB of them; more is a 431), 30 s for the whole request.
 const server = createServer(

@@ -1,25 +1,18 @@
-import {
-  execute,
-  getOperationAST,
-  getVariableValues,
-  GraphQLError,
-  parse,
-  validate,
-  type DocumentNode,
-  type ExecutionArgs,
-  type ExecutionResult,
-} from 'graphql';
-import { useGraphQlJit } from '@envelop/graphql-jit';
-import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
-import { createYoga, type Plugin } from 'graphql-yoga';
+import { GraphQLError, Kind, type DocumentNode, type ExecutionResult } from 'graphql';
+import { createYoga, isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
+import { OPERATION_COST_LIMIT } from '../domain/cost.js';
 import type { Deps } from '../domain/deps.js';
 import { authenticateKeyHash } from '../domain/viewer.js';
 import type { GraphQLContext } from './context.js';
+import { createCostModel } from './cost.js';
 import { toApiError } from './errors.js';
+import { CompiledQueries, useCompiledExecution } from './execution.js';
 import { renderGraphiQLPage } from './graphiql.js';
 import { securityPlugins, type GraphQLSecurityOptions } from './limits.js';
 import { useRequestFacts } from './observe.js';
+import { uncosted, useOperationCost, type Accounting } from './operation-cost.js';
 import { getSchema } from './schema.js';
+import { TrustedDocuments, useTrustedDocuments } from './trusted-documents.js';
 import { Request, Response } from '../http/fetch-api.js';
 
 /** What the app hands to every GraphQL request, REST-originated or not. */
@@ -27,6 +20,17 @@ export interface ServerContext {
   deps: Deps;
   /** The hash of the key the request presented, read once by the app (src/http/credential.ts). */
   keyHash: string | null;
+  /** What the request's operations cost and were charged; shared by every operation of the request. */
+  accounting: Accounting;
+}
+
+export interface GraphQLOptions extends GraphQLSecurityOptions {
+  /** The documents known by id; with a manifest, the only ones that run. Open, with none, by default. */
+  trustedDocuments?: TrustedDocuments;
+  /** Run on every path beside the gateway's own (tests use it to prove no path skips the pipeline). */
+  plugins?: Plugin[];
+  /** The most one operation may cost; the measured OPERATION_COST_LIMIT unless given. */
+  costLimit?: number;
 }
 
 const DEFAULT_QUERY = `# Paste your key into the Headers tab: {"X-API-Key": "mgk_..."}
@@ -39,20 +43,23 @@ query Me {
 }
 `;
 
-function mapErrors(result: ExecutionResult, deps: Deps): ExecutionResult {
-  if (!result.errors?.length) return result;
+/** The last step of every answer, whatever the path: documented errors, and `extensions.cost`. */
+function finish(result: ExecutionResult, { deps, accounting }: ServerContext, limit: number): ExecutionResult {
+  const extensions = { ...result.extensions, cost: accounting?.cost ?? uncosted(accounting, limit) };
+  if (!result.errors?.length) return { ...result, extensions };
   const now = deps.now();
   const errors = result.errors.map((e) => toApiError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), deps.traceId, now, deps.facts));
   for (const error of errors) deps.facts?.errorCodes.add(String(error.extensions['code']));
-  return { ...result, errors };
+  return { ...result, errors, extensions };
 }
 
-const useApiErrors: Plugin<GraphQLContext, ServerContext> = {
+/** Answers yoga builds itself (GET, GraphiQL's, failures before the params) finish here. */
+const useApiErrors = (limit: number): Plugin<GraphQLContext, ServerContext> => ({
   onResultProcess({ result, setResult, serverContext }) {
-    if (Symbol.asyncIterator in result) return;
-    setResult(Array.isArray(result) ? result.map((r) => mapErrors(r, serverContext.deps)) : mapErrors(result, serverContext.deps));
+    if (isAsyncIterable(result)) return;
+    setResult(Array.isArray(result) ? result.map((r) => finish(r, serverContext, limit)) : finish(result, serverContext, limit));
   },
-};
+});
 
 /** The context of one operation: the viewer is authenticated at most once, when a field needs it. */
 function contextFor({ deps, keyHash }: ServerContext): GraphQLContext {
@@ -61,76 +68,80 @@ function contextFor({ deps, keyHash }: ServerContext): GraphQLContext {
 }
 
 /**
- * Runs the REST and Groove routes' operations in-process: each fixed document is parsed,
- * validated and compiled (graphql-jit) once, then executed with the caller's key, without a second
- * HTTP request through yoga or a JSON round trip of the result. Errors are mapped as on /graphql.
- * The documents are the route table's constants, so the per-operation limits (which guard
- * client-written documents) have nothing to check here.
+ * The GraphQL pipeline: one yoga instance whose envelop plugins (limits, trusted documents, cost,
+ * errors, request facts, compiled execution, and any given) every path goes through: yoga itself
+ * (GET, GraphiQL, anything unusual), the plain JSON POST (leanPath, without yoga's HTTP layer) and
+ * the REST and Groove routes (run, in-process). Each path enters at yoga's getResultForParams, so
+ * params, parse, validate, context and execute hooks all run, in yoga's order.
  */
-export function createOperationRunner() {
+export function createGraphQLHandler(options: GraphQLOptions) {
   const schema = getSchema();
-  const prepared = new Map<string, { document: DocumentNode; compiled: CompiledQuery }>();
-  const prepare = (source: string) => {
-    let entry = prepared.get(source);
-    if (!entry) {
-      const document = parse(source);
-      const [invalid] = validate(schema, document);
-      if (invalid) throw invalid;
-      const compiled = compileQuery(schema, document);
-      if (!isCompiledQuery(compiled)) throw new Error(`cannot compile ${source}`);
-      entry = { document, compiled };
-      prepared.set(source, entry);
-    }
-    return entry;
-  };
-  return async (
-    operation: { query: string; variables: Record<string, unknown> },
-    serverContext: ServerContext,
-  ): Promise<ExecutionResult> => {
-    const { deps } = serverContext;
-    const { document, compiled } = prepare(operation.query);
-    // The values yoga would decode from a JSON body: members set to undefined are absent.
-    const variableValues = JSON.parse(JSON.stringify(operation.variables)) as Record<string, unknown>;
-    // As useRequestFacts records it on /graphql: every route names its organization this way.
-    const organizationId = variableValues['organizationId'];
-    if (deps.facts && typeof organizationId === 'string') deps.facts.organizationId ??= organizationId;
-    const contextValue = contextFor(serverContext);
-    // The same choice as on /graphql (variablesCoerce): compiled unless the variables are invalid.
-    const result = variablesCoerce({ schema, document, variableValues })
-      ? ((await compiled.query(undefined, contextValue, variableValues)) as ExecutionResult)
-      : await execute({ schema, document, variableValues, contextValue });
-    return mapErrors(result, deps);
-  };
-}
-
-export function createGraphQLHandler(security: GraphQLSecurityOptions) {
+  const limit = options.costLimit ?? OPERATION_COST_LIMIT;
+  const compiled = new CompiledQueries(schema);
+  const trusted = options.trustedDocuments ?? new TrustedDocuments(false);
   const yoga = createYoga<ServerContext, GraphQLContext>({
-    schema: getSchema(),
+    schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    // Errors are mapped (and unexpected ones masked) by useApiErrors, with the request's trace id.
+    // Errors are mapped (and unexpected ones masked) by finish(), with the request's trace id.
     maskedErrors: false,
     // CORS is answered by the app for every surface, from its allow-list.
     cors: false,
     logging: false,
-    graphiql: security.introspection && { title: 'music-gateway', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ 'X-API-Key': '' }) },
+    graphiql: options.introspection && { title: 'music-gateway', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ 'X-API-Key': '' }) },
     // Bundled assets served by the app (see graphiql.ts), not yoga's default CDN links.
     renderGraphiQL: renderGraphiQLPage,
     context: contextFor,
-    plugins: [...securityPlugins(security), useApiErrors, useRequestFacts, useGraphQlJit({}, { enableIf: variablesCoerce })],
+    plugins: [
+      ...securityPlugins(options),
+      useTrustedDocuments(trusted),
+      ...(options.plugins ?? []),
+      useOperationCost(createCostModel(schema), limit),
+      useApiErrors(limit),
+      useRequestFacts,
+      useCompiledExecution(compiled),
+    ],
   });
-  return { fetch: leanPath(yoga) };
+  trusted.load((text) => prepare(yoga, compiled, text));
+  return { fetch: leanPath(yoga, limit), run: operationRunner(yoga, trusted, limit) };
 }
 
 /**
- * Operations run compiled (graphql-jit) when their variables are valid; invalid ones run through
- * graphql-js, whose coercion messages name the offending field (errors.ts reads them).
+ * A trusted document, through the pipeline's own parse and validate (so every plugin's rules apply,
+ * and the rules it passed are recorded), then compiled for each of its operations.
  */
-function variablesCoerce({ schema, document, variableValues, operationName }: ExecutionArgs): boolean {
-  const operation = getOperationAST(document, operationName);
-  if (!operation) return false;
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variableValues ?? {}, { maxErrors: 1 });
-  return coerced.errors === undefined;
+function prepare(yoga: Yoga, compiled: CompiledQueries, text: string): DocumentNode {
+  // As a POST would be: a mutation is refused from a GET (yoga's usePreventMutationViaGET).
+  const { parse, validate, schema } = yoga.getEnveloped({ request: new Request('http://localhost/graphql', { method: 'POST' }) });
+  const document: DocumentNode = parse(text);
+  const [invalid] = validate(schema, document);
+  if (invalid) throw invalid;
+  const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  if (operations.length === 0) throw new GraphQLError('The document has no operation');
+  for (const operation of operations) compiled.get(document, operations.length === 1 ? undefined : operation.name?.value);
+  return document;
+}
+
+/**
+ * Runs the REST and Groove routes' operations in-process: each route document is a trusted
+ * document (parsed, validated and compiled once, on first use), requested by its id through the
+ * same pipeline as /graphql, with the caller's key, and without a second HTTP request or a JSON
+ * round trip of the result. Errors are mapped as on /graphql.
+ */
+function operationRunner(yoga: Yoga, trusted: TrustedDocuments, limit: number) {
+  return async (
+    request: Request,
+    operation: { query: string; variables: Record<string, unknown> },
+    serverContext: ServerContext,
+  ): Promise<ExecutionResult> => {
+    const { id } = trusted.own(operation.query);
+    // The values yoga would decode from a JSON body: members set to undefined are absent.
+    const variables = JSON.parse(JSON.stringify(operation.variables)) as Record<string, unknown>;
+    const context = { ...serverContext };
+    const result = await yoga.getResultForParams({ params: { documentId: id, variables } as never, request }, context);
+    if (!result || isAsyncIterable(result)) throw new Error('a route document answered with a stream');
+    return finish(result, context, limit);
+  };
 }
 
 type Yoga = ReturnType<typeof createYoga<ServerContext, GraphQLContext>>;
@@ -144,36 +155,37 @@ const PLAIN_ACCEPT = new Map<string | null, string>([
 ]);
 
 interface PlainParams {
-  query: string;
+  query?: string;
+  documentId?: string;
   variables?: Record<string, unknown> | null;
   operationName?: string | null;
+  extensions?: Record<string, unknown> | null;
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
 function isPlainParams(value: unknown): value is PlainParams {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const { query, variables, operationName, ...rest } = value as Record<string, unknown>;
+  if (!isObject(value)) return false;
+  const { query, documentId, variables, operationName, extensions, ...rest } = value;
   return (
-    typeof query === 'string' &&
+    (typeof query === 'string' || typeof documentId === 'string') &&
+    (query == null || typeof query === 'string') &&
+    (documentId == null || typeof documentId === 'string') &&
     Object.keys(rest).length === 0 &&
-    (variables == null || (typeof variables === 'object' && !Array.isArray(variables))) &&
-    (operationName == null || typeof operationName === 'string')
+    (variables == null || isObject(variables)) &&
+    (operationName == null || typeof operationName === 'string') &&
+    (extensions == null || isObject(extensions))
   );
 }
 
-/** The error as yoga serialises it: without its internal `http` and `unexpected` extensions. */
-function publicError(error: GraphQLError) {
-  const { http: _http, unexpected: _unexpected, ...extensions } = error.extensions;
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions });
-}
-
 /**
- * The common request (a JSON POST whose document parses and validates) runs through yoga's own
- * envelop pipeline (parser and validation caches, the operation limits, useRequestFacts, the same
- * execute) without yoga's HTTP layer; the answer is built as yoga builds it (status from the
- * errors' http status, else 200; the negotiated media type). Anything else, and every document
- * that fails to parse or validate, goes to yoga itself, which owns those answers.
+ * The common request (a JSON POST of one operation, by text or by trusted id) enters the pipeline
+ * at yoga's getResultForParams, without yoga's HTTP layer, and is answered by yoga's own result
+ * processor (status from the errors' http extensions, the negotiated media type). Anything else
+ * goes to yoga itself.
  */
-function leanPath(yoga: Yoga) {
+function leanPath(yoga: Yoga, limit: number) {
   return async (request: Request, serverContext: ServerContext): Promise<Response> => {
     const mediaType = PLAIN_ACCEPT.get(request.headers.get('accept'));
     const contentType = request.headers.get('content-type') ?? '';
@@ -189,37 +201,9 @@ function leanPath(yoga: Yoga) {
       return toYoga();
     }
     if (!isPlainParams(params)) return toYoga();
-    const { parse: parseDocument, validate: validateDocument, contextFactory, execute: run, schema } = yoga.getEnveloped({
-      request,
-      params,
-      ...serverContext,
-    });
-    // The operation limits reject by throwing from parse or validate; yoga turns that into the answer.
-    let document: DocumentNode;
-    try {
-      document = parseDocument(params.query);
-      if (validateDocument(schema, document).length > 0) return toYoga();
-    } catch {
-      return toYoga();
-    }
-    const operation = getOperationAST(document, params.operationName ?? undefined);
-    if (!operation || operation.operation === 'subscription') return toYoga();
-    const result = (await run({
-      schema,
-      document,
-      variableValues: params.variables ?? undefined,
-      operationName: params.operationName ?? undefined,
-      contextValue: await contextFactory(),
-    })) as ExecutionResult;
-    const mapped = mapErrors(result, serverContext.deps);
-    let status = 200;
-    for (const error of mapped.errors ?? []) {
-      const http = error.extensions['http'] as { status?: number; spec?: boolean } | undefined;
-      // Yoga answers application/json clients 200 for errors whose status only the spec asks for.
-      if (http?.spec && mediaType === 'application/json') continue;
-      if (http?.status && http.status > status) status = http.status;
-    }
-    const body = mapped.errors ? { ...mapped, errors: mapped.errors.map(publicError) } : mapped;
-    return new Response(JSON.stringify(body), { status, headers: { 'content-type': `${mediaType}; charset=utf-8` } });
+    const context = { ...serverContext };
+    const result = await yoga.getResultForParams({ params: params as never, request }, context);
+    if (!result || isAsyncIterable(result)) return toYoga();
+    return processRegularResult(finish(result, context, limit), yoga.fetchAPI, mediaType) as unknown as Response;
   };
 }
