@@ -47,13 +47,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env['LOG_LEVEL']}"`);
   }
+  const costLimit = wholeNumber(env, 'GRAPHQL_COST_LIMIT', OPERATION_COST_LIMIT);
+  if (costLimit < 1) throw new Error('GRAPHQL_COST_LIMIT must be at least 1');
   const costBudget = {
     capacity: wholeNumber(env, 'COST_BUDGET', DEFAULT_COST_BUDGET.capacity),
     restorePerSecond: wholeNumber(env, 'COST_BUDGET_RESTORE_PER_SECOND', DEFAULT_COST_BUDGET.restorePerSecond),
   };
+  // A bucket smaller than one operation may cost would refuse that operation for ever.
+  if (costBudget.capacity > 0 && costBudget.capacity < costLimit) {
+    throw new Error(`COST_BUDGET must be 0 (off) or at least GRAPHQL_COST_LIMIT (${costLimit}), got "${env['COST_BUDGET']}"`);
+  }
+  if (costBudget.capacity > 0 && costBudget.restorePerSecond < 1) throw new Error('COST_BUDGET_RESTORE_PER_SECOND must be at least 1 while COST_BUDGET is on');
   return {
     costBudget,
-    costLimit: wholeNumber(env, 'GRAPHQL_COST_LIMIT', OPERATION_COST_LIMIT),
+    costLimit,
     trustedDocuments: env['GRAPHQL_TRUSTED_DOCUMENTS'] || null,
     port,
     host,

@@ -106,14 +106,14 @@ export class CostBudget {
     const { capacity } = this.options;
     const shared = Math.min(capacity, local.shared + (this.now() - local.sharedAt) * this.perMs);
     const remaining = Math.max(0, Math.min(capacity, local.tokens + shared));
-    const ms = (points: number) => Math.ceil(points / this.perMs / 1000);
+    const seconds = (points: number) => (points <= 0 ? 0 : Math.ceil(points / this.options.restorePerSecond));
     return {
       allowed,
       maximum: capacity,
       remaining: Math.floor(remaining),
       restorePerSecond: this.options.restorePerSecond,
-      resetSeconds: ms(capacity - remaining),
-      retryAfterSeconds: allowed ? 0 : Math.max(1, ms(cost - remaining)),
+      resetSeconds: seconds(capacity - remaining),
+      retryAfterSeconds: allowed ? 0 : Math.max(1, seconds(cost - remaining)),
     };
   }
 }
