@@ -150,7 +150,7 @@ describe('the cost of an operation, from the values it will run with', () => {
     const model = createCostModel(getSchema());
     const cost = (query: string, variables: Record<string, unknown> = {}) => {
       const result = model.cost(parse(query), undefined, variables);
-      return result.cost;
+      return result.cost ?? Number.POSITIVE_INFINITY;
     };
     const track = 'id title engine mode durationSeconds instrumental audioUrl artworkUrl createdAt updatedAt creatorId organizationId';
     const ids = (n: number) => Array.from({ length: n }, (_, i) => `mtrack_${i}`);
@@ -171,10 +171,11 @@ describe('the cost of an operation, from the values it will run with', () => {
     const level = (i: number) => `fragment F${i} on Viewer { ${Array.from({ length: 8 }, (_, j) => `a${j}: organizations { ...G${i} }`).join(' ')} }
       fragment G${i} on OrganizationMembership { id }`;
     const wide = `{ ${Array.from({ length: 3000 }, (_, i) => `v${i}: viewer { ...F0 }`).join(' ')} } ${level(0)}`;
+    const document = parse(wide);
     const started = performance.now();
-    const result = model.cost(parse(wide), undefined, {});
-    expect(result.ok).toBe(false);
-    expect(performance.now() - started).toBeLessThan(1000);
+    const result = model.cost(document, undefined, {});
+    expect(result).toEqual({ ok: false, cost: null });
+    expect(performance.now() - started).toBeLessThan(500);
   });
 });
 

@@ -20,21 +20,23 @@ export const COST_WEIGHTS = {
   /** Every value of the answer: a field, or an item of a list of scalars. */
   value: 1,
   /** An object in a list (a row of a page, an item of a batch): fetched, mapped and resolved. */
-  row: 25,
+  row: 30,
+  /** A row of the library: a save joined to its track, about three times a collection's entry. */
+  libraryRow: 90,
   /** A page nested in each item of a page (a collection's tracks): its share of the batched read. */
-  nestedPage: 60,
+  nestedPage: 45,
   /** A field that reads the database itself, at the root (a lookup, a page, the viewer). */
-  read: 200,
+  read: 100,
   /** A mutation: one write transaction and its audit row. */
-  write: 350,
+  write: 250,
   /** Each id of a batch mutation: a lookup and a write of its own. */
-  batchItem: 300,
+  batchItem: 350,
   /** Each id of a reorder: matched in memory against the collection's entries. */
   reorderItem: 2,
   /** Resolving a share token: hashing it, then the link and what it points to. */
-  share: 250,
+  share: 150,
   /** A value of an introspection answer: graphql-js builds those from the schema, field by field. */
-  introspectionValue: 15,
+  introspectionValue: 12,
 } as const;
 
 /**

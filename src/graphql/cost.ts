@@ -30,6 +30,8 @@ export interface FieldCost {
   weight?: number;
   /** A list field: how many items it holds. `page` sizes read the arguments of the field above. */
   size?: ListSize;
+  /** Points per object item of the list, when its rows cost more than COST_WEIGHTS.row. */
+  row?: number;
   /** Points per item of a list argument (a batch), each time the field resolves. */
   perItem?: { argument: string; atMost: number; weight: number };
 }
@@ -54,7 +56,7 @@ export const FIELD_COSTS: Readonly<Record<string, FieldCost>> = {
   'CollectionTrackConnection.edges': { size: LIST_SIZES.collectionTracks },
   'Query.track': { weight: read },
   'Query.tracks': { weight: read },
-  'LibraryConnection.edges': { size: LIST_SIZES.library },
+  'LibraryConnection.edges': { size: LIST_SIZES.library, row: COST_WEIGHTS.libraryRow },
   'Query.node': { weight: read },
   'Query.sharedContent': { weight: share },
   'SharedContent.tracks': { size: LIST_SIZES.sharedTracks },
@@ -66,11 +68,14 @@ export const FIELD_COSTS: Readonly<Record<string, FieldCost>> = {
 /** The outcome of costing one operation for one set of variables. */
 export type CostResult =
   | { ok: true; cost: number }
-  /** Costing stopped early, at `cost` so far: only pathological fragment reuse gets here. */
-  | { ok: false; cost: number };
+  /** Costing gave up after MAX_VISITS selections: only pathological fragment reuse gets here. */
+  | { ok: false; cost: null };
 
-/** Field selections visited before costing gives up; far more than any real document has. */
-const MAX_VISITS = 20_000;
+/**
+ * Field selections visited before costing gives up: ten times what GraphiQL's introspection query
+ * or fifteen aliased nested pages take, and a few milliseconds of walking.
+ */
+export const MAX_VISITS = 5_000;
 
 export interface CostModel {
   /** The cost of `document`'s operation with these variables, coerced as execution coerces them. */
@@ -115,7 +120,7 @@ export function createCostModel(schema: GraphQLSchema, fieldCosts: Readonly<Reco
     ): number => {
       let total = 0;
       for (const nodes of fields.values()) {
-        if (++visits > MAX_VISITS) throw new TooComplex(total);
+        if (++visits > MAX_VISITS) throw new TooComplex();
         const node = nodes[0]!;
         const def = fieldDef(type, node.name.value);
         if (!def) continue; // cannot happen in a validated document
@@ -132,7 +137,7 @@ export function createCostModel(schema: GraphQLSchema, fieldCosts: Readonly<Reco
         const named = getNamedType(def.type);
         if (isListType(getNullableType(def.type))) {
           items = times * sizeOf(rule?.size, args, parentArgs, `${type.name}.${node.name.value}`);
-          total += items * (isLeafType(named) ? COST_WEIGHTS.value : COST_WEIGHTS.row);
+          total += items * (isLeafType(named) ? COST_WEIGHTS.value : (rule?.row ?? COST_WEIGHTS.row));
         }
         if (isLeafType(named)) continue;
         const runtimeTypes = isAbstractType(named) ? schema.getPossibleTypes(named) : [named as GraphQLObjectType];
@@ -161,7 +166,7 @@ export function createCostModel(schema: GraphQLSchema, fieldCosts: Readonly<Reco
       if (cached !== undefined) return cached;
       let total = 0;
       for (const subnodes of collectSubfields(schema, fragments, variables, type, nodes).values()) {
-        if (++visits > MAX_VISITS) throw new TooComplex(total);
+        if (++visits > MAX_VISITS) throw new TooComplex();
         const node = subnodes[0]!;
         const def = fieldDef(type, node.name.value);
         if (!def) continue;
@@ -183,7 +188,7 @@ export function createCostModel(schema: GraphQLSchema, fieldCosts: Readonly<Reco
       const fields = collectFields(schema, fragments, variables, rootType, operation.selectionSet);
       return { ok: true, cost: selection(rootType, fields, 1, {}) };
     } catch (error) {
-      if (error instanceof TooComplex) return { ok: false, cost: error.partial };
+      if (error instanceof TooComplex) return { ok: false, cost: null };
       throw error;
     }
   }
@@ -203,11 +208,7 @@ export function createCostModel(schema: GraphQLSchema, fieldCosts: Readonly<Reco
   return { cost, unsizedLists };
 }
 
-class TooComplex extends Error {
-  constructor(readonly partial: number) {
-    super('too complex to cost');
-  }
-}
+class TooComplex extends Error {}
 
 function sizeOf(size: ListSize | undefined, args: Record<string, unknown>, parentArgs: Record<string, unknown>, coordinate: string): number {
   if (!size) throw new Error(`no size for the list field ${coordinate} in the cost model`);

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { DomainError } from '../domain/errors.js';
-import type { CostModel } from './cost.js';
+import { MAX_VISITS, type CostModel } from './cost.js';
 import { coerceVariables } from './execution.js';
 
 /** A key's budget as the cost plugin sees it (src/http/cost-budget.ts implements it). */
@@ -22,7 +22,7 @@ export interface BudgetState {
 
 /** `extensions.cost` of a GraphQL response (documented in the schema description and docs/limits.md). */
 export interface CostReport {
-  /** What the operation costs, computed before it ran; null when it never got that far (it did not validate). */
+  /** What the operation costs, computed before it ran; null when it never got that far (it did not validate) or was too complex to cost. */
   requestedCost: number | null;
   /** The most one operation may cost. */
   limit: number;
@@ -68,18 +68,18 @@ export function useOperationCost(model: CostModel, limit: number): Plugin {
       const accounting = (args.contextValue as { accounting?: Accounting }).accounting;
       const result = model.cost(args.document, args.operationName, coercion.coerced);
       const report: CostReport = { requestedCost: result.cost, limit, budget: null };
-      if (accounting) {
-        accounting.cost = report;
-        accounting.spent += result.cost;
-        accounting.headers['x-request-cost'] = String(accounting.spent);
-      }
+      if (accounting) accounting.cost = report;
       if (!result.ok || result.cost > limit) {
         const why = result.ok
           ? `Operation cost ${result.cost} exceeds the limit of ${limit}`
-          : `Operation is too complex to cost; it costs more than ${result.cost} at least`;
+          : `Operation is too complex to cost: it selects fields more than ${MAX_VISITS} times`;
         const error = new DomainError('QUERY_LIMIT_EXCEEDED', why, { cost: result.cost, limit });
         setResultAndStopExecution({ errors: [refusal(error, { spec: true, status: error.status })] });
         return;
+      }
+      if (accounting) {
+        accounting.spent += result.cost;
+        accounting.headers['x-request-cost'] = String(accounting.spent);
       }
       if (!accounting?.budget || !accounting.keyHash) return;
       const state = await accounting.budget.charge(accounting.keyHash, result.cost);
