@@ -1,3 +1,5 @@
+import type { Plugin } from 'graphql-yoga';
+import { sharedBuckets } from './db/budget.js';
 import type { Database } from './db/connection.js';
 import { newId } from './db/ids.js';
 import type { Deps, RequestFacts } from './domain/deps.js';
@@ -10,8 +12,6 @@ import { presentedKeyHash } from './http/credential.js';
 import { createCors } from './http/cors.js';
 import { CostBudget } from './http/cost-budget.js';
 import { RateLimiter } from './http/rate-limit.js';
-import { sharedBuckets } from './db/budget.js';
-import type { Plugin } from 'graphql-yoga';
 import { createSideRoutes } from './http/side-routes.js';
 import { silentLogger, type Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
@@ -148,11 +148,10 @@ export function createApp(options: AppOptions): App {
     return new Request(request.url, { method: request.method, headers: request.headers, body: Buffer.concat(chunks) });
   }
 
-  async function route(request: Request, deps: Deps, accounting: Accounting): Promise<Response> {
+  async function route(request: Request, deps: Deps, keyHash: string | null, accounting: Accounting): Promise<Response> {
     const url = new URL(request.url);
     const side = await sideRoutes(request, url, deps);
     if (side) return side;
-    const { keyHash } = accounting;
     if (url.pathname === '/graphql') return graphql.fetch(request, { deps, keyHash, accounting });
     // REST and Groove routes run their fixed operations in-process, through the same pipeline.
     const runGraphQL: RunGraphQL = (req, operation, d) => graphql.run(req, operation, { deps: d, keyHash, accounting });
@@ -176,12 +175,12 @@ export function createApp(options: AppOptions): App {
     }
     // The one place a request's key is read and hashed; everything after keys on the hash.
     const keyHash = presentedKeyHash(request.headers);
-    const accounting: Accounting = { keyHash, budget, headers: {}, spent: 0 };
+    const accounting: Accounting = { budget, headers: {}, spent: 0 };
     const rateHeaders = accounting.headers;
     let response: Response;
     try {
       const guarded = guard(request, deps, keyHash, rateHeaders) ?? (await bounded(request, deps));
-      response = guarded instanceof Response ? guarded : await route(guarded, deps, accounting);
+      response = guarded instanceof Response ? guarded : await route(guarded, deps, keyHash, accounting);
     } catch (error) {
       deps.facts?.unexpected.push(error);
       response = domainErrorResponse(

@@ -32,7 +32,6 @@ export interface CostReport {
 
 /** What one HTTP request's operations were charged; the app turns it into headers. */
 export interface Accounting {
-  keyHash: string | null;
   budget: KeyBudget | null;
   /** Headers for the response, whatever the surface (X-RateLimit-*, Retry-After). */
   headers: Record<string, string>;
@@ -49,8 +48,8 @@ const budgetOf = (state: BudgetState): CostReport['budget'] => ({
 });
 
 /** The report of a response whose operation was never costed. */
-export function uncosted(accounting: Accounting | undefined, limit: number): CostReport {
-  const state = accounting?.budget && accounting.keyHash ? accounting.budget.peek(accounting.keyHash) : null;
+export function uncosted(accounting: Accounting | undefined, keyHash: string | null, limit: number): CostReport {
+  const state = accounting?.budget && keyHash ? accounting.budget.peek(keyHash) : null;
   return { requestedCost: null, limit, budget: state && budgetOf(state) };
 }
 
@@ -65,7 +64,7 @@ export function useOperationCost(model: CostModel, limit: number): Plugin {
     async onExecute({ args, setResultAndStopExecution }) {
       const coercion = coerceVariables(args);
       if (!coercion || coercion.errors) return;
-      const accounting = (args.contextValue as { accounting?: Accounting }).accounting;
+      const { accounting, keyHash } = args.contextValue as { accounting?: Accounting; keyHash?: string | null };
       const result = model.cost(args.document, args.operationName, coercion.coerced);
       const report: CostReport = { requestedCost: result.cost, limit, budget: null };
       if (accounting) accounting.cost = report;
@@ -81,8 +80,8 @@ export function useOperationCost(model: CostModel, limit: number): Plugin {
         accounting.spent += result.cost;
         accounting.headers['x-request-cost'] = String(accounting.spent);
       }
-      if (!accounting?.budget || !accounting.keyHash) return;
-      const state = await accounting.budget.charge(accounting.keyHash, result.cost);
+      if (!accounting?.budget || !keyHash) return;
+      const state = await accounting.budget.charge(keyHash, result.cost);
       report.budget = budgetOf(state);
       accounting.headers['x-ratelimit-cost-limit'] = String(state.maximum);
       accounting.headers['x-ratelimit-cost-remaining'] = String(state.remaining);

@@ -44,8 +44,8 @@ query Me {
 `;
 
 /** The last step of every answer, whatever the path: documented errors, and `extensions.cost`. */
-function finish(result: ExecutionResult, { deps, accounting }: ServerContext, limit: number): ExecutionResult {
-  const extensions = { ...result.extensions, cost: accounting?.cost ?? uncosted(accounting, limit) };
+function finish(result: ExecutionResult, { deps, keyHash, accounting }: ServerContext, limit: number): ExecutionResult {
+  const extensions = { ...result.extensions, cost: accounting?.cost ?? uncosted(accounting, keyHash, limit) };
   if (!result.errors?.length) return { ...result, extensions };
   const now = deps.now();
   const errors = result.errors.map((e) => toApiError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), deps.traceId, now, deps.facts));
@@ -203,7 +203,9 @@ function leanPath(yoga: Yoga, limit: number) {
     if (!isPlainParams(params)) return toYoga();
     const context = { ...serverContext };
     const result = await yoga.getResultForParams({ params: params as never, request }, context);
-    if (!result || isAsyncIterable(result)) return toYoga();
-    return processRegularResult(finish(result, context, limit), yoga.fetchAPI, mediaType) as unknown as Response;
+    if (!result) return toYoga();
+    // A stream (a subscription) cannot be answered as plain JSON: yoga's processor says 406.
+    const answer = isAsyncIterable(result) ? result : finish(result, context, limit);
+    return processRegularResult(answer, yoga.fetchAPI, mediaType) as unknown as Response;
   };
 }
