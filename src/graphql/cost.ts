@@ -100,7 +100,34 @@ export function createCostModel(schema: GraphQLSchema, fieldCosts: Readonly<Reco
   const ruleOf = (type: GraphQLObjectType, name: string): FieldCost | undefined =>
     rules.get(`${type.name}.${name}`) ?? (type === mutationType ? { weight: write } : undefined);
 
+  // Types holding a page whose size is read from the arguments of the field that returns them.
+  const pageHolders = new Set<unknown>();
+  for (const [coordinate, rule] of rules) {
+    if (rule.size && 'page' in rule.size) pageHolders.add(schema.getType(coordinate.split('.')[0]!));
+  }
+  /** Whether a field's arguments can change the cost: its own rule reads them, or a page below does. */
+  const argumentsCount = (def: GraphQLField<unknown, unknown>, rule: FieldCost | undefined) =>
+    def === TypeMetaFieldDef || rule?.perItem !== undefined || (rule?.size !== undefined && 'argument' in rule.size) || pageHolders.has(getNamedType(def.type));
+
+  // Costs already computed, per document and operation, with the values of the variables the
+  // walk read (most documents read none that matter: a REST route's ids do not change its cost).
+  const known = new WeakMap<DocumentNode, Map<string, Remembered[]>>();
+
   function cost(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>): CostResult {
+    let byOperation = known.get(document);
+    if (!byOperation) known.set(document, (byOperation = new Map()));
+    const remembered = byOperation.get(operationName ?? '') ?? [];
+    byOperation.set(operationName ?? '', remembered);
+    const hit = remembered.find((r) => r.names.every((name, i) => sameForCost(variables[name], r.values[i])));
+    if (hit) return hit.result;
+    const read = new Set<string>();
+    const result = walk(document, operationName, readTracking(variables, read));
+    remembered.unshift({ names: [...read], values: [...read].map((name) => variables[name]), result });
+    if (remembered.length > REMEMBERED_PER_OPERATION) remembered.pop();
+    return result;
+  }
+
+  function walk(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>): CostResult {
     const operation = getOperationAST(document, operationName);
     if (!operation) return { ok: true, cost: 0 };
     const rootType = schema.getRootType(operation.operation);
@@ -124,13 +151,13 @@ export function createCostModel(schema: GraphQLSchema, fieldCosts: Readonly<Reco
         const node = nodes[0]!;
         const def = fieldDef(type, node.name.value);
         if (!def) continue; // cannot happen in a validated document
-        const args = def.args.length > 0 ? getArgumentValues(def, node, variables) : {};
+        const rule = ruleOf(type, node.name.value);
+        const args = def.args.length > 0 && argumentsCount(def, rule) ? getArgumentValues(def, node, variables) : {};
         if (def === SchemaMetaFieldDef || def === TypeMetaFieldDef) {
           const value = def === SchemaMetaFieldDef ? schema : schema.getType(String(args['name']));
           total += times * COST_WEIGHTS.introspectionValue * (1 + (value ? introspected(value, getNamedType(def.type) as GraphQLObjectType, nodes) : 0));
           continue;
         }
-        const rule = ruleOf(type, node.name.value);
         const perItem = rule?.perItem ? batchSize(args[rule.perItem.argument] as unknown[] | undefined, rule.perItem.atMost) * rule.perItem.weight : 0;
         total += times * (COST_WEIGHTS.value + (rule?.weight ?? 0) + perItem);
         let items = times;
@@ -209,6 +236,39 @@ export function createCostModel(schema: GraphQLSchema, fieldCosts: Readonly<Reco
 }
 
 class TooComplex extends Error {}
+
+interface Remembered {
+  names: string[];
+  values: unknown[];
+  result: CostResult;
+}
+
+const REMEMBERED_PER_OPERATION = 8;
+
+/** The variables, recording which ones the walk reads (argument and directive values do). */
+function readTracking(variables: Record<string, unknown>, read: Set<string>): Record<string, unknown> {
+  return new Proxy(variables, {
+    get(target, name) {
+      if (typeof name === 'string') read.add(name);
+      return Reflect.get(target, name);
+    },
+    has(target, name) {
+      if (typeof name === 'string') read.add(name);
+      return Reflect.has(target, name);
+    },
+    getOwnPropertyDescriptor(target, name) {
+      if (typeof name === 'string') read.add(name);
+      return Reflect.getOwnPropertyDescriptor(target, name);
+    },
+  });
+}
+
+/** The model reads a list argument only for its length, anything else for its value. */
+function sameForCost(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length;
+  if (a !== null && typeof a === 'object') return JSON.stringify(a) === JSON.stringify(b);
+  return a === b;
+}
 
 function sizeOf(size: ListSize | undefined, args: Record<string, unknown>, parentArgs: Record<string, unknown>, coordinate: string): number {
   if (!size) throw new Error(`no size for the list field ${coordinate} in the cost model`);

@@ -7,7 +7,8 @@ import { coerceVariables } from './execution.js';
 /** A key's budget as the cost plugin sees it (src/http/cost-budget.ts implements it). */
 export interface KeyBudget {
   readonly maximum: number;
-  charge(keyHash: string, cost: number): Promise<BudgetState>;
+  /** Synchronous when the points are at hand. */
+  charge(keyHash: string, cost: number): BudgetState | Promise<BudgetState>;
   peek(keyHash: string): BudgetState;
 }
 
@@ -61,7 +62,7 @@ export function uncosted(accounting: Accounting | undefined, keyHash: string | n
  */
 export function useOperationCost(model: CostModel, limit: number): Plugin {
   return {
-    async onExecute({ args, setResultAndStopExecution }) {
+    onExecute({ args, setResultAndStopExecution }) {
       const coercion = coerceVariables(args);
       if (!coercion || coercion.errors) return;
       const { accounting, keyHash } = args.contextValue as { accounting?: Accounting; keyHash?: string | null };
@@ -81,19 +82,24 @@ export function useOperationCost(model: CostModel, limit: number): Plugin {
         accounting.headers['x-request-cost'] = String(accounting.spent);
       }
       if (!accounting?.budget || !keyHash) return;
-      const state = await accounting.budget.charge(keyHash, result.cost);
-      report.budget = budgetOf(state);
-      accounting.headers['x-ratelimit-cost-limit'] = String(state.maximum);
-      accounting.headers['x-ratelimit-cost-remaining'] = String(state.remaining);
-      accounting.headers['x-ratelimit-cost-reset'] = String(state.resetSeconds);
-      if (state.allowed) return;
-      accounting.headers['retry-after'] = String(state.retryAfterSeconds);
-      const error = new DomainError(
-        'RATE_LIMIT_EXCEEDED',
-        `Operation cost ${result.cost} exceeds the ${state.remaining} points left in this key's budget of ${state.maximum}`,
-        { retry_after_seconds: state.retryAfterSeconds, cost: result.cost, budget_remaining: state.remaining },
-      );
-      setResultAndStopExecution({ errors: [refusal(error, { status: error.status })] });
+      // A charge waits only when the key's leased points run short; otherwise all of this is synchronous.
+      const { headers } = accounting;
+      const charged = (state: BudgetState) => {
+        report.budget = budgetOf(state);
+        headers['x-ratelimit-cost-limit'] = String(state.maximum);
+        headers['x-ratelimit-cost-remaining'] = String(state.remaining);
+        headers['x-ratelimit-cost-reset'] = String(state.resetSeconds);
+        if (state.allowed) return;
+        headers['retry-after'] = String(state.retryAfterSeconds);
+        const error = new DomainError(
+          'RATE_LIMIT_EXCEEDED',
+          `Operation cost ${result.cost} exceeds the ${state.remaining} points left in this key's budget of ${state.maximum}`,
+          { retry_after_seconds: state.retryAfterSeconds, cost: result.cost, budget_remaining: state.remaining },
+        );
+        setResultAndStopExecution({ errors: [refusal(error, { status: error.status })] });
+      };
+      const state = accounting.budget.charge(keyHash, result.cost);
+      return state instanceof Promise ? state.then(charged) : charged(state);
     },
   };
 }

@@ -57,11 +57,21 @@ export class CostBudget {
     return this.options.capacity;
   }
 
-  async charge(keyHash: string, cost: number): Promise<BudgetDecision> {
+  /** Synchronous while the key's leased points cover the cost; waits for a lease only when they do not. */
+  charge(keyHash: string, cost: number): BudgetDecision | Promise<BudgetDecision> {
     const local = this.local(keyHash);
+    if (local.tokens >= cost) return this.spend(keyHash, local, cost);
+    return this.chargeAfterLease(keyHash, local, cost);
+  }
+
+  private async chargeAfterLease(keyHash: string, local: Local, cost: number): Promise<BudgetDecision> {
     // A lease already on its way may bring enough; only if it did not does this charge lease itself.
     while (local.tokens < cost && local.leasing) await local.leasing.catch(() => undefined);
     if (local.tokens < cost) await this.lease(keyHash, local, Math.max(cost, this.options.leaseSize) - local.tokens);
+    return this.spend(keyHash, local, cost);
+  }
+
+  private spend(keyHash: string, local: Local, cost: number): BudgetDecision {
     const allowed = local.tokens >= cost;
     if (allowed) local.tokens -= cost;
     if (!local.leasing && local.tokens < this.options.leaseSize / 2) {
