@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createApp, type App } from '../src/app.js';
+import { openDatabase } from '../src/db/connection.js';
+import { createLogger } from '../src/ops/logger.js';
 import { routes } from '../src/rest/routes.js';
 import { saturate } from './load.js';
 import type { Sample } from './ops.js';
@@ -96,6 +100,68 @@ async function compare(name: string, sides: [{ label: string; server: Running; n
 
 export interface LimitsOverheadResults {
   comparisons: Comparison[];
+  /** The budget's cost in-process (app.fetch, no sockets): finer than /proc's 10 ms ticks. */
+  inProcess?: InProcessBudget[];
+}
+
+export interface InProcessBudget {
+  capacity: number;
+  leaseSize: number;
+  off: number;
+  on: number;
+  ratio: number;
+  leases: number;
+  requests: number;
+}
+
+/**
+ * The budget on against off in one process on SQLite, app.fetch without sockets, CPU from
+ * process.cpuUsage: batches of 2,000 REST gets alternating between two apps on copies of one
+ * database, 15 rounds, the median of the rounds' on ÷ off. It resolves what /proc's ticks on a loaded machine cannot. A lease
+ * is a twentieth of the bucket; the restore rate is high enough never to refuse.
+ */
+export async function inProcessBudget(capacity: number, fresh: () => string | Promise<string>, world: World, log: (line: string) => void): Promise<InProcessBudget> {
+  const logger = createLogger({ level: 'info', destination: createWriteStream('/dev/null') as never });
+  let leases = 0;
+  const app = async (on: boolean): Promise<App> =>
+    createApp({
+      // Leases are the statements on cost_buckets (on PostgreSQL they run outside any transaction).
+      database: await openDatabase(await fresh(), on ? { onStatement: (sql) => void (sql.includes('cost_buckets') && leases++) } : {}),
+      logger,
+      costLimit: 100_000,
+      costBudget: on ? { capacity, restorePerSecond: 100_000_000 } : undefined,
+    });
+  const apps = { off: await app(false), on: await app(true) };
+  let k = 0;
+  const batch = async (target: App, n: number) => {
+    const cpu = process.cpuUsage();
+    for (let i = 0; i < n; i++) {
+      const { call, check } = restGet(world, k++);
+      const res = await target.fetch(new Request(`http://bench${call.path}`, { method: call.method, headers: call.headers }));
+      const problem = check(res.status, await res.text());
+      if (problem) throw new Error(problem);
+    }
+    const used = process.cpuUsage(cpu);
+    return (used.user + used.system) / n;
+  };
+  await batch(apps.off, 1000);
+  await batch(apps.on, 1000);
+  const samples = { off: [] as number[], on: [] as number[] };
+  leases = 0;
+  let requests = 0;
+  for (let round = 0; round < 15; round++) {
+    for (const side of round % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+      samples[side].push(await batch(apps[side], 2000));
+      if (side === 'on') requests += 2000;
+    }
+  }
+  await apps.off.close();
+  await apps.on.close();
+  // The ratio of each round's pair, then their median: the machine's load drifts between rounds.
+  const ratio = median(samples.on.map((on, i) => on / samples.off[i]!));
+  const result = { capacity, leaseSize: capacity / 20, off: median(samples.off), on: median(samples.on), ratio, leases, requests };
+  log(`  budget of ${capacity} in-process (SQLite, REST get): off ${result.off.toFixed(1)} µs, on ${result.on.toFixed(1)} µs per request (×${result.ratio.toFixed(3)}); ${leases} leases in ${requests} charged requests`);
+  return result;
 }
 
 const BUDGET_OFF = { COST_BUDGET: '0', GRAPHQL_COST_LIMIT: '100000' };
@@ -121,6 +187,10 @@ export async function runLimitsOverhead(work: string, log: (line: string) => voi
       for (const s of servers) await s.stop();
     }
   };
+  log('cost budget: off against on, in-process (SQLite)');
+  // The default bucket (2,000,000 points, leased 100,000 at a time) and a small one (100,000, leased 5,000).
+  const inProcess = [await inProcessBudget(2_000_000, fresh, world, log), await inProcessBudget(100_000, fresh, world, log)];
+  if (process.env['LIMITS_INPROCESS_ONLY']) return { comparisons, inProcess };
   log('cost budget: off against on (SQLite)');
   await pair('budget, REST get (SQLite)', ['off', fresh(), BUDGET_OFF], ['on', fresh(), BUDGET_ON], (k) => restGet(world, k));
   if (BENCH_POSTGRES) {
@@ -147,7 +217,7 @@ export async function runLimitsOverhead(work: string, log: (line: string) => voi
   } finally {
     await server.stop();
   }
-  return { comparisons };
+  return { comparisons, inProcess };
 }
 
 /** The section `npm run bench` writes into results.md. */
@@ -166,6 +236,18 @@ export function limitsOverheadSection(results: LimitsOverheadResults | undefined
         `| ${c.name} | ${c.a.label} | ${c.a.cpuUs.toFixed(0)} µs | ${c.a.rps.toFixed(0)} | ${c.a.p50.toFixed(2)} ms | ` +
         `${c.b.label} | ${c.b.cpuUs.toFixed(0)} µs | ${c.b.rps.toFixed(0)} | ${c.b.p50.toFixed(2)} ms | ×${c.cpuRatio.toFixed(3)} |`,
     ),
+    ...(results.inProcess
+      ? [
+          '',
+          'In-process (app.fetch, SQLite, REST get, 15 interleaved rounds of 2,000 requests; CPU per request, medians; on ÷ off is the median of the rounds\' ratios):',
+          '',
+          '| bucket | lease | budget off | budget on | on ÷ off | leases / charged requests |',
+          '| ---: | ---: | ---: | ---: | ---: | ---: |',
+          ...results.inProcess.map(
+            (r) => `| ${r.capacity} | ${r.leaseSize} | ${r.off.toFixed(1)} µs | ${r.on.toFixed(1)} µs | ×${r.ratio.toFixed(3)} | ${r.leases} / ${r.requests} |`,
+          ),
+        ]
+      : []),
   ];
 }
 
