@@ -6,7 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { getIntrospectionQuery, parse } from 'graphql';
 import { openDatabase } from '../src/db/connection.js';
 import { addMember, createApiKey, createOrganization, createUser } from '../src/domain/admin.js';
-import { OPERATION_COST_LIMIT } from '../src/domain/cost.js';
+import { OPERATION_COST_LIMIT } from '../src/domain/limits.js';
 import type { Deps } from '../src/domain/deps.js';
 import { createCostModel } from '../src/graphql/cost.js';
 import { getSchema } from '../src/graphql/schema.js';

@@ -43,7 +43,7 @@ for (let round = 0; round < 3; round++) {
     prepared.key.get(hashSecret(world.reader.key));
     prepared.members.all(viewer.userId);
   });
-  await time('findOwnCollection (drizzle)', rounds, () => findOwnCollection(database.db, viewer, { organizationId: world.org, collectionId: id }));
+  await time('findOwnCollection (drizzle)', rounds, () => findOwnCollection(database.read, viewer, { organizationId: world.org, collectionId: id }));
   await time('same statement, prepared once', rounds, () => prepared.collection.get(id, world.org, viewer.userId));
 }
 await database.close();

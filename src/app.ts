@@ -1,25 +1,26 @@
 import type { Plugin } from 'graphql-yoga';
 import { sharedBuckets } from './db/budget.js';
 import type { Database } from './db/connection.js';
-import { newId } from './db/ids.js';
 import type { Deps, RequestFacts } from './domain/deps.js';
 import { DomainError } from './domain/errors.js';
-import { graphqlErrorResponse } from './graphql/errors.js';
 import type { Accounting } from './graphql/operation-cost.js';
 import type { TrustedDocuments } from './graphql/trusted-documents.js';
 import { createGraphQLHandler } from './graphql/yoga.js';
 import { presentedKeyHash } from './http/credential.js';
-import { createCors } from './http/cors.js';
 import { CostBudget } from './http/cost-budget.js';
+import { createCors } from './http/cors.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { createSideRoutes } from './http/side-routes.js';
 import { silentLogger, type Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createRequestObserver } from './ops/observe.js';
-import { domainErrorResponse } from './rest/envelope.js';
-import { grooveErrorResponse, handleGroove, isGroovePath } from './rest/groove.js';
-import { handleRest, isRestPath, type RunGraphQL } from './rest/handler.js';
-import { Request, Response } from './http/fetch-api.js';
+import type { Tracing } from './ops/tracing.js';
+import { handleGroove, isGroovePath } from './rest/groove.js';
+import { handleRest, isRestPath, type RunOperation } from './rest/handler.js';
+import { PAGE_CSP } from './wire/assets.js';
+import { errorResponse, type Surface } from './wire/errors.js';
+import { Request, Response } from './wire/fetch-api.js';
+import { requestIdOf, traceIdOf } from './wire/request-id.js';
 
 export interface AppOptions {
   /** Opened with `openDatabase(DATABASE_URL)`; the app closes it on `close()`. */
@@ -53,6 +54,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Served at /metrics; a fresh registry per app unless given. */
   metrics?: Metrics;
+  /** OpenTelemetry spans for requests and operations; none unless given (src/ops/tracing.ts). */
+  tracing?: Tracing;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
@@ -63,6 +66,8 @@ export const defaultLeaseSize = (capacity: number) => Math.max(1, Math.ceil(capa
 export interface App {
   fetch(request: Request): Promise<Response>;
   readonly database: Database;
+  /** From now on /readyz answers 503; everything else is still served (SIGTERM, before the listener closes). */
+  beginShutdown(): void;
   /** From now on, new requests get 503 SERVICE_UNAVAILABLE (shutdown in progress). */
   stopAccepting(): void;
   close(): Promise<void>;
@@ -72,12 +77,14 @@ export interface App {
 export function createApp(options: AppOptions): App {
   const { database } = options;
   const now = options.now ?? Date.now;
+  const { tracing } = options;
   const graphql = createGraphQLHandler({
     introspection: options.introspection ?? true,
     fieldSuggestions: options.fieldSuggestions ?? false,
     trustedDocuments: options.trustedDocuments,
     plugins: options.graphqlPlugins,
     costLimit: options.costLimit,
+    tracing,
   });
   const cors = createCors(options.corsOrigins ?? []);
   const limiter = options.rateLimitPerMinute ? new RateLimiter(options.rateLimitPerMinute, now) : null;
@@ -93,15 +100,15 @@ export function createApp(options: AppOptions): App {
   const metrics = options.metrics ?? createMetrics();
   database.observeTransactions(metrics.transaction);
   const observer = createRequestObserver(logger, metrics);
-  const sideRoutes = createSideRoutes({ database, metrics, graphiql: options.introspection ?? true });
+  let shuttingDown = false;
+  let draining = false;
+  const sideRoutes = createSideRoutes({ database, metrics, graphiql: options.introspection ?? true, shuttingDown: () => shuttingDown });
 
-  /** Failures decided before routing, in the shape of the surface that was called. */
-  const refuse = (request: Request, error: DomainError, deps: Deps, headers: Record<string, string> = {}) => {
-    const { pathname } = new URL(request.url);
-    if (pathname === '/graphql') return graphqlErrorResponse(error, deps, headers);
-    if (isGroovePath(pathname)) return grooveErrorResponse(error, headers);
-    return domainErrorResponse(error, deps.traceId, deps.now(), headers);
-  };
+  const surfaceOf = (pathname: string): Surface => (pathname === '/graphql' ? 'graphql' : isGroovePath(pathname) ? 'groove' : 'rest');
+
+  /** Failures decided outside the surfaces' own handlers, in the shape of the surface that was called. */
+  const refuse = (request: Request, error: DomainError, deps: Deps, headers: Record<string, string> = {}) =>
+    errorResponse(surfaceOf(new URL(request.url).pathname), error, { traceId: deps.traceId, now: deps.now(), headers });
 
   /** Answers limits and preflights; null lets the request through. */
   function guard(request: Request, deps: Deps, keyHash: string | null, rateHeaders: Record<string, string>): Response | null {
@@ -150,21 +157,22 @@ export function createApp(options: AppOptions): App {
 
   async function route(request: Request, deps: Deps, keyHash: string | null, accounting: Accounting): Promise<Response> {
     const url = new URL(request.url);
+    // One policy for every surface: no path ends in "/" (only "/" itself), so `…/tracks/`, say
+    // from an unset shell variable, is a 404 here rather than a different route or a 405.
+    if (url.pathname.length > 1 && url.pathname.endsWith('/')) {
+      const message = `No route for ${request.method} ${url.pathname}: paths do not end in "/" (is a path segment empty?)`;
+      return refuse(request, new DomainError('ENDPOINT_NOT_FOUND', message, { path: url.pathname }), deps);
+    }
     const side = await sideRoutes(request, url, deps);
     if (side) return side;
-    if (url.pathname === '/graphql') return graphql.fetch(request, { deps, keyHash, accounting });
+    const context = { deps, keyHash, accounting };
+    if (url.pathname === '/graphql') return allowingHead(await graphql.fetch(request.method === 'HEAD' ? asGet(request) : request, context));
     // REST and Groove routes run their fixed operations in-process, through the same pipeline.
-    const runGraphQL: RunGraphQL = (req, operation, d) => graphql.run(req, operation, { deps: d, keyHash, accounting });
-    if (isRestPath(url.pathname)) return handleRest(request, url, deps, runGraphQL);
-    if (isGroovePath(url.pathname)) return handleGroove(request, url, deps, runGraphQL);
-    return domainErrorResponse(
-      new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }),
-      deps.traceId,
-      deps.now(),
-    );
+    const run: RunOperation = (req, operation, d) => graphql.run(req, operation, { ...context, deps: d });
+    if (isRestPath(url.pathname)) return handleRest(request, url, deps, run);
+    if (isGroovePath(url.pathname)) return handleGroove(request, url, deps, run);
+    return refuse(request, new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }), deps);
   }
-
-  let draining = false;
 
   async function respond(request: Request, deps: Deps): Promise<Response> {
     if (draining) {
@@ -183,13 +191,14 @@ export function createApp(options: AppOptions): App {
       response = guarded instanceof Response ? guarded : await route(guarded, deps, keyHash, accounting);
     } catch (error) {
       deps.facts?.unexpected.push(error);
-      response = domainErrorResponse(
-        new DomainError('INTERNAL_SERVER_ERROR', 'Unexpected error; see the server log for this trace id'),
-        deps.traceId,
-        deps.now(),
-      );
+      response = refuse(request, new DomainError('INTERNAL_SERVER_ERROR', 'Unexpected error; see the server log for this trace id'), deps);
     }
     for (const [name, value] of Object.entries(rateHeaders)) response.headers.set(name, value);
+    // Every HTML page is a bundled one (GraphiQL too, which yoga renders): the browser may load
+    // nothing from another host.
+    if (response.headers.get('content-type')?.startsWith('text/html') && !response.headers.has('content-security-policy')) {
+      response.headers.set('content-security-policy', PAGE_CSP);
+    }
     cors.decorate(request, response);
     return response;
   }
@@ -197,7 +206,11 @@ export function createApp(options: AppOptions): App {
   return {
     database,
     close: () => database.close(),
+    beginShutdown() {
+      shuttingDown = true;
+    },
     stopAccepting() {
+      shuttingDown = true;
       draining = true;
     },
     async fetch(request) {
@@ -205,12 +218,38 @@ export function createApp(options: AppOptions): App {
       const origin = options.publicUrl ?? url.origin;
       const route = url.pathname === '/graphql' ? '/graphql' : undefined;
       const facts: RequestFacts = { route, errorCodes: new Set(), unexpected: [] };
-      const deps: Deps = { database, now, traceId: newId('req_'), origin, facts };
+      const deps: Deps = { database, now, traceId: requestIdOf(request.headers), origin, facts };
       const finish = observer.begin(request, facts, deps.traceId);
-      const response = await respond(request, deps);
+      let response: Response;
+      if (tracing) {
+        response = await tracing.request(request, deps.traceId, facts, () => respond(request, deps));
+      } else {
+        facts.w3cTraceId = traceIdOf(request.headers);
+        response = await respond(request, deps);
+      }
       response.headers.set('x-request-id', deps.traceId);
       finish(response);
-      return response;
+      return request.method === 'HEAD' ? withoutBody(response) : response;
     },
   };
+}
+
+/** yoga answers GET only; HEAD /graphql runs as GET and loses its body in withoutBody. */
+const asGet = (request: Request) => new Request(request.url, { method: 'GET', headers: request.headers });
+
+/** yoga's 405 says `Allow: GET, POST`; HEAD is answered wherever GET is. */
+function allowingHead(response: Response): Response {
+  const allow = response.headers.get('allow');
+  if (allow && /\bGET\b/.test(allow) && !/\bHEAD\b/.test(allow)) response.headers.set('allow', allow.replace(/\bGET\b/, 'GET, HEAD'));
+  return response;
+}
+
+/** HEAD: the GET response's status and headers (its Content-Length included), no body. */
+async function withoutBody(response: Response): Promise<Response> {
+  const headers = new Headers(response.headers);
+  if (response.body !== null) {
+    const length = (await response.arrayBuffer()).byteLength;
+    if (!headers.has('content-length')) headers.set('content-length', String(length));
+  }
+  return new Response(null, { status: response.status, statusText: response.statusText, headers });
 }

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getIntrospectionQuery, parse } from 'graphql';
-import { COLLECTION_TRACKS_PAGE, COLLECTIONS_PAGE, REORDER_MAX_IDS } from '../src/domain/collections.js';
-import { COST_WEIGHTS, OPERATION_COST_LIMIT } from '../src/domain/cost.js';
-import { BATCH_MAX_IDS, LIBRARY_PAGE } from '../src/domain/library.js';
+import { COST_WEIGHTS } from '../src/domain/cost.js';
+import { BATCH_MAX_IDS, COLLECTION_TRACKS_PAGE, COLLECTIONS_PAGE, LIBRARY_PAGE, OPERATION_COST_LIMIT, REORDER_MAX_IDS } from '../src/domain/limits.js';
 import { createCostModel } from '../src/graphql/cost.js';
 import { getSchema } from '../src/graphql/schema.js';
 import { createCollectionVia, createTrackVia, createWorld, gql, onlyError, type World } from './helpers.js';

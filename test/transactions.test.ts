@@ -1,8 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { apiKeys, collections } from '../src/db/schema.js';
-import { backend, createCollectionVia, createWorld, rest, type World } from './helpers.js';
+import { backend, createCollectionVia, createWorld, rest, rows, type World } from './helpers.js';
 
 // A transaction held open across an await (as every domain transaction is) must be invisible to
 // other requests until it commits, and must not swallow their writes when it rolls back.
@@ -15,7 +13,7 @@ function openTransaction(w: World) {
   const inside = new Promise<void>((resolve) => (started = resolve));
   const done = w.app.database.transaction(async (tx) => {
     const now = w.clock.now;
-    await tx.insert(collections).values({
+    await tx.insertCollection({
       id: 'mcoll_uncommitted',
       organizationId: w.orgA,
       ownerId: w.alice.userId,
@@ -61,7 +59,7 @@ describe('write transactions', () => {
     setTimeout(open.release, 50);
     expect((await during).status).toBe(200);
     await rolledBack;
-    const [key] = await w.app.database.db.select().from(apiKeys).where(eq(apiKeys.id, w.alice.keyId));
+    const key = await w.app.database.read.apiKey(w.alice.keyId);
     expect(key?.lastUsedAt).toBe(w.clock.now);
   });
 });
@@ -72,23 +70,23 @@ describe.skipIf(backend !== 'postgres')('write transactions on a PostgreSQL serv
   it('that keep losing to other writers run alone after five attempts, and commit', async () => {
     const w = await createWorld();
     const id = await createCollectionVia(w.app, w.alice.key, w.orgA, 'Contended');
-    const row = eq(collections.id, id);
+    const ref = { id, organizationId: w.orgA, ownerId: w.alice.userId };
     let attempts = 0;
     const held: Promise<unknown>[] = [];
     await w.app.database.transaction(async (tx) => {
       attempts++;
-      const [before] = await tx.select({ version: collections.version }).from(collections).where(row);
+      await tx.ownCollection(ref);
       // Another connection changes the same row and commits, as a stream of short edits would
       // between this transaction's read and its write; then this write is a serialization failure.
-      const other = Promise.resolve(w.app.database.db.update(collections).set({ name: `other ${attempts}` }).where(row));
+      const other = rows(w, 'UPDATE collections SET name = ? WHERE id = ?', `other ${attempts}`, id);
       if (!(await Promise.race([other.then(() => true), sleep(500).then(() => false)]))) held.push(other);
-      await tx.update(collections).set({ version: before!.version + 1 }).where(row);
+      await tx.updateCollection(id, {}, w.clock.now);
     });
     // Five attempts lost; the sixth locked other writers out until it committed.
     expect(attempts).toBe(6);
     expect(held).toHaveLength(1);
     await Promise.all(held);
-    const [after] = await w.app.database.db.select().from(collections).where(row);
+    const [after] = await rows(w, 'SELECT name, version FROM collections WHERE id = ?', id);
     expect(after).toMatchObject({ name: 'other 6', version: 2 });
   });
 });

@@ -1,5 +1,7 @@
-import { sql, type SQL } from 'drizzle-orm';
-import type { Database, Db } from './connection.js';
+import { sql } from 'drizzle-orm';
+import type { Database } from './database.js';
+import type { PostgresDatabase } from './postgres.js';
+import type { SqliteDatabase } from './sqlite.js';
 
 /** A token bucket per key: `capacity` points, refilled at `restorePerSecond`. */
 export interface BucketConfig {
@@ -31,35 +33,35 @@ export function sharedBuckets(database: Database, config: BucketConfig): BucketS
   const capacity = config.capacity;
   const perMs = config.restorePerSecond / 1000;
   if (database.dialect === 'postgres') {
-    const rows = async (query: SQL) =>
-      ((await (database.db as unknown as { execute(q: SQL): Promise<{ rows: Lease[] }> }).execute(query)).rows);
+    const pg = database as PostgresDatabase;
     return {
       async lease(keyHash, want, now) {
         const refilled = sql`LEAST(${capacity}::float8, b.tokens + GREATEST(0, ${now}::bigint - b.updated_at) * ${perMs}::float8)`;
         const take = sql`LEAST(${want}::float8, GREATEST(0, ${refilled}))`;
         const first = Math.min(want, capacity);
-        const [row] = await rows(sql`
+        const result = (await pg.execute(sql`
           INSERT INTO cost_buckets AS b (key_hash, tokens, granted, updated_at)
           VALUES (${keyHash}, ${capacity - first}::float8, ${first}::float8, ${now}::bigint)
           ON CONFLICT (key_hash) DO UPDATE SET
             tokens = ${refilled} - ${take}, granted = ${take}, updated_at = GREATEST(b.updated_at, ${now}::bigint)
-          RETURNING granted, tokens AS "left"`);
-        return row!;
+          RETURNING granted, tokens AS "left"`)) as unknown as { rows: Lease[] };
+        return result.rows[0]!;
       },
     };
   }
+  // On the write connection, queued as a transaction of its own: another request's transaction may
+  // be open on it across an await, and a lease must neither join it nor roll back with it.
+  const refilled = 'MIN(@capacity, tokens + MAX(0, @now - updated_at) * @perMs)';
+  const take = `MIN(@want, MAX(0, ${refilled}))`;
+  const statement = (database as SqliteDatabase).sqlite.prepare<Record<string, string | number>, Lease>(`
+    INSERT INTO cost_buckets (key_hash, tokens, granted, updated_at) VALUES (@keyHash, @capacity - @first, @first, @now)
+    ON CONFLICT (key_hash) DO UPDATE SET
+      tokens = ${refilled} - ${take}, granted = ${take}, updated_at = MAX(updated_at, @now)
+    RETURNING granted, tokens AS "left"`);
   return {
     async lease(keyHash, want, now) {
-      const refilled = sql`MIN(${capacity}, tokens + MAX(0, ${now} - updated_at) * ${perMs})`;
-      const take = sql`MIN(${want}, MAX(0, ${refilled}))`;
       const first = Math.min(want, capacity);
-      const query = sql`
-        INSERT INTO cost_buckets (key_hash, tokens, granted, updated_at) VALUES (${keyHash}, ${capacity - first}, ${first}, ${now})
-        ON CONFLICT (key_hash) DO UPDATE SET
-          tokens = ${refilled} - ${take}, granted = ${take}, updated_at = MAX(updated_at, ${now})
-        RETURNING granted, tokens AS "left"`;
-      const [row] = await database.transaction(async (tx: Db) => (tx as unknown as { all(q: SQL): Lease[] }).all(query));
-      return row!;
+      return database.transaction(async () => statement.get({ keyHash, first, now, capacity, perMs, want })!);
     },
   };
 }

@@ -1,10 +1,23 @@
 import { sql, type SQL } from 'drizzle-orm';
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import type { Tables } from './tables.js';
 
 /**
- * The little SQL the two dialects write differently: expanding a JSON array (sent as one
- * parameter, so a statement's text does not depend on a list's length) into rows.
+ * The query builder the store writes against. Typed as SQLite's, like the tables (tables.ts);
+ * on PostgreSQL it is node-postgres's or PGlite's drizzle instance, whose builders have the same
+ * methods and write PostgreSQL's SQL.
  */
-export interface DialectSql {
+export type Db = BaseSQLiteDatabase<'async', unknown>;
+
+/**
+ * What differs between the dialects below the store: their tables, how a raw statement is run,
+ * and the little SQL they write differently, expanding a JSON array (sent as one parameter, so a
+ * statement's text does not depend on a list's length) into rows.
+ */
+export interface SqlDialect {
+  readonly tables: Tables;
+  all<T>(db: Db, query: SQL): Promise<T[]>;
+  run(db: Db, query: SQL): Promise<void>;
   /** One row per element of the JSON array, in column `value` (an element as JSON). */
   jsonArray(json: unknown): SQL;
   /** The same with the element's zero-based index in column `i`. */
@@ -13,14 +26,16 @@ export interface DialectSql {
   textList(json: unknown): SQL;
 }
 
-export const sqliteSql: DialectSql = {
+export type JsonSql = Pick<SqlDialect, 'jsonArray' | 'jsonRowsWithIndex' | 'textList'>;
+
+export const sqliteJson: JsonSql = {
   jsonArray: (json) => sql`(SELECT value FROM json_each(${json}))`,
   jsonRowsWithIndex: (json) => sql`(SELECT key AS i, value FROM json_each(${json}))`,
   // json_each already yields a string element as text.
   textList: (json) => sql`(SELECT value FROM json_each(${json}))`,
 };
 
-export const postgresSql: DialectSql = {
+export const postgresJson: JsonSql = {
   jsonArray: (json) => sql`(SELECT value FROM jsonb_array_elements(CAST(${json} AS jsonb)) AS value)`,
   jsonRowsWithIndex: (json) =>
     sql`(SELECT CAST(i AS INTEGER) - 1 AS i, value FROM jsonb_array_elements(CAST(${json} AS jsonb)) WITH ORDINALITY AS r(value, i))`,

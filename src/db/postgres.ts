@@ -4,11 +4,11 @@ import { PgTable, type PgDatabase } from 'drizzle-orm/pg-core';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import type { Database, Db, OpenOptions, TransactionTiming } from './connection.js';
-import { postgresSql } from './dialect-sql.js';
-import { entryStore } from './entries.js';
-import * as pgTables from './schema-pg.js';
-import { bindTables } from './schema.js';
+import type { Database, OpenOptions, TransactionTiming, Writes } from './database.js';
+import { postgresJson, type Db, type SqlDialect } from './dialect-sql.js';
+import * as pgTables from './pg-tables.js';
+import { Store } from './store.js';
+import { tracedQuery } from './traced.js';
 import { fromPackageRoot } from '../package-root.js';
 
 export const pgMigrationsFolder = fromPackageRoot('drizzle', 'pg');
@@ -42,7 +42,7 @@ const ALONE_AFTER = 5;
  * transactions write them (the audit log last), so it never holds a table that a writer it waits
  * for still needs; a table not listed comes last, and a deadlock it then meets is retried.
  */
-const WRITE_ORDER: PgTable[] = [
+const WRITE_ORDER = [
   pgTables.organizations,
   pgTables.users,
   pgTables.memberships,
@@ -53,8 +53,8 @@ const WRITE_ORDER: PgTable[] = [
   pgTables.collectionEntries,
   pgTables.collections,
   pgTables.auditLog,
-];
-const allTables = (Object.values(pgTables) as unknown[]).filter((t): t is PgTable => is(t, PgTable));
+] as unknown as PgTable[];
+const allTables = (Object.values(pgTables.pgTables) as unknown[]).filter((t): t is PgTable => is(t, PgTable));
 const lockAll = sql.raw(
   `LOCK TABLE ${[...WRITE_ORDER, ...allTables.filter((t) => !WRITE_ORDER.includes(t))]
     .map((t) => `"${getTableName(t)}"`)
@@ -63,9 +63,21 @@ const lockAll = sql.raw(
 
 export interface PostgresDatabase extends Database {
   readonly dialect: 'postgres';
+  /** Runs one statement outside any transaction, for tests and tools that need PostgreSQL itself. */
+  execute(query: SQL): Promise<{ rows: Record<string, unknown>[]; fields?: { name: string; dataTypeID: number }[] }>;
 }
 
 type AnyPgDatabase = PgDatabase<any, any, any>;
+
+const rows = async <T>(q: Db, query: SQL): Promise<T[]> =>
+  ((await (q as unknown as AnyPgDatabase).execute(query)) as unknown as { rows: T[] }).rows;
+
+const postgresDialect: SqlDialect = {
+  tables: pgTables.pgTables,
+  all: rows,
+  run: async (q, query) => void (await rows(q, query)),
+  ...postgresJson,
+};
 
 /** The SQLSTATE of a driver error, through drizzle's wrapping. */
 export function sqlState(error: unknown): string | undefined {
@@ -88,7 +100,6 @@ export function withoutNul<T>(values: T): T {
 
 /** A PostgreSQL server (`postgres://` or `postgresql://` URL) through a node-postgres pool. */
 export async function openPostgres(url: string, options: OpenOptions = {}): Promise<PostgresDatabase> {
-  bindTables('postgres');
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? DEFAULT_POOL_SIZE,
@@ -100,7 +111,8 @@ export async function openPostgres(url: string, options: OpenOptions = {}): Prom
   // query opens a new one; without a listener the event would end the process.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    const bound = client.query.bind(client) as (...args: unknown[]) => unknown;
+    const query = options.traceStatement ? tracedQuery(bound, options.traceStatement) : bound;
     client.query = ((config: unknown, values?: unknown, callback?: unknown) => query(config, withoutNul(values), callback)) as typeof client.query;
   });
   try {
@@ -135,13 +147,13 @@ export function statementLogger(options: OpenOptions) {
  * `end` releases the connections.
  */
 export function postgresDatabase(instance: AnyPgDatabase, end: () => Promise<void>): PostgresDatabase {
-  const db = instance as unknown as Db;
+  const read = new Store(instance as unknown as Db, postgresDialect);
   const listeners: ((timing: TransactionTiming) => void)[] = [];
 
   // SERIALIZABLE: every write transaction behaves as if it ran alone, which is what the position
   // bookkeeping (and every read-then-write rule) assumes; PostgreSQL aborts the ones that could
   // not have, and they run again after a short, growing, random pause (alone after ALONE_AFTER).
-  const transaction = async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+  const transaction = async <T>(fn: (tx: Writes) => Promise<T>): Promise<T> => {
     const queued = performance.now();
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
@@ -150,7 +162,7 @@ export function postgresDatabase(instance: AnyPgDatabase, end: () => Promise<voi
         const result = await instance.transaction(
           async (tx) => {
             if (attempt > ALONE_AFTER) await tx.execute(lockAll);
-            return fn(tx as unknown as Db);
+            return fn(new Store(tx as unknown as Db, postgresDialect));
           },
           { isolationLevel: 'serializable' },
         );
@@ -168,19 +180,13 @@ export function postgresDatabase(instance: AnyPgDatabase, end: () => Promise<voi
     }
   };
 
-  const rows = async <T>(q: Db, query: SQL): Promise<T[]> =>
-    ((await (q as unknown as AnyPgDatabase).execute(query)) as unknown as { rows: T[] }).rows;
-
+  const db = instance as unknown as Db;
   let closed: Promise<void> | undefined;
   return {
     dialect: 'postgres',
-    db,
+    read,
     transaction,
-    entries: entryStore({
-      all: rows,
-      run: async (q, query) => void (await rows(q, query)),
-      ...postgresSql,
-    }),
+    execute: async (query) => (await instance.execute(query)) as never,
     migrationsFolder: pgMigrationsFolder,
     ping: async () => (await rows(db, sql`SELECT 1 AS ok`)).length === 1,
     appliedMigrations: async () => {

@@ -4,12 +4,11 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import type { Database, Db, OpenOptions, TransactionTiming } from './connection.js';
-import { sqliteSql } from './dialect-sql.js';
-import { entryStore } from './entries.js';
+import type { Database, OpenOptions, TransactionTiming, Writes } from './database.js';
+import { sqliteJson, type Db, type SqlDialect } from './dialect-sql.js';
 import { keepingClient, keepStatementsOn } from './prepared.js';
-import * as schema from './schema-sqlite.js';
-import { bindTables } from './schema.js';
+import { sqliteTables } from './sqlite-tables.js';
+import { Store } from './store.js';
 import { fromPackageRoot } from '../package-root.js';
 
 export const sqliteMigrationsFolder = fromPackageRoot('drizzle', 'sqlite');
@@ -26,6 +25,13 @@ interface SyncRunner {
   run(query: SQL): unknown;
 }
 
+const sqliteDialect: SqlDialect = {
+  tables: sqliteTables,
+  all: async <T>(db: Db, query: SQL) => (db as unknown as SyncRunner).all(query) as T[],
+  run: async (db, query) => void (db as unknown as SyncRunner).run(query),
+  ...sqliteJson,
+};
+
 export interface SqliteDatabase extends Database {
   readonly dialect: 'sqlite';
   /** The write connection, for tests and tools that need SQLite itself. */
@@ -33,7 +39,6 @@ export interface SqliteDatabase extends Database {
 }
 
 export function openSqlite(url: string, options: OpenOptions = {}): SqliteDatabase {
-  bindTables('sqlite');
   const path = sqlitePath(url);
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const verbose = options.onStatement ? { verbose: (text: unknown) => options.onStatement?.(String(text)) } : {};
@@ -44,18 +49,18 @@ export function openSqlite(url: string, options: OpenOptions = {}): SqliteDataba
   sqlite.pragma('synchronous = NORMAL');
   applyMigrations(sqlite);
   sqlite.pragma('foreign_keys = ON');
-  const writer = keepStatementsOn(drizzle({ client: keepingClient(sqlite), schema }) as unknown as Db);
+  const writer = new Store(keepStatementsOn(drizzle({ client: keepingClient(sqlite, options.traceStatement) }) as unknown as Db), sqliteDialect);
 
   // Reads go through their own read-only connection, so a read can never see (or be part of) a
   // transaction another request has open on the write connection across an await. An in-memory
   // database cannot be opened twice; it has only the one connection.
   const reader = path === ':memory:' ? sqlite : new BetterSqlite3(path, { readonly: true, ...verbose });
   if (reader !== sqlite) reader.pragma('busy_timeout = 5000');
-  const db = reader === sqlite ? writer : keepStatementsOn(drizzle({ client: keepingClient(reader), schema }) as unknown as Db);
+  const read = reader === sqlite ? writer : new Store(keepStatementsOn(drizzle({ client: keepingClient(reader, options.traceStatement) }) as unknown as Db), sqliteDialect);
 
   const listeners: ((timing: TransactionTiming) => void)[] = [];
   let queue: Promise<unknown> = Promise.resolve();
-  const transaction = <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+  const transaction = <T>(fn: (tx: Writes) => Promise<T>): Promise<T> => {
     const queued = performance.now();
     const run = async (): Promise<T> => {
       const started = performance.now();
@@ -83,13 +88,8 @@ export function openSqlite(url: string, options: OpenOptions = {}): SqliteDataba
   let closed = false;
   return {
     dialect: 'sqlite',
-    db,
+    read,
     transaction,
-    entries: entryStore({
-      all: async <T>(q: Db, query: SQL) => (q as unknown as SyncRunner).all(query) as T[],
-      run: async (q, query) => void (q as unknown as SyncRunner).run(query),
-      ...sqliteSql,
-    }),
     sqlite,
     migrationsFolder: sqliteMigrationsFolder,
     ping: async () => reader.prepare('SELECT 1 AS ok').get() !== undefined,

@@ -1,9 +1,7 @@
-import { eq } from 'drizzle-orm';
-import type { Db } from '../db/connection.js';
 import { newId } from '../db/ids.js';
-import { apiKeys, memberships, organizations, users } from '../db/schema.js';
 import type { Deps } from './deps.js';
 import { DomainError, invalidField } from './errors.js';
+import { EMAIL_MAX, LABEL_MAX, ORG_ID_PATTERN } from './limits.js';
 import { checkName, checkText } from './validation.js';
 import { capabilities, hashSecret, newSecret, parseCapabilities, type Capability, type Viewer } from './viewer.js';
 
@@ -11,7 +9,6 @@ import { capabilities, hashSecret, newSecret, parseCapabilities, type Capability
 // are not reachable from the network.
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const ORG_ID_PATTERN = /^org_[A-Za-z0-9_-]{1,64}$/;
 
 export async function createOrganization(deps: Deps, input: { name: string; id?: string | undefined }) {
   const name = checkName('name', input.name);
@@ -19,21 +16,17 @@ export async function createOrganization(deps: Deps, input: { name: string; id?:
     throw invalidField('id', 'id must look like org_ followed by 1-64 letters, digits, "-" or "_"');
   }
   const row = { id: input.id ?? newId('org_'), name, createdAt: deps.now() };
-  const inserted = await deps.database.transaction((tx) =>
-    tx.insert(organizations).values(row).onConflictDoNothing().returning({ id: organizations.id }),
-  );
-  if (inserted.length === 0) throw invalidField('id', `organization ${row.id} already exists`);
+  const inserted = await deps.database.transaction((tx) => tx.insertOrganization(row));
+  if (!inserted) throw invalidField('id', `organization ${row.id} already exists`);
   return { id: row.id, name: row.name };
 }
 
 export async function createUser(deps: Deps, input: { email: string; name?: string | undefined }) {
-  if (!EMAIL_PATTERN.test(input.email) || input.email.length > 320) throw invalidField('email', 'email is not a valid address');
+  if (!EMAIL_PATTERN.test(input.email) || input.email.length > EMAIL_MAX) throw invalidField('email', 'email is not a valid address');
   const name = input.name === undefined ? null : checkName('name', input.name);
   const row = { id: newId('usr_'), email: input.email.toLowerCase(), name, createdAt: deps.now() };
-  const inserted = await deps.database.transaction((tx) =>
-    tx.insert(users).values(row).onConflictDoNothing().returning({ id: users.id }),
-  );
-  if (inserted.length === 0) throw invalidField('email', `a user with email ${row.email} already exists`);
+  const inserted = await deps.database.transaction((tx) => tx.insertUser(row));
+  if (!inserted) throw invalidField('email', `a user with email ${row.email} already exists`);
   return { id: row.id, email: row.email, name: row.name };
 }
 
@@ -41,36 +34,29 @@ function requireRow(found: unknown, what: string, id: string): void {
   if (!found) throw new DomainError('RESOURCE_NOT_FOUND', `${what} ${id} does not exist`, { id });
 }
 
-const organizationExists = async (db: Db, id: string) =>
-  (await db.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, id)).limit(1))[0];
-const userExists = async (db: Db, id: string) => (await db.select({ id: users.id }).from(users).where(eq(users.id, id)).limit(1))[0];
-
 /** Adds a member, or replaces the capabilities of an existing one. */
 export async function addMember(deps: Deps, input: { organizationId: string; userId: string; capabilities: string[] }) {
   const held = [...new Set(input.capabilities)] as Capability[];
   await deps.database.transaction(async (tx) => {
-    requireRow(await organizationExists(tx, input.organizationId), 'organization', input.organizationId);
-    requireRow(await userExists(tx, input.userId), 'user', input.userId);
+    requireRow(await tx.organizationExists(input.organizationId), 'organization', input.organizationId);
+    requireRow(await tx.userExists(input.userId), 'user', input.userId);
     for (const c of input.capabilities) {
       if (!(capabilities as readonly string[]).includes(c)) {
         throw invalidField('capability', `unknown capability ${c}; known: ${capabilities.join(', ')}`);
       }
     }
-    await tx
-      .insert(memberships)
-      .values({ organizationId: input.organizationId, userId: input.userId, capabilities: JSON.stringify(held), createdAt: deps.now() })
-      .onConflictDoUpdate({ target: [memberships.organizationId, memberships.userId], set: { capabilities: JSON.stringify(held) } });
+    await tx.putMembership({ organizationId: input.organizationId, userId: input.userId, capabilities: JSON.stringify(held), createdAt: deps.now() });
   });
   return { organization_id: input.organizationId, user_id: input.userId, capabilities: held };
 }
 
 export async function createApiKey(deps: Deps, input: { userId: string; label?: string | undefined }) {
-  const label = input.label === undefined ? null : checkText('label', input.label, 200);
+  const label = input.label === undefined ? null : checkText('label', input.label, LABEL_MAX);
   const secret = newSecret();
   const id = newId('key_');
   await deps.database.transaction(async (tx) => {
-    requireRow(await userExists(tx, input.userId), 'user', input.userId);
-    await tx.insert(apiKeys).values({ id, userId: input.userId, label, keyHash: hashSecret(secret), createdAt: deps.now() });
+    requireRow(await tx.userExists(input.userId), 'user', input.userId);
+    await tx.insertApiKey({ id, userId: input.userId, label, keyHash: hashSecret(secret), createdAt: deps.now() });
   });
   return { id, user_id: input.userId, label, key: secret };
 }
@@ -78,24 +64,19 @@ export async function createApiKey(deps: Deps, input: { userId: string; label?: 
 /** Idempotent: revoking a revoked key keeps its first revocation time. */
 export async function revokeApiKey(deps: Deps, input: { keyId: string }) {
   await deps.database.transaction(async (tx) => {
-    const [key] = await tx.select().from(apiKeys).where(eq(apiKeys.id, input.keyId)).limit(1);
+    const key = await tx.apiKey(input.keyId);
     requireRow(key, 'API key', input.keyId);
-    if (key?.revokedAt == null) await tx.update(apiKeys).set({ revokedAt: deps.now() }).where(eq(apiKeys.id, input.keyId));
+    if (key?.revokedAt == null) await tx.revokeApiKey(input.keyId, deps.now());
   });
   return { id: input.keyId, revoked: true };
 }
 
 /** The signed-in user and the organizations they belong to. */
 export async function viewerProfile(deps: Deps, viewer: Viewer) {
-  const { db } = deps.database;
-  const [user] = await db.select().from(users).where(eq(users.id, viewer.userId)).limit(1);
+  const { read } = deps.database;
+  const user = await read.user(viewer.userId);
   if (!user) throw new DomainError('AUTHENTICATION_REQUIRED', 'API key user no longer exists');
-  const orgs = await db
-    .select({ id: organizations.id, name: organizations.name, capabilities: memberships.capabilities })
-    .from(memberships)
-    .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
-    .where(eq(memberships.userId, viewer.userId))
-    .orderBy(organizations.name);
+  const orgs = await read.organizationsOf(viewer.userId);
   return {
     id: user.id,
     email: user.email,

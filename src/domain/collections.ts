@@ -1,21 +1,16 @@
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
-import type { Db } from '../db/connection.js';
+import type { CollectionChanges, Reads } from '../db/database.js';
 import { newId } from '../db/ids.js';
-import { statement } from '../db/prepared.js';
-import { collectionEntries, collections } from '../db/schema.js';
+import type { CollectionRow, EntryRow } from '../db/rows.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { collectionNotFound, DomainError, invalidField, trackNotFound } from './errors.js';
-import { finishPage, keysetWindow, type Page, type PageArgs } from './pagination.js';
+import { finishPage, keysetQuery, keysetWindow, type Page, type PageArgs } from './pagination.js';
 import { findVisibleTrack } from './tracks.js';
-import { checkName, checkText, checkUrl, DESCRIPTION_MAX, optional } from './validation.js';
+import { COLLECTION_TRACKS_PAGE, COLLECTIONS_PAGE, DESCRIPTION_MAX, REORDER_MAX_IDS } from './limits.js';
+import { checkName, checkText, checkUrl, optional } from './validation.js';
 import { requireCapability, requireMember, type Viewer } from './viewer.js';
 
-export type CollectionRow = typeof collections.$inferSelect;
-export type EntryRow = typeof collectionEntries.$inferSelect;
-
-export const COLLECTIONS_PAGE = { defaultSize: 50, maxSize: 100 };
-export const COLLECTION_TRACKS_PAGE = { defaultSize: 200, maxSize: 500 };
+export type { CollectionRow, EntryRow };
 
 export interface CreateCollectionInput {
   organizationId: string;
@@ -35,24 +30,9 @@ interface Expectation {
   ifVersion?: number | null;
 }
 
-// A unique key, so no LIMIT (see statement()).
-const ownCollection = statement((db, p: { id: string; organizationId: string; ownerId: string }) =>
-  db
-    .select()
-    .from(collections)
-    .where(
-      and(
-        eq(collections.id, p.id),
-        eq(collections.organizationId, p.organizationId),
-        eq(collections.ownerId, p.ownerId),
-        isNull(collections.deletedAt),
-      ),
-    ),
-);
-
 /** Missing, deleted and someone else's are one answer, so ids cannot be probed. */
-export async function findOwnCollection(db: Db, viewer: Viewer, ref: CollectionRef & Expectation): Promise<CollectionRow> {
-  const [row] = await ownCollection(db, { id: ref.collectionId, organizationId: ref.organizationId, ownerId: viewer.userId });
+export async function findOwnCollection(db: Reads, viewer: Viewer, ref: CollectionRef & Expectation): Promise<CollectionRow> {
+  const row = await db.ownCollection({ id: ref.collectionId, organizationId: ref.organizationId, ownerId: viewer.userId });
   if (!row) throw collectionNotFound(ref.collectionId);
   // Checked after ownership, so a stale version never tells a stranger the collection exists.
   if (ref.ifVersion != null && ref.ifVersion !== row.version) {
@@ -66,25 +46,8 @@ export async function findOwnCollection(db: Db, viewer: Viewer, ref: CollectionR
 
 export async function getCollection(deps: Deps, viewer: Viewer, ref: CollectionRef): Promise<CollectionRow> {
   requireMember(viewer, ref.organizationId);
-  return findOwnCollection(deps.database.db, viewer, ref);
+  return findOwnCollection(deps.database.read, viewer, ref);
 }
-
-const insertCollection = statement((tx, p: typeof collections.$inferInsert & { id: string }) =>
-  tx
-    .insert(collections)
-    .values({
-      id: p.id,
-      organizationId: p.organizationId,
-      ownerId: p.ownerId,
-      name: p.name,
-      description: p.description,
-      coverTrackId: p.coverTrackId,
-      coverImageUrl: p.coverImageUrl,
-      createdAt: p.createdAt,
-      updatedAt: p.updatedAt,
-    })
-    .returning(),
-);
 
 export async function createCollection(deps: Deps, viewer: Viewer, input: CreateCollectionInput): Promise<CollectionRow> {
   requireCapability(viewer, input.organizationId, 'USE_MUSIC_GENERATION');
@@ -97,7 +60,7 @@ export async function createCollection(deps: Deps, viewer: Viewer, input: Create
       throw trackNotFound(input.coverTrackId);
     }
     const now = deps.now();
-    const [row] = await insertCollection(tx, {
+    const row = await tx.insertCollection({
       id: newId('mcoll_'),
       organizationId: input.organizationId,
       ownerId: viewer.userId,
@@ -108,17 +71,10 @@ export async function createCollection(deps: Deps, viewer: Viewer, input: Create
       createdAt: now,
       updatedAt: now,
     });
-    await recordAudit(tx, deps, viewer, row!.organizationId, 'collection.create', row!.id);
-    return row!;
+    await recordAudit(tx, deps, viewer, row.organizationId, 'collection.create', row.id);
+    return row;
   });
 }
-
-const markCollectionDeleted = statement((tx, p: { id: string; now: number }) =>
-  tx
-    .update(collections)
-    .set({ deletedAt: p.now, updatedAt: p.now, version: sql`${collections.version} + 1` })
-    .where(eq(collections.id, p.id)),
-);
 
 /** Soft delete; the member tracks are untouched. */
 export async function deleteCollection(deps: Deps, viewer: Viewer, ref: CollectionRef & Expectation): Promise<void> {
@@ -126,7 +82,7 @@ export async function deleteCollection(deps: Deps, viewer: Viewer, ref: Collecti
   await deps.database.transaction(async (tx) => {
     const row = await findOwnCollection(tx, viewer, ref);
     const now = deps.now();
-    await markCollectionDeleted(tx, { id: row.id, now });
+    await tx.markCollectionDeleted(row.id, now);
     await recordAudit(tx, deps, viewer, row.organizationId, 'collection.delete', row.id);
   });
 }
@@ -141,7 +97,7 @@ export async function addTrackToCollection(
   await deps.database.transaction(async (tx) => {
     const row = await findOwnCollection(tx, viewer, input);
     if (!(await findVisibleTrack(tx, viewer, input.organizationId, input.trackId))) throw trackNotFound(input.trackId);
-    await deps.database.entries.append(tx, row.id, input.trackId, deps.now());
+    await tx.appendEntry(row.id, input.trackId, deps.now());
     await recordAudit(tx, deps, viewer, row.organizationId, 'collection.track_add', input.trackId);
   });
 }
@@ -155,7 +111,7 @@ export async function removeTrackFromCollection(
   requireMember(viewer, input.organizationId);
   await deps.database.transaction(async (tx) => {
     const row = await findOwnCollection(tx, viewer, input);
-    await deps.database.entries.remove(tx, input.trackId, row.id, deps.now());
+    await tx.removeEntries(input.trackId, row.id, deps.now());
     await recordAudit(tx, deps, viewer, row.organizationId, 'collection.track_remove', input.trackId);
   });
 }
@@ -174,7 +130,7 @@ export interface UpdateCollectionInput extends CollectionRef, Expectation {
 export async function updateCollection(deps: Deps, viewer: Viewer, input: UpdateCollectionInput): Promise<CollectionRow> {
   requireMember(viewer, input.organizationId);
   const { patch } = input;
-  const changes: Partial<CollectionRow> = {};
+  const changes: CollectionChanges = {};
   if (patch.name !== undefined) {
     if (patch.name === null) throw invalidField('name', 'name cannot be cleared');
     changes.name = checkName('name', patch.name);
@@ -195,25 +151,12 @@ export async function updateCollection(deps: Deps, viewer: Viewer, input: Update
     }
     if (Object.keys(changes).length === 0) return row;
     const now = deps.now();
-    const [updated] = await tx
-      .update(collections)
-      .set({ ...changes, updatedAt: now, version: sql`${collections.version} + 1` })
-      .where(eq(collections.id, row.id))
-      .returning();
+    const updated = await tx.updateCollection(row.id, changes, now);
     await recordAudit(tx, deps, viewer, row.organizationId, 'collection.update', row.id);
-    return updated!;
+    return updated;
   });
 }
 
-export const REORDER_MAX_IDS = 10_000;
-
-const entriesInOrder = statement((tx, p: { collectionId: string }) =>
-  tx
-    .select({ trackId: collectionEntries.trackId, position: collectionEntries.position })
-    .from(collectionEntries)
-    .where(eq(collectionEntries.collectionId, p.collectionId))
-    .orderBy(collectionEntries.position),
-);
 
 /**
  * Listed tracks take the positions of their indexes; unknown ids are ignored; tracks left out
@@ -235,7 +178,7 @@ export async function reorderCollection(
   }
   await deps.database.transaction(async (tx) => {
     const row = await findOwnCollection(tx, viewer, input);
-    const current = await entriesInOrder(tx, { collectionId: row.id });
+    const current = await tx.entriesInOrder(row.id);
     const members = new Set(current.map((e) => e.trackId));
     const front = listed.filter((id) => members.has(id));
     const inFront = new Set(front);
@@ -243,7 +186,7 @@ export async function reorderCollection(
     const moves = order.flatMap((trackId, position) =>
       current[position]?.trackId === trackId ? [] : [{ trackId, position }],
     );
-    if (moves.length > 0) await deps.database.entries.rewrite(tx, row.id, moves, deps.now());
+    if (moves.length > 0) await tx.moveEntries(row.id, moves, deps.now());
     await recordAudit(tx, deps, viewer, row.organizationId, 'collection.reorder', row.id);
   });
 }
@@ -256,21 +199,11 @@ export async function listCollections(
 ): Promise<Page<CollectionRow>> {
   requireMember(viewer, input.organizationId);
   const window = keysetWindow(input.page, COLLECTIONS_PAGE);
-  const rows = await deps.database.db
-    .select()
-    .from(collections)
-    .where(
-      and(
-        eq(collections.ownerId, viewer.userId),
-        eq(collections.organizationId, input.organizationId),
-        isNull(collections.deletedAt),
-        window.afterKey !== null ? lt(collections.seq, window.afterKey) : undefined,
-        window.beforeKey !== null ? gt(collections.seq, window.beforeKey) : undefined,
-      ),
-    )
-    .orderBy(window.backward ? asc(collections.seq) : desc(collections.seq))
-    .limit(window.size + 1)
-    .offset(window.offset);
+  const rows = await deps.database.read.ownCollections({
+    ownerId: viewer.userId,
+    organizationId: input.organizationId,
+    keys: keysetQuery(window),
+  });
   return finishPage(rows, window);
 }
 
@@ -305,20 +238,11 @@ export async function loadEntryRanges(
   requests: readonly { collectionId: string; start: number; end: number }[],
 ): Promise<EntryRow[][]> {
   const found: EntryRow[][] = requests.map(() => []);
-  for (const { request, ...row } of await deps.database.entries.inRanges(deps.database.db, requests)) found[request]!.push(row);
+  for (const { request, ...row } of await deps.database.read.entriesInRanges(requests)) found[request]!.push(row);
   return found;
 }
 
-// A unique key, so no LIMIT (see statement()).
-const ownCollectionAnyOrg = statement((db, p: { id: string; ownerId: string }) =>
-  db
-    .select()
-    .from(collections)
-    .where(and(eq(collections.id, p.id), eq(collections.ownerId, p.ownerId), isNull(collections.deletedAt))),
-);
-
 /** Live, owned collections by id, for the `node` field. */
 export async function findOwnCollectionAnyOrg(deps: Deps, viewer: Viewer, collectionId: string): Promise<CollectionRow | undefined> {
-  const [row] = await ownCollectionAnyOrg(deps.database.db, { id: collectionId, ownerId: viewer.userId });
-  return row;
+  return deps.database.read.ownCollectionAnyOrganization({ id: collectionId, ownerId: viewer.userId });
 }

@@ -1,7 +1,15 @@
-import { COLLECTION_TRACKS_PAGE, COLLECTIONS_PAGE, REORDER_MAX_IDS } from './collections.js';
-import { BATCH_MAX_IDS, LIBRARY_PAGE } from './library.js';
-import type { PageArgs, PageLimits } from './pagination.js';
-import { SHARED_COLLECTION_TRACKS } from './shares.js';
+import {
+  BATCH_MAX_IDS,
+  COLLECTION_TRACKS_PAGE,
+  COLLECTIONS_PAGE,
+  COUNTED_MEMBERSHIPS,
+  LIBRARY_PAGE,
+  OPERATION_COST_LIMIT,
+  type PageLimits,
+  REORDER_MAX_IDS,
+  SHARED_COLLECTION_TRACKS,
+} from './limits.js';
+import type { PageArgs } from './pagination.js';
 
 // The cost model: what an operation will cost, computed before anything runs from the sizes it
 // asks for as they will run (variables, literals, and the default a page takes when its size is
@@ -11,9 +19,6 @@ import { SHARED_COLLECTION_TRACKS } from './shares.js';
 // measured to cost (bench/cost-limit.ts calibrates them; figures in bench/findings.md). The limit is
 // measured the same way: the most expensive operation it admits costs at most 100 ms of server CPU
 // and 2 MB of response on the benchmark machine.
-
-/** The most an operation may cost; more is refused (QUERY_LIMIT_EXCEEDED) before any resolver runs. */
-export const OPERATION_COST_LIMIT = 200_000;
 
 /** Points per unit of work. */
 export const COST_WEIGHTS = {
@@ -38,12 +43,6 @@ export const COST_WEIGHTS = {
   /** A value of an introspection answer: graphql-js builds those from the schema, field by field. */
   introspectionValue: 12,
 } as const;
-
-/**
- * Memberships are granted by operators, never by API callers, and no rule caps them: a viewer's
- * organization list is counted at this size.
- */
-export const COUNTED_MEMBERSHIPS = 10;
 
 /** How many items a list field may hold, for the fields whose size is a domain rule. */
 export type ListSize =
@@ -83,10 +82,3 @@ export function batchSize(items: readonly unknown[] | null | undefined, atMost: 
 function clamp(size: number, max: number): number {
   return Number.isFinite(size) ? Math.min(max, Math.max(1, Math.floor(size))) : max;
 }
-
-/**
- * Per-key budgets: a token bucket of `capacity` points refilled at `restorePerSecond`, charged with
- * each operation's cost; 0 turns it off. The defaults let a key run ten of the most expensive
- * operations back to back (one second of server CPU) and then one a second.
- */
-export const DEFAULT_COST_BUDGET = { capacity: 10 * OPERATION_COST_LIMIT, restorePerSecond: OPERATION_COST_LIMIT } as const;

@@ -1,24 +1,21 @@
-import { and, asc, desc, eq, exists, gt, isNull, lt, sql } from 'drizzle-orm';
-import type { Db } from '../db/connection.js';
+import type { Writes } from '../db/database.js';
 import { newId } from '../db/ids.js';
-import { collectionEntries, librarySaves, tracks } from '../db/schema.js';
+import type { LibrarySaveRow } from '../db/rows.js';
 import { recordAudit } from './audit.js';
 import { findOwnCollection } from './collections.js';
 import type { Deps } from './deps.js';
 import { DomainError, invalidField, trackNotFound } from './errors.js';
-import { finishPage, keysetWindow, type Page, type PageArgs } from './pagination.js';
+import { finishPage, keysetQuery, keysetWindow, type Page, type PageArgs } from './pagination.js';
 import { checkEngine, checkMode, findVisibleTrack, type TrackRow } from './tracks.js';
+import { BATCH_MAX_IDS, LIBRARY_PAGE } from './limits.js';
 import { optional } from './validation.js';
-import { requireMember, type Viewer } from './viewer.js';
+import { requireMember, resolveOrganization, type Viewer } from './viewer.js';
 
 // A user's library: one `mlib_` edge per saved track (unique per user and track). Saving and
 // unsaving only ever add or remove edges; the track itself is never changed.
 
-export type LibrarySaveRow = typeof librarySaves.$inferSelect;
+export type { LibrarySaveRow };
 
-export const LIBRARY_PAGE = { defaultSize: 50, maxSize: 100 };
-/** Batch size of saveTracks / unsaveTracks, as in the Groove API this mirrors. */
-export const BATCH_MAX_IDS = 100;
 
 interface TrackRef {
   organizationId: string;
@@ -26,7 +23,8 @@ interface TrackRef {
 }
 
 interface TrackBatch {
-  organizationId: string;
+  /** Absent: the caller's only organization (see resolveOrganization). */
+  organizationId?: string | null;
   trackIds: readonly string[];
 }
 
@@ -45,7 +43,7 @@ const notInLibrary = (trackId: string) =>
   );
 
 /** Returns the existing entry when there is one (idempotent); audits only a new edge. */
-async function saveOne(tx: Db, deps: Deps, viewer: Viewer, ref: TrackRef): Promise<LibrarySaveRow> {
+async function saveOne(tx: Writes, deps: Deps, viewer: Viewer, ref: TrackRef): Promise<LibrarySaveRow> {
   const track = await findVisibleTrack(tx, viewer, ref.organizationId, ref.trackId);
   if (!track) throw trackNotFound(ref.trackId);
   // Visible without an edge means the caller created it; shared saves go through share links.
@@ -54,48 +52,26 @@ async function saveOne(tx: Db, deps: Deps, viewer: Viewer, ref: TrackRef): Promi
 
 /** The viewer's edge to a track: the existing one (idempotent), or a new one, audited. */
 export async function addLibraryEdge(
-  tx: Db,
+  tx: Writes,
   deps: Deps,
   viewer: Viewer,
   edge: { trackId: string; organizationId: string; source: 'own' | 'shared'; shareLinkId?: string },
   action: 'library.save' | 'share.save',
 ): Promise<LibrarySaveRow> {
-  const [existing] = await tx
-    .select()
-    .from(librarySaves)
-    .where(and(eq(librarySaves.userId, viewer.userId), eq(librarySaves.trackId, edge.trackId)))
-    .limit(1);
+  const existing = await tx.libraryEdge({ userId: viewer.userId, trackId: edge.trackId });
   if (existing) return existing;
-  const [entry] = await tx
-    .insert(librarySaves)
-    .values({ id: newId('mlib_'), userId: viewer.userId, ...edge, createdAt: deps.now() })
-    .returning();
+  const entry = await tx.addLibrarySave({ id: newId('mlib_'), userId: viewer.userId, ...edge, createdAt: deps.now() });
   await recordAudit(tx, deps, viewer, edge.organizationId, action, edge.trackId);
-  return entry!;
+  return entry;
 }
 
 /**
  * Removes the edge of a live track; false when there was none. Edges of deleted tracks are kept
  * (deletes are soft and the track already left every library), so they count as not saved.
  */
-async function unsaveOne(tx: Db, deps: Deps, viewer: Viewer, ref: TrackRef): Promise<boolean> {
-  const removed = await tx
-    .delete(librarySaves)
-    .where(
-      and(
-        eq(librarySaves.userId, viewer.userId),
-        eq(librarySaves.organizationId, ref.organizationId),
-        eq(librarySaves.trackId, ref.trackId),
-        exists(
-          tx
-            .select({ one: sql`1` })
-            .from(tracks)
-            .where(and(eq(tracks.id, ref.trackId), isNull(tracks.deletedAt))),
-        ),
-      ),
-    )
-    .returning({ id: librarySaves.id });
-  if (removed.length === 0) return false;
+async function unsaveOne(tx: Writes, deps: Deps, viewer: Viewer, ref: TrackRef): Promise<boolean> {
+  const removed = await tx.removeLibrarySaveOfLiveTrack({ userId: viewer.userId, organizationId: ref.organizationId, trackId: ref.trackId });
+  if (!removed) return false;
   await recordAudit(tx, deps, viewer, ref.organizationId, 'library.unsave', ref.trackId);
   return true;
 }
@@ -130,9 +106,9 @@ async function eachTrack(
   deps: Deps,
   viewer: Viewer,
   input: TrackBatch,
-  act: (tx: Db, ref: TrackRef) => Promise<LibrarySaveRow | null>,
+  act: (tx: Writes, ref: TrackRef) => Promise<LibrarySaveRow | null>,
 ): Promise<TrackActionResult[]> {
-  requireMember(viewer, input.organizationId);
+  const organizationId = resolveOrganization(viewer, input.organizationId);
   if (input.trackIds.length > BATCH_MAX_IDS) {
     throw invalidField('track_ids', `track_ids may list at most ${BATCH_MAX_IDS} ids, got ${input.trackIds.length}`);
   }
@@ -141,7 +117,7 @@ async function eachTrack(
   for (const trackId of input.trackIds) {
     let outcome = outcomes.get(trackId);
     if (!outcome) {
-      outcome = await settle(deps.database.transaction(async (tx) => act(tx, { organizationId: input.organizationId, trackId })));
+      outcome = await settle(deps.database.transaction(async (tx) => act(tx, { organizationId, trackId })));
       outcomes.set(trackId, outcome);
     }
     results.push({ inputId: trackId, ...outcome });
@@ -183,36 +159,18 @@ export async function listLibrary(
   const mode = optional(filter.mode, checkMode);
   const engine = optional(filter.engine, checkEngine);
   const window = keysetWindow(input.page, LIBRARY_PAGE);
-  const { db } = deps.database;
+  const { read } = deps.database;
   const collectionId =
     filter.collectionId == null
       ? null
-      : (await findOwnCollection(db, viewer, { organizationId: input.organizationId, collectionId: filter.collectionId })).id;
-  const rows = await db
-    .select({ entry: librarySaves, track: tracks })
-    .from(librarySaves)
-    .innerJoin(tracks, eq(tracks.id, librarySaves.trackId))
-    .where(
-      and(
-        eq(librarySaves.userId, viewer.userId),
-        eq(librarySaves.organizationId, input.organizationId),
-        isNull(tracks.deletedAt),
-        mode !== null ? eq(tracks.mode, mode) : undefined,
-        engine !== null ? eq(tracks.engine, engine) : undefined,
-        collectionId !== null
-          ? exists(
-              db
-                .select({ one: sql`1` })
-                .from(collectionEntries)
-                .where(and(eq(collectionEntries.collectionId, collectionId), eq(collectionEntries.trackId, librarySaves.trackId))),
-            )
-          : undefined,
-        window.afterKey !== null ? lt(librarySaves.seq, window.afterKey) : undefined,
-        window.beforeKey !== null ? gt(librarySaves.seq, window.beforeKey) : undefined,
-      ),
-    )
-    .orderBy(window.backward ? asc(librarySaves.seq) : desc(librarySaves.seq))
-    .limit(window.size + 1)
-    .offset(window.offset);
+      : (await findOwnCollection(read, viewer, { organizationId: input.organizationId, collectionId: filter.collectionId })).id;
+  const rows = await read.library({
+    userId: viewer.userId,
+    organizationId: input.organizationId,
+    mode,
+    engine,
+    collectionId,
+    keys: keysetQuery(window),
+  });
   return finishPage(rows, window);
 }

@@ -1,5 +1,3 @@
-import { eq } from 'drizzle-orm';
-import { tracks } from '../db/schema.js';
 import { findOwnCollectionAnyOrg, type CollectionRow } from './collections.js';
 import type { Deps } from './deps.js';
 import { collectionNotFound, DomainError, trackNotFound } from './errors.js';
@@ -19,15 +17,10 @@ export async function resolveNode(deps: Deps, viewer: Viewer, id: string): Promi
     return { kind: 'Collection', row };
   }
   if (id.startsWith('mtrack_')) {
-    const [found] = await deps.database.db
-      .select({ organizationId: tracks.organizationId })
-      .from(tracks)
-      .where(eq(tracks.id, id))
-      .limit(1);
-    const organizationId = found?.organizationId;
+    const organizationId = await deps.database.read.trackOrganization(id);
     const row =
       organizationId !== undefined && viewer.organizations.has(organizationId)
-        ? await findVisibleTrack(deps.database.db, viewer, organizationId, id)
+        ? await findVisibleTrack(deps.database.read, viewer, organizationId, id)
         : undefined;
     if (!row) throw trackNotFound(id);
     return { kind: 'Track', row };

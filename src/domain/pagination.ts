@@ -1,4 +1,6 @@
+import type { KeysetQuery } from '../db/database.js';
 import { invalidField } from './errors.js';
+import type { PageLimits } from './limits.js';
 
 /** Relay connection arguments, plus an offset for clients of the offset/limit REST API. */
 export interface PageArgs {
@@ -7,11 +9,6 @@ export interface PageArgs {
   last?: number | null;
   before?: string | null;
   offset?: number | null;
-}
-
-export interface PageLimits {
-  defaultSize: number;
-  maxSize: number;
 }
 
 export interface Page<T> {
@@ -69,6 +66,11 @@ export function keysetWindow(args: PageArgs, limits: PageLimits): KeysetWindow {
     backward,
     offset,
   };
+}
+
+/** What the store reads for a window: one row more than a page, to tell whether another follows. */
+export function keysetQuery(window: KeysetWindow): KeysetQuery {
+  return { afterKey: window.afterKey, beforeKey: window.beforeKey, backward: window.backward, limit: window.size + 1, offset: window.offset };
 }
 
 /** Turns `size + 1` rows read in window order into a page in display order. */

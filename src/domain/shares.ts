@@ -1,24 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
-import type { Db } from '../db/connection.js';
+import type { Writes } from '../db/database.js';
 import { newId } from '../db/ids.js';
-import { collectionEntries, collections, librarySaves, shareLinks, tracks } from '../db/schema.js';
+import type { LibrarySaveRow, ShareLinkRow } from '../db/rows.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { DomainError, invalidField, trackNotFound } from './errors.js';
 import { findOwnCollection } from './collections.js';
 import { addLibraryEdge } from './library.js';
+import { DEFAULT_VISIBILITY, MAX_EXPIRY_DAYS, SHARED_COLLECTION_TRACKS, shareVisibilities } from './limits.js';
 import { findVisibleTrack, type TrackRow } from './tracks.js';
 import { hashSecret, requireMember, type Viewer } from './viewer.js';
 
-export type ShareLinkRow = typeof shareLinks.$inferSelect;
-export const shareVisibilities = ['link_only', 'public'] as const;
+export type { ShareLinkRow };
 export type ShareVisibility = (typeof shareVisibilities)[number];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const MAX_EXPIRY_DAYS = 90;
-/** A resolved collection share shows at most this many tracks, in position order. */
-export const SHARED_COLLECTION_TRACKS = 500;
 
 export interface ShareOptions {
   visibility?: string | null;
@@ -33,7 +29,7 @@ export interface CreatedShare {
 }
 
 function checkOptions(options: ShareOptions): { visibility: ShareVisibility; expiresInDays: number | null } {
-  const visibility = options.visibility ?? 'link_only';
+  const visibility = options.visibility ?? DEFAULT_VISIBILITY;
   if (!(shareVisibilities as readonly string[]).includes(visibility)) {
     throw invalidField('visibility', `visibility must be one of ${shareVisibilities.join(', ')}`);
   }
@@ -50,7 +46,7 @@ async function createShare(
   viewer: Viewer,
   target: { organizationId: string; type: 'track' | 'collection'; id: string },
   options: ReturnType<typeof checkOptions>,
-  tx: Db,
+  tx: Writes,
 ): Promise<CreatedShare> {
   const now = deps.now();
   const token = 'shr_' + randomBytes(24).toString('base64url');
@@ -66,7 +62,7 @@ async function createShare(
     revokedAt: null,
     createdAt: now,
   };
-  await tx.insert(shareLinks).values(link);
+  await tx.insertShareLink(link);
   await recordAudit(tx, deps, viewer, target.organizationId, 'share.create', link.id);
   return { link, token, url: `${deps.origin}/v1/music/shared/${token}` };
 }
@@ -104,7 +100,7 @@ const shareNotFound = () =>
   new DomainError('RESOURCE_NOT_FOUND', 'Share link not found, revoked or expired', {}, 'This share link is not available.');
 
 async function findLiveShare(deps: Deps, token: string): Promise<ShareLinkRow> {
-  const [link] = await deps.database.db.select().from(shareLinks).where(eq(shareLinks.tokenHash, hashSecret(token))).limit(1);
+  const link = await deps.database.read.shareLinkByTokenHash(hashSecret(token));
   if (!link || link.revokedAt !== null || (link.expiresAt !== null && link.expiresAt <= deps.now())) {
     throw shareNotFound();
   }
@@ -125,29 +121,15 @@ export type SharedContent =
 /** The read-only view behind a token; no sign-in needed. */
 export async function resolveShare(deps: Deps, input: { token: string }): Promise<SharedContent> {
   const link = await findLiveShare(deps, input.token);
-  const { db } = deps.database;
+  const { read } = deps.database;
   if (link.targetType === 'track') {
-    const [track] = await db
-      .select()
-      .from(tracks)
-      .where(and(eq(tracks.id, link.targetId), isNull(tracks.deletedAt)))
-      .limit(1);
+    const track = await read.liveTrack(link.targetId);
     return track ? { kind: 'track', available: true, link, track } : { kind: 'track', available: false, link };
   }
-  const [collection] = await db
-    .select({ id: collections.id, name: collections.name, description: collections.description })
-    .from(collections)
-    .where(and(eq(collections.id, link.targetId), isNull(collections.deletedAt)))
-    .limit(1);
+  const collection = await read.liveCollection(link.targetId);
   if (!collection) return { kind: 'collection', available: false, link };
-  const rows = await db
-    .select({ track: tracks })
-    .from(collectionEntries)
-    .innerJoin(tracks, eq(tracks.id, collectionEntries.trackId))
-    .where(eq(collectionEntries.collectionId, collection.id))
-    .orderBy(collectionEntries.position)
-    .limit(SHARED_COLLECTION_TRACKS);
-  return { kind: 'collection', available: true, link, collection, tracks: rows.map((r) => r.track) };
+  const tracks = await read.tracksInOrder(collection.id, SHARED_COLLECTION_TRACKS);
+  return { kind: 'collection', available: true, link, collection, tracks };
 }
 
 
@@ -155,18 +137,14 @@ export async function resolveShare(deps: Deps, input: { token: string }): Promis
  * Saves the track behind a track share into the caller's library (idempotent: an existing entry
  * is returned). The caller must belong to the track's organization, where the library lives.
  */
-export async function saveSharedTrack(deps: Deps, viewer: Viewer, input: { token: string }): Promise<typeof librarySaves.$inferSelect> {
+export async function saveSharedTrack(deps: Deps, viewer: Viewer, input: { token: string }): Promise<LibrarySaveRow> {
   const link = await findLiveShare(deps, input.token);
   if (link.targetType !== 'track') {
     throw invalidField('token', 'Only track shares can be saved; collection shares are read-only');
   }
   requireMember(viewer, link.organizationId);
   return deps.database.transaction(async (tx) => {
-    const [track] = await tx
-      .select({ id: tracks.id })
-      .from(tracks)
-      .where(and(eq(tracks.id, link.targetId), isNull(tracks.deletedAt)))
-      .limit(1);
+    const track = await tx.liveTrack(link.targetId);
     if (!track) throw shareNotFound();
     return addLibraryEdge(
       tx,
@@ -182,22 +160,12 @@ export async function saveSharedTrack(deps: Deps, viewer: Viewer, input: { token
 export async function revokeShare(deps: Deps, viewer: Viewer, input: { organizationId: string; shareId: string }) {
   requireMember(viewer, input.organizationId);
   await deps.database.transaction(async (tx) => {
-    const [link] = await tx
-      .select()
-      .from(shareLinks)
-      .where(
-        and(
-          eq(shareLinks.id, input.shareId),
-          eq(shareLinks.organizationId, input.organizationId),
-          eq(shareLinks.ownerId, viewer.userId),
-        ),
-      )
-      .limit(1);
+    const link = await tx.ownShareLink({ id: input.shareId, organizationId: input.organizationId, ownerId: viewer.userId });
     if (!link) {
       throw new DomainError('RESOURCE_NOT_FOUND', 'Share link not found or not owned by caller', { share_id: input.shareId });
     }
     if (link.revokedAt === null) {
-      await tx.update(shareLinks).set({ revokedAt: deps.now() }).where(eq(shareLinks.id, link.id));
+      await tx.revokeShareLink(link.id, deps.now());
     }
     await recordAudit(tx, deps, viewer, link.organizationId, 'share.revoke', link.id);
   });

@@ -1,19 +1,15 @@
-import { and, eq, exists, inArray, isNull, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/connection.js';
+import type { Reads } from '../db/database.js';
 import { newId } from '../db/ids.js';
-import { statement } from '../db/prepared.js';
-import { collections, librarySaves, tracks } from '../db/schema.js';
+import type { NewTrack, TrackRow } from '../db/rows.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { DomainError, invalidField, trackNotFound } from './errors.js';
+import { DEFAULT_ENGINE, DEFAULT_MODE, ENGINE_MAX, ENGINE_PATTERN, MAX_DURATION_SECONDS, trackModes } from './limits.js';
 import { checkName, checkText, checkUrl, optional } from './validation.js';
 import { requireCapability, requireMember, type Viewer } from './viewer.js';
 
-export type TrackRow = typeof tracks.$inferSelect;
+export type { TrackRow };
 
-export const trackModes = ['creation', 'focus'] as const;
-const MAX_DURATION_SECONDS = 24 * 60 * 60;
-const ENGINE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export interface CreateTrackInput {
   organizationId: string;
@@ -33,40 +29,16 @@ export function checkMode(mode: string): string {
 }
 
 export function checkEngine(engine: string): string {
-  if (!ENGINE_PATTERN.test(checkText('engine', engine, 64))) {
-    throw invalidField('engine', 'engine must be 1-64 lowercase letters, digits, "-" or "_"');
+  if (!ENGINE_PATTERN.test(checkText('engine', engine, ENGINE_MAX))) {
+    throw invalidField('engine', `engine must be 1-${ENGINE_MAX} lowercase letters, digits, "-" or "_"`);
   }
   return engine;
 }
 
 /** A track the viewer may see in `organizationId`: live, and created or saved by them. */
-export async function findVisibleTrack(db: Db, viewer: Viewer, organizationId: string, trackId: string): Promise<TrackRow | undefined> {
-  const [row] = await visibleTrack(db, { id: trackId, organizationId, userId: viewer.userId });
-  return row;
+export async function findVisibleTrack(db: Reads, viewer: Viewer, organizationId: string, trackId: string): Promise<TrackRow | undefined> {
+  return db.trackOfUser({ id: trackId, organizationId, userId: viewer.userId });
 }
-
-// A unique key, so no LIMIT (see statement()).
-const visibleTrack = statement((db, p: { id: string; organizationId: string; userId: string }) =>
-  db
-    .select()
-    .from(tracks)
-    .where(
-      and(
-        eq(tracks.id, p.id),
-        eq(tracks.organizationId, p.organizationId),
-        isNull(tracks.deletedAt),
-        or(
-          eq(tracks.creatorId, p.userId),
-          exists(
-            db
-              .select({ one: sql`1` })
-              .from(librarySaves)
-              .where(and(eq(librarySaves.userId, p.userId), eq(librarySaves.trackId, tracks.id))),
-          ),
-        ),
-      ),
-    ),
-);
 
 export async function getTrack(
   deps: Deps,
@@ -74,54 +46,16 @@ export async function getTrack(
   input: { organizationId: string; trackId: string },
 ): Promise<TrackRow> {
   requireMember(viewer, input.organizationId);
-  const track = await findVisibleTrack(deps.database.db, viewer, input.organizationId, input.trackId);
+  const track = await findVisibleTrack(deps.database.read, viewer, input.organizationId, input.trackId);
   if (!track) throw trackNotFound(input.trackId);
   return track;
 }
 
 /** Live tracks by id, for batch loading nodes whose visibility was already decided. */
 export async function loadLiveTracks(deps: Deps, ids: readonly string[]): Promise<Map<string, TrackRow>> {
-  const rows = await liveTracksIn(deps.database.db, { ids: JSON.stringify(ids) });
+  const rows = await deps.database.read.liveTracks(ids);
   return new Map(rows.map((row) => [row.id, row]));
 }
-
-// The ids travel as one JSON parameter: one statement whatever the batch size, prepared once.
-const liveTracksIn = statement((db, p: { ids: string }, dialect) =>
-  db
-    .select()
-    .from(tracks)
-    .where(and(inArray(tracks.id, dialect.textList(p.ids)), isNull(tracks.deletedAt))),
-);
-
-const insertTrack = statement((tx, p: TrackRow) =>
-  tx.insert(tracks).values({
-    id: p.id,
-    organizationId: p.organizationId,
-    creatorId: p.creatorId,
-    title: p.title,
-    durationSeconds: p.durationSeconds,
-    instrumental: p.instrumental,
-    audioUrl: p.audioUrl,
-    artworkUrl: p.artworkUrl,
-    mode: p.mode,
-    engine: p.engine,
-    createdAt: p.createdAt,
-    updatedAt: p.updatedAt,
-    deletedAt: p.deletedAt,
-  }),
-);
-
-const insertOwnSave = statement(
-  (tx, p: { id: string; userId: string; trackId: string; organizationId: string; createdAt: number }) =>
-    tx.insert(librarySaves).values({
-      id: p.id,
-      userId: p.userId,
-      trackId: p.trackId,
-      organizationId: p.organizationId,
-      source: 'own',
-      createdAt: p.createdAt,
-    }),
-);
 
 export async function createTrack(deps: Deps, viewer: Viewer, input: CreateTrackInput): Promise<TrackRow> {
   requireCapability(viewer, input.organizationId, 'USE_MUSIC_GENERATION');
@@ -138,7 +72,7 @@ export async function createTrack(deps: Deps, viewer: Viewer, input: CreateTrack
   const engine = optional(input.engine, checkEngine);
 
   const now = deps.now();
-  const track: TrackRow = {
+  const track: NewTrack = {
     id: newId('mtrack_'),
     organizationId: input.organizationId,
     creatorId: viewer.userId,
@@ -147,31 +81,26 @@ export async function createTrack(deps: Deps, viewer: Viewer, input: CreateTrack
     instrumental: input.instrumental ?? false,
     audioUrl,
     artworkUrl,
-    mode: mode ?? 'creation',
-    engine: engine ?? 'studio',
+    mode: mode ?? DEFAULT_MODE,
+    engine: engine ?? DEFAULT_ENGINE,
     createdAt: now,
     updatedAt: now,
-    deletedAt: null,
   };
   return deps.database.transaction(async (tx) => {
-    await insertTrack(tx, track);
+    const stored = await tx.insertTrack(track);
     // A new track enters its creator's library, as in the reference API.
-    await insertOwnSave(tx, { id: newId('mlib_'), userId: viewer.userId, trackId: track.id, organizationId: track.organizationId, createdAt: now });
-    await recordAudit(tx, deps, viewer, track.organizationId, 'track.create', track.id);
-    return track;
+    await tx.insertLibrarySave({
+      id: newId('mlib_'),
+      userId: viewer.userId,
+      trackId: stored.id,
+      organizationId: stored.organizationId,
+      source: 'own',
+      createdAt: now,
+    });
+    await recordAudit(tx, deps, viewer, stored.organizationId, 'track.create', stored.id);
+    return stored;
   });
 }
-
-const markTrackDeleted = statement((tx, p: { id: string; now: number }) =>
-  tx.update(tracks).set({ deletedAt: p.now, updatedAt: p.now }).where(eq(tracks.id, p.id)),
-);
-
-const clearCover = statement((tx, p: { trackId: string; now: number }) =>
-  tx
-    .update(collections)
-    .set({ coverTrackId: null, version: sql`${collections.version} + 1`, updatedAt: p.now })
-    .where(eq(collections.coverTrackId, p.trackId)),
-);
 
 /**
  * Soft delete by the creator. The row stays for audit and billing; the track leaves every
@@ -195,9 +124,9 @@ export async function deleteTrack(
       );
     }
     const now = deps.now();
-    await markTrackDeleted(tx, { id: track.id, now });
-    await deps.database.entries.remove(tx, track.id, null, now);
-    await clearCover(tx, { trackId: track.id, now });
+    await tx.markTrackDeleted(track.id, now);
+    await tx.removeEntries(track.id, null, now);
+    await tx.clearCovers(track.id, now);
     await recordAudit(tx, deps, viewer, track.organizationId, 'track.delete', track.id);
   });
 }

@@ -1,7 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
-import { statement } from '../db/prepared.js';
-import { apiKeys, memberships } from '../db/schema.js';
 import type { Deps } from './deps.js';
 import { DomainError } from './errors.js';
 
@@ -28,25 +25,6 @@ export function newSecret(): string {
   return 'mgk_' + randomBytes(32).toString('base64url');
 }
 
-// A unique key, so no LIMIT (see statement()).
-const keyByHash = statement((db, p: { hash: string }) =>
-  db
-    .select({ id: apiKeys.id, userId: apiKeys.userId, lastUsedAt: apiKeys.lastUsedAt })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, p.hash), isNull(apiKeys.revokedAt))),
-);
-
-const touchKey = statement((tx, p: { id: string; now: number }) =>
-  tx.update(apiKeys).set({ lastUsedAt: p.now }).where(eq(apiKeys.id, p.id)),
-);
-
-const membershipsOf = statement((db, p: { userId: string }) =>
-  db
-    .select({ organizationId: memberships.organizationId, capabilities: memberships.capabilities })
-    .from(memberships)
-    .where(eq(memberships.userId, p.userId)),
-);
-
 /** The viewer behind an API key secret, or null when it is missing, unknown or revoked (tools and tests). */
 export function authenticate(deps: Deps, secret: string | null): Promise<Viewer | null> {
   return authenticateKeyHash(deps, secret ? hashSecret(secret) : null);
@@ -58,8 +36,8 @@ export function authenticate(deps: Deps, secret: string | null): Promise<Viewer 
  */
 export async function authenticateKeyHash(deps: Deps, keyHash: string | null): Promise<Viewer | null> {
   if (!keyHash) return null;
-  const { db } = deps.database;
-  const [key] = await keyByHash(db, { hash: keyHash });
+  const { read } = deps.database;
+  const key = await read.activeKeyByHash(keyHash);
   if (!key) return null;
   if (deps.facts) deps.facts.keyId = key.id;
 
@@ -67,11 +45,11 @@ export async function authenticateKeyHash(deps: Deps, keyHash: string | null): P
   if (key.lastUsedAt === null || now - key.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
     // A write like any other, so it cannot land inside another request's open transaction.
     await deps.database.transaction(async (tx) => {
-      await touchKey(tx, { id: key.id, now });
+      await tx.touchApiKey(key.id, now);
     });
   }
 
-  const rows = await membershipsOf(db, { userId: key.userId });
+  const rows = await read.membershipsOf(key.userId);
   const organizations = new Map<string, ReadonlySet<Capability>>();
   for (const row of rows) organizations.set(row.organizationId, new Set(parseCapabilities(row.capabilities)));
   return { userId: key.userId, keyId: key.id, organizations };
@@ -103,18 +81,20 @@ export function requireCapability(viewer: Viewer, organizationId: string, capabi
 }
 
 /**
- * The organization of a request whose path names none (the Groove shim): the caller's only one.
- * Guessing among several would act in an organization the caller did not mean.
+ * The organization an operation acts in: the one named (the caller must be a member), or, when
+ * none is named (the Groove shim's paths name none), the caller's only one. Guessing among several
+ * would act in an organization the caller did not mean.
  */
-export function onlyOrganization(organizationIds: readonly string[]): string {
-  const [only] = organizationIds;
-  if (organizationIds.length === 1 && only !== undefined) return only;
-  if (organizationIds.length === 0) {
-    throw new DomainError('NO_ORGANIZATION_MEMBERSHIP', 'Caller belongs to no organization');
+export function resolveOrganization(viewer: Viewer, named: string | null | undefined): string {
+  if (named != null && named !== '') {
+    requireMember(viewer, named);
+    return named;
   }
-  throw new DomainError(
-    'AMBIGUOUS_ORGANIZATION',
-    `Caller belongs to ${organizationIds.length} organizations; name one with the X-Organization-Id header`,
-    { organization_count: organizationIds.length },
-  );
+  const count = viewer.organizations.size;
+  const [only] = viewer.organizations.keys();
+  if (count === 1 && only !== undefined) return only;
+  if (count === 0) throw new DomainError('NO_ORGANIZATION_MEMBERSHIP', 'Caller belongs to no organization');
+  throw new DomainError('AMBIGUOUS_ORGANIZATION', `Caller belongs to ${count} organizations; name one with the X-Organization-Id header`, {
+    organization_count: count,
+  });
 }

@@ -1,8 +1,8 @@
-import type { librarySaves } from '../db/schema.js';
+import type { LibrarySaveRow as LibraryEntryRow } from '../domain/library.js';
 import { builder } from './builder.js';
 import { DateTime } from './scalars.js';
 
-export type LibraryEntryRow = typeof librarySaves.$inferSelect;
+export type { LibraryEntryRow };
 
 export const LibrarySource = builder.enumType('LibrarySource', {
   description: 'How a track entered a library: created by its owner, or saved from a share.',

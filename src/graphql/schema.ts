@@ -1,5 +1,6 @@
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
-import { COST_WEIGHTS, OPERATION_COST_LIMIT } from '../domain/cost.js';
+import { COST_WEIGHTS } from '../domain/cost.js';
+import { OPERATION_COST_LIMIT } from '../domain/limits.js';
 import { builder } from './builder.js';
 // Each module adds its types and root fields to the builder.
 import './scalars.js';

@@ -1,19 +1,24 @@
 import { GraphQLError, Kind, type DocumentNode, type ExecutionResult } from 'graphql';
 import { createYoga, isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
-import { OPERATION_COST_LIMIT } from '../domain/cost.js';
 import type { Deps } from '../domain/deps.js';
+import type { DomainError } from '../domain/errors.js';
+import { OPERATION_COST_LIMIT } from '../domain/limits.js';
 import { authenticateKeyHash } from '../domain/viewer.js';
+import type { Tracing } from '../ops/tracing.js';
+import { Request, type Response } from '../wire/fetch-api.js';
 import type { GraphQLContext } from './context.js';
 import { createCostModel } from './cost.js';
-import { toApiError } from './errors.js';
+import { domainErrorOf, mapErrors, useErrorKinds } from './errors.js';
 import { CompiledQueries, useCompiledExecution } from './execution.js';
 import { renderGraphiQLPage } from './graphiql.js';
 import { securityPlugins, type GraphQLSecurityOptions } from './limits.js';
 import { useRequestFacts } from './observe.js';
 import { uncosted, useOperationCost, type Accounting } from './operation-cost.js';
+import { useOperationObserver } from './operations.js';
 import { getSchema } from './schema.js';
 import { TrustedDocuments, useTrustedDocuments } from './trusted-documents.js';
-import { Request, Response } from '../http/fetch-api.js';
+import { useVariableCoercion } from './variables.js';
+import { useWellFormedRequests } from './well-formed.js';
 
 /** What the app hands to every GraphQL request, REST-originated or not. */
 export interface ServerContext {
@@ -31,6 +36,8 @@ export interface GraphQLOptions extends GraphQLSecurityOptions {
   plugins?: Plugin[];
   /** The most one operation may cost; the measured OPERATION_COST_LIMIT unless given. */
   costLimit?: number;
+  /** OpenTelemetry: each operation's execution inside its span (useOperationObserver). */
+  tracing?: Tracing;
 }
 
 const DEFAULT_QUERY = `# Paste your key into the Headers tab: {"X-API-Key": "mgk_..."}
@@ -46,14 +53,10 @@ query Me {
 /** The last step of every answer, whatever the path: documented errors, and `extensions.cost`. */
 function finish(result: ExecutionResult, { deps, keyHash, accounting }: ServerContext, limit: number): ExecutionResult {
   const extensions = { ...result.extensions, cost: accounting?.cost ?? uncosted(accounting, keyHash, limit) };
-  if (!result.errors?.length) return { ...result, extensions };
-  const now = deps.now();
-  const errors = result.errors.map((e) => toApiError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), deps.traceId, now, deps.facts));
-  for (const error of errors) deps.facts?.errorCodes.add(String(error.extensions['code']));
-  return { ...result, errors, extensions };
+  return { ...mapErrors(result, deps.traceId, deps.now(), deps.facts), extensions };
 }
 
-/** Answers yoga builds itself (GET, GraphiQL's, failures before the params) finish here. */
+/** Answers yoga builds itself (GET, GraphiQL's, failures before the params) finish here; useWellFormedRequests runs after. */
 const useApiErrors = (limit: number): Plugin<GraphQLContext, ServerContext> => ({
   onResultProcess({ result, setResult, serverContext }) {
     if (isAsyncIterable(result)) return;
@@ -68,8 +71,9 @@ function contextFor({ deps, keyHash }: ServerContext): GraphQLContext {
 }
 
 /**
- * The GraphQL pipeline: one yoga instance whose envelop plugins (limits, trusted documents, cost,
- * errors, request facts, compiled execution, and any given) every path goes through: yoga itself
+ * The GraphQL pipeline: one yoga instance whose envelop plugins (limits, variable coercion, trusted
+ * documents, cost, errors, request facts, compiled execution, the operation observer, and any
+ * given) every path goes through: yoga itself
  * (GET, GraphiQL, anything unusual), the plain JSON POST (leanPath, without yoga's HTTP layer) and
  * the REST and Groove routes (run, in-process). Each path enters at yoga's getResultForParams, so
  * params, parse, validate, context and execute hooks all run, in yoga's order.
@@ -93,13 +97,19 @@ export function createGraphQLHandler(options: GraphQLOptions) {
     renderGraphiQL: renderGraphiQLPage,
     context: contextFor,
     plugins: [
+      useErrorKinds,
       ...securityPlugins(options),
       useTrustedDocuments(trusted),
       ...(options.plugins ?? []),
+      // Variables are refused before they are costed: a request that cannot run is not charged.
+      useVariableCoercion,
       useOperationCost(createCostModel(schema), limit),
       useApiErrors(limit),
+      useWellFormedRequests,
       useRequestFacts,
       useCompiledExecution(compiled),
+      // Last, so its span wraps whichever execute function runs.
+      useOperationObserver(options.tracing),
     ],
   });
   trusted.load((text) => prepare(yoga, compiled, text));
@@ -122,25 +132,33 @@ function prepare(yoga: Yoga, compiled: CompiledQueries, text: string): DocumentN
   return document;
 }
 
+/** An operation's data, or the first error it raised as the DomainError it stands for. */
+export interface OperationResult {
+  data: any;
+  error: DomainError | null;
+}
+
 /**
  * Runs the REST and Groove routes' operations in-process: each route document is a trusted
  * document (parsed, validated and compiled once, on first use), requested by its id through the
  * same pipeline as /graphql, with the caller's key, and without a second HTTP request or a JSON
- * round trip of the result. Errors are mapped as on /graphql.
+ * round trip of the result. Errors are mapped as on /graphql, and handed over as DomainErrors,
+ * which those surfaces word in their own vocabulary.
  */
 function operationRunner(yoga: Yoga, trusted: TrustedDocuments, limit: number) {
   return async (
     request: Request,
     operation: { query: string; variables: Record<string, unknown> },
     serverContext: ServerContext,
-  ): Promise<ExecutionResult> => {
+  ): Promise<OperationResult> => {
     const { id } = trusted.own(operation.query);
     // The values yoga would decode from a JSON body: members set to undefined are absent.
     const variables = JSON.parse(JSON.stringify(operation.variables)) as Record<string, unknown>;
     const context = { ...serverContext };
     const result = await yoga.getResultForParams({ params: { documentId: id, variables } as never, request }, context);
     if (!result || isAsyncIterable(result)) throw new Error('a route document answered with a stream');
-    return finish(result, context, limit);
+    const [error] = finish(result, context, limit).errors ?? [];
+    return { data: result.data, error: error ? (domainErrorOf(error as GraphQLError) ?? null) : null };
   };
 }
 

@@ -7,8 +7,8 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { openDatabase, type Database, type OpenOptions } from '../../src/db/connection.js';
-import { openPostgres, pgMigrationsFolder, postgresDatabase, statementLogger, withoutNul } from '../../src/db/postgres.js';
-import { bindTables } from '../../src/db/schema.js';
+import { openPostgres, pgMigrationsFolder, postgresDatabase, statementLogger, withoutNul, type PostgresDatabase } from '../../src/db/postgres.js';
+import { tracedQuery } from '../../src/db/traced.js';
 
 // Which backend the suite runs against: TEST_DATABASE unset or `sqlite` (a SQLite file per test),
 // `pglite` (PostgreSQL compiled to WebAssembly, in-process; no server), or a postgres:// URL of a
@@ -50,7 +50,6 @@ async function openSqliteFile(options: OpenOptions): Promise<TestDatabase> {
 const idle: PGlite[] = [];
 
 async function openPglite(options: OpenOptions): Promise<TestDatabase> {
-  bindTables('postgres');
   let instance = idle.pop();
   if (!instance) {
     instance = await PGlite.create();
@@ -60,13 +59,18 @@ async function openPglite(options: OpenOptions): Promise<TestDatabase> {
   // Closing the test's database refuses every later statement, as a closed pool does, while the
   // engine itself stays up for the next test.
   let closed = false;
-  // Statement values lose their NULs as on a server (withoutNul), inside transactions too.
+  // Statement values lose their NULs as on a server (withoutNul), inside transactions too, and
+  // statements are traced as on a server when the test traces.
+  const { traceStatement } = options;
   const strip = <T extends object>(target: T): T =>
     new Proxy(target, {
       get(inner, property) {
         const value: unknown = Reflect.get(inner, property, inner);
         if (typeof value !== 'function') return value;
-        if (property === 'query') return (text: unknown, values?: unknown, options?: unknown) => value.call(inner, text, withoutNul(values), options);
+        if (property === 'query') {
+          const query = (text: unknown, values?: unknown, options?: unknown) => value.call(inner, text, withoutNul(values), options);
+          return traceStatement ? tracedQuery(query as (...args: unknown[]) => unknown, traceStatement) : query;
+        }
         if (property === 'transaction') return (fn: (tx: object) => unknown) => value.call(inner, (tx: object) => fn(strip(tx)));
         return value.bind(inner);
       },
@@ -144,12 +148,11 @@ export async function runSql(database: Database, text: string, params: unknown[]
   const chunks: SQL[] = [sql.raw(parts[0]!)];
   params.forEach((param, i) => chunks.push(sql`${param}`, sql.raw(parts[i + 1]!)));
   try {
-    type Result = { rows: any[]; fields?: { name: string; dataTypeID: number }[] };
-    const result = await (database.db as unknown as { execute(q: SQL): Promise<Result> }).execute(sql.join(chunks));
+    const result = await (database as PostgresDatabase).execute(sql.join(chunks));
     // node-postgres hands bigint (counts, milliseconds) back as strings; SQLite and PGlite as numbers.
     const bigints = (result.fields ?? []).filter((f) => f.dataTypeID === 20).map((f) => f.name);
     for (const row of result.rows) for (const name of bigints) if (typeof row[name] === 'string') row[name] = Number(row[name]);
-    return result.rows;
+    return result.rows as any[];
   } catch (error) {
     // The driver's own error (with PostgreSQL's message), not drizzle's "Failed query" wrapper.
     throw (error as { cause?: unknown }).cause ?? error;
