@@ -27,6 +27,8 @@ export interface ServerContext {
   keyHash: string | null;
   /** What the request's operations cost and were charged; shared by every operation of the request. */
   accounting: Accounting;
+  /** Set by the in-process runner: the operation is a REST or Groove route's, whose metrics are the route's. */
+  route?: true;
 }
 
 export interface GraphQLOptions extends GraphQLSecurityOptions {
@@ -154,7 +156,7 @@ function operationRunner(yoga: Yoga, trusted: TrustedDocuments, limit: number) {
     const { id } = trusted.own(operation.query);
     // The values yoga would decode from a JSON body: members set to undefined are absent.
     const variables = JSON.parse(JSON.stringify(operation.variables)) as Record<string, unknown>;
-    const context = { ...serverContext };
+    const context: ServerContext = { ...serverContext, route: true };
     const result = await yoga.getResultForParams({ params: { documentId: id, variables } as never, request }, context);
     if (!result || isAsyncIterable(result)) throw new Error('a route document answered with a stream');
     const [error] = finish(result, context, limit).errors ?? [];
