@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { DomainError } from '../domain/errors.js';
 import { MAX_VISITS, type CostModel } from './cost.js';
@@ -61,46 +61,49 @@ export function uncosted(accounting: Accounting | undefined, keyHash: string | n
  * an operation whose variables do not coerce is left to execution, which refuses it, uncharged.
  */
 export function useOperationCost(model: CostModel, limit: number): Plugin {
+  const account = (args: ExecutionArgs, setResultAndStopExecution: (result: ExecutionResult) => void): void | Promise<void> => {
+    const coercion = coerceVariables(args);
+    if (!coercion || coercion.errors) return;
+    const { accounting, keyHash } = args.contextValue as { accounting?: Accounting; keyHash?: string | null };
+    const result = model.cost(args.document, args.operationName, coercion.coerced);
+    const report: CostReport = { requestedCost: result.cost, limit, budget: null };
+    if (accounting) accounting.cost = report;
+    if (!result.ok || result.cost > limit) {
+      const why = result.ok
+        ? `Operation cost ${result.cost} exceeds the limit of ${limit}`
+        : `Operation is too complex to cost: it selects fields more than ${MAX_VISITS} times`;
+      const error = new DomainError('QUERY_LIMIT_EXCEEDED', why, { cost: result.cost, limit });
+      setResultAndStopExecution({ errors: [refusal(error, { spec: true, status: error.status })] });
+      return;
+    }
+    if (accounting) {
+      accounting.spent += result.cost;
+      accounting.headers['x-request-cost'] = String(accounting.spent);
+    }
+    if (!accounting?.budget || !keyHash) return;
+    // A charge waits only when the key's leased points run short; otherwise all of this is synchronous.
+    const { headers } = accounting;
+    const charged = (state: BudgetState) => {
+      report.budget = budgetOf(state);
+      headers['x-ratelimit-cost-limit'] = String(state.maximum);
+      headers['x-ratelimit-cost-remaining'] = String(state.remaining);
+      headers['x-ratelimit-cost-reset'] = String(state.resetSeconds);
+      if (state.allowed) return;
+      headers['retry-after'] = String(state.retryAfterSeconds);
+      const error = new DomainError(
+        'RATE_LIMIT_EXCEEDED',
+        `Operation cost ${result.cost} exceeds the ${state.remaining} points left in this key's budget of ${state.maximum}`,
+        { retry_after_seconds: state.retryAfterSeconds, cost: result.cost, budget_remaining: state.remaining },
+      );
+      setResultAndStopExecution({ errors: [refusal(error, { status: error.status })] });
+    };
+    const state = accounting.budget.charge(keyHash, result.cost);
+    return state instanceof Promise ? state.then(charged) : charged(state);
+  };
   return {
-    onExecute({ args, setResultAndStopExecution }) {
-      const coercion = coerceVariables(args);
-      if (!coercion || coercion.errors) return;
-      const { accounting, keyHash } = args.contextValue as { accounting?: Accounting; keyHash?: string | null };
-      const result = model.cost(args.document, args.operationName, coercion.coerced);
-      const report: CostReport = { requestedCost: result.cost, limit, budget: null };
-      if (accounting) accounting.cost = report;
-      if (!result.ok || result.cost > limit) {
-        const why = result.ok
-          ? `Operation cost ${result.cost} exceeds the limit of ${limit}`
-          : `Operation is too complex to cost: it selects fields more than ${MAX_VISITS} times`;
-        const error = new DomainError('QUERY_LIMIT_EXCEEDED', why, { cost: result.cost, limit });
-        setResultAndStopExecution({ errors: [refusal(error, { spec: true, status: error.status })] });
-        return;
-      }
-      if (accounting) {
-        accounting.spent += result.cost;
-        accounting.headers['x-request-cost'] = String(accounting.spent);
-      }
-      if (!accounting?.budget || !keyHash) return;
-      // A charge waits only when the key's leased points run short; otherwise all of this is synchronous.
-      const { headers } = accounting;
-      const charged = (state: BudgetState) => {
-        report.budget = budgetOf(state);
-        headers['x-ratelimit-cost-limit'] = String(state.maximum);
-        headers['x-ratelimit-cost-remaining'] = String(state.remaining);
-        headers['x-ratelimit-cost-reset'] = String(state.resetSeconds);
-        if (state.allowed) return;
-        headers['retry-after'] = String(state.retryAfterSeconds);
-        const error = new DomainError(
-          'RATE_LIMIT_EXCEEDED',
-          `Operation cost ${result.cost} exceeds the ${state.remaining} points left in this key's budget of ${state.maximum}`,
-          { retry_after_seconds: state.retryAfterSeconds, cost: result.cost, budget_remaining: state.remaining },
-        );
-        setResultAndStopExecution({ errors: [refusal(error, { status: error.status })] });
-      };
-      const state = accounting.budget.charge(keyHash, result.cost);
-      return state instanceof Promise ? state.then(charged) : charged(state);
-    },
+    onExecute: ({ args, setResultAndStopExecution }) => account(args, setResultAndStopExecution),
+    // A subscription is costed and charged once, when it starts, by the same rule as a query.
+    onSubscribe: ({ args, setResultAndStopExecution }) => account(args, setResultAndStopExecution),
   };
 }
 
