@@ -16,6 +16,7 @@ import { loadLiveTracks } from '../src/domain/tracks.js';
 import { authenticate } from '../src/domain/viewer.js';
 import { getSchema } from '../src/graphql/schema.js';
 import { createGraphQLHandler } from '../src/graphql/yoga.js';
+import { presentedKeyHash } from '../src/http/credential.js';
 import { createLogger, silentLogger } from '../src/ops/logger.js';
 import { createMetrics, type Metrics } from '../src/ops/metrics.js';
 import { loaders, newContext, resolvers, typeDefs, type Context, type LoaderQuery } from './mercurius/schema.js';
@@ -104,7 +105,7 @@ function productRungs(database: Database): Rung[] {
   };
   return [
     ...Object.entries(apps).map(([name, app]) => ({ name, run: http((r) => app.fetch(r)) })),
-    { name: 'yoga', run: http((r) => yoga.fetch(r, { deps: deps() })) },
+    { name: 'yoga', run: http((r) => yoga.fetch(r, { deps: deps(), keyHash: presentedKeyHash(r.headers), accounting: { budget: null, headers: {}, spent: 0 } })) },
     {
       name: 'jit+json',
       run: async (sample) => {

@@ -10,6 +10,8 @@ import { productAnswers, type ProductAnswers } from './answers.js';
 import { BENCH_POSTGRES, PgDatabases, type PostgresInfo } from './postgres.js';
 import { runProcesses, type Backend, type ProcessSample } from './processes.js';
 import { writeReport } from './report.js';
+import { runCostLimit, type CostLimitResults } from './cost-limit.js';
+import { runLimitsOverhead, type LimitsOverheadResults } from './limits-overhead.js';
 import { runScale } from './scale.js';
 import { copyTemplate, seedTemplate, type World } from './seed.js';
 import { coldStart, cores, cpuSeconds, hasTaskset, pinSelf, ROOT, start, type Kind, type Running } from './servers.js';
@@ -198,6 +200,10 @@ async function main(): Promise<void> {
   const statements = await countNestedStatements(fresh(), world);
   log(`soak: ${config.soakRequests} requests`);
   const soakResult = await soak(fresh(), world, config.soakRequests);
+  log('the operation cost limit: the most expensive admitted documents');
+  const costLimit = await runCostLimit(work, log);
+  log('what the cost budget and trusted documents cost per request');
+  const limitsOverhead = await runLimitsOverhead(work, log, { path: template, world });
   log('cold starts');
   const cold: number[] = [];
   for (let i = 0; i < config.coldStarts; i++) cold.push(await coldStart(join(work, `cold-${i}`, 'music.db')));
@@ -216,6 +222,8 @@ async function main(): Promise<void> {
     statements,
     soak: soakResult,
     coldStartMs: cold,
+    costLimit,
+    limitsOverhead,
   };
   const file = QUICK ? 'results.quick' : 'results';
   writeFileSync(join(ROOT, 'bench', `${file}.json`), JSON.stringify(results, null, 1) + '\n');
@@ -243,6 +251,9 @@ export interface Results {
   statements: Awaited<ReturnType<typeof countNestedStatements>>;
   soak: Awaited<ReturnType<typeof soak>>;
   coldStartMs: number[];
+  /** Absent in results written before the cost limit was measured. */
+  costLimit?: CostLimitResults;
+  limitsOverhead?: LimitsOverheadResults;
 }
 
 main().catch(async (error) => {
