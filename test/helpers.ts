@@ -36,6 +36,17 @@ export async function testDatabase(options: OpenOptions = {}): Promise<Database>
   return database;
 }
 
+/**
+ * The app as the suite's front door serves it: `app.fetch` in-process, or (`'node'`, the default
+ * with TEST_FRONT_DOOR=node) over a real server listening with `app.handle`, closed after the test.
+ */
+export async function throughFrontDoor(app: App, door: 'fetch' | 'node' = frontDoor): Promise<App> {
+  if (door === 'fetch') return app;
+  const served = await overNode(app);
+  cleanups.push(served.close);
+  return served.app;
+}
+
 export interface Principal {
   userId: string;
   keyId: string;
@@ -66,11 +77,7 @@ export async function createWorld(options: OpenOptions & { logger?: Logger; trac
   const { database, release } = await openTestDatabase({ ...options, traceStatement });
   let app = createApp({ database, now: () => clock.now, logger: options.logger, tracing });
   cleanups.push(release);
-  if (frontDoor === 'node') {
-    const served = await overNode(app);
-    app = served.app;
-    cleanups.push(served.close);
-  }
+  app = await throughFrontDoor(app);
   releases.set(app, release);
   const deps: Deps = { database: app.database, now: () => clock.now, traceId: 'req_seed', origin: 'http://gateway.test' };
   const orgA = (await createOrganization(deps, { name: 'Org A', id: 'org_a' })).id;
