@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normaliseWrite, productAnswers, type ProductAnswers } from '../bench/answers.js';
+import { answerOf, normaliseWrite, productAnswers, type ProductAnswers } from '../bench/answers.js';
 import { startMercurius } from '../bench/mercurius/server.js';
 import { operations, type HttpCall, type Operation } from '../bench/ops.js';
 import { copyTemplate, seedTemplate, type World } from '../bench/seed.js';
@@ -63,7 +63,7 @@ async function product(call: HttpCall): Promise<Answer> {
   const from = statements.product.length;
   const response = await app.fetch(new Request(`http://bench${call.path}`, { method: call.method, headers: call.headers, body: call.body }));
   const text = await response.text();
-  return { status: response.status, text, body: JSON.parse(text), statements: work(statements.product, from) };
+  return { status: response.status, text, body: answerOf(text), statements: work(statements.product, from) };
 }
 
 async function peer(name: 'mercurius' | 'yogaPlain', call: HttpCall): Promise<Answer> {
