@@ -82,7 +82,7 @@ describe('POST …/collection/playlists/create', () => {
       [{ Name: '   ' }, { ...info, Message: 'name must not be blank' }],
       [{ Name: 'x'.repeat(PLAYLIST_NAME_MAX + 1) }, { ...info, Message: `name must be between 1 and ${PLAYLIST_NAME_MAX} characters` }],
       [{ Name: 'ok', TrackActions: [{ Id: 'music.x', Action: 'Delete' }] }, { ErrorCode: 'INVALID_INPUT_PARAMETER', Message: 'A new playlist takes only Add track actions' }],
-      [{ Name: 'ok', TrackActions: [{ Id: 'music.x', Action: 'Shuffle' }] }, { ErrorCode: 'INVALID_INPUT_PARAMETER', Message: 'TrackActions[0].Action must be Add, Delete or Move' }],
+      [{ Name: 'ok', TrackActions: [{ Id: 'music.x', Action: 'Shuffle' }] }, { ErrorCode: 'INVALID_INPUT_PARAMETER', Message: 'The Action of TrackActions entry 1 must be Add, Delete or Move' }],
       [{ Name: 'ok', TrackActions: 'x' }, { ErrorCode: 'INVALID_INPUT_PARAMETER' }],
       [{ Name: 'ok', IsPublished: 'yes' }, { ErrorCode: 'INVALID_INPUT_PARAMETER', Message: 'IsPublished must be true or false' }],
       [

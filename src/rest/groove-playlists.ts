@@ -82,11 +82,11 @@ function trackActionsOf(body: Record<string, unknown>): TrackAction[] {
   if (!Array.isArray(list)) throw invalidBody('TrackActions must be an array of track actions');
   checkTrackBatch(list);
   return list.map((entry: unknown, i) => {
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw invalidBody(`TrackActions[${i}] must be an object with Id and Action`);
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw invalidBody(`TrackActions entry ${i + 1} must be an object with Id and Action`);
     const { Id: id, Action: action } = entry as Record<string, unknown>;
-    if (typeof id !== 'string') throw invalidBody(`TrackActions[${i}].Id must be a track id`);
+    if (typeof id !== 'string') throw invalidBody(`The Id of TrackActions entry ${i + 1} must be a track id`);
     const kind = typeof action === 'string' ? ACTIONS.get(action.toLowerCase()) : undefined;
-    if (!kind) throw invalidBody(`TrackActions[${i}].Action must be Add, Delete or Move`);
+    if (!kind) throw invalidBody(`The Action of TrackActions entry ${i + 1} must be Add, Delete or Move`);
     return { id, action: kind };
   });
 }
