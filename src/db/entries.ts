@@ -62,9 +62,12 @@ export async function moveEntries(
   now: number,
 ): Promise<void> {
   const json = JSON.stringify(moves.map((m) => [m.trackId, m.position]));
+  // Materialized, so that the moves are the outer loop and each finds its entry by the primary key:
+  // inlined, SQLite's planner scanned the collection's entries and the JSON once for each of them.
   await d.run(tx, sql`
+    WITH move AS MATERIALIZED (SELECT value ->> 0 AS track_id, CAST(value ->> 1 AS INTEGER) AS position FROM ${d.jsonArray(json)} AS j)
     UPDATE collection_entries AS e SET position = -(move.position) - 1
-    FROM (SELECT value ->> 0 AS track_id, CAST(value ->> 1 AS INTEGER) AS position FROM ${d.jsonArray(json)} AS j) AS move
+    FROM move
     WHERE e.collection_id = ${collectionId} AND e.track_id = move.track_id`);
   await d.run(tx, sql`
     UPDATE collection_entries SET position = -position - 1
