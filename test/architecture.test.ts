@@ -29,7 +29,7 @@ const FORBIDDEN_PACKAGES: Record<string, [RegExp, string][]> = {
   domain: [
     [/^(graphql|graphql-yoga|graphql-jit|@pothos\/|@envelop\/|@escape\.tech\/)/, 'business rules know no GraphQL'],
     [/^(@whatwg-node\/|node:http$|pino|prom-client)/, 'business rules know no HTTP or operations'],
-    [/^(better-sqlite3|pg|@electric-sql\/pglite|drizzle-orm\/(sqlite-core|pg-core|better-sqlite3|node-postgres|pglite))/, 'the dialect stays in src/db'],
+    [/^(better-sqlite3|pg|@electric-sql\/pglite|drizzle-orm)/, 'the query builder and the dialect stay in src/db'],
   ],
   wire: [[/^(graphql|graphql-yoga|@pothos\/|@envelop\/|drizzle-orm|better-sqlite3|pg)$/, 'wire forms are transport-neutral']],
   rest: [[/^(graphql|graphql-yoga|graphql-jit|@pothos\/|@envelop\/)/, 'REST runs operations through the runner app.ts hands it']],
@@ -49,9 +49,19 @@ const layerOf = (file: string): number => {
   return index;
 };
 
-/** Static and dynamic import specifiers, type-only ones included (they couple the code just the same). */
+/** Static, side-effect and dynamic import specifiers, type-only ones included (they couple the code just the same). */
 const importsOf = (text: string): string[] =>
-  [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map((m) => (m[1] ?? m[2])!);
+  [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'|(?:^|\n)\s*import\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map(
+    (m) => (m[1] ?? m[2] ?? m[3])!,
+  );
+
+/** What the domain may see of src/db: the neutral interface of named reads and writes, row types, ids. */
+const DOMAIN_VIEW_OF_DB = new Set(['db/database.ts', 'db/rows.ts', 'db/ids.ts']);
+
+const localImports = (file: string): string[] =>
+  importsOf(readFileSync(file, 'utf8'))
+    .filter((s) => s.startsWith('.'))
+    .map((s) => resolve(dirname(file), s).replace(/\.js$/, '.ts'));
 
 const files = sources(src);
 
@@ -87,9 +97,35 @@ describe('layers (ARCHITECTURE.md)', () => {
     expect(found).toEqual([]);
   });
 
+  it('the domain sees only the neutral database interface of src/db, never a table or a dialect', () => {
+    const crossings = files
+      .filter((file) => LAYERS[layerOf(file)]![0] === 'domain')
+      .flatMap((file) =>
+        localImports(file)
+          .map((target) => relative(src, target))
+          .filter((target) => target.startsWith('db/') && !DOMAIN_VIEW_OF_DB.has(target))
+          .map((target) => `${relative(src, file)} imports ${target}`),
+      );
+    expect(crossings).toEqual([]);
+  });
+
+  it('src/db has no import circle, so each file can be read after the ones it names', () => {
+    const db = files.filter((file) => relative(src, file).startsWith('db/'));
+    const edges = new Map(db.map((file) => [file, localImports(file).filter((target) => db.includes(target))]));
+    const circles = new Set<string>();
+    const visit = (file: string, path: string[]) => {
+      for (const next of edges.get(file) ?? []) {
+        if (path.includes(next)) circles.add([...path.slice(path.indexOf(next)), next].map((f) => relative(src, f)).join(' → '));
+        else visit(next, [...path, next]);
+      }
+    };
+    for (const file of db) visit(file, [file]);
+    expect([...circles]).toEqual([]);
+  });
+
   it('the test reads imports as the compiler does (it would catch an upward import)', () => {
-    const text = "import type { A } from '../graphql/x.js';\nexport { B } from './b.js';\nconst c = await import('../rest/c.js');";
-    expect(importsOf(text)).toEqual(['../graphql/x.js', './b.js', '../rest/c.js']);
+    const text = "import type { A } from '../graphql/x.js';\nexport { B } from './b.js';\nimport './side.js';\nconst c = await import('../rest/c.js');";
+    expect(importsOf(text)).toEqual(['../graphql/x.js', './b.js', './side.js', '../rest/c.js']);
   });
 
   it('ARCHITECTURE.md names every layer and every folder of src/', () => {

@@ -10,6 +10,9 @@ import { domainErrorOf, mapErrors as mapResultErrors, useErrorKinds } from './er
 import { renderGraphiQLPage } from './graphiql.js';
 import { securityPlugins, type GraphQLSecurityOptions } from './limits.js';
 import { useRequestFacts } from './observe.js';
+import { useOperationObserver } from './operations.js';
+import { useWellFormedRequests } from './well-formed.js';
+import type { Tracing } from '../ops/tracing.js';
 import { getSchema } from './schema.js';
 import { operationOf, useVariableCoercion, variableErrors } from './variables.js';
 import { Request, Response } from '../wire/fetch-api.js';
@@ -104,7 +107,7 @@ export function createOperationRunner() {
   };
 }
 
-export function createGraphQLHandler(security: GraphQLSecurityOptions) {
+export function createGraphQLHandler(security: GraphQLSecurityOptions, tracing?: Tracing) {
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
@@ -118,7 +121,16 @@ export function createGraphQLHandler(security: GraphQLSecurityOptions) {
     // Bundled assets served by the app (see graphiql.ts), not yoga's default CDN links.
     renderGraphiQL: renderGraphiQLPage,
     context: ({ request, deps }) => contextFor(deps, secretFrom(request.headers)),
-    plugins: [useErrorKinds, ...securityPlugins(security), useVariableCoercion, useApiErrors, useRequestFacts, useGraphQlJit()],
+    plugins: [
+      useErrorKinds,
+      ...securityPlugins(security),
+      useVariableCoercion,
+      useApiErrors,
+      useWellFormedRequests,
+      useRequestFacts,
+      useGraphQlJit(),
+      useOperationObserver(tracing),
+    ],
   });
   return { fetch: leanPath(yoga) };
 }

@@ -9,28 +9,33 @@ import { errorResponse } from '../wire/errors.js';
 import { openApiDocument } from '../rest/openapi.js';
 import { createAssetServer, html } from '../wire/assets.js';
 import { Response } from '../wire/fetch-api.js';
+import { indexResponse } from './index-page.js';
 
 export interface SideRouteOptions {
   database: Database;
   metrics: Metrics;
   /** GraphiQL's assets are served only while GraphiQL is. */
   graphiql: boolean;
+  /** True from SIGTERM on: readiness answers 503 while everything else is still served. */
+  shuttingDown: () => boolean;
 }
 
-type Handler = () => Promise<Response> | Response;
+type Handler = (request: Request) => Promise<Response> | Response;
 
 /**
- * Routes beside the API: health, readiness, metrics, the OpenAPI document, the REST reference and
- * the browser assets of the pages. Answered before the REST handler, which owns every other /v1/ path.
+ * Routes beside the API: the index, health, readiness, metrics, the OpenAPI document, the REST
+ * reference and the browser assets of the pages. Answered before the REST handler, which owns
+ * every other /v1/ path. HEAD is answered as GET (the app drops the body).
  */
-export function createSideRoutes({ database, metrics, graphiql }: SideRouteOptions) {
+export function createSideRoutes({ database, metrics, graphiql, shuttingDown }: SideRouteOptions) {
   const graphiqlFiles = createAssetServer(graphiqlAssets);
   const docsFiles = createAssetServer(docsAssets);
   let openapi: string | undefined;
 
   const exact: Record<string, Handler> = {
-    '/healthz': () => healthz(database),
-    '/readyz': () => readyz(database),
+    '/': (request) => indexResponse(request, { graphiql }),
+    '/healthz': () => healthz(),
+    '/readyz': () => readyz(database, shuttingDown()),
     '/metrics': async () =>
       new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }),
     '/v1/openapi.json': () =>
@@ -55,7 +60,7 @@ export function createSideRoutes({ database, metrics, graphiql }: SideRouteOptio
         const name = path.slice(prefix.length);
         if (path.startsWith(prefix) && files.has(name)) {
           route = `${prefix}:file`;
-          handle = () => files.serve(request, name);
+          handle = (req) => files.serve(req, name);
         }
       }
     }
@@ -68,6 +73,6 @@ export function createSideRoutes({ database, metrics, graphiql }: SideRouteOptio
         { traceId: deps.traceId, now: deps.now(), headers: { allow: 'GET, HEAD' } },
       );
     }
-    return handle();
+    return handle(request);
   };
 }

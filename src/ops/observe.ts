@@ -21,9 +21,19 @@ export function createRequestObserver(logger: Logger, metrics: Metrics): Request
         const code = errorCodeOf(response);
         if (code) facts.errorCodes.add(code);
         const route = facts.route ?? (response.status === 404 ? 'unmatched' : 'other');
-        metrics.requestFinished({ method: request.method, route, status: response.status, seconds: ms / 1000, errorCodes: facts.errorCodes });
+        metrics.requestFinished({
+          method: request.method,
+          route,
+          status: response.status,
+          seconds: ms / 1000,
+          errorCodes: facts.errorCodes,
+          operations: facts.operations,
+        });
+        const operationNames = facts.operations?.map((o) => o.name).filter((n) => n !== undefined);
         for (const err of facts.unexpected) logger.error({ trace_id: traceId, err }, 'unexpected error');
-        const level = response.status >= 500 ? 'error' : QUIET_ROUTES.test(route) ? 'debug' : 'info';
+        // A probe's 503 (database down, shutting down) is a state its body explains, not a failure of the request.
+        const quiet = QUIET_ROUTES.test(route);
+        const level = response.status >= 500 ? (quiet ? 'warn' : 'error') : quiet ? 'debug' : 'info';
         logger[level](
           {
             method: request.method,
@@ -34,6 +44,9 @@ export function createRequestObserver(logger: Logger, metrics: Metrics): Request
             key_id: facts.keyId,
             organization_id: facts.organizationId,
             error_code: facts.errorCodes.size ? [...facts.errorCodes].join(',') : undefined,
+            operation_name: operationNames?.length ? operationNames.join(',') : undefined,
+            w3c_trace_id: facts.w3cTraceId,
+            w3c_span_id: facts.w3cSpanId,
           },
           'request',
         );

@@ -26,7 +26,7 @@ const compiled: CompiledRoute[] = routes.map((route) => {
     names.push(name);
     return '([^/]+)';
   });
-  return { route, pattern: new RegExp(`^${source}/?$`), names };
+  return { route, pattern: new RegExp(`^${source}$`), names };
 });
 
 export const isRestPath = (pathname: string) => pathname.startsWith('/v1/');
@@ -95,11 +95,13 @@ export async function handleRest(request: Request, url: URL, deps: Deps, run: Ru
   if (matches.length === 0) {
     return refuse(new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }));
   }
-  const match = matches.find((x) => x.c.route.method === request.method);
+  // HEAD runs the GET route; the app drops the body.
+  const method = request.method === 'HEAD' ? 'GET' : request.method;
+  const match = matches.find((x) => x.c.route.method === method);
   // The template, never the raw path, labels the request's log line and metrics.
   if (deps.facts) deps.facts.route = (match ?? matches[0])?.c.route.path;
   if (!match) {
-    const allow = [...new Set(matches.map((x) => x.c.route.method))].join(', ');
+    const allow = [...new Set(matches.flatMap((x) => (x.c.route.method === 'GET' ? ['GET', 'HEAD'] : [x.c.route.method])))].join(', ');
     return refuse(new DomainError('METHOD_NOT_ALLOWED', `${request.method} is not supported here; use ${allow}`, { allow }), { allow });
   }
   const { route, names } = match.c;

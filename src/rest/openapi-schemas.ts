@@ -18,6 +18,7 @@ import {
   trackModes,
   URL_MAX,
 } from '../domain/limits.js';
+import { REQUEST_ID_PATTERN } from '../wire/request-id.js';
 import {
   collectionView,
   id,
@@ -153,7 +154,7 @@ export const responseSchemas: Record<string, Schema> = {
       type: { type: 'string' },
       status: { type: 'integer' },
       details: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
-      trace_id: { type: 'string', pattern: '^req_', description: 'Equal to the X-Request-Id response header' },
+      trace_id: { type: 'string', pattern: REQUEST_ID_PATTERN, description: 'Equal to the X-Request-Id response header' },
       timestamp,
     }),
   }),
