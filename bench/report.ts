@@ -2,6 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Results, SampleResult, Target } from './run.js';
 import { ROOT } from './servers.js';
+import { costLimitSection } from './cost-limit.js';
+import { limitsOverheadSection } from './limits-overhead.js';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -130,6 +132,7 @@ export function writeReport(results: Results, path: string, jsonName: string): v
   );
 
   push(...processesSection(results));
+  push(...costLimitSection(results.costLimit), ...limitsOverheadSection(results.limitsOverhead));
 
   const sc = results.scale;
   push('', '## Scale curves', '', '### Page of 50 tracks of one collection (REST, one connection; p50 ms)', '');

@@ -9,6 +9,8 @@ import { limitNested, operations, type Operation, type Sample } from './ops.js';
 import { BENCH_POSTGRES, PgDatabases, type PostgresInfo } from './postgres.js';
 import { runProcesses, type Backend, type ProcessSample } from './processes.js';
 import { writeReport } from './report.js';
+import { runCostLimit, type CostLimitResults } from './cost-limit.js';
+import { runLimitsOverhead, type LimitsOverheadResults } from './limits-overhead.js';
 import { runScale } from './scale.js';
 import { copyTemplate, seedTemplate, type World } from './seed.js';
 import { coldStart, cores, hasTaskset, pinSelf, ROOT, start, type Kind, type Running } from './servers.js';
@@ -184,6 +186,10 @@ async function main(): Promise<void> {
   const statements = await countNestedStatements(fresh(), world);
   log(`soak: ${config.soakRequests} requests`);
   const soakResult = await soak(fresh(), world, config.soakRequests);
+  log('the operation cost limit: the most expensive admitted documents');
+  const costLimit = await runCostLimit(work, log);
+  log('what the cost budget and trusted documents cost per request');
+  const limitsOverhead = await runLimitsOverhead(work, log, { path: template, world });
   log('cold starts');
   const cold: number[] = [];
   for (let i = 0; i < config.coldStarts; i++) cold.push(await coldStart(join(work, `cold-${i}`, 'music.db')));
@@ -202,6 +208,8 @@ async function main(): Promise<void> {
     statements,
     soak: soakResult,
     coldStartMs: cold,
+    costLimit,
+    limitsOverhead,
   };
   const file = QUICK ? 'results.quick' : 'results';
   writeFileSync(join(ROOT, 'bench', `${file}.json`), JSON.stringify(results, null, 1) + '\n');
@@ -229,6 +237,9 @@ export interface Results {
   statements: Awaited<ReturnType<typeof countNestedStatements>>;
   soak: Awaited<ReturnType<typeof soak>>;
   coldStartMs: number[];
+  /** Absent in results written before the cost limit was measured. */
+  costLimit?: CostLimitResults;
+  limitsOverhead?: LimitsOverheadResults;
 }
 
 main().catch(async (error) => {

@@ -18,7 +18,7 @@ const ENTRY: Record<Kind, string> = {
 };
 
 /** The product as deployed: rate limit off for the benchmark, logging at its production default. */
-export const PRODUCT_ENV = { RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'info', NODE_ENV: 'production' };
+export const PRODUCT_ENV = { RATE_LIMIT_PER_MINUTE: '0', COST_BUDGET: '0', LOG_LEVEL: 'info', NODE_ENV: 'production' };
 
 export const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 export const cores = Number(spawnSync('nproc').stdout?.toString().trim() || 1);
@@ -106,6 +106,8 @@ export async function start(
     root?: string;
     /** cores for taskset in place of command()'s, e.g. '0,1' to let the process run on either */
     cpus?: string;
+    /** on top of PRODUCT_ENV, e.g. a cost budget (bench/limits-overhead.ts) */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Running> {
   const port = await freePort();
@@ -115,7 +117,7 @@ export async function start(
   const profileEnv = options.profileTo ? { PROFILE_ENTRY: ENTRY[kind], PROFILE_OUT: options.profileTo } : {};
   const child: ChildProcess = spawn(bin!, args, {
     cwd: options.root ?? ROOT,
-    env: { ...process.env, ...(kind === 'product' ? PRODUCT_ENV : { NODE_ENV: 'production' }), ...profileEnv, DATABASE_URL: databasePath, PORT: String(port) },
+    env: { ...process.env, ...(kind === 'product' ? PRODUCT_ENV : { NODE_ENV: 'production' }), ...options.env, ...profileEnv, DATABASE_URL: databasePath, PORT: String(port) },
     // Request log lines are written (serialised and handed to the kernel) but not kept.
     stdio: ['ignore', 'ignore', 'inherit'],
   });

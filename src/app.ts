@@ -1,7 +1,13 @@
+import type { Plugin } from 'graphql-yoga';
+import { sharedBuckets } from './db/budget.js';
 import type { Database } from './db/connection.js';
 import type { Deps, RequestFacts } from './domain/deps.js';
 import { DomainError } from './domain/errors.js';
-import { createGraphQLHandler, createOperationRunner, secretFrom } from './graphql/yoga.js';
+import type { Accounting } from './graphql/operation-cost.js';
+import type { TrustedDocuments } from './graphql/trusted-documents.js';
+import { createGraphQLHandler } from './graphql/yoga.js';
+import { presentedKeyHash } from './http/credential.js';
+import { CostBudget } from './http/cost-budget.js';
 import { createCors } from './http/cors.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { createSideRoutes } from './http/side-routes.js';
@@ -31,6 +37,17 @@ export interface AppOptions {
   corsOrigins?: readonly string[];
   /** Requests per minute per API key; 0 or absent turns rate limiting off. */
   rateLimitPerMinute?: number;
+  /**
+   * A cost budget per API key, shared by every process on the database (docs/limits.md): a bucket
+   * of `capacity` points refilled at `restorePerSecond`; absent or a capacity of 0 turns it off.
+   */
+  costBudget?: { capacity: number; restorePerSecond: number; leaseSize?: number };
+  /** The most one GraphQL operation may cost (GRAPHQL_COST_LIMIT); the measured default unless given. */
+  costLimit?: number;
+  /** With a manifest, only its documents run (GRAPHQL_TRUSTED_DOCUMENTS); open by default. */
+  trustedDocuments?: TrustedDocuments;
+  /** Envelop plugins run on every GraphQL path, REST and Groove included, beside the gateway's own. */
+  graphqlPlugins?: Plugin[];
   /** Larger bodies are refused with 413 before they are read. */
   maxBodyBytes?: number;
   /** One JSON line per request; silent unless given (tests stay quiet). */
@@ -42,6 +59,9 @@ export interface AppOptions {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
+
+/** A twentieth of the bucket per lease: the slack between processes stays small, leases rare. */
+export const defaultLeaseSize = (capacity: number) => Math.max(1, Math.ceil(capacity / 20));
 
 export interface App {
   fetch(request: Request): Promise<Response>;
@@ -58,15 +78,23 @@ export function createApp(options: AppOptions): App {
   const { database } = options;
   const now = options.now ?? Date.now;
   const { tracing } = options;
-  const yoga = createGraphQLHandler(
-    {
-      introspection: options.introspection ?? true,
-      fieldSuggestions: options.fieldSuggestions ?? false,
-    },
+  const graphql = createGraphQLHandler({
+    introspection: options.introspection ?? true,
+    fieldSuggestions: options.fieldSuggestions ?? false,
+    trustedDocuments: options.trustedDocuments,
+    plugins: options.graphqlPlugins,
+    costLimit: options.costLimit,
     tracing,
-  );
+  });
   const cors = createCors(options.corsOrigins ?? []);
   const limiter = options.rateLimitPerMinute ? new RateLimiter(options.rateLimitPerMinute, now) : null;
+  const budget = options.costBudget?.capacity
+    ? new CostBudget(
+        { ...options.costBudget, leaseSize: options.costBudget.leaseSize ?? defaultLeaseSize(options.costBudget.capacity) },
+        sharedBuckets(database, options.costBudget),
+        now,
+      )
+    : null;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const logger = options.logger ?? silentLogger();
   const metrics = options.metrics ?? createMetrics();
@@ -83,16 +111,15 @@ export function createApp(options: AppOptions): App {
     errorResponse(surfaceOf(new URL(request.url).pathname), error, { traceId: deps.traceId, now: deps.now(), headers });
 
   /** Answers limits and preflights; null lets the request through. */
-  function guard(request: Request, deps: Deps, rateHeaders: Record<string, string>): Response | null {
+  function guard(request: Request, deps: Deps, keyHash: string | null, rateHeaders: Record<string, string>): Response | null {
     const preflight = cors.preflight(request);
     if (preflight) return preflight;
     const length = Number(request.headers.get('content-length') ?? 0);
     if (length > maxBodyBytes) {
       return refuse(request, new DomainError('PAYLOAD_TOO_LARGE', `Body of ${length} bytes exceeds ${maxBodyBytes}`), deps);
     }
-    const secret = secretFrom(request.headers);
-    if (!limiter || !secret) return null;
-    const decision = limiter.take(secret);
+    if (!limiter || !keyHash) return null;
+    const decision = limiter.take(keyHash);
     rateHeaders['x-ratelimit-limit'] = String(decision.limit);
     rateHeaders['x-ratelimit-remaining'] = String(decision.remaining);
     rateHeaders['x-ratelimit-reset'] = String(decision.resetSeconds);
@@ -128,13 +155,7 @@ export function createApp(options: AppOptions): App {
     return new Request(request.url, { method: request.method, headers: request.headers, body: Buffer.concat(chunks) });
   }
 
-  // REST and Groove routes run their fixed operations in-process (see createOperationRunner).
-  const runOperation: RunOperation = createOperationRunner();
-  const run: RunOperation = tracing
-    ? (request, operation, deps) => tracing.operation(operationType(operation.query), undefined, () => runOperation(request, operation, deps))
-    : runOperation;
-
-  async function route(request: Request, deps: Deps): Promise<Response> {
+  async function route(request: Request, deps: Deps, keyHash: string | null, accounting: Accounting): Promise<Response> {
     const url = new URL(request.url);
     // One policy for every surface: no path ends in "/" (only "/" itself), so `…/tracks/`, say
     // from an unset shell variable, is a 404 here rather than a different route or a 405.
@@ -144,7 +165,10 @@ export function createApp(options: AppOptions): App {
     }
     const side = await sideRoutes(request, url, deps);
     if (side) return side;
-    if (url.pathname === '/graphql') return allowingHead(await yoga.fetch(request.method === 'HEAD' ? asGet(request) : request, { deps }));
+    const context = { deps, keyHash, accounting };
+    if (url.pathname === '/graphql') return allowingHead(await graphql.fetch(request.method === 'HEAD' ? asGet(request) : request, context));
+    // REST and Groove routes run their fixed operations in-process, through the same pipeline.
+    const run: RunOperation = (req, operation, d) => graphql.run(req, operation, { ...context, deps: d });
     if (isRestPath(url.pathname)) return handleRest(request, url, deps, run);
     if (isGroovePath(url.pathname)) return handleGroove(request, url, deps, run);
     return refuse(request, new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }), deps);
@@ -157,11 +181,14 @@ export function createApp(options: AppOptions): App {
         'retry-after': '1',
       });
     }
-    const rateHeaders: Record<string, string> = {};
+    // The one place a request's key is read and hashed; everything after keys on the hash.
+    const keyHash = presentedKeyHash(request.headers);
+    const accounting: Accounting = { budget, headers: {}, spent: 0 };
+    const rateHeaders = accounting.headers;
     let response: Response;
     try {
-      const guarded = guard(request, deps, rateHeaders) ?? (await bounded(request, deps));
-      response = guarded instanceof Response ? guarded : await route(guarded, deps);
+      const guarded = guard(request, deps, keyHash, rateHeaders) ?? (await bounded(request, deps));
+      response = guarded instanceof Response ? guarded : await route(guarded, deps, keyHash, accounting);
     } catch (error) {
       deps.facts?.unexpected.push(error);
       response = refuse(request, new DomainError('INTERNAL_SERVER_ERROR', 'Unexpected error; see the server log for this trace id'), deps);
@@ -206,8 +233,6 @@ export function createApp(options: AppOptions): App {
     },
   };
 }
-
-const operationType = (document: string) => /^\s*(query|mutation|subscription)\b/.exec(document)?.[1] ?? 'query';
 
 /** yoga answers GET only; HEAD /graphql runs as GET and loses its body in withoutBody. */
 const asGet = (request: Request) => new Request(request.url, { method: 'GET', headers: request.headers });

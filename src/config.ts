@@ -1,3 +1,4 @@
+import { DEFAULT_COST_BUDGET, OPERATION_COST_LIMIT } from './domain/limits.js';
 import { LOG_LEVELS, type LogLevel } from './ops/logger.js';
 import { tracingConfig, type TracingConfig } from './ops/tracing-config.js';
 
@@ -26,6 +27,12 @@ export interface Config {
   shutdownTimeoutSeconds: number;
   /** OpenTelemetry tracing from the standard `OTEL_*` variables; null when off (the default). */
   tracing: TracingConfig | null;
+  /** `COST_BUDGET` points per key (0 turns budgets off), refilled at `COST_BUDGET_RESTORE_PER_SECOND`. */
+  costBudget: { capacity: number; restorePerSecond: number };
+  /** `GRAPHQL_COST_LIMIT`: the most one operation may cost; the measured default suits the benchmark machine. */
+  costLimit: number;
+  /** `GRAPHQL_TRUSTED_DOCUMENTS`: a manifest path; only its documents run. */
+  trustedDocuments: string | null;
 }
 
 /** A setting that cannot be used; the message names it and says what it takes. */
@@ -108,6 +115,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = choice(env, 'LOG_LEVEL', 'info', LOG_LEVELS);
   const tracing = tracingConfig(env);
   if (tracing instanceof Error) throw new ConfigError(tracing.message);
+  const costLimit = wholeNumber(env, 'GRAPHQL_COST_LIMIT', OPERATION_COST_LIMIT, 1, Number.MAX_SAFE_INTEGER, 'a whole number of points of at least 1');
+  const costBudget = {
+    capacity: wholeNumber(env, 'COST_BUDGET', DEFAULT_COST_BUDGET.capacity, 0, Number.MAX_SAFE_INTEGER, 'a whole number of points (0 turns budgets off)'),
+    restorePerSecond: wholeNumber(env, 'COST_BUDGET_RESTORE_PER_SECOND', DEFAULT_COST_BUDGET.restorePerSecond, 0, Number.MAX_SAFE_INTEGER, 'a whole number of points per second'),
+  };
+  // A bucket smaller than one operation may cost would refuse that operation for ever.
+  if (costBudget.capacity > 0 && costBudget.capacity < costLimit) {
+    throw new ConfigError(`COST_BUDGET must be 0 (off) or at least GRAPHQL_COST_LIMIT (${costLimit}), got "${costBudget.capacity}"`);
+  }
+  if (costBudget.capacity > 0 && costBudget.restorePerSecond < 1) {
+    throw new ConfigError(`COST_BUDGET_RESTORE_PER_SECOND must be at least 1 while COST_BUDGET is on, got "${costBudget.restorePerSecond}"`);
+  }
   return {
     port,
     host,
@@ -124,5 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownDelaySeconds: seconds(env, 'SHUTDOWN_DELAY_SECONDS', read(env, 'KUBERNETES_SERVICE_HOST') ? 5 : 0),
     shutdownTimeoutSeconds: seconds(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10),
     tracing,
+    costBudget,
+    costLimit,
+    trustedDocuments: read(env, 'GRAPHQL_TRUSTED_DOCUMENTS') ?? null,
   };
 }

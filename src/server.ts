@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { shutDownOnSignals } from './http/shutdown.js';
 import { createLogger } from './ops/logger.js';
 import { createMetrics } from './ops/metrics.js';
+import { ManifestError, readManifest, TrustedDocuments } from './graphql/trusted-documents.js';
 import { databaseFailure, listenFailure, redactDatabaseUrl } from './ops/startup-errors.js';
 import { startTracing, type Tracing } from './ops/tracing.js';
 
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // Pretty lines for a person at a terminal, JSON lines for everything else (files, collectors).
   const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY === true });
+  // A manifest that cannot be used stops the start with one line, before the database is touched.
+  const trustedDocuments = config.trustedDocuments ? new TrustedDocuments(true, readManifest(config.trustedDocuments)) : undefined;
   const tracing: Tracing | undefined = config.tracing ? await startTracing(config.tracing) : undefined;
   let database: Database;
   try {
@@ -48,6 +51,10 @@ async function main(): Promise<void> {
     fieldSuggestions: config.fieldSuggestions,
     corsOrigins: config.corsOrigins,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    costBudget: config.costBudget,
+    costLimit: config.costLimit,
+    // Its documents are validated through the pipeline when the app is built (a ManifestError if one fails).
+    trustedDocuments,
     tracing,
   });
   // Slow or oversized requests are cut off by Node before they reach the app: 10 s to send headers
@@ -78,7 +85,7 @@ async function main(): Promise<void> {
 
 // One line an operator can act on, and a non-zero exit; the stack trace only when asked for.
 main().catch((error: unknown) => {
-  const known = error instanceof ConfigError || error instanceof StartupError;
+  const known = error instanceof ConfigError || error instanceof StartupError || error instanceof ManifestError;
   const message = known ? (error as Error).message : `start-up failed: ${(error as Error)?.message ?? String(error)}`;
   process.stderr.write(`error: ${message}\n`);
   if (/^(debug|trace)$/i.test(process.env['LOG_LEVEL']?.trim() ?? '')) {

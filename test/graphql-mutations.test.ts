@@ -3,6 +3,7 @@ import { newId } from '../src/db/ids.js';
 import { revokeApiKey } from '../src/domain/admin.js';
 import {
   addVia,
+  costed,
   createCollectionVia,
   createTrackVia,
   createWorld,
@@ -130,7 +131,7 @@ describe('mutation success shapes', () => {
       { org: w.orgA, input: { name: 'With cover', coverTrackId: t } },
       w.alice.key,
     );
-    expect(res.body).toEqual({ data: { createCollection: { coverTrackId: t, coverTrack: { id: t, title: 'Cover' }, trackCount: 0 } } });
+    expect(res.body).toEqual({ data: { createCollection: { coverTrackId: t, coverTrack: { id: t, title: 'Cover' }, trackCount: 0 } }, extensions: costed });
   });
 
   it('createTrack returns the track with defaults, and puts it in the library as own', async () => {
@@ -179,19 +180,22 @@ describe('mutation success shapes', () => {
     const add = await gql(w.app, ADD_TRACK, { org: w.orgA, c, t: t2 }, w.alice.key);
     expect(add.body).toEqual({
       data: { addTrackToCollection: { success: true, id: t2, detail: 'Track added to collection.' } },
+      extensions: costed,
     });
 
     const remove = await gql(w.app, REMOVE_TRACK, { org: w.orgA, c, t: t2 }, w.alice.key);
     expect(remove.body).toEqual({
       data: { removeTrackFromCollection: { success: true, id: t2, detail: 'Track removed from collection.' } },
+      extensions: costed,
     });
 
     const delTrack = await gql(w.app, DELETE_TRACK, { org: w.orgA, t: t2 }, w.alice.key);
-    expect(delTrack.body).toEqual({ data: { deleteTrack: { success: true, id: t2, detail: 'Track deleted.' } } });
+    expect(delTrack.body).toEqual({ data: { deleteTrack: { success: true, id: t2, detail: 'Track deleted.' } }, extensions: costed });
 
     const delCollection = await gql(w.app, DELETE_COLLECTION, { org: w.orgA, c }, w.alice.key);
     expect(delCollection.body).toEqual({
       data: { deleteCollection: { success: true, id: c, detail: 'Collection deleted.' } },
+      extensions: costed,
     });
 
     const actions = (await rows(w, 'SELECT action FROM audit_log ORDER BY seq')).map((r) => r.action);
@@ -584,7 +588,7 @@ describe('idempotency', () => {
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     for (let i = 0; i < 2; i++) {
       const res = await gql(w.app, ADD_TRACK, { org: w.orgA, c, t }, w.alice.key);
-      expect(res.body).toEqual({ data: { addTrackToCollection: { success: true, id: t, detail: 'Track added to collection.' } } });
+      expect(res.body).toEqual({ data: { addTrackToCollection: { success: true, id: t, detail: 'Track added to collection.' } }, extensions: costed });
     }
     const got = await gql(w.app, COLLECTION, { org: w.orgA, id: c }, w.alice.key);
     expect(got.body.data.collection).toEqual({ id: c, name: 'A collection', trackCount: 1, tracks: { edges: [{ position: 0, node: { id: t } }] } });
@@ -602,6 +606,7 @@ describe('idempotency', () => {
       const res = await gql(w.app, REMOVE_TRACK, { org: w.orgA, c, t: absent }, w.alice.key);
       expect(res.body).toEqual({
         data: { removeTrackFromCollection: { success: true, id: absent, detail: 'Track removed from collection.' } },
+        extensions: costed,
       });
     }
     expect((await rows(w, 'SELECT * FROM collection_entries'))).toEqual(entriesBefore);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { newId } from '../src/db/ids.js';
 import {
   addVia,
+  costed,
   createCollectionVia,
   createTrackVia,
   createWorld,
@@ -499,7 +500,7 @@ describe('soft delete', () => {
 
     w.clock.now = Date.parse('2026-06-28T12:00:00Z');
     const res = await gql(w.app, DELETE_TRACK, { org: w.orgA, t: victim }, w.alice.key);
-    expect(res.body).toEqual({ data: { deleteTrack: { success: true } } });
+    expect(res.body).toEqual({ data: { deleteTrack: { success: true } }, extensions: costed });
 
     const a = (await ok(gql(w.app, COLLECTION, { org: w.orgA, id: first }, w.alice.key))).collection;
     expect(a.trackCount).toBe(3);
@@ -555,7 +556,7 @@ describe('soft delete', () => {
     const [keep] = await aliceCollections(w, 1, 'keep');
     w.clock.now = Date.parse('2026-06-28T12:00:00Z');
     const res = await gql(w.app, DELETE_COLLECTION, { org: w.orgA, c }, w.alice.key);
-    expect(res.body).toEqual({ data: { deleteCollection: { success: true } } });
+    expect(res.body).toEqual({ data: { deleteCollection: { success: true } }, extensions: costed });
 
     const list = await ok(gql(w.app, COLLECTIONS, { org: w.orgA }, w.alice.key));
     expect(list.collections.edges.map((e: any) => e.node.id)).toEqual([keep]);

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type BetterSqlite3 from 'better-sqlite3';
 import { createApp, type App } from '../src/app.js';
 import type { Database, OpenOptions } from '../src/db/connection.js';
@@ -185,3 +186,6 @@ export function captureLogger(level: 'info' | 'debug' = 'debug'): { logger: Logg
   const lines: Record<string, any>[] = [];
   return { lines, logger: createLogger({ level, destination: { write: (line: string) => lines.push(JSON.parse(line)) } }) };
 }
+
+/** `extensions` of a GraphQL answer that only carries its cost report (every answer does). */
+export const costed = { cost: { requestedCost: expect.any(Number), limit: expect.any(Number), budget: null } };

@@ -52,7 +52,7 @@ describe('HEAD on every GET route', () => {
     const path = `/graphql?query=${encodeURIComponent('{ __typename }')}`;
     const csrf = { headers: { 'x-graphql-csrf': '1' } };
     const get = await rest(w.app, 'GET', path, csrf);
-    expect(get.body).toEqual({ data: { __typename: 'Query' } });
+    expect(get.body).toMatchObject({ data: { __typename: 'Query' }, extensions: { cost: { requestedCost: 1 } } });
     await expectHeadLikeGet(get, await rest(w.app, 'HEAD', path, csrf));
     const put = await rest(w.app, 'PUT', '/graphql', csrf);
     expect(put.status).toBe(405);

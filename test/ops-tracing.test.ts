@@ -151,7 +151,7 @@ describe.skipIf(backend !== 'sqlite')('a server process exporting over OTLP/HTTP
         child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
       });
       const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"query Ping { __typename }"}' });
-      expect(await res.json()).toEqual({ data: { __typename: 'Query' } });
+      expect(((await res.json()) as { data: unknown }).data).toEqual({ __typename: 'Query' });
       // The spans still buffered are exported on the way out.
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addVia, createCollectionVia, createTrackVia, createWorld, gql, rest, rows } from './helpers.js';
+import { addVia, costed, createCollectionVia, createTrackVia, createWorld, gql, rest, rows } from './helpers.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -197,6 +197,6 @@ describe('share links', () => {
     const t = await createTrackVia(w.app, w.alice.key, w.orgA, 'Open');
     const share = await gql(w.app, 'mutation($o: ID!, $t: ID!) { shareTrack(organizationId: $o, trackId: $t) { token } }', { o: w.orgA, t }, w.alice.key);
     const res = await gql(w.app, 'query($k: String!) { sharedContent(token: $k) { available track { title } } }', { k: share.body.data.shareTrack.token });
-    expect(res.body).toEqual({ data: { sharedContent: { available: true, track: { title: 'Open' } } } });
+    expect(res.body).toEqual({ data: { sharedContent: { available: true, track: { title: 'Open' } } }, extensions: costed });
   });
 });

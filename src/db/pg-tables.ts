@@ -1,4 +1,5 @@
 import { bigint, bigserial, boolean, doublePrecision, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { defineBudgetTables } from './budget-tables.js';
 import { defineTables, type Kinds } from './tables.js';
 
 // PostgreSQL's tables (drizzle.pg.config.ts reads them to write drizzle/pg): the same definition
@@ -21,3 +22,5 @@ const pgKinds = {
 export const pgTables = defineTables(pgKinds);
 export const { organizations, users, memberships, apiKeys, tracks, collections, collectionEntries, shareLinks, librarySaves, auditLog } =
   pgTables;
+// The shared cost buckets, read only by src/db/budget.ts.
+export const { costBuckets } = defineBudgetTables(pgKinds);

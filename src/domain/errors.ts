@@ -53,6 +53,13 @@ export const errorCatalog = {
     type: 'client_error',
     message: 'The GraphQL operation is too large or too complex.',
   },
+  // With a trusted-document manifest (GRAPHQL_TRUSTED_DOCUMENTS) only its documents run.
+  PERSISTED_QUERY_NOT_FOUND: { status: 400, type: 'client_error', message: 'No trusted document has this id.' },
+  TRUSTED_DOCUMENT_REQUIRED: {
+    status: 400,
+    type: 'client_error',
+    message: 'This gateway runs only trusted documents. Send the id of one from its manifest.',
+  },
   CSRF_HEADER_REQUIRED: {
     status: 403,
     type: 'client_error',

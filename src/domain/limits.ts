@@ -47,3 +47,24 @@ export const MAX_EXPIRY_DAYS = 90;
 export const SHARED_COLLECTION_TRACKS = 500;
 
 export const ORG_ID_PATTERN = /^org_[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The most an operation may cost in the cost model's points (src/domain/cost.ts); more is refused
+ * (QUERY_LIMIT_EXCEEDED) before any resolver runs. Measured: the most expensive operation it
+ * admits costs at most 100 ms of server CPU and 2 MB of response on the benchmark machine
+ * (bench/cost-limit.ts, bench/findings.md).
+ */
+export const OPERATION_COST_LIMIT = 200_000;
+
+/**
+ * Per-key budgets: a token bucket of `capacity` points refilled at `restorePerSecond`, charged with
+ * each operation's cost; 0 turns it off. The defaults let a key run ten of the most expensive
+ * operations back to back (one second of server CPU) and then one a second.
+ */
+export const DEFAULT_COST_BUDGET = { capacity: 10 * OPERATION_COST_LIMIT, restorePerSecond: OPERATION_COST_LIMIT } as const;
+
+/**
+ * Memberships are granted by operators, never by API callers, and no rule caps them: the cost
+ * model counts a viewer's organization list at this size.
+ */
+export const COUNTED_MEMBERSHIPS = 10;

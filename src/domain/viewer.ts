@@ -25,11 +25,19 @@ export function newSecret(): string {
   return 'mgk_' + randomBytes(32).toString('base64url');
 }
 
-/** The viewer behind an API key secret, or null when it is missing, unknown or revoked. */
-export async function authenticate(deps: Deps, secret: string | null): Promise<Viewer | null> {
-  if (!secret) return null;
+/** The viewer behind an API key secret, or null when it is missing, unknown or revoked (tools and tests). */
+export function authenticate(deps: Deps, secret: string | null): Promise<Viewer | null> {
+  return authenticateKeyHash(deps, secret ? hashSecret(secret) : null);
+}
+
+/**
+ * The viewer behind the hash of a presented key (see hashSecret), or null when there is none or
+ * the key is unknown or revoked. Requests hash their key once, where they are read (src/http).
+ */
+export async function authenticateKeyHash(deps: Deps, keyHash: string | null): Promise<Viewer | null> {
+  if (!keyHash) return null;
   const { read } = deps.database;
-  const key = await read.activeKeyByHash(hashSecret(secret));
+  const key = await read.activeKeyByHash(keyHash);
   if (!key) return null;
   if (deps.facts) deps.facts.keyId = key.id;
 

@@ -1,5 +1,4 @@
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
-import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
@@ -10,17 +9,16 @@ import type { Plugin } from 'graphql-yoga';
 import { markLimitRejection } from './errors.js';
 
 /**
- * Per-operation limits. The heaviest query a frontend needs (a page of collections with cover
- * tracks and their first tracks, 7 levels deep) costs about 62,000 in graphql-armor's model
- * (objects 2, scalars 1, ×1.5 per level); the cost limit leaves four times that, while fifteen
- * aliased copies of it are refused. Page sizes are capped separately on every connection.
+ * Per-operation limits on the document's shape, checked while it is parsed and validated. What an
+ * operation costs to run is the cost model's (src/domain/cost.ts, src/graphql/cost.ts), computed
+ * from the values it will run with; these bound the document itself, and with it the work of
+ * costing it: the token limit caps its size, depth and aliases how far fragments can fan out.
  */
 export const OPERATION_LIMITS = {
   depth: 12,
   aliases: 15,
   directives: 10,
   tokens: 2000,
-  cost: 250_000,
 } as const;
 
 export interface GraphQLSecurityOptions {
@@ -41,7 +39,6 @@ export function securityPlugins(options: GraphQLSecurityOptions): Plugin[] {
     maxDepthPlugin({ n: OPERATION_LIMITS.depth, ignoreIntrospection: true, flattenFragments: true, onReject }),
     maxAliasesPlugin({ n: OPERATION_LIMITS.aliases, onReject }),
     maxDirectivesPlugin({ n: OPERATION_LIMITS.directives, onReject }),
-    costLimitPlugin({ maxCost: OPERATION_LIMITS.cost, ignoreIntrospection: true, onReject }),
   ];
   if (!options.fieldSuggestions) plugins.push(blockFieldSuggestionsPlugin());
   if (!options.introspection) {

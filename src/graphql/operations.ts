@@ -31,7 +31,8 @@ function refused(context: EnvelopContext, key: string, fact: Omit<OperationFact,
 
 /**
  * Records each operation of a /graphql request (name, type, outcome, execution time) for the
- * per-operation metrics, and with tracing runs its execution inside an operation span. Placed
+ * per-operation metrics, and with tracing runs its execution inside an operation span (REST and
+ * Groove operations too: they run through this pipeline, but their metrics are their routes'). Placed
  * after graphql-jit, so the span wraps whichever execute function runs.
  */
 export function useOperationObserver(tracing?: Tracing): Plugin<GraphQLContext, ServerContext> {
@@ -53,7 +54,9 @@ export function useOperationObserver(tracing?: Tracing): Plugin<GraphQLContext, 
       };
     },
     onExecute({ args, executeFn, setExecuteFn }) {
-      const facts = (args.contextValue as GraphQLContext).deps.facts;
+      const context = args.contextValue as GraphQLContext & Pick<ServerContext, 'route'>;
+      // A REST or Groove request is counted by its route: its operations are not series of their own.
+      const facts = context.route ? undefined : context.deps.facts;
       const { name, type } = operationOf(args.document, args.operationName);
       const fact: OperationFact = { name, type, outcome: 'success' };
       if (facts) (facts.operations ??= []).push(fact);

@@ -1,33 +1,45 @@
-import { getOperationAST, GraphQLError, parse, validate, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
-import { useGraphQlJit } from '@envelop/graphql-jit';
-import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
-import { createYoga, type Plugin } from 'graphql-yoga';
+import { GraphQLError, Kind, type DocumentNode, type ExecutionResult } from 'graphql';
+import { createYoga, isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
 import type { Deps } from '../domain/deps.js';
 import type { DomainError } from '../domain/errors.js';
-import { authenticate } from '../domain/viewer.js';
+import { OPERATION_COST_LIMIT } from '../domain/limits.js';
+import { authenticateKeyHash } from '../domain/viewer.js';
+import type { Tracing } from '../ops/tracing.js';
+import { Request, type Response } from '../wire/fetch-api.js';
 import type { GraphQLContext } from './context.js';
-import { domainErrorOf, mapErrors as mapResultErrors, useErrorKinds } from './errors.js';
+import { createCostModel } from './cost.js';
+import { domainErrorOf, mapErrors, useErrorKinds } from './errors.js';
+import { CompiledQueries, useCompiledExecution } from './execution.js';
 import { renderGraphiQLPage } from './graphiql.js';
 import { securityPlugins, type GraphQLSecurityOptions } from './limits.js';
 import { useRequestFacts } from './observe.js';
+import { uncosted, useOperationCost, type Accounting } from './operation-cost.js';
 import { useOperationObserver } from './operations.js';
-import { useWellFormedRequests } from './well-formed.js';
-import type { Tracing } from '../ops/tracing.js';
 import { getSchema } from './schema.js';
-import { operationOf, useVariableCoercion, variableErrors } from './variables.js';
-import { Request, Response } from '../wire/fetch-api.js';
+import { TrustedDocuments, useTrustedDocuments } from './trusted-documents.js';
+import { useVariableCoercion } from './variables.js';
+import { useWellFormedRequests } from './well-formed.js';
 
 /** What the app hands to every GraphQL request, REST-originated or not. */
 export interface ServerContext {
   deps: Deps;
+  /** The hash of the key the request presented, read once by the app (src/http/credential.ts). */
+  keyHash: string | null;
+  /** What the request's operations cost and were charged; shared by every operation of the request. */
+  accounting: Accounting;
+  /** Set by the in-process runner: the operation is a REST or Groove route's, whose metrics are the route's. */
+  route?: true;
 }
 
-/** `X-API-Key: <secret>` or `Authorization: Bearer <secret>`. */
-export function secretFrom(headers: Headers): string | null {
-  const apiKey = headers.get('x-api-key');
-  if (apiKey) return apiKey.trim() || null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.get('authorization') ?? '');
-  return match?.[1] ?? null;
+export interface GraphQLOptions extends GraphQLSecurityOptions {
+  /** The documents known by id; with a manifest, the only ones that run. Open, with none, by default. */
+  trustedDocuments?: TrustedDocuments;
+  /** Run on every path beside the gateway's own (tests use it to prove no path skips the pipeline). */
+  plugins?: Plugin[];
+  /** The most one operation may cost; the measured OPERATION_COST_LIMIT unless given. */
+  costLimit?: number;
+  /** OpenTelemetry: each operation's execution inside its span (useOperationObserver). */
+  tracing?: Tracing;
 }
 
 const DEFAULT_QUERY = `# Paste your key into the Headers tab: {"X-API-Key": "mgk_..."}
@@ -40,19 +52,86 @@ query Me {
 }
 `;
 
-const mapErrors = (result: ExecutionResult, deps: Deps) => mapResultErrors(result, deps.traceId, deps.now(), deps.facts);
+/** The last step of every answer, whatever the path: documented errors, and `extensions.cost`. */
+function finish(result: ExecutionResult, { deps, keyHash, accounting }: ServerContext, limit: number): ExecutionResult {
+  const extensions = { ...result.extensions, cost: accounting?.cost ?? uncosted(accounting, keyHash, limit) };
+  return { ...mapErrors(result, deps.traceId, deps.now(), deps.facts), extensions };
+}
 
-const useApiErrors: Plugin<GraphQLContext, ServerContext> = {
+/** Answers yoga builds itself (GET, GraphiQL's, failures before the params) finish here; useWellFormedRequests runs after. */
+const useApiErrors = (limit: number): Plugin<GraphQLContext, ServerContext> => ({
   onResultProcess({ result, setResult, serverContext }) {
-    if (Symbol.asyncIterator in result) return;
-    setResult(Array.isArray(result) ? result.map((r) => mapErrors(r, serverContext.deps)) : mapErrors(result, serverContext.deps));
+    if (isAsyncIterable(result)) return;
+    setResult(Array.isArray(result) ? result.map((r) => finish(r, serverContext, limit)) : finish(result, serverContext, limit));
   },
-};
+});
 
 /** The context of one operation: the viewer is authenticated at most once, when a field needs it. */
-function contextFor(deps: Deps, secret: string | null): GraphQLContext {
+function contextFor({ deps, keyHash }: ServerContext): GraphQLContext {
   let viewer: ReturnType<GraphQLContext['viewer']> | undefined;
-  return { deps, viewer: () => (viewer ??= authenticate(deps, secret)) };
+  return { deps, viewer: () => (viewer ??= authenticateKeyHash(deps, keyHash)) };
+}
+
+/**
+ * The GraphQL pipeline: one yoga instance whose envelop plugins (limits, variable coercion, trusted
+ * documents, cost, errors, request facts, compiled execution, the operation observer, and any
+ * given) every path goes through: yoga itself
+ * (GET, GraphiQL, anything unusual), the plain JSON POST (leanPath, without yoga's HTTP layer) and
+ * the REST and Groove routes (run, in-process). Each path enters at yoga's getResultForParams, so
+ * params, parse, validate, context and execute hooks all run, in yoga's order.
+ */
+export function createGraphQLHandler(options: GraphQLOptions) {
+  const schema = getSchema();
+  const limit = options.costLimit ?? OPERATION_COST_LIMIT;
+  const compiled = new CompiledQueries(schema);
+  const trusted = options.trustedDocuments ?? new TrustedDocuments(false);
+  const yoga = createYoga<ServerContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    // Errors are mapped (and unexpected ones masked) by finish(), with the request's trace id.
+    maskedErrors: false,
+    // CORS is answered by the app for every surface, from its allow-list.
+    cors: false,
+    logging: false,
+    graphiql: options.introspection && { title: 'music-gateway', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ 'X-API-Key': '' }) },
+    // Bundled assets served by the app (see graphiql.ts), not yoga's default CDN links.
+    renderGraphiQL: renderGraphiQLPage,
+    context: contextFor,
+    plugins: [
+      useErrorKinds,
+      ...securityPlugins(options),
+      useTrustedDocuments(trusted),
+      ...(options.plugins ?? []),
+      // Variables are refused before they are costed: a request that cannot run is not charged.
+      useVariableCoercion,
+      useOperationCost(createCostModel(schema), limit),
+      useApiErrors(limit),
+      useWellFormedRequests,
+      useRequestFacts,
+      useCompiledExecution(compiled),
+      // Last, so its span wraps whichever execute function runs.
+      useOperationObserver(options.tracing),
+    ],
+  });
+  trusted.load((text) => prepare(yoga, compiled, text));
+  return { fetch: leanPath(yoga, limit), run: operationRunner(yoga, trusted, limit) };
+}
+
+/**
+ * A trusted document, through the pipeline's own parse and validate (so every plugin's rules apply,
+ * and the rules it passed are recorded), then compiled for each of its operations.
+ */
+function prepare(yoga: Yoga, compiled: CompiledQueries, text: string): DocumentNode {
+  // As a POST would be: a mutation is refused from a GET (yoga's usePreventMutationViaGET).
+  const { parse, validate, schema } = yoga.getEnveloped({ request: new Request('http://localhost/graphql', { method: 'POST' }) });
+  const document: DocumentNode = parse(text);
+  const [invalid] = validate(schema, document);
+  if (invalid) throw invalid;
+  const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  if (operations.length === 0) throw new GraphQLError('The document has no operation');
+  for (const operation of operations) compiled.get(document, operations.length === 1 ? undefined : operation.name?.value);
+  return document;
 }
 
 /** An operation's data, or the first error it raised as the DomainError it stands for. */
@@ -62,77 +141,27 @@ export interface OperationResult {
 }
 
 /**
- * Runs the REST and Groove routes' operations in-process: each fixed document is parsed,
- * validated and compiled (graphql-jit) once, then executed with the caller's key, without a second
- * HTTP request through yoga or a JSON round trip of the result. Errors are mapped as on /graphql,
- * and handed over as DomainErrors, which those surfaces word in their own vocabulary.
- * The documents are the route table's constants, so the per-operation limits (which guard
- * client-written documents) have nothing to check here.
+ * Runs the REST and Groove routes' operations in-process: each route document is a trusted
+ * document (parsed, validated and compiled once, on first use), requested by its id through the
+ * same pipeline as /graphql, with the caller's key, and without a second HTTP request or a JSON
+ * round trip of the result. Errors are mapped as on /graphql, and handed over as DomainErrors,
+ * which those surfaces word in their own vocabulary.
  */
-export function createOperationRunner() {
-  const schema = getSchema();
-  const prepared = new Map<string, { operation: OperationDefinitionNode; compiled: CompiledQuery }>();
-  const prepare = (source: string) => {
-    let entry = prepared.get(source);
-    if (!entry) {
-      const document = parse(source);
-      const [invalid] = validate(schema, document);
-      if (invalid) throw invalid;
-      const operation = operationOf(document);
-      if (operation instanceof GraphQLError) throw operation;
-      const compiled = compileQuery(schema, document);
-      if (!isCompiledQuery(compiled)) throw new Error(`cannot compile ${source}`);
-      entry = { operation, compiled };
-      prepared.set(source, entry);
-    }
-    return entry;
-  };
+function operationRunner(yoga: Yoga, trusted: TrustedDocuments, limit: number) {
   return async (
     request: Request,
     operation: { query: string; variables: Record<string, unknown> },
-    deps: Deps,
+    serverContext: ServerContext,
   ): Promise<OperationResult> => {
-    const { operation: definition, compiled } = prepare(operation.query);
+    const { id } = trusted.own(operation.query);
     // The values yoga would decode from a JSON body: members set to undefined are absent.
-    const variableValues = JSON.parse(JSON.stringify(operation.variables)) as Record<string, unknown>;
-    // As useRequestFacts records it on /graphql: every route names its organization this way.
-    const organizationId = variableValues['organizationId'];
-    if (deps.facts && typeof organizationId === 'string') deps.facts.organizationId ??= organizationId;
-    const contextValue = contextFor(deps, secretFrom(request.headers));
-    // Checked as on /graphql (useVariableCoercion) before anything runs.
-    const invalid = variableErrors(schema, definition, variableValues);
-    const result = invalid.length > 0 ? { errors: invalid } : ((await compiled.query(undefined, contextValue, variableValues)) as ExecutionResult);
-    const [error] = mapErrors(result, deps).errors ?? [];
-    return { data: result.data, error: error ? (domainErrorOf(error) ?? null) : null };
+    const variables = JSON.parse(JSON.stringify(operation.variables)) as Record<string, unknown>;
+    const context: ServerContext = { ...serverContext, route: true };
+    const result = await yoga.getResultForParams({ params: { documentId: id, variables } as never, request }, context);
+    if (!result || isAsyncIterable(result)) throw new Error('a route document answered with a stream');
+    const [error] = finish(result, context, limit).errors ?? [];
+    return { data: result.data, error: error ? (domainErrorOf(error as GraphQLError) ?? null) : null };
   };
-}
-
-export function createGraphQLHandler(security: GraphQLSecurityOptions, tracing?: Tracing) {
-  const yoga = createYoga<ServerContext, GraphQLContext>({
-    schema: getSchema(),
-    graphqlEndpoint: '/graphql',
-    landingPage: false,
-    // Errors are mapped (and unexpected ones masked) by useApiErrors, with the request's trace id.
-    maskedErrors: false,
-    // CORS is answered by the app for every surface, from its allow-list.
-    cors: false,
-    logging: false,
-    graphiql: security.introspection && { title: 'music-gateway', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ 'X-API-Key': '' }) },
-    // Bundled assets served by the app (see graphiql.ts), not yoga's default CDN links.
-    renderGraphiQL: renderGraphiQLPage,
-    context: ({ request, deps }) => contextFor(deps, secretFrom(request.headers)),
-    plugins: [
-      useErrorKinds,
-      ...securityPlugins(security),
-      useVariableCoercion,
-      useApiErrors,
-      useWellFormedRequests,
-      useRequestFacts,
-      useGraphQlJit(),
-      useOperationObserver(tracing),
-    ],
-  });
-  return { fetch: leanPath(yoga) };
 }
 
 type Yoga = ReturnType<typeof createYoga<ServerContext, GraphQLContext>>;
@@ -146,36 +175,37 @@ const PLAIN_ACCEPT = new Map<string | null, string>([
 ]);
 
 interface PlainParams {
-  query: string;
+  query?: string;
+  documentId?: string;
   variables?: Record<string, unknown> | null;
   operationName?: string | null;
+  extensions?: Record<string, unknown> | null;
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
 function isPlainParams(value: unknown): value is PlainParams {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const { query, variables, operationName, ...rest } = value as Record<string, unknown>;
+  if (!isObject(value)) return false;
+  const { query, documentId, variables, operationName, extensions, ...rest } = value;
   return (
-    typeof query === 'string' &&
+    (typeof query === 'string' || typeof documentId === 'string') &&
+    (query == null || typeof query === 'string') &&
+    (documentId == null || typeof documentId === 'string') &&
     Object.keys(rest).length === 0 &&
-    (variables == null || (typeof variables === 'object' && !Array.isArray(variables))) &&
-    (operationName == null || typeof operationName === 'string')
+    (variables == null || isObject(variables)) &&
+    (operationName == null || typeof operationName === 'string') &&
+    (extensions == null || isObject(extensions))
   );
 }
 
-/** The error as yoga serialises it: without its internal `http` and `unexpected` extensions. */
-function publicError(error: GraphQLError) {
-  const { http: _http, unexpected: _unexpected, ...extensions } = error.extensions;
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions });
-}
-
 /**
- * The common request (a JSON POST whose document parses and validates) runs through yoga's own
- * envelop pipeline (parser and validation caches, the operation limits, useRequestFacts, the same
- * execute) without yoga's HTTP layer; the answer is built as yoga builds it (status from the
- * errors' http status, else 200; the negotiated media type). Anything else, and every document
- * that fails to parse or validate, goes to yoga itself, which owns those answers.
+ * The common request (a JSON POST of one operation, by text or by trusted id) enters the pipeline
+ * at yoga's getResultForParams, without yoga's HTTP layer, and is answered by yoga's own result
+ * processor (status from the errors' http extensions, the negotiated media type). Anything else
+ * goes to yoga itself.
  */
-function leanPath(yoga: Yoga) {
+function leanPath(yoga: Yoga, limit: number) {
   return async (request: Request, serverContext: ServerContext): Promise<Response> => {
     const mediaType = PLAIN_ACCEPT.get(request.headers.get('accept'));
     const contentType = request.headers.get('content-type') ?? '';
@@ -191,37 +221,11 @@ function leanPath(yoga: Yoga) {
       return toYoga();
     }
     if (!isPlainParams(params)) return toYoga();
-    const { parse: parseDocument, validate: validateDocument, contextFactory, execute: run, schema } = yoga.getEnveloped({
-      request,
-      params,
-      ...serverContext,
-    });
-    // The operation limits reject by throwing from parse or validate; yoga turns that into the answer.
-    let document: DocumentNode;
-    try {
-      document = parseDocument(params.query);
-      if (validateDocument(schema, document).length > 0) return toYoga();
-    } catch {
-      return toYoga();
-    }
-    const operation = getOperationAST(document, params.operationName ?? undefined);
-    if (!operation || operation.operation === 'subscription') return toYoga();
-    const result = (await run({
-      schema,
-      document,
-      variableValues: params.variables ?? undefined,
-      operationName: params.operationName ?? undefined,
-      contextValue: await contextFactory(),
-    })) as ExecutionResult;
-    const mapped = mapErrors(result, serverContext.deps);
-    let status = 200;
-    for (const error of mapped.errors ?? []) {
-      const http = error.extensions['http'] as { status?: number; spec?: boolean } | undefined;
-      // Yoga answers application/json clients 200 for errors whose status only the spec asks for.
-      if (http?.spec && mediaType === 'application/json') continue;
-      if (http?.status && http.status > status) status = http.status;
-    }
-    const body = mapped.errors ? { ...mapped, errors: mapped.errors.map(publicError) } : mapped;
-    return new Response(JSON.stringify(body), { status, headers: { 'content-type': `${mediaType}; charset=utf-8` } });
+    const context = { ...serverContext };
+    const result = await yoga.getResultForParams({ params: params as never, request }, context);
+    if (!result) return toYoga();
+    // A stream (a subscription) cannot be answered as plain JSON: yoga's processor says 406.
+    const answer = isAsyncIterable(result) ? result : finish(result, context, limit);
+    return processRegularResult(answer, yoga.fetchAPI, mediaType) as unknown as Response;
   };
 }

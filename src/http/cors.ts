@@ -6,7 +6,8 @@ import { Response } from '../wire/fetch-api.js';
 
 const ALLOW_HEADERS = 'content-type, x-api-key, authorization, if-match, x-organization-id, x-graphql-csrf';
 const EXPOSE_HEADERS =
-  'x-request-id, etag, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset';
+  'x-request-id, etag, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, ' +
+  'x-request-cost, x-ratelimit-cost-limit, x-ratelimit-cost-remaining, x-ratelimit-cost-reset';
 const ALLOW_METHODS = 'GET, POST, PATCH, DELETE, OPTIONS';
 
 export interface Cors {

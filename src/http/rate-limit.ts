@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 export interface RateDecision {
   allowed: boolean;
   limit: number;
@@ -28,18 +26,17 @@ export class RateLimiter {
     this.refillPerMs = perMinute / 60_000;
   }
 
-  /** Keys are bucketed by a hash of the presented secret, before any database lookup. */
-  take(secret: string): RateDecision {
-    const id = createHash('sha256').update(secret).digest('base64url').slice(0, 22);
+  /** Keys are bucketed by the hash of the presented secret (src/http/credential.ts), before any database lookup. */
+  take(keyHash: string): RateDecision {
     const now = this.now();
-    const previous = this.buckets.get(id);
+    const previous = this.buckets.get(keyHash);
     const tokens = previous
       ? Math.min(this.perMinute, previous.tokens + (now - previous.at) * this.refillPerMs)
       : this.perMinute;
     const allowed = tokens >= 1;
     const left = allowed ? tokens - 1 : tokens;
     if (!previous && this.buckets.size >= MAX_TRACKED_KEYS) this.evictIdle(now);
-    this.buckets.set(id, { tokens: left, at: now });
+    this.buckets.set(keyHash, { tokens: left, at: now });
     return {
       allowed,
       limit: this.perMinute,

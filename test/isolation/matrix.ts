@@ -80,6 +80,9 @@ const ACK = '{ id }';
 // Reads select whose objects they are and what they point at, so an answer that shows anything of
 // someone else's fails the foreign-id check in isolation.test.ts.
 const COLLECTION = '{ id ownerId coverTrack { id creatorId } tracks { edges { node { id creatorId } } } }';
+// In a list, each collection's own page is kept small: 50 collections × the default 200 tracks
+// (aliased, twice that) is more than the cost limit admits in one operation.
+const LISTED_COLLECTION = '{ id ownerId coverTrack { id creatorId } tracks(first: 20) { edges { node { id creatorId } } } }';
 const TRACK = '{ id creatorId organizationId }';
 const LIBRARY = '{ edges { libraryEntryId node { id creatorId } } }';
 const ITEM = '{ inputId success id error { code } }';
@@ -119,7 +122,7 @@ export const operations: Operation[] = [
     read: true,
     status: 200,
     rest: { method: 'GET', path: (o) => `/v1/music/${o}/collections` },
-    graphql: { field: 'collections', args: (o) => `organizationId: ${q(o)}`, selection: `{ edges { node ${COLLECTION} } }` },
+    graphql: { field: 'collections', args: (o) => `organizationId: ${q(o)}`, selection: `{ edges { node ${LISTED_COLLECTION} } }` },
     groove: { endpoint: `GET ${PLAYLISTS}/browse`, path: () => `${PLAYLISTS}/browse` },
   },
   {

@@ -165,6 +165,7 @@ export const appTables = [
   'audit_log',
   'collection_entries',
   'collections',
+  'cost_buckets',
   'library_saves',
   'memberships',
   'organizations',

@@ -1,18 +1,22 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { print } from 'graphql';
 import { CollectionsPageDocument, CreateCollectionDocument } from './gql/graphql';
 
-/** One POST to the gateway; the document's types fix both the variables and the result. */
+/**
+ * One POST to the gateway; the document's types fix both the variables and the result. Only the
+ * document's id travels (GraphQL over HTTP's `documentId`): the gateway knows the text from
+ * src/gql/persisted-documents.json, the manifest it runs with GRAPHQL_TRUSTED_DOCUMENTS.
+ */
 export async function request<Result, Variables>(
   endpoint: string,
   key: string,
   document: TypedDocumentNode<Result, Variables>,
   variables: Variables,
 ): Promise<Result> {
+  const { hash } = (document as unknown as { __meta__: { hash: string } }).__meta__;
   const res = await fetch(endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': key },
-    body: JSON.stringify({ query: print(document), variables }),
+    body: JSON.stringify({ documentId: hash, variables }),
   });
   const body = (await res.json()) as { data?: Result; errors?: { message: string; extensions: { code: string } }[] };
   if (body.errors?.length) throw new Error(`${body.errors[0]!.extensions.code}: ${body.errors[0]!.message}`);
