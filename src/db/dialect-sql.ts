@@ -9,15 +9,26 @@ import type { Tables } from './tables.js';
  */
 export type Db = BaseSQLiteDatabase<'async', unknown>;
 
+/** The row locks writes take (PostgreSQL's names); docs/postgresql.md says which write takes which. */
+export type LockStrength = 'no key update' | 'share';
+
 /**
  * What differs between the dialects below the store: their tables, how a raw statement is run,
- * and the little SQL they write differently, expanding a JSON array (sent as one parameter, so a
- * statement's text does not depend on a list's length) into rows.
+ * how a select locks the rows it returns, and the little SQL they write differently, expanding a
+ * JSON array (sent as one parameter, so a statement's text does not depend on a list's length)
+ * into rows.
  */
 export interface SqlDialect {
   readonly tables: Tables;
   all<T>(db: Db, query: SQL): Promise<T[]>;
   run(db: Db, query: SQL): Promise<void>;
+  /**
+   * The select, locking the rows it returns until the transaction ends (`FOR …` on PostgreSQL).
+   * SQLite has no row locks: its write transaction already excludes every other writer.
+   */
+  lock<Q>(select: Q, strength: LockStrength): Q;
+  /** Whether `lock` locks anything, so a statement run only for its locks can be left out. */
+  readonly locksRows: boolean;
   /** One row per element of the JSON array, in column `value` (an element as JSON). */
   jsonArray(json: unknown): SQL;
   /** The same with the element's zero-based index in column `i`. */
@@ -27,6 +38,10 @@ export interface SqlDialect {
 }
 
 export type JsonSql = Pick<SqlDialect, 'jsonArray' | 'jsonRowsWithIndex' | 'textList'>;
+
+/** PostgreSQL's selects (typed here as SQLite's, see Db) take a locking clause. */
+export const postgresLock = <Q>(select: Q, strength: LockStrength): Q =>
+  (select as unknown as { for(strength: LockStrength): Q }).for(strength);
 
 export const sqliteJson: JsonSql = {
   jsonArray: (json) => sql`(SELECT value FROM json_each(${json}))`,
