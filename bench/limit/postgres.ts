@@ -64,7 +64,7 @@ const s = {
   ),
   collectionsShowing: q(
     'collections_showing',
-    `SELECT id FROM collections WHERE cover_track_id = $1 OR id IN (SELECT collection_id FROM collection_entries WHERE track_id = $1)
+    `SELECT id FROM collections WHERE id IN (SELECT collection_id FROM collection_entries WHERE track_id = $1 UNION SELECT id FROM collections WHERE cover_track_id = $1)
      ORDER BY id FOR NO KEY UPDATE`,
   ),
   insertCollection: q(
@@ -91,18 +91,18 @@ const s = {
   negateAfterGaps: q(
     'negate_after_gaps',
     `UPDATE collection_entries AS e SET position = -e.position
-     FROM (SELECT value ->> 0 AS collection_id, CAST(value ->> 1 AS INTEGER) AS position FROM jsonb_array_elements(CAST($1 AS jsonb)) AS value) AS gap
+     FROM (SELECT value ->> 0 AS collection_id, CAST(value ->> 1 AS INTEGER) AS position FROM jsonb_array_elements(CAST($1 AS jsonb)) AS value LIMIT $2) AS gap
      WHERE e.collection_id = gap.collection_id AND e.position > gap.position`,
   ),
   closeGaps: q(
     'close_gaps',
     `UPDATE collection_entries SET position = -position - 1
-     WHERE position < 0 AND collection_id IN (SELECT value ->> 0 FROM jsonb_array_elements(CAST($1 AS jsonb)) AS value)`,
+     WHERE position < 0 AND collection_id IN (SELECT value ->> 0 FROM jsonb_array_elements(CAST($1 AS jsonb)) AS value LIMIT $2)`,
   ),
   countDown: q(
     'count_down',
     `UPDATE collections SET track_count = track_count - 1, version = version + 1, updated_at = $1
-     WHERE id IN (SELECT value ->> 0 FROM jsonb_array_elements(CAST($2 AS jsonb)) AS value)`,
+     WHERE id IN (SELECT value ->> 0 FROM jsonb_array_elements(CAST($2 AS jsonb)) AS value LIMIT $3)`,
   ),
   deleteTrack: q('delete_track', 'UPDATE tracks SET deleted_at = $1, updated_at = $1 WHERE id = $2'),
   uncover: q('uncover', 'UPDATE collections SET cover_track_id = NULL, version = version + 1, updated_at = $1 WHERE cover_track_id = $2'),
@@ -190,9 +190,9 @@ export function createPostgresLimit(url: string): LimitHandler {
     const removed = await run<{ collection_id: string; position: number }>(s.removeEntries([trackId, collectionId]));
     if (removed.length === 0) return;
     const gaps = JSON.stringify(removed.map((r) => [r.collection_id, r.position]));
-    await run(s.negateAfterGaps([gaps]));
-    await run(s.closeGaps([gaps]));
-    await run(s.countDown([now, gaps]));
+    await run(s.negateAfterGaps([gaps, removed.length]));
+    await run(s.closeGaps([gaps, removed.length]));
+    await run(s.countDown([now, gaps, removed.length]));
   }
 
   async function route(req: IncomingMessage, traceId: string): Promise<Reply> {

@@ -29,8 +29,13 @@ export interface SqlDialect {
   lock<Q>(select: Q, strength: LockStrength): Q;
   /** Whether `lock` locks anything, so a statement run only for its locks can be left out. */
   readonly locksRows: boolean;
-  /** One row per element of the JSON array, in column `value` (an element as JSON). */
-  jsonArray(json: unknown): SQL;
+  /**
+   * One row per element of the JSON array, in column `value` (an element as JSON). `count`, the
+   * array's length, tells PostgreSQL's planner how many rows to expect: it guesses 100 for a JSON
+   * array, and a join with 100 rows plans as a scan of the whole table where one index lookup
+   * per element is what a short list needs.
+   */
+  jsonArray(json: unknown, count: number): SQL;
   /** The same with the element's zero-based index in column `i`. */
   jsonRowsWithIndex(json: unknown): SQL;
   /** One row per string of a JSON array of strings, in column `value` as text: a list of ids. */
@@ -51,7 +56,7 @@ export const sqliteJson: JsonSql = {
 };
 
 export const postgresJson: JsonSql = {
-  jsonArray: (json) => sql`(SELECT value FROM jsonb_array_elements(CAST(${json} AS jsonb)) AS value)`,
+  jsonArray: (json, count) => sql`(SELECT value FROM jsonb_array_elements(CAST(${json} AS jsonb)) AS value LIMIT ${count})`,
   jsonRowsWithIndex: (json) =>
     sql`(SELECT CAST(i AS INTEGER) - 1 AS i, value FROM jsonb_array_elements(CAST(${json} AS jsonb)) WITH ORDINALITY AS r(value, i))`,
   textList: (json) => sql`(SELECT jsonb_array_elements_text(CAST(${json} AS jsonb)) AS value)`,

@@ -114,18 +114,20 @@ const collectionToChange = statement((db, t, p: { id: string; organizationId: st
   d.lock(db.select().from(t.collections).where(ownCollectionWhere(t, p)), 'no key update'),
 );
 
+// Two index lookups, as one list: an OR of the two conditions would scan every collection.
 const collectionsShowing = statement((db, t, p: { trackId: string }, d) =>
   d.lock(
     db
       .select({ id: t.collections.id })
       .from(t.collections)
       .where(
-        or(
-          eq(t.collections.coverTrackId, p.trackId),
-          inArray(
-            t.collections.id,
-            db.select({ id: t.collectionEntries.collectionId }).from(t.collectionEntries).where(eq(t.collectionEntries.trackId, p.trackId)),
-          ),
+        inArray(
+          t.collections.id,
+          db
+            .select({ id: t.collectionEntries.collectionId })
+            .from(t.collectionEntries)
+            .where(eq(t.collectionEntries.trackId, p.trackId))
+            .union(db.select({ id: t.collections.id }).from(t.collections).where(eq(t.collections.coverTrackId, p.trackId))),
         ),
       )
       // Locked in this order, the order every write takes collections in.
