@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -46,6 +46,37 @@ export interface PgWriteSample {
   /** the samples, and those in which some backend waited on a lock */
   samples: number;
   samplesWithWait: number;
+  /** CPU per request (µs) of the server process, and of the PostgreSQL backends serving its database */
+  serverCpuUs: number;
+  databaseCpuUs: number;
+}
+
+/** CPU seconds (user + system) of processes, from /proc; a process gone since counts nothing. */
+function cpuSeconds(pids: Iterable<number>): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // ended
+    }
+  }
+  return out;
+}
+
+/** The backends connected to a database (its server runs on this machine, as the benchmark's does). */
+async function backendsOf(url: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+    );
+    return rows.map((r) => r.pid);
+  } finally {
+    await client.end();
+  }
 }
 
 /**
@@ -198,9 +229,16 @@ export async function runPgWrites(
             await saturate(server.running.url, next, { connections, seconds: config.warmupSeconds });
             who = owners(world, placement);
             const before = await rollbacksOf(databases, server.url);
+            const backends = await backendsOf(server.url);
+            const cpuBefore = cpuSeconds([server.running.pid, ...backends]);
             const watch = watchLocks(server.url);
             const phase: PhaseResult = await saturate(server.running.url, next, { connections, seconds: config.saturationSeconds });
             const locks = await watch.stop();
+            const cpuAfter = cpuSeconds(new Set([server.running.pid, ...backends, ...(await backendsOf(server.url))]));
+            const used = (pid: number) => (cpuAfter.get(pid) ?? cpuBefore.get(pid) ?? 0) - (cpuBefore.get(pid) ?? 0);
+            const perRequest = (seconds: number) => (seconds * 1e6) / Math.max(1, phase.requests);
+            const serverCpuUs = perRequest(used(server.running.pid));
+            const databaseCpuUs = perRequest([...cpuAfter.keys()].filter((pid) => pid !== server.running.pid).reduce((sum, pid) => sum + used(pid), 0));
             const rollbacks = (await rollbacksOf(databases, server.url)) - before;
             const sample: PgWriteSample = {
               rep,
@@ -215,11 +253,14 @@ export async function runPgWrites(
               ...(phase.firstFailure ? { firstFailure: phase.firstFailure } : {}),
               rollbacks,
               ...locks,
+              serverCpuUs,
+              databaseCpuUs,
             };
             samples.push(sample);
             log(
               `  ${op.padEnd(26)} ${placement.padEnd(9)} ${target.padEnd(8)} ${phase.rps.toFixed(0).padStart(6)} req/s  ` +
-                `${rollbacks} rollbacks, ${locks.lockWaits} lock waits, ${phase.failures} failures`,
+                `${rollbacks} rollbacks, ${locks.lockWaits} lock waits, ${phase.failures} failures, ` +
+                `CPU per request ${serverCpuUs.toFixed(0)} µs server + ${databaseCpuUs.toFixed(0)} µs PostgreSQL`,
             );
           }
         }
@@ -259,16 +300,17 @@ export function pgWritesSection(samples: readonly PgWriteSample[] | undefined): 
     return r.length ? `${f(median(r))} (${f(Math.min(...r))}–${f(Math.max(...r))})` : 'n/a';
   };
   lines.push(
-    '| operation | placement | limit req/s | product req/s | product ÷ limit | rollbacks per 1,000 (product / limit) | lock waits per 1,000 (product / limit) | failed per 1,000 (product) | product, 1 connection | 16 ÷ 1 |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| operation | placement | limit req/s | product req/s | product ÷ limit | CPU per request, µs: product + its PostgreSQL / limit + its PostgreSQL | rollbacks per 1,000 (product / limit) | lock waits per 1,000 (product / limit) | failed per 1,000 (product) | product, 1 connection | 16 ÷ 1 |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const op of WRITE_OPS.filter((o) => samples.some((s) => s.op === o))) {
     for (const placement of ['contended', 'spread'] as const) {
       const rps = (t: WriteTarget) => f(median(pick(op, placement, t).map((s) => s.rps)), 0);
       const product = pick(op, placement, 'product');
       const limit = pick(op, placement, 'limit');
+      const cpu = (xs: PgWriteSample[]) => `${f(median(xs.map((x) => x.serverCpuUs)), 0)} + ${f(median(xs.map((x) => x.databaseCpuUs)), 0)}`;
       lines.push(
-        `| ${op} | ${placement} | ${rps('limit')} | ${rps('product')} | ${ratio(op, placement, 'product', 'limit')} | ` +
+        `| ${op} | ${placement} | ${rps('limit')} | ${rps('product')} | ${ratio(op, placement, 'product', 'limit')} | ${cpu(product)} / ${cpu(limit)} | ` +
           `${f(per1000(product, 'rollbacks'))} / ${f(per1000(limit, 'rollbacks'))} | ${f(per1000(product, 'lockWaits'))} / ${f(per1000(limit, 'lockWaits'))} | ` +
           `${f(per1000(product, 'failures'))} | ${placement === 'contended' ? rps('product1') : ''} | ${placement === 'contended' ? ratio(op, placement, 'product', 'product1') : ''} |`,
       );
@@ -280,6 +322,7 @@ export function pgWritesSection(samples: readonly PgWriteSample[] | undefined): 
     `Method: ${reps} repetitions; per repetition a fresh database for the product and one for the PostgreSQL limit (bench/limit/postgres.ts: the product's statements in the same transactions, with the same row locks, by hand), each a copy of the benchmark's template. ` +
       `Each write runs contended (every request on one owner's one collection: adds to it, removes and track deletes from its end, deletes of that owner's collections, creates by that owner) and spread (over ${SPREAD_OWNERS} owners of one organization, each request as an owner with no other request in flight, on that owner's rows: a lock wait there is one owner waiting on another), ` +
       `targets interleaved and rotated per repetition; ${config.warmupSeconds} s warm-up, ${config.saturationSeconds} s at saturation with ${config.connections} connections (the contended product also with 1: one writer at a time). ` +
+      'CPU per request: the server process and the PostgreSQL backends connected to its database (the server runs on this machine), from /proc, medians; it survives a loaded machine better than throughput. ' +
       'Rollbacks: pg_stat_database over the phase (a retried transaction, or a request that failed). Lock waits: distinct transactions seen waiting on a lock in pg_stat_activity, sampled every 10 ms (a lower bound: shorter waits between samples are missed). ' +
       'Removes and track deletes take items from the end of their collection, so no request renumbers other entries and every request does the same work.',
   );
