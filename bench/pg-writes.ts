@@ -41,8 +41,13 @@ export interface PgWriteSample {
   firstFailure?: string;
   /** transactions the database rolled back during the phase (retries; a failed request's too) */
   rollbacks: number;
-  /** distinct transactions seen waiting on a lock, sampled every 10 ms */
+  /**
+   * distinct transactions seen waiting on a lock held by another transaction (a row, a
+   * transaction, a table), sampled every 10 ms
+   */
   lockWaits: number;
+  /** the same for the lock PostgreSQL takes for an instant to add a page to a table (`extend`) */
+  extendWaits: number;
   /** the samples, and those in which some backend waited on a lock */
   samples: number;
   samplesWithWait: number;
@@ -157,6 +162,7 @@ export function writeSample(world: World, op: WriteOp, tenant: Tenant, i: number
 /** Lock waits of one database while a phase runs. */
 function watchLocks(url: string) {
   const seen = new Set<string>();
+  const extending = new Set<string>();
   let samples = 0;
   let withWait = 0;
   let stopped = false;
@@ -165,13 +171,13 @@ function watchLocks(url: string) {
     await client.connect();
     try {
       while (!stopped) {
-        const { rows } = await client.query<{ pid: number; xact_start: Date | null }>(
-          `SELECT pid, xact_start FROM pg_stat_activity
+        const { rows } = await client.query<{ pid: number; xact_start: Date | null; wait_event: string }>(
+          `SELECT pid, xact_start, wait_event FROM pg_stat_activity
            WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
         );
         samples++;
-        if (rows.length > 0) withWait++;
-        for (const r of rows) seen.add(`${r.pid} ${r.xact_start?.getTime()}`);
+        if (rows.some((r) => r.wait_event !== 'extend')) withWait++;
+        for (const r of rows) (r.wait_event === 'extend' ? extending : seen).add(`${r.pid} ${r.xact_start?.getTime()}`);
         await new Promise((r) => setTimeout(r, 10));
       }
     } finally {
@@ -182,7 +188,7 @@ function watchLocks(url: string) {
     async stop() {
       stopped = true;
       await running;
-      return { lockWaits: seen.size, samples, samplesWithWait: withWait };
+      return { lockWaits: seen.size, extendWaits: extending.size, samples, samplesWithWait: withWait };
     },
   };
 }
@@ -259,7 +265,7 @@ export async function runPgWrites(
             samples.push(sample);
             log(
               `  ${op.padEnd(26)} ${placement.padEnd(9)} ${target.padEnd(8)} ${phase.rps.toFixed(0).padStart(6)} req/s  ` +
-                `${rollbacks} rollbacks, ${locks.lockWaits} lock waits, ${phase.failures} failures, ` +
+                `${rollbacks} rollbacks, ${locks.lockWaits} lock waits (+${locks.extendWaits} extend), ${phase.failures} failures, ` +
                 `CPU per request ${serverCpuUs.toFixed(0)} µs server + ${databaseCpuUs.toFixed(0)} µs PostgreSQL`,
             );
           }
@@ -288,9 +294,9 @@ export function pgWritesSection(samples: readonly PgWriteSample[] | undefined): 
   if (!samples?.length) return [...lines, 'Not measured in this run (it needs BENCH_POSTGRES).'];
   const pick = (op: string, placement: Placement, target: WriteTarget) =>
     samples.filter((s) => s.op === op && s.placement === placement && s.target === target);
-  const per1000 = (xs: PgWriteSample[], field: 'rollbacks' | 'lockWaits' | 'failures') => {
+  const per1000 = (xs: PgWriteSample[], field: 'rollbacks' | 'lockWaits' | 'extendWaits' | 'failures') => {
     const requests = xs.reduce((n, s) => n + s.requests, 0);
-    return requests ? (1000 * xs.reduce((n, s) => n + s[field], 0)) / requests : NaN;
+    return requests ? (1000 * xs.reduce((n, s) => n + (s[field] ?? 0), 0)) / requests : NaN;
   };
   const ratio = (op: string, placement: Placement, a: WriteTarget, b: WriteTarget) => {
     const r = pick(op, placement, a).flatMap((x) => {
@@ -300,8 +306,8 @@ export function pgWritesSection(samples: readonly PgWriteSample[] | undefined): 
     return r.length ? `${f(median(r))} (${f(Math.min(...r))}–${f(Math.max(...r))})` : 'n/a';
   };
   lines.push(
-    '| operation | placement | limit req/s | product req/s | product ÷ limit | CPU per request, µs: product + its PostgreSQL / limit + its PostgreSQL | rollbacks per 1,000 (product / limit) | lock waits per 1,000 (product / limit) | failed per 1,000 (product) | product, 1 connection | 16 ÷ 1 |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| operation | placement | limit req/s | product req/s | product ÷ limit | CPU per request, µs: product + its PostgreSQL / limit + its PostgreSQL | rollbacks per 1,000 (product / limit) | lock waits per 1,000 (product / limit) | page-extension waits per 1,000 (product / limit) | failed per 1,000 (product) | product, 1 connection | 16 ÷ 1 |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const op of WRITE_OPS.filter((o) => samples.some((s) => s.op === o))) {
     for (const placement of ['contended', 'spread'] as const) {
@@ -312,6 +318,7 @@ export function pgWritesSection(samples: readonly PgWriteSample[] | undefined): 
       lines.push(
         `| ${op} | ${placement} | ${rps('limit')} | ${rps('product')} | ${ratio(op, placement, 'product', 'limit')} | ${cpu(product)} / ${cpu(limit)} | ` +
           `${f(per1000(product, 'rollbacks'))} / ${f(per1000(limit, 'rollbacks'))} | ${f(per1000(product, 'lockWaits'))} / ${f(per1000(limit, 'lockWaits'))} | ` +
+          `${f(per1000(product, 'extendWaits'))} / ${f(per1000(limit, 'extendWaits'))} | ` +
           `${f(per1000(product, 'failures'))} | ${placement === 'contended' ? rps('product1') : ''} | ${placement === 'contended' ? ratio(op, placement, 'product', 'product1') : ''} |`,
       );
     }
@@ -323,7 +330,7 @@ export function pgWritesSection(samples: readonly PgWriteSample[] | undefined): 
       `Each write runs contended (every request on one owner's one collection: adds to it, removes and track deletes from its end, deletes of that owner's collections, creates by that owner) and spread (over ${SPREAD_OWNERS} owners of one organization, each request as an owner with no other request in flight, on that owner's rows: a lock wait there is one owner waiting on another), ` +
       `targets interleaved and rotated per repetition; ${config.warmupSeconds} s warm-up, ${config.saturationSeconds} s at saturation with ${config.connections} connections (the contended product also with 1: one writer at a time). ` +
       'CPU per request: the server process and the PostgreSQL backends connected to its database (the server runs on this machine), from /proc, medians; it survives a loaded machine better than throughput. ' +
-      'Rollbacks: pg_stat_database over the phase (a retried transaction, or a request that failed). Lock waits: distinct transactions seen waiting on a lock in pg_stat_activity, sampled every 10 ms (a lower bound: shorter waits between samples are missed). ' +
+      'Rollbacks: pg_stat_database over the phase (a retried transaction, or a request that failed). Lock waits: distinct transactions seen waiting on a lock held by another transaction in pg_stat_activity, sampled every 10 ms (a lower bound: shorter waits between samples are missed); page-extension waits (`extend`: the instant PostgreSQL holds a table while adding a page to it, whoever the inserting transactions belong to) are counted apart. ' +
       'Removes and track deletes take items from the end of their collection, so no request renumbers other entries and every request does the same work.',
   );
   return lines;

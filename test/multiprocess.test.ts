@@ -517,7 +517,10 @@ describe.skipIf(backend !== 'postgres')('gateway processes on one PostgreSQL dat
       watchLocks: true,
     });
     expect(locks!.samples).toBeGreaterThan(20);
-    expect(locks!.waits).toEqual([]);
+    // Any wait on another transaction's lock fails the test: a row, a transaction, a table. The
+    // instant PostgreSQL holds a table to add a page to it (`extend`) is not one: inserts of any
+    // two transactions meet there, whoever they belong to.
+    expect(locks!.waits.filter((w) => w.waitEvent !== 'extend')).toEqual([]);
     expect(retried).toBe(0);
   }, 180_000);
 
