@@ -9,7 +9,7 @@ import type { EntryRow } from './rows.js';
 // Lists of ids travel as one JSON parameter, so the statement count does not grow with them;
 // expanding that JSON into rows (dialect-sql.ts) is the only SQL the two dialects write
 // differently. Values taken out of JSON are CAST, since PostgreSQL's ->> yields text.
-// (The store, store.ts, documents each operation.)
+// (database.ts documents each operation, under Writes.)
 
 export async function appendEntry({ db: tx, dialect: d }: Connection, collectionId: string, trackId: string, now: number): Promise<boolean> {
   const inserted = await d.all(
