@@ -1,8 +1,6 @@
 import type { Database } from './db/connection.js';
-import { newId } from './db/ids.js';
 import type { Deps, RequestFacts } from './domain/deps.js';
 import { DomainError } from './domain/errors.js';
-import { graphqlErrorResponse } from './graphql/errors.js';
 import { createGraphQLHandler, createOperationRunner, secretFrom } from './graphql/yoga.js';
 import { createCors } from './http/cors.js';
 import { RateLimiter } from './http/rate-limit.js';
@@ -10,10 +8,13 @@ import { createSideRoutes } from './http/side-routes.js';
 import { silentLogger, type Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createRequestObserver } from './ops/observe.js';
-import { domainErrorResponse } from './rest/envelope.js';
-import { grooveErrorResponse, handleGroove, isGroovePath } from './rest/groove.js';
-import { handleRest, isRestPath, type RunGraphQL } from './rest/handler.js';
-import { Request, Response } from './http/fetch-api.js';
+import type { Tracing } from './ops/tracing.js';
+import { handleGroove, isGroovePath } from './rest/groove.js';
+import { handleRest, isRestPath, type RunOperation } from './rest/handler.js';
+import { PAGE_CSP } from './wire/assets.js';
+import { errorResponse, type Surface } from './wire/errors.js';
+import { Request, Response } from './wire/fetch-api.js';
+import { requestIdOf, traceIdOf } from './wire/request-id.js';
 
 export interface AppOptions {
   /** Opened with `openDatabase(DATABASE_URL)`; the app closes it on `close()`. */
@@ -36,6 +37,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Served at /metrics; a fresh registry per app unless given. */
   metrics?: Metrics;
+  /** OpenTelemetry spans for requests and operations; none unless given (src/ops/tracing.ts). */
+  tracing?: Tracing;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
@@ -43,6 +46,8 @@ export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 export interface App {
   fetch(request: Request): Promise<Response>;
   readonly database: Database;
+  /** From now on /readyz answers 503; everything else is still served (SIGTERM, before the listener closes). */
+  beginShutdown(): void;
   /** From now on, new requests get 503 SERVICE_UNAVAILABLE (shutdown in progress). */
   stopAccepting(): void;
   close(): Promise<void>;
@@ -52,10 +57,14 @@ export interface App {
 export function createApp(options: AppOptions): App {
   const { database } = options;
   const now = options.now ?? Date.now;
-  const yoga = createGraphQLHandler({
-    introspection: options.introspection ?? true,
-    fieldSuggestions: options.fieldSuggestions ?? false,
-  });
+  const { tracing } = options;
+  const yoga = createGraphQLHandler(
+    {
+      introspection: options.introspection ?? true,
+      fieldSuggestions: options.fieldSuggestions ?? false,
+    },
+    tracing,
+  );
   const cors = createCors(options.corsOrigins ?? []);
   const limiter = options.rateLimitPerMinute ? new RateLimiter(options.rateLimitPerMinute, now) : null;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -63,15 +72,15 @@ export function createApp(options: AppOptions): App {
   const metrics = options.metrics ?? createMetrics();
   database.observeTransactions(metrics.transaction);
   const observer = createRequestObserver(logger, metrics);
-  const sideRoutes = createSideRoutes({ database, metrics, graphiql: options.introspection ?? true });
+  let shuttingDown = false;
+  let draining = false;
+  const sideRoutes = createSideRoutes({ database, metrics, graphiql: options.introspection ?? true, shuttingDown: () => shuttingDown });
 
-  /** Failures decided before routing, in the shape of the surface that was called. */
-  const refuse = (request: Request, error: DomainError, deps: Deps, headers: Record<string, string> = {}) => {
-    const { pathname } = new URL(request.url);
-    if (pathname === '/graphql') return graphqlErrorResponse(error, deps, headers);
-    if (isGroovePath(pathname)) return grooveErrorResponse(error, headers);
-    return domainErrorResponse(error, deps.traceId, deps.now(), headers);
-  };
+  const surfaceOf = (pathname: string): Surface => (pathname === '/graphql' ? 'graphql' : isGroovePath(pathname) ? 'groove' : 'rest');
+
+  /** Failures decided outside the surfaces' own handlers, in the shape of the surface that was called. */
+  const refuse = (request: Request, error: DomainError, deps: Deps, headers: Record<string, string> = {}) =>
+    errorResponse(surfaceOf(new URL(request.url).pathname), error, { traceId: deps.traceId, now: deps.now(), headers });
 
   /** Answers limits and preflights; null lets the request through. */
   function guard(request: Request, deps: Deps, rateHeaders: Record<string, string>): Response | null {
@@ -120,23 +129,26 @@ export function createApp(options: AppOptions): App {
   }
 
   // REST and Groove routes run their fixed operations in-process (see createOperationRunner).
-  const runGraphQL: RunGraphQL = createOperationRunner();
+  const runOperation: RunOperation = createOperationRunner();
+  const run: RunOperation = tracing
+    ? (request, operation, deps) => tracing.operation(operationType(operation.query), undefined, () => runOperation(request, operation, deps))
+    : runOperation;
 
   async function route(request: Request, deps: Deps): Promise<Response> {
     const url = new URL(request.url);
+    // One policy for every surface: no path ends in "/" (only "/" itself), so `…/tracks/`, say
+    // from an unset shell variable, is a 404 here rather than a different route or a 405.
+    if (url.pathname.length > 1 && url.pathname.endsWith('/')) {
+      const message = `No route for ${request.method} ${url.pathname}: paths do not end in "/" (is a path segment empty?)`;
+      return refuse(request, new DomainError('ENDPOINT_NOT_FOUND', message, { path: url.pathname }), deps);
+    }
     const side = await sideRoutes(request, url, deps);
     if (side) return side;
-    if (url.pathname === '/graphql') return yoga.fetch(request, { deps });
-    if (isRestPath(url.pathname)) return handleRest(request, url, deps, runGraphQL);
-    if (isGroovePath(url.pathname)) return handleGroove(request, url, deps, runGraphQL);
-    return domainErrorResponse(
-      new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }),
-      deps.traceId,
-      deps.now(),
-    );
+    if (url.pathname === '/graphql') return allowingHead(await yoga.fetch(request.method === 'HEAD' ? asGet(request) : request, { deps }));
+    if (isRestPath(url.pathname)) return handleRest(request, url, deps, run);
+    if (isGroovePath(url.pathname)) return handleGroove(request, url, deps, run);
+    return refuse(request, new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }), deps);
   }
-
-  let draining = false;
 
   async function respond(request: Request, deps: Deps): Promise<Response> {
     if (draining) {
@@ -152,13 +164,14 @@ export function createApp(options: AppOptions): App {
       response = guarded instanceof Response ? guarded : await route(guarded, deps);
     } catch (error) {
       deps.facts?.unexpected.push(error);
-      response = domainErrorResponse(
-        new DomainError('INTERNAL_SERVER_ERROR', 'Unexpected error; see the server log for this trace id'),
-        deps.traceId,
-        deps.now(),
-      );
+      response = refuse(request, new DomainError('INTERNAL_SERVER_ERROR', 'Unexpected error; see the server log for this trace id'), deps);
     }
     for (const [name, value] of Object.entries(rateHeaders)) response.headers.set(name, value);
+    // Every HTML page is a bundled one (GraphiQL too, which yoga renders): the browser may load
+    // nothing from another host.
+    if (response.headers.get('content-type')?.startsWith('text/html') && !response.headers.has('content-security-policy')) {
+      response.headers.set('content-security-policy', PAGE_CSP);
+    }
     cors.decorate(request, response);
     return response;
   }
@@ -166,7 +179,11 @@ export function createApp(options: AppOptions): App {
   return {
     database,
     close: () => database.close(),
+    beginShutdown() {
+      shuttingDown = true;
+    },
     stopAccepting() {
+      shuttingDown = true;
       draining = true;
     },
     async fetch(request) {
@@ -174,12 +191,40 @@ export function createApp(options: AppOptions): App {
       const origin = options.publicUrl ?? url.origin;
       const route = url.pathname === '/graphql' ? '/graphql' : undefined;
       const facts: RequestFacts = { route, errorCodes: new Set(), unexpected: [] };
-      const deps: Deps = { database, now, traceId: newId('req_'), origin, facts };
+      const deps: Deps = { database, now, traceId: requestIdOf(request.headers), origin, facts };
       const finish = observer.begin(request, facts, deps.traceId);
-      const response = await respond(request, deps);
+      let response: Response;
+      if (tracing) {
+        response = await tracing.request(request, deps.traceId, facts, () => respond(request, deps));
+      } else {
+        facts.w3cTraceId = traceIdOf(request.headers);
+        response = await respond(request, deps);
+      }
       response.headers.set('x-request-id', deps.traceId);
       finish(response);
-      return response;
+      return request.method === 'HEAD' ? withoutBody(response) : response;
     },
   };
+}
+
+const operationType = (document: string) => /^\s*(query|mutation|subscription)\b/.exec(document)?.[1] ?? 'query';
+
+/** yoga answers GET only; HEAD /graphql runs as GET and loses its body in withoutBody. */
+const asGet = (request: Request) => new Request(request.url, { method: 'GET', headers: request.headers });
+
+/** yoga's 405 says `Allow: GET, POST`; HEAD is answered wherever GET is. */
+function allowingHead(response: Response): Response {
+  const allow = response.headers.get('allow');
+  if (allow && /\bGET\b/.test(allow) && !/\bHEAD\b/.test(allow)) response.headers.set('allow', allow.replace(/\bGET\b/, 'GET, HEAD'));
+  return response;
+}
+
+/** HEAD: the GET response's status and headers (its Content-Length included), no body. */
+async function withoutBody(response: Response): Promise<Response> {
+  const headers = new Headers(response.headers);
+  if (response.body !== null) {
+    const length = (await response.arrayBuffer()).byteLength;
+    if (!headers.has('content-length')) headers.set('content-length', String(length));
+  }
+  return new Response(null, { status: response.status, statusText: response.statusText, headers });
 }

@@ -1,4 +1,5 @@
 import { LOG_LEVELS, type LogLevel } from './ops/logger.js';
+import { tracingConfig, type TracingConfig } from './ops/tracing-config.js';
 
 /** Configuration from the environment, with the documented defaults. */
 export interface Config {
@@ -19,40 +20,109 @@ export interface Config {
   rateLimitPerMinute: number;
   /** `LOG_LEVEL`: one JSON line per request at info; `silent` turns logging off. */
   logLevel: LogLevel;
+  /** `SHUTDOWN_DELAY_SECONDS`: after SIGTERM, how long readiness is 503 before the listener closes (5 in Kubernetes, else 0). */
+  shutdownDelaySeconds: number;
+  /** `SHUTDOWN_TIMEOUT_SECONDS`: how long requests in flight may take to finish once it has. */
+  shutdownTimeoutSeconds: number;
+  /** OpenTelemetry tracing from the standard `OTEL_*` variables; null when off (the default). */
+  tracing: TracingConfig | null;
+}
+
+/** A setting that cannot be used; the message names it and says what it takes. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** An unset or empty variable is the default: `PORT= npm start` is `npm start`. */
+const read = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+};
+
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, takes: string): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= min && value <= max)) throw new ConfigError(`${name} must be ${takes}, got "${raw}"`);
+  return value;
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!(value <= 3600)) throw new ConfigError(`${name} must be a number of seconds from 0 to 3600, e.g. 5 or 0.5, got "${raw}"`);
+  return value;
+}
+
+function choice<T extends string>(env: NodeJS.ProcessEnv, name: string, fallback: T, options: readonly T[]): T {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = raw.toLowerCase() as T;
+  if (!options.includes(value)) throw new ConfigError(`${name} must be one of ${options.join(', ')}, got "${raw}"`);
+  return value;
+}
+
+/** `https://music.example.com` or `https://example.com/music`: where clients reach the gateway. */
+function publicUrlOf(raw: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(`PUBLIC_URL must be an http:// or https:// base URL without query or credentials, e.g. https://music.example.com, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+/** Browsers send `Origin: https://studio.example.com`; an entry with a path would never match one. */
+function corsOriginsOf(raw: string | undefined): string[] {
+  const entries = (raw ?? '')
+    .split(',')
+    .map((o) => o.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+  for (const entry of entries) {
+    if (entry === '*') continue;
+    let origin: string | undefined;
+    try {
+      origin = new URL(entry).origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin !== entry) {
+      throw new ConfigError(`CORS_ORIGINS must list origins like https://studio.example.com (scheme, host and port only) or *, got "${entry}"`);
+    }
+  }
+  return entries;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const port = Number(env['PORT'] ?? 4000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be an integer from 0 to 65535, got "${env['PORT']}"`);
-  const host = env['HOST'] || '127.0.0.1';
-  const publicUrl = (env['PUBLIC_URL'] || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
-  const rateLimitPerMinute = Number(env['RATE_LIMIT_PER_MINUTE'] ?? 600);
-  if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 0) {
-    throw new Error(`RATE_LIMIT_PER_MINUTE must be a whole number (0 = off), got "${env['RATE_LIMIT_PER_MINUTE']}"`);
-  }
-  const databasePoolSize = Number(env['DATABASE_POOL_SIZE'] ?? 10);
-  if (!Number.isInteger(databasePoolSize) || databasePoolSize < 1) {
-    throw new Error(`DATABASE_POOL_SIZE must be a whole number of at least 1, got "${env['DATABASE_POOL_SIZE']}"`);
-  }
-  const introspection = env['GRAPHQL_INTROSPECTION'] ?? 'true';
-  if (!['true', 'false'].includes(introspection)) throw new Error(`GRAPHQL_INTROSPECTION must be true or false, got "${introspection}"`);
-  const logLevel = (env['LOG_LEVEL'] || 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env['LOG_LEVEL']}"`);
-  }
+  const port = wholeNumber(env, 'PORT', 4000, 0, 65535, 'a whole number from 0 to 65535 (0 picks a free port)');
+  const host = read(env, 'HOST') ?? '127.0.0.1';
+  const publicUrl = publicUrlOf(read(env, 'PUBLIC_URL') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+  const rateLimitPerMinute = wholeNumber(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, Number.MAX_SAFE_INTEGER, 'a whole number of requests (0 turns the limit off)');
+  const databasePoolSize = wholeNumber(env, 'DATABASE_POOL_SIZE', 10, 1, 1000, 'a whole number of connections from 1 to 1000');
+  const introspection = choice(env, 'GRAPHQL_INTROSPECTION', 'true', ['true', 'false'] as const);
+  const logLevel = choice(env, 'LOG_LEVEL', 'info', LOG_LEVELS);
+  const tracing = tracingConfig(env);
+  if (tracing instanceof Error) throw new ConfigError(tracing.message);
   return {
     port,
     host,
-    databaseUrl: env['DATABASE_URL'] || './data/music.db',
+    databaseUrl: read(env, 'DATABASE_URL') ?? './data/music.db',
     databasePoolSize,
     publicUrl,
     introspection: introspection === 'true',
     fieldSuggestions: env['NODE_ENV'] === 'development',
-    corsOrigins: (env['CORS_ORIGINS'] ?? '')
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
+    corsOrigins: corsOriginsOf(env['CORS_ORIGINS']),
     rateLimitPerMinute,
-    logLevel: logLevel as LogLevel,
+    logLevel,
+    // Inside Kubernetes (which sets KUBERNETES_SERVICE_HOST in every pod) endpoints take a few
+    // seconds to drop a terminating pod; elsewhere nothing waits on readiness, so stop at once.
+    shutdownDelaySeconds: seconds(env, 'SHUTDOWN_DELAY_SECONDS', read(env, 'KUBERNETES_SERVICE_HOST') ? 5 : 0),
+    shutdownTimeoutSeconds: seconds(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10),
+    tracing,
   };
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { npmScriptArgv } from '../scripts/npm-script.js';
 import { backend, serverDatabaseUrl } from './support/backend.js';
+import { startCollector } from './support/otlp-collector.js';
 
 // The CLI and the server run as child processes, which cannot reach an in-process PGlite: this
 // file runs on SQLite files and, when TEST_DATABASE names a server, on a database there.
@@ -120,7 +121,7 @@ function startServer(extraEnv: Record<string, string> = {}, argv = [process.exec
 describe.skipIf(skip)('npm start', () => {
   // What npm start runs, built as npm start builds it (prestart): a build that bundles something
   // wrongly, or a path that only resolves from src/, fails here although every in-process test passes.
-  it('runs the built server: ready line, health, GraphQL, REST, metrics, pages and assets, exit 0 on SIGTERM, stack traces into src/', async () => {
+  it('runs the built server: ready line, health, GraphQL, REST, metrics, pages and assets, exit 0 on SIGTERM, tracing, stack traces into src/', async () => {
     const [node, ...buildArgs] = npmScriptArgv(root, 'prestart')!;
     const build = spawnSync(node!, buildArgs, { cwd: root, encoding: 'utf8' });
     expect(build.status, build.stderr).toBe(0);
@@ -154,10 +155,26 @@ describe.skipIf(skip)('npm start', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
 
-    // Source maps: a failure's stack trace names the src/ line it comes from.
+    // Tracing loads the OpenTelemetry SDK and its OTLP exporter from the bundle's own chunks.
+    const collector = await startCollector();
+    try {
+      const traced = startServer({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint }, argv);
+      expect((await fetch(`${await traced.ready}/healthz`)).status).toBe(200);
+      traced.child.kill('SIGTERM');
+      expect(await traced.exited).toBe(0);
+      await collector.received();
+      expect(collector.exports[0]).toMatchObject({ path: '/v1/traces', contentType: 'application/x-protobuf' });
+      expect(collector.exports[0]!.body.toString('latin1')).toContain('GET /healthz');
+    } finally {
+      collector.close();
+    }
+
+    // A bad setting is one line; with LOG_LEVEL=debug its stack trace follows, naming src/ lines (source maps).
     const failed = spawnSync(argv[0]!, argv.slice(1), { cwd: root, env: { ...env, PORT: 'not-a-port' }, encoding: 'utf8' });
-    expect(failed.status).not.toBe(0);
-    expect(failed.stderr).toMatch(/at loadConfig \(.*src\/config\.ts:\d+:\d+\)/);
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toBe('error: PORT must be a whole number from 0 to 65535 (0 picks a free port), got "not-a-port"\n');
+    const traced = spawnSync(argv[0]!, argv.slice(1), { cwd: root, env: { ...env, PORT: 'not-a-port', LOG_LEVEL: 'debug' }, encoding: 'utf8' });
+    expect(traced.stderr).toMatch(/at loadConfig \(.*src\/config\.ts:\d+:\d+\)/);
   });
 
   it('on SIGTERM finishes the request in flight, refuses new connections, and exits 0', async () => {

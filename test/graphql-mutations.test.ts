@@ -12,6 +12,7 @@ import {
   type HttpResult,
   type World,
 } from './helpers.js';
+import { expectGraphQLError, snapshotAll } from './support/fixtures.js';
 
 // Every GraphQL mutation of collections and tracks, through /graphql: what success looks like,
 // and the exact documented error for each way of being refused.
@@ -20,31 +21,8 @@ const NOW = '2026-06-28T10:30:00Z';
 const MISSING_COLLECTION = 'mcoll_00000000000000000000';
 const MISSING_TRACK = 'mtrack_00000000000000000000';
 
-const TYPES: Record<string, string> = {
-  AUTHENTICATION_REQUIRED: 'authentication_error',
-  ORGANIZATION_ACCESS_DENIED: 'authorization_error',
-  INSUFFICIENT_PERMISSIONS: 'authorization_error',
-  RESOURCE_NOT_FOUND: 'client_error',
-  VALIDATION_ERROR: 'validation_error',
-};
-
-/** Asserts the response is exactly one error with the documented extensions, and returns it. */
-function expectError(res: HttpResult, code: string, status: number, details?: Record<string, unknown>) {
-  const error = onlyError(res);
-  expect(error.extensions, res.text).toEqual({
-    code,
-    status,
-    type: TYPES[code],
-    system_message: expect.any(String),
-    details: details ?? expect.any(Object),
-    trace_id: res.headers.get('x-request-id'),
-    timestamp: NOW,
-  });
-  expect(error.extensions.trace_id).toMatch(/^req_[0-9a-f]{20}$/);
-  // null when a resolver refused; absent when the request was refused before execution
-  expect(res.body.data ?? null).toBeNull();
-  return error;
-}
+const expectError = (res: HttpResult, code: string, status: number, details?: Record<string, unknown>) =>
+  expectGraphQLError(res, code, status, details, NOW);
 
 const CREATE_COLLECTION = `mutation($org: ID!, $input: CreateCollectionInput!) {
   createCollection(organizationId: $org, input: $input) {
@@ -67,15 +45,7 @@ const COLLECTION = `query($org: ID!, $id: ID!) { collection(organizationId: $org
   id name trackCount tracks { edges { position node { id } } } } }`;
 
 /** Everything a refused mutation must leave alone. */
-async function snapshot(w: World) {
-  return {
-    collections: (await rows(w, 'SELECT * FROM collections ORDER BY seq')),
-    entries: (await rows(w, 'SELECT * FROM collection_entries ORDER BY collection_id, position')),
-    tracks: (await rows(w, 'SELECT * FROM tracks ORDER BY id')),
-    library: (await rows(w, 'SELECT * FROM library_saves ORDER BY seq')),
-    audit: (await rows(w, 'SELECT * FROM audit_log ORDER BY seq')),
-  };
-}
+const snapshot = snapshotAll;
 
 /** alice's collection `c` holding her tracks `t` (and `t2`, not in the collection). */
 async function seedAlice(w: World) {

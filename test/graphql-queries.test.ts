@@ -6,11 +6,11 @@ import {
   createTrackVia,
   createWorld,
   gql,
-  onlyError,
   rows,
   type HttpResult,
   type World,
 } from './helpers.js';
+import { expectGraphQLError } from './support/fixtures.js';
 
 // The GraphQL read side through /graphql: viewer, collections and their tracks, the library,
 // node(id), keyset pagination, and what soft deletes do to all of them.
@@ -18,12 +18,8 @@ import {
 const NOW = '2026-06-28T10:30:00Z';
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-function expectError(res: HttpResult, code: string, status: number, details: Record<string, unknown>) {
-  const error = onlyError(res);
-  expect(error.extensions, res.text).toMatchObject({ code, status, details, trace_id: res.headers.get('x-request-id') });
-  expect(res.body.data ?? null).toBeNull();
-  return error;
-}
+const expectError = (res: HttpResult, code: string, status: number, details: Record<string, unknown>) =>
+  expectGraphQLError(res, code, status, details);
 
 const COLLECTIONS = `query($org: ID!, $first: Int, $after: String, $last: Int, $before: String) {
   collections(organizationId: $org, first: $first, after: $after, last: $last, before: $before) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { addMember, createApiKey, createUser, revokeApiKey } from '../src/domain/admin.js';
 import { createTrackVia, createWorld, rest, rows, type World, sqliteOf } from './helpers.js';
+import { mixedWorld as mixedTracks } from './support/fixtures.js';
 
 const ADD = '/1/content/music/collection/add';
 const DELETE = '/1/content/music/collection/delete';
@@ -21,17 +22,9 @@ const snapshot = async (w: World) => ({
 const INVALID_ID = { ErrorCode: 'COLLECTION_INVALID_ID', Description: 'Invalid collection id for this operation' };
 const SOME_FAILED = { ErrorCode: 'COLLECTION_SOME_OPERATIONS_FAILED', Description: 'Some of the operations failed' };
 
-/** Alice's tracks: `kept` (in her library), `unsaved` (hers, out of it), `deleted`; Bob's and Dave's. */
+/** The shared mixed world (test/support/fixtures.ts) and an id that names no track. */
 async function mixedWorld() {
-  const w = await createWorld();
-  const kept = await createTrackVia(w.app, w.alice.key, w.orgA, 'kept');
-  const unsaved = await createTrackVia(w.app, w.alice.key, w.orgA, 'unsaved');
-  const deleted = await createTrackVia(w.app, w.alice.key, w.orgA, 'deleted');
-  const bobs = await createTrackVia(w.app, w.bob.key, w.orgA, 'bob');
-  const daves = await createTrackVia(w.app, w.dave.key, w.orgB, 'dave');
-  await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/tracks/${unsaved}/save`, { key: w.alice.key });
-  await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/tracks/${deleted}`, { key: w.alice.key });
-  return { w, kept, unsaved, deleted, bobs, daves, unknown: 'music.9bb2c5c5-455c-4c15-827c-f9bfd759a458' };
+  return { ...(await mixedTracks()), unknown: 'music.9bb2c5c5-455c-4c15-827c-f9bfd759a458' };
 }
 
 describe('POST /1/content/music/collection/delete', () => {

@@ -6,7 +6,8 @@ import type { SqliteDatabase } from '../src/db/sqlite.js';
 import { addMember, createApiKey, createOrganization, createUser } from '../src/domain/admin.js';
 import type { Deps } from '../src/domain/deps.js';
 import { createLogger, type Logger } from '../src/ops/logger.js';
-import { openTestDatabase, runSql } from './support/backend.js';
+import type { Tracing } from '../src/ops/tracing.js';
+import { backend as testBackend, openTestDatabase, runSql } from './support/backend.js';
 
 export { backend, migrationsTable, tableNames } from './support/backend.js';
 
@@ -56,10 +57,12 @@ export interface World {
 }
 
 /** A fresh app on its own database of the backend under test (support/backend.ts), with operators' seed data. */
-export async function createWorld(options: OpenOptions & { logger?: Logger } = {}): Promise<World> {
+export async function createWorld(options: OpenOptions & { logger?: Logger; tracing?: Tracing } = {}): Promise<World> {
   const clock = { now: Date.parse('2026-06-28T10:30:00Z') };
-  const { database, release } = await openTestDatabase(options);
-  const app = createApp({ database, now: () => clock.now, logger: options.logger });
+  const { tracing } = options;
+  const traceStatement = tracing?.statements(testBackend === 'sqlite' ? 'sqlite' : 'postgres');
+  const { database, release } = await openTestDatabase({ ...options, traceStatement });
+  const app = createApp({ database, now: () => clock.now, logger: options.logger, tracing });
   cleanups.push(release);
   releases.set(app, release);
   const deps: Deps = { database: app.database, now: () => clock.now, traceId: 'req_seed', origin: 'http://gateway.test' };

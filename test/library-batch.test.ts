@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createTrackVia, createWorld, gql, onlyError, rest, rows, type World } from './helpers.js';
+import { gql, onlyError, rest, rows, type World } from './helpers.js';
+import { mixedWorld as mixedTracks } from './support/fixtures.js';
 
 const RESULT = 'inputId success id error { code message systemMessage }';
 const SAVE_MANY = `mutation ($org: ID!, $ids: [ID!]!) { saveTracks(organizationId: $org, trackIds: $ids) { ${RESULT} } }`;
@@ -18,17 +19,9 @@ const notFound = (inputId: string, systemMessage: string) => ({
   error: { code: 'RESOURCE_NOT_FOUND', message: 'The requested resource could not be found.', systemMessage },
 });
 
-/** Alice's tracks: `kept` in her library, `unsaved` hers but out of it, `deleted`; plus Bob's and Dave's. */
+/** The shared mixed world (test/support/fixtures.ts) and an id that names no track. */
 async function mixedWorld() {
-  const w = await createWorld();
-  const kept = await createTrackVia(w.app, w.alice.key, w.orgA, 'kept');
-  const unsaved = await createTrackVia(w.app, w.alice.key, w.orgA, 'unsaved');
-  const deleted = await createTrackVia(w.app, w.alice.key, w.orgA, 'deleted');
-  const bobs = await createTrackVia(w.app, w.bob.key, w.orgA, 'bob');
-  const daves = await createTrackVia(w.app, w.dave.key, w.orgB, 'dave');
-  await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/tracks/${unsaved}/save`, { key: w.alice.key });
-  await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/tracks/${deleted}`, { key: w.alice.key });
-  return { w, kept, unsaved, deleted, bobs, daves, unknown: 'mtrack_00000000000000000000' };
+  return { ...(await mixedTracks()), unknown: 'mtrack_00000000000000000000' };
 }
 
 describe('saveTracks', () => {

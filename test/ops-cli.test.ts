@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,7 +22,20 @@ async function admin(...args: string[]): Promise<{ code: number; out: string; er
   }
 }
 
-const COMMANDS = ['org create', 'user create', 'member add', 'key create', 'key revoke', 'demo'];
+const COMMANDS = [
+  'org create',
+  'org list',
+  'user create',
+  'user list',
+  'member add',
+  'member list',
+  'member remove',
+  'key create',
+  'key list',
+  'key revoke',
+  'audit list',
+  'demo',
+];
 
 describe('admin --help', () => {
   it('lists every command, with no arguments, --help, -h or help', async () => {
@@ -45,7 +58,9 @@ describe('admin --help', () => {
     });
     expect(results[0]!.out).toContain('--name NAME');
     expect(results[0]!.out).toContain('(required)');
-    expect(results[2]!.out).toContain('--capability USE_MUSIC_GENERATION');
+    expect(results[COMMANDS.indexOf('member add')]!.out).toContain('--capability USE_MUSIC_GENERATION');
+    expect(results[COMMANDS.indexOf('audit list')]!.out).toContain('--action ACTION');
+    expect(results[COMMANDS.indexOf('key list')]!.out).toContain('--limit N');
     // -h after other options, and `help <command>`, work too.
     const [late, word, group] = await Promise.all([admin('key', 'create', '--user', 'usr_x', '-h'), admin('help', 'key', 'revoke'), admin('key', '--help')]);
     expect(late.out).toMatch(/^usage: .* key create/);
@@ -55,12 +70,21 @@ describe('admin --help', () => {
   });
 });
 
+describe('admin --version', () => {
+  it('prints the name and the version of package.json', async () => {
+    const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+    for (const r of await Promise.all([admin('--version'), admin('-v')])) {
+      expect(r).toEqual({ code: 0, out: `music-gateway ${version}\n`, err: '' });
+    }
+  });
+});
+
 describe('admin mistakes', () => {
   it('get one clear sentence on stderr, nothing on stdout, and a non-zero exit', async () => {
     const cases: [string[], RegExp, number][] = [
       [['frobnicate'], /^error: unknown command "frobnicate"; the commands are: org create, /, 2],
-      [['org'], /^error: "org" needs a subcommand: org create\n/, 2],
-      [['org', 'delete'], /^error: unknown command "org delete"; "org" has: org create\n/, 2],
+      [['org'], /^error: "org" needs a subcommand: org create, org list\n/, 2],
+      [['org', 'delete'], /^error: unknown command "org delete"; "org" has: org create, org list\n/, 2],
       [['org', 'create'], /^error: org create needs --name NAME\n\(run "npm run --silent admin -- org create --help" for its options\)/, 2],
       [['org', 'create', '--name'], /^error: --name needs a value\n/, 2],
       [['org', 'create', '--name', '  '], /^error: --name is empty; give NAME\n/, 2],
@@ -71,6 +95,15 @@ describe('admin mistakes', () => {
       [['user', 'create', '--email', 'not-an-email'], /^error: email is not a valid address\n$/, 1],
       [['member', 'add', '--org', 'org_missing', '--user', 'usr_missing'], /^error: organization org_missing does not exist\n$/, 1],
       [['key', 'revoke', '--id', 'key_missing'], /^error: API key key_missing does not exist\n$/, 1],
+      [['member', 'list'], /^error: member list needs --org ORG_ID\n/, 2],
+      [['member', 'remove', '--org', 'org_missing', '--user', 'usr_x'], /^error: organization org_missing does not exist\n$/, 1],
+      [['org', 'list', '--limit', '0'], /^error: limit must be a whole number from 1 to 1000\n$/, 1],
+      [['key', 'list', '--limit', 'ten'], /^error: limit must be a whole number from 1 to 1000\n$/, 1],
+      [['key', 'list', '--user', 'usr_missing'], /^error: user usr_missing does not exist\n$/, 1],
+      [['audit', 'list', '--since', 'yesterday'], /^error: since must be a date \(2026-06-28, UTC\) or a time with its zone/, 1],
+      [['audit', 'list', '--since', '2026-06-28T10:30:00'], /^error: since must be a date/, 1],
+      [['audit', 'list', '--action', 'track.explode'], /^error: unknown action track\.explode; the actions are collection\.create, /, 1],
+      [['--version', 'demo'], /^error: unknown command "--version"/, 2],
     ];
     const results = await Promise.all(cases.map(([args]) => admin(...args)));
     results.forEach((r, i) => {
@@ -79,7 +112,8 @@ describe('admin mistakes', () => {
       expect(r.code, args.join(' ')).toBe(code);
       expect(r.out).toBe('');
     });
-  });
+    // Twenty-two CLI processes at once, each compiling src/ through tsx: seconds of CPU on two cores.
+  }, 120_000);
 
   it('names the database when it cannot be opened', async () => {
     const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/admin.ts', 'demo'], {

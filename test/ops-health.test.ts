@@ -8,11 +8,15 @@ const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), '
 const shipped = journal.entries.length;
 
 describe('GET /healthz (alive)', () => {
-  it('is 200 while the database answers and 503 once it does not', async () => {
-    const w = await createWorld();
+  it('is 200 without asking the database anything, even once it does not answer', async () => {
+    const statements: string[] = [];
+    const w = await createWorld({ onStatement: (sql) => statements.push(sql) });
+    statements.length = 0;
     expect(await rest(w.app, 'GET', '/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(statements).toEqual([]);
     await w.app.database.close();
-    expect(await rest(w.app, 'GET', '/healthz')).toMatchObject({ status: 503, body: { status: 'unavailable' } });
+    expect(await rest(w.app, 'GET', '/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect((await rest(w.app, 'GET', '/readyz')).status).toBe(503);
   });
 });
 
@@ -31,6 +35,19 @@ describe('GET /readyz (ready for traffic)', () => {
     const res = await rest(w.app, 'GET', '/readyz');
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ status: 'unavailable', database: 'ok', migrations: { applied: shipped - 1, pending: [journal.entries.at(-1)!.tag] } });
+  });
+
+  it('is 503 from the start of a shutdown, while every other request is still served', async () => {
+    const w = await createWorld();
+    w.app.beginShutdown();
+    expect(await rest(w.app, 'GET', '/readyz')).toMatchObject({ status: 503, body: { status: 'unavailable', shutting_down: true } });
+    expect((await rest(w.app, 'GET', '/healthz')).status).toBe(200);
+    expect((await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections`, { key: w.alice.key })).status).toBe(200);
+    // Once the listener has closed, requests still arriving on open connections are refused.
+    w.app.stopAccepting();
+    const refused = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections`, { key: w.alice.key });
+    expect(refused).toMatchObject({ status: 503, body: { error: { code: 'SERVICE_UNAVAILABLE' } } });
+    expect(refused.headers.get('connection')).toBe('close');
   });
 
   it('is 503 when the database does not answer, and while the server drains', async () => {

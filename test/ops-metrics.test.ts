@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createMetrics, MAX_OPERATION_NAMES } from '../src/ops/metrics.js';
 import { routes } from '../src/rest/routes.js';
-import { addVia, createCollectionVia, createTrackVia, createWorld, gql, rest } from './helpers.js';
+import { addVia, captureLogger, createCollectionVia, createTrackVia, createWorld, gql, rest } from './helpers.js';
 
 /** `name{labels} value` lines of the exposition, as label maps. */
 function series(text: string, name: string): { labels: Record<string, string>; value: number }[] {
@@ -74,5 +75,86 @@ describe('GET /metrics', () => {
     }
     expect(requests.filter((s) => s.labels['route'] === 'unmatched')).toHaveLength(1);
     expect(requests.find((s) => s.labels['method'] === 'OTHER')).toBeDefined();
+  });
+});
+
+describe('per-operation metrics for /graphql', () => {
+  const operations = (text: string) =>
+    Object.fromEntries(
+      series(text, 'music_gateway_graphql_operations_total').map((s) => [
+        `${s.labels['operation_type']} ${s.labels['operation_name']} ${s.labels['outcome']}`,
+        s.value,
+      ]),
+    );
+
+  it('counts operations by name, type and outcome; anonymous ones under one label', async () => {
+    const w = await createWorld();
+    await gql(w.app, 'query Me { viewer { id } }', {}, w.alice.key);
+    await gql(w.app, 'query Me { viewer { id } }', {}, w.alice.key);
+    await gql(w.app, 'query Me { viewer { id } }', {}, 'mgk_nope');
+    await gql(w.app, 'mutation Make($o: ID!) { createCollection(organizationId: $o, input: { name: "M" }) { id } }', { o: w.orgA }, w.alice.key);
+    await gql(w.app, '{ __typename }');
+    await gql(w.app, '{ viewer { id } }', {}, w.alice.key);
+    // Refused before running: a named document that does not validate, and one that does not parse.
+    await gql(w.app, 'query Me { nope }', {}, w.alice.key);
+    await gql(w.app, 'query Broken { nope }', {}, w.alice.key);
+    await gql(w.app, 'query {', {}, w.alice.key);
+    const text = (await rest(w.app, 'GET', '/metrics')).text;
+    expect(operations(text)).toEqual({
+      'query Me success': 2,
+      'query Me error': 1,
+      'mutation Make success': 1,
+      'query (anonymous) success': 2,
+      'query Me rejected': 1,
+      // A name that never ran claims no label of its own.
+      'query (other) rejected': 1,
+      '(unknown) (unknown) rejected': 1,
+    });
+    const durations = series(text, 'music_gateway_graphql_operation_duration_seconds_count');
+    expect(Object.fromEntries(durations.map((s) => [`${s.labels['operation_type']} ${s.labels['operation_name']}`, s.value]))).toEqual({
+      'query Me': 3,
+      'mutation Make': 1,
+      'query (anonymous)': 2,
+    });
+  });
+
+  it('keeps the names to a bound: a client sending ever new names adds one series, not one per name', async () => {
+    const w = await createWorld();
+    for (let i = 0; i < MAX_OPERATION_NAMES + 50; i++) await gql(w.app, `query Op${i} { __typename }`);
+    await gql(w.app, `query ${'L'.repeat(101)} { __typename }`);
+    const counted = series((await rest(w.app, 'GET', '/metrics')).text, 'music_gateway_graphql_operations_total');
+    const names = new Set(counted.map((s) => s.labels['operation_name']));
+    expect(names.size).toBe(MAX_OPERATION_NAMES + 1);
+    expect(names.has('Op0')).toBe(true);
+    expect(names.has(`Op${MAX_OPERATION_NAMES}`)).toBe(false);
+    expect(counted.find((s) => s.labels['operation_name'] === '(other)')?.value).toBe(51);
+  });
+
+  it('REST and Groove requests are not GraphQL operations here: their route is their series', async () => {
+    const w = await createWorld();
+    await createCollectionVia(w.app, w.alice.key, w.orgA);
+    expect(series((await rest(w.app, 'GET', '/metrics')).text, 'music_gateway_graphql_operations_total')).toEqual([]);
+  });
+
+  it('the log line names the operation', async () => {
+    const { logger, lines } = captureLogger('info');
+    const w = await createWorld({ logger });
+    await gql(w.app, 'query Me { viewer { id } }', {}, w.alice.key);
+    await gql(w.app, '{ viewer { id } }', {}, w.alice.key);
+    const [named, anonymous] = lines.filter((l) => l.msg === 'request');
+    expect(named).toMatchObject({ route: '/graphql', operation_name: 'Me' });
+    expect(anonymous!.operation_name).toBeUndefined();
+  });
+});
+
+describe("Node's process metrics", () => {
+  it('are exported under their standard names, for stock dashboards', async () => {
+    const metrics = createMetrics({ processMetrics: true });
+    const text = await metrics.registry.metrics();
+    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_version_info']) {
+      expect(text).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+    }
+    expect(text).not.toContain('music_gateway_process_');
+    expect(text).not.toContain('music_gateway_nodejs_');
   });
 });

@@ -278,7 +278,7 @@ describe('HTTP-level errors use the same envelope', () => {
     const wrong = await rest(w.app, 'PUT', `/v1/music/${w.orgA}/collections`, { key: w.alice.key });
     expect(wrong.status).toBe(405);
     expect(wrong.body.error.code).toBe('METHOD_NOT_ALLOWED');
-    expect(wrong.headers.get('allow')).toBe('POST, GET');
+    expect(wrong.headers.get('allow')).toBe('POST, GET, HEAD');
   });
 
   it('malformed JSON 400, non-object 400, wrong content type 415, and nothing changes', async () => {
@@ -312,7 +312,7 @@ describe('HTTP-level errors use the same envelope', () => {
     expect(ok.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{20}$/);
   });
 
-  it('GET /healthz answers 200 when the database answers', async () => {
+  it('GET /healthz answers 200 while the process runs (liveness; see ops-health.test.ts)', async () => {
     const w = await createWorld();
     const res = await rest(w.app, 'GET', '/healthz');
     expect(res.status).toBe(200);

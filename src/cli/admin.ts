@@ -2,12 +2,16 @@ import { openDatabase } from '../db/connection.js';
 import { newId } from '../db/ids.js';
 import { loadConfig } from '../config.js';
 import { addMember, createApiKey, createOrganization, createUser, revokeApiKey } from '../domain/admin.js';
+import { ADMIN_LIST_LIMIT, listApiKeys, listAudit, listMembers, listOrganizations, listUsers, removeMember, type Listed } from '../domain/admin-lists.js';
+import { AUDIT_ACTIONS } from '../domain/audit.js';
 import { addTrackToCollection, createCollection } from '../domain/collections.js';
 import type { Deps } from '../domain/deps.js';
 import { DomainError } from '../domain/errors.js';
 import { createTrack } from '../domain/tracks.js';
 import { authenticate, capabilities } from '../domain/viewer.js';
-import { parseCommand, UsageError, type CommandSpec } from './parse.js';
+import { databaseFailure } from '../ops/startup-errors.js';
+import { packageVersion } from '../package-root.js';
+import { parseCommand, UsageError, type CommandSpec, type OptionSpec } from './parse.js';
 
 async function demo(deps: Deps) {
   const org = await createOrganization(deps, { name: 'Demo Studio' });
@@ -48,6 +52,18 @@ async function demo(deps: Deps) {
   };
 }
 
+const limit: OptionSpec = {
+  value: 'N',
+  help: `at most N rows, 1-${ADMIN_LIST_LIMIT.max} (default ${ADMIN_LIST_LIMIT.default}); a note on stderr says when rows were left out`,
+};
+const limitOf = (values: Record<string, unknown>) => (values['limit'] === undefined ? undefined : Number(values['limit']));
+
+/** A list prints as a JSON array; rows left out beyond the limit are said on stderr, not in the JSON. */
+function rows<T>(listed: Listed<T>): T[] {
+  if (listed.more) process.stderr.write(`note: ${listed.items.length} shown and more exist; raise --limit or narrow the filters\n`);
+  return listed.items;
+}
+
 /** The commands; each opens the database only once its arguments are known to be right. */
 const commands: Record<string, CommandSpec> = {
   'org create': {
@@ -59,6 +75,12 @@ const commands: Record<string, CommandSpec> = {
     },
     run: (v) => withDeps((deps) => createOrganization(deps, { name: str(v, 'name'), id: opt(v, 'id') })),
   },
+  'org list': {
+    summary: 'List organizations, by name, with their number of members.',
+    prints: '[{"id", "name", "created_at", "members"}]',
+    options: { limit },
+    run: (v) => withDeps(async (deps) => rows(await listOrganizations(deps, { limit: limitOf(v) }))),
+  },
   'user create': {
     summary: 'Create a user.',
     prints: '{"id", "email", "name"}',
@@ -67,6 +89,12 @@ const commands: Record<string, CommandSpec> = {
       name: { value: 'NAME', help: 'their display name, 1-512 characters' },
     },
     run: (v) => withDeps((deps) => createUser(deps, { email: str(v, 'email'), name: opt(v, 'name') })),
+  },
+  'user list': {
+    summary: "List users, by email; with --org, only that organization's members.",
+    prints: '[{"id", "email", "name", "created_at"}]',
+    options: { org: { value: 'ORG_ID', help: 'only members of this organization' }, limit },
+    run: (v) => withDeps(async (deps) => rows(await listUsers(deps, { organizationId: opt(v, 'org'), limit: limitOf(v) }))),
   },
   'member add': {
     summary: "Add a user to an organization, or replace a member's capabilities.",
@@ -81,6 +109,21 @@ const commands: Record<string, CommandSpec> = {
         addMember(deps, { organizationId: str(v, 'org'), userId: str(v, 'user'), capabilities: (v['capability'] as string[] | undefined) ?? [] }),
       ),
   },
+  'member list': {
+    summary: 'List the members of an organization, by email, with their capabilities.',
+    prints: '[{"organization_id", "user_id", "email", "name", "capabilities", "member_since"}]',
+    options: { org: { value: 'ORG_ID', help: 'the organization', required: true }, limit },
+    run: (v) => withDeps(async (deps) => rows(await listMembers(deps, { organizationId: str(v, 'org'), limit: limitOf(v) }))),
+  },
+  'member remove': {
+    summary: 'Take a user out of an organization (idempotent); what they made there stays.',
+    prints: '{"organization_id", "user_id", "removed"} (removed: false when they were not a member)',
+    options: {
+      org: { value: 'ORG_ID', help: 'the organization', required: true },
+      user: { value: 'USER_ID', help: 'the user', required: true },
+    },
+    run: (v) => withDeps((deps) => removeMember(deps, { organizationId: str(v, 'org'), userId: str(v, 'user') })),
+  },
   'key create': {
     summary: 'Create an API key for a user; the secret is shown once, only its hash is stored.',
     prints: '{"id", "user_id", "label", "key"}',
@@ -90,11 +133,44 @@ const commands: Record<string, CommandSpec> = {
     },
     run: (v) => withDeps((deps) => createApiKey(deps, { userId: str(v, 'user'), label: opt(v, 'label') })),
   },
+  'key list': {
+    summary: 'List API keys, newest first; never a secret, nor its hash.',
+    prints: '[{"id", "user_id", "label", "status", "created_at", "last_used_at", "revoked_at"}]',
+    options: {
+      user: { value: 'USER_ID', help: "only this user's keys" },
+      org: { value: 'ORG_ID', help: "only the keys of this organization's members" },
+      limit,
+    },
+    run: (v) => withDeps(async (deps) => rows(await listApiKeys(deps, { userId: opt(v, 'user'), organizationId: opt(v, 'org'), limit: limitOf(v) }))),
+  },
   'key revoke': {
     summary: 'Revoke an API key (idempotent); requests with it get 401 from then on.',
     prints: '{"id", "revoked": true}',
     options: { id: { value: 'KEY_ID', help: 'the key (key_...), as printed by key create', required: true } },
     run: (v) => withDeps((deps) => revokeApiKey(deps, { keyId: str(v, 'id') })),
+  },
+  'audit list': {
+    summary: 'Read the append-only audit log, newest first.',
+    prints: '[{"seq", "created_at", "organization_id", "actor_id", "action", "target_id", "trace_id"}]',
+    options: {
+      org: { value: 'ORG_ID', help: 'only entries in this organization' },
+      actor: { value: 'USER_ID', help: 'only what this user did' },
+      action: { value: 'ACTION', help: `only this action: ${AUDIT_ACTIONS.join(', ')}` },
+      since: { value: 'TIME', help: 'only entries at or after a date (2026-06-28, UTC) or a time with its zone (2026-06-28T10:30:00Z)' },
+      limit,
+    },
+    run: (v) =>
+      withDeps(async (deps) =>
+        rows(
+          await listAudit(deps, {
+            organizationId: opt(v, 'org'),
+            actorId: opt(v, 'actor'),
+            action: opt(v, 'action'),
+            since: opt(v, 'since'),
+            limit: limitOf(v),
+          }),
+        ),
+      ),
   },
   demo: {
     summary: 'Create a demo organization, member, key, three tracks and a collection.',
@@ -113,7 +189,7 @@ async function withDeps<T>(fn: (deps: Deps) => Promise<T> | T): Promise<T> {
   try {
     database = await openDatabase(config.databaseUrl, { poolSize: 2 });
   } catch (error) {
-    throw new Error(`cannot open the database at ${config.databaseUrl} (DATABASE_URL): ${(error as Error).message}`);
+    throw new Error(databaseFailure(error, config.databaseUrl));
   }
   const deps: Deps = { database, now: Date.now, traceId: newId('req_'), origin: config.publicUrl };
   try {
@@ -125,7 +201,9 @@ async function withDeps<T>(fn: (deps: Deps) => Promise<T> | T): Promise<T> {
 
 try {
   const parsed = parseCommand(commands, process.argv.slice(2));
-  if (parsed.kind === 'help') {
+  if (parsed.kind === 'version') {
+    process.stdout.write(`music-gateway ${packageVersion}\n`);
+  } else if (parsed.kind === 'help') {
     process.stdout.write(parsed.text + '\n');
   } else {
     const result = await parsed.spec.run(parsed.values);

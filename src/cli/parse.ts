@@ -62,12 +62,14 @@ export function overallHelp(commands: Record<string, CommandSpec>): string {
     ...Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`),
     '',
     `Every command prints JSON on success, and "error: ..." on stderr with a non-zero exit on a mistake.`,
-    `"${PROGRAM} <command> --help" describes one command. DATABASE_URL names the database (default ./data/music.db).`,
+    `"${PROGRAM} <command> --help" describes one command; "${PROGRAM} --version" prints the version.`,
+    'DATABASE_URL names the database (default ./data/music.db).',
   ].join('\n');
 }
 
 export type Parsed =
   | { kind: 'help'; text: string }
+  | { kind: 'version' }
   | { kind: 'run'; name: string; spec: CommandSpec; values: Record<string, string | string[] | undefined> };
 
 const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h' || arg === 'help';
@@ -75,6 +77,7 @@ const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h' || 
 /** Finds the command in `argv` and checks its options; throws UsageError with one clear sentence. */
 export function parseCommand(commands: Record<string, CommandSpec>, argv: string[]): Parsed {
   if (argv.length === 0 || (isHelp(argv[0]) && argv.length === 1)) return { kind: 'help', text: overallHelp(commands) };
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) return { kind: 'version' };
   const words = isHelp(argv[0]) ? argv.slice(1) : argv;
   const name = [words.slice(0, 2).join(' '), words[0] ?? ''].find((n) => Object.hasOwn(commands, n));
   if (!name) {

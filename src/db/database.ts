@@ -1,5 +1,6 @@
 import type {
   ApiKeyRow,
+  AuditRow,
   CollectionRow,
   EntryRow,
   LibrarySaveRow,
@@ -15,6 +16,7 @@ import type {
   TrackRow,
   UserRow,
 } from './rows.js';
+import type { StatementTracer } from './traced.js';
 
 // What the domain sees of the database: plain rows in and out, named reads and writes, no SQL and
 // no dialect. src/db/store.ts implements it once for both dialects.
@@ -89,6 +91,24 @@ export interface Reads {
 
   shareLinkByTokenHash(tokenHash: string): Promise<ShareLinkRow | undefined>;
   ownShareLink(ref: { id: string; organizationId: string; ownerId: string }): Promise<ShareLinkRow | undefined>;
+
+  // The admin CLI's lists, each at most `limit` rows (src/domain/admin-lists.ts).
+  /** Organizations by name, with their number of members. */
+  organizationsByName(limit: number): Promise<(OrganizationRow & { members: number })[]>;
+  /** Users by email; with an organization, only its members. */
+  usersByEmail(query: { organizationId: string | null; limit: number }): Promise<UserRow[]>;
+  /** An organization's members by email, with the capabilities (JSON) and the time they joined. */
+  membersByEmail(organizationId: string, limit: number): Promise<{ user: UserRow; capabilities: string; since: number }[]>;
+  /** API keys newest first, one user's or an organization's members', or all. */
+  apiKeysNewestFirst(query: { userId: string | null; organizationId: string | null; limit: number }): Promise<ApiKeyRow[]>;
+  /** Audit entries newest first, each filter applied when given; `since` in ms, inclusive. */
+  auditNewestFirst(query: {
+    organizationId: string | null;
+    actorId: string | null;
+    action: string | null;
+    since: number | null;
+    limit: number;
+  }): Promise<AuditRow[]>;
 }
 
 export type CollectionChanges = Partial<Pick<CollectionRow, 'name' | 'description' | 'coverTrackId' | 'coverImageUrl'>>;
@@ -161,6 +181,9 @@ export interface Writes extends Reads {
   revokeShareLink(id: string, now: number): Promise<void>;
 
   insertAudit(row: NewAudit): Promise<void>;
+
+  /** Ends a membership; false when there was none. */
+  removeMembership(ref: { organizationId: string; userId: string }): Promise<boolean>;
 }
 
 export interface Database {
@@ -205,4 +228,6 @@ export interface OpenOptions {
   onStatement?: (sql: string) => void;
   /** PostgreSQL: connections per process (`DATABASE_POOL_SIZE`, default 10). */
   poolSize?: number;
+  /** Times every statement the app runs, for tracing; absent (and free) unless tracing is on. */
+  traceStatement?: StatementTracer;
 }

@@ -8,6 +8,7 @@ import type { Database, OpenOptions, TransactionTiming, Writes } from './databas
 import { postgresJson, postgresLock, type Db, type SqlDialect } from './dialect-sql.js';
 import { pgTables } from './pg-tables.js';
 import { Store } from './store.js';
+import { tracedQuery } from './traced.js';
 import { fromPackageRoot } from '../package-root.js';
 
 export const pgMigrationsFolder = fromPackageRoot('drizzle', 'pg');
@@ -81,7 +82,8 @@ export async function openPostgres(url: string, options: OpenOptions = {}): Prom
   // query opens a new one; without a listener the event would end the process.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    const bound = client.query.bind(client) as (...args: unknown[]) => unknown;
+    const query = options.traceStatement ? tracedQuery(bound, options.traceStatement) : bound;
     client.query = ((config: unknown, values?: unknown, callback?: unknown) => query(config, withoutNul(values), callback)) as typeof client.query;
   });
   try {

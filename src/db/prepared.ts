@@ -2,6 +2,7 @@ import { getTableColumns, is, sql, SQL, type Table } from 'drizzle-orm';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db, SqlDialect } from './dialect-sql.js';
 import type { Tables } from './tables.js';
+import { tracedStatement, type StatementTracer } from './traced.js';
 
 // Drizzle builds a query's SQL text on every call, and on SQLite that costs more than executing a
 // keyed lookup (bench/drizzle-cost.ts). These two layers remove the cost without a second way of
@@ -98,9 +99,9 @@ export function withDefaults<T extends Table>(table: T, values: T['$inferInsert'
 /**
  * A better-sqlite3 client for drizzle that keeps the statements it prepares, by SQL text, so a
  * statement drizzle builds again (raw SQL, lists of varying length) skips SQLite's parse and plan.
- * Bounded, least recently used first out.
+ * Bounded, least recently used first out. With a tracer, every statement it hands out is traced.
  */
-export function keepingClient(connection: BetterSqlite3.Database, size = 500): BetterSqlite3.Database {
+export function keepingClient(connection: BetterSqlite3.Database, trace?: StatementTracer, size = 500): BetterSqlite3.Database {
   const kept = new Map<string, BetterSqlite3.Statement>();
   const prepare = (source: string): BetterSqlite3.Statement => {
     let statement = kept.get(source);
@@ -110,6 +111,7 @@ export function keepingClient(connection: BetterSqlite3.Database, size = 500): B
       if (statement.reader) statement.raw(false);
     } else {
       statement = connection.prepare(source);
+      if (trace) statement = tracedStatement(statement, trace);
       if (kept.size >= size) kept.delete(kept.keys().next().value!);
     }
     kept.set(source, statement);

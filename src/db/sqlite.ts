@@ -51,14 +51,14 @@ export function openSqlite(url: string, options: OpenOptions = {}): SqliteDataba
   sqlite.pragma('synchronous = NORMAL');
   applyMigrations(sqlite);
   sqlite.pragma('foreign_keys = ON');
-  const writer = new Store(keepStatementsOn(drizzle({ client: keepingClient(sqlite) }) as unknown as Db), sqliteDialect);
+  const writer = new Store(keepStatementsOn(drizzle({ client: keepingClient(sqlite, options.traceStatement) }) as unknown as Db), sqliteDialect);
 
   // Reads go through their own read-only connection, so a read can never see (or be part of) a
   // transaction another request has open on the write connection across an await. An in-memory
   // database cannot be opened twice; it has only the one connection.
   const reader = path === ':memory:' ? sqlite : new BetterSqlite3(path, { readonly: true, ...verbose });
   if (reader !== sqlite) reader.pragma('busy_timeout = 5000');
-  const read = reader === sqlite ? writer : new Store(keepStatementsOn(drizzle({ client: keepingClient(reader) }) as unknown as Db), sqliteDialect);
+  const read = reader === sqlite ? writer : new Store(keepStatementsOn(drizzle({ client: keepingClient(reader, options.traceStatement) }) as unknown as Db), sqliteDialect);
 
   const listeners: ((timing: TransactionTiming) => void)[] = [];
   let queue: Promise<unknown> = Promise.resolve();

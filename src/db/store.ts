@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, exists, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, exists, gt, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { CollectionChanges, EntryRange, KeysetQuery, Writes } from './database.js';
 import type { Db, SqlDialect } from './dialect-sql.js';
 import { appendEntry, entriesInRanges, moveEntries, removeEntries } from './entries.js';
@@ -6,6 +6,7 @@ import { everyColumn, statement, withDefaults, type Connection } from './prepare
 import type { Tables } from './tables.js';
 import type {
   ApiKeyRow,
+  AuditRow,
   CollectionRow,
   LibrarySaveRow,
   NewApiKey,
@@ -558,5 +559,77 @@ export class Store implements Writes, Connection {
 
   async insertAudit(row: NewAudit): Promise<void> {
     await insertAudit(this, withDefaults(this.t.auditLog, row));
+  }
+
+  // The admin CLI's lists and member removal: operator reads, built per call.
+
+  async organizationsByName(limit: number) {
+    const { organizations, memberships } = this.t;
+    const rows = await this.db
+      .select({ id: organizations.id, name: organizations.name, createdAt: organizations.createdAt, members: count(memberships.userId) })
+      .from(organizations)
+      .leftJoin(memberships, eq(memberships.organizationId, organizations.id))
+      .groupBy(organizations.id, organizations.name, organizations.createdAt)
+      .orderBy(asc(organizations.name), asc(organizations.id))
+      .limit(limit);
+    return rows.map((r) => ({ ...r, members: Number(r.members) }));
+  }
+
+  async usersByEmail(query: { organizationId: string | null; limit: number }): Promise<UserRow[]> {
+    const { users, memberships } = this.t;
+    if (query.organizationId === null) return await this.db.select().from(users).orderBy(asc(users.email)).limit(query.limit);
+    const rows = await this.db
+      .select({ user: users })
+      .from(users)
+      .innerJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.organizationId, query.organizationId)))
+      .orderBy(asc(users.email))
+      .limit(query.limit);
+    return rows.map((r) => r.user);
+  }
+
+  async membersByEmail(organizationId: string, limit: number) {
+    const { users, memberships } = this.t;
+    return await this.db
+      .select({ user: users, capabilities: memberships.capabilities, since: memberships.createdAt })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(eq(memberships.organizationId, organizationId))
+      .orderBy(asc(users.email))
+      .limit(limit);
+  }
+
+  async apiKeysNewestFirst(query: { userId: string | null; organizationId: string | null; limit: number }): Promise<ApiKeyRow[]> {
+    const { apiKeys, memberships } = this.t;
+    const conditions: SQL[] = [];
+    if (query.userId !== null) conditions.push(eq(apiKeys.userId, query.userId));
+    if (query.organizationId !== null) {
+      const members = this.db.select({ userId: memberships.userId }).from(memberships).where(eq(memberships.organizationId, query.organizationId));
+      conditions.push(inArray(apiKeys.userId, members));
+    }
+    return await this.db
+      .select()
+      .from(apiKeys)
+      .where(and(...conditions))
+      .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+      .limit(query.limit);
+  }
+
+  async auditNewestFirst(query: { organizationId: string | null; actorId: string | null; action: string | null; since: number | null; limit: number }): Promise<AuditRow[]> {
+    const { auditLog } = this.t;
+    const conditions: SQL[] = [];
+    if (query.organizationId !== null) conditions.push(eq(auditLog.organizationId, query.organizationId));
+    if (query.actorId !== null) conditions.push(eq(auditLog.actorId, query.actorId));
+    if (query.action !== null) conditions.push(eq(auditLog.action, query.action));
+    if (query.since !== null) conditions.push(gte(auditLog.createdAt, query.since));
+    return await this.db.select().from(auditLog).where(and(...conditions)).orderBy(desc(auditLog.seq)).limit(query.limit);
+  }
+
+  async removeMembership(ref: { organizationId: string; userId: string }): Promise<boolean> {
+    const { memberships } = this.t;
+    const deleted = await this.db
+      .delete(memberships)
+      .where(and(eq(memberships.organizationId, ref.organizationId), eq(memberships.userId, ref.userId)))
+      .returning({ userId: memberships.userId });
+    return deleted.length > 0;
   }
 }

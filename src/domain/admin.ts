@@ -1,6 +1,7 @@
 import { newId } from '../db/ids.js';
 import type { Deps } from './deps.js';
 import { DomainError, invalidField } from './errors.js';
+import { EMAIL_MAX, LABEL_MAX, ORG_ID_PATTERN } from './limits.js';
 import { checkName, checkText } from './validation.js';
 import { capabilities, hashSecret, newSecret, parseCapabilities, type Capability, type Viewer } from './viewer.js';
 
@@ -8,7 +9,6 @@ import { capabilities, hashSecret, newSecret, parseCapabilities, type Capability
 // are not reachable from the network.
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const ORG_ID_PATTERN = /^org_[A-Za-z0-9_-]{1,64}$/;
 
 export async function createOrganization(deps: Deps, input: { name: string; id?: string | undefined }) {
   const name = checkName('name', input.name);
@@ -22,7 +22,7 @@ export async function createOrganization(deps: Deps, input: { name: string; id?:
 }
 
 export async function createUser(deps: Deps, input: { email: string; name?: string | undefined }) {
-  if (!EMAIL_PATTERN.test(input.email) || input.email.length > 320) throw invalidField('email', 'email is not a valid address');
+  if (!EMAIL_PATTERN.test(input.email) || input.email.length > EMAIL_MAX) throw invalidField('email', 'email is not a valid address');
   const name = input.name === undefined ? null : checkName('name', input.name);
   const row = { id: newId('usr_'), email: input.email.toLowerCase(), name, createdAt: deps.now() };
   const inserted = await deps.database.transaction((tx) => tx.insertUser(row));
@@ -51,7 +51,7 @@ export async function addMember(deps: Deps, input: { organizationId: string; use
 }
 
 export async function createApiKey(deps: Deps, input: { userId: string; label?: string | undefined }) {
-  const label = input.label === undefined ? null : checkText('label', input.label, 200);
+  const label = input.label === undefined ? null : checkText('label', input.label, LABEL_MAX);
   const secret = newSecret();
   const id = newId('key_');
   await deps.database.transaction(async (tx) => {

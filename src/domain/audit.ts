@@ -2,20 +2,22 @@ import type { Writes } from '../db/database.js';
 import type { Deps } from './deps.js';
 import type { Viewer } from './viewer.js';
 
-export type AuditAction =
-  | 'collection.create'
-  | 'collection.delete'
-  | 'collection.update'
-  | 'collection.reorder'
-  | 'collection.track_add'
-  | 'collection.track_remove'
-  | 'library.save'
-  | 'library.unsave'
-  | 'share.create'
-  | 'share.save'
-  | 'share.revoke'
-  | 'track.create'
-  | 'track.delete';
+export const AUDIT_ACTIONS = [
+  'collection.create',
+  'collection.delete',
+  'collection.update',
+  'collection.reorder',
+  'collection.track_add',
+  'collection.track_remove',
+  'library.save',
+  'library.unsave',
+  'share.create',
+  'share.save',
+  'share.revoke',
+  'track.create',
+  'track.delete',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** Written inside the mutation's own transaction: the audit row exists exactly when the change does. */
 export async function recordAudit(

@@ -5,13 +5,11 @@ import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { collectionNotFound, DomainError, invalidField, trackNotFound } from './errors.js';
 import { finishPage, keysetQuery, keysetWindow, type Page, type PageArgs } from './pagination.js';
-import { checkName, checkText, checkUrl, DESCRIPTION_MAX, optional } from './validation.js';
+import { COLLECTION_TRACKS_PAGE, COLLECTIONS_PAGE, DESCRIPTION_MAX, REORDER_MAX_IDS } from './limits.js';
+import { checkName, checkText, checkUrl, optional } from './validation.js';
 import { requireCapability, requireMember, type Viewer } from './viewer.js';
 
 export type { CollectionRow, EntryRow };
-
-export const COLLECTIONS_PAGE = { defaultSize: 50, maxSize: 100 };
-export const COLLECTION_TRACKS_PAGE = { defaultSize: 200, maxSize: 500 };
 
 export interface CreateCollectionInput {
   organizationId: string;
@@ -173,7 +171,6 @@ export async function updateCollection(deps: Deps, viewer: Viewer, input: Update
   });
 }
 
-export const REORDER_MAX_IDS = 10_000;
 
 /**
  * Listed tracks take the positions of their indexes; unknown ids are ignored; tracks left out

@@ -24,5 +24,20 @@ export interface RequestFacts {
   errorCodes: Set<string>;
   /** Unexpected errors that were masked as INTERNAL_SERVER_ERROR, logged with the request. */
   unexpected: unknown[];
+  /** W3C trace context: the trace the request belongs to and, when traced, its own span. */
+  w3cTraceId?: string;
+  w3cSpanId?: string;
+  /** The GraphQL operations a /graphql request ran or refused, for the per-operation metrics. */
+  operations?: OperationFact[];
+}
+
+export interface OperationFact {
+  /** The operation's name as written; undefined for an anonymous one or a document that did not parse. */
+  name: string | undefined;
+  type: 'query' | 'mutation' | 'subscription' | undefined;
+  /** success: ran without errors; error: ran with errors; rejected: refused before it ran. */
+  outcome: 'success' | 'error' | 'rejected';
+  /** Execution time, for operations that ran. */
+  seconds?: number;
 }
 

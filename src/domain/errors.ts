@@ -18,7 +18,7 @@ export const errorCatalog = {
     type: 'authorization_error',
     message: 'You do not have permission to perform this action.',
   },
-  // For surfaces with no organization in the path (the Groove shim), see onlyOrganization.
+  // For surfaces with no organization in the path (the Groove shim), see resolveOrganization.
   AMBIGUOUS_ORGANIZATION: {
     status: 400,
     type: 'client_error',
@@ -88,6 +88,31 @@ export class DomainError extends Error {
 
   get type(): string {
     return errorCatalog[this.code].type;
+  }
+}
+
+/**
+ * What is wrong with one input value, as data, so each surface can word it in its own vocabulary
+ * (a REST client reads `name is required`, a GraphQL client the coercion message of its variable).
+ * `field` is the snake_case name of the innermost named input at fault.
+ */
+export interface InputProblem {
+  field: string;
+  problem: 'missing' | 'null' | 'type' | 'unknown';
+  /** For `type`: what the value must be, in plain words ("a number", "one of creation, focus"). */
+  expected?: string;
+  /** The value at fault is an entry of the list `field` holds, not the whole of it. */
+  entry?: boolean;
+}
+
+/** A value that could not be taken as the input it was sent for: VALIDATION_ERROR on every surface. */
+export class InputError extends DomainError {
+  readonly input: InputProblem;
+
+  constructor(input: InputProblem, systemMessage: string) {
+    super('VALIDATION_ERROR', systemMessage, { field: input.field });
+    this.name = 'InputError';
+    this.input = input;
   }
 }
 

@@ -7,17 +7,15 @@ import type { Deps } from './deps.js';
 import { DomainError, invalidField, trackNotFound } from './errors.js';
 import { finishPage, keysetQuery, keysetWindow, type Page, type PageArgs } from './pagination.js';
 import { checkEngine, checkMode, findVisibleTrack, type TrackRow } from './tracks.js';
+import { BATCH_MAX_IDS, LIBRARY_PAGE } from './limits.js';
 import { optional } from './validation.js';
-import { requireMember, type Viewer } from './viewer.js';
+import { requireMember, resolveOrganization, type Viewer } from './viewer.js';
 
 // A user's library: one `mlib_` edge per saved track (unique per user and track). Saving and
 // unsaving only ever add or remove edges; the track itself is never changed.
 
 export type { LibrarySaveRow };
 
-export const LIBRARY_PAGE = { defaultSize: 50, maxSize: 100 };
-/** Batch size of saveTracks / unsaveTracks, as in the Groove API this mirrors. */
-export const BATCH_MAX_IDS = 100;
 
 interface TrackRef {
   organizationId: string;
@@ -25,7 +23,8 @@ interface TrackRef {
 }
 
 interface TrackBatch {
-  organizationId: string;
+  /** Absent: the caller's only organization (see resolveOrganization). */
+  organizationId?: string | null;
   trackIds: readonly string[];
 }
 
@@ -112,7 +111,7 @@ async function eachTrack(
   input: TrackBatch,
   act: (tx: Writes, ref: TrackRef) => Promise<LibrarySaveRow | null>,
 ): Promise<TrackActionResult[]> {
-  requireMember(viewer, input.organizationId);
+  const organizationId = resolveOrganization(viewer, input.organizationId);
   if (input.trackIds.length > BATCH_MAX_IDS) {
     throw invalidField('track_ids', `track_ids may list at most ${BATCH_MAX_IDS} ids, got ${input.trackIds.length}`);
   }
@@ -121,7 +120,7 @@ async function eachTrack(
   for (const trackId of input.trackIds) {
     let outcome = outcomes.get(trackId);
     if (!outcome) {
-      outcome = await settle(deps.database.transaction(async (tx) => act(tx, { organizationId: input.organizationId, trackId })));
+      outcome = await settle(deps.database.transaction(async (tx) => act(tx, { organizationId, trackId })));
       outcomes.set(trackId, outcome);
     }
     results.push({ inputId: trackId, ...outcome });

@@ -1,5 +1,6 @@
 import type { KeysetQuery } from '../db/database.js';
 import { invalidField } from './errors.js';
+import type { PageLimits } from './limits.js';
 
 /** Relay connection arguments, plus an offset for clients of the offset/limit REST API. */
 export interface PageArgs {
@@ -8,11 +9,6 @@ export interface PageArgs {
   last?: number | null;
   before?: string | null;
   offset?: number | null;
-}
-
-export interface PageLimits {
-  defaultSize: number;
-  maxSize: number;
 }
 
 export interface Page<T> {

@@ -7,17 +7,14 @@ import type { Deps } from './deps.js';
 import { DomainError, invalidField, trackNotFound } from './errors.js';
 import { findOwnCollection } from './collections.js';
 import { addLibraryEdge } from './library.js';
+import { DEFAULT_VISIBILITY, MAX_EXPIRY_DAYS, SHARED_COLLECTION_TRACKS, shareVisibilities } from './limits.js';
 import { findVisibleTrack, type TrackRow } from './tracks.js';
 import { hashSecret, requireMember, type Viewer } from './viewer.js';
 
 export type { ShareLinkRow };
-export const shareVisibilities = ['link_only', 'public'] as const;
 export type ShareVisibility = (typeof shareVisibilities)[number];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const MAX_EXPIRY_DAYS = 90;
-/** A resolved collection share shows at most this many tracks, in position order. */
-export const SHARED_COLLECTION_TRACKS = 500;
 
 export interface ShareOptions {
   visibility?: string | null;
@@ -32,7 +29,7 @@ export interface CreatedShare {
 }
 
 function checkOptions(options: ShareOptions): { visibility: ShareVisibility; expiresInDays: number | null } {
-  const visibility = options.visibility ?? 'link_only';
+  const visibility = options.visibility ?? DEFAULT_VISIBILITY;
   if (!(shareVisibilities as readonly string[]).includes(visibility)) {
     throw invalidField('visibility', `visibility must be one of ${shareVisibilities.join(', ')}`);
   }

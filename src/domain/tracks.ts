@@ -4,14 +4,12 @@ import type { NewTrack, TrackRow } from '../db/rows.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { DomainError, invalidField, trackNotFound } from './errors.js';
+import { DEFAULT_ENGINE, DEFAULT_MODE, ENGINE_MAX, ENGINE_PATTERN, MAX_DURATION_SECONDS, trackModes } from './limits.js';
 import { checkName, checkText, checkUrl, optional } from './validation.js';
 import { requireCapability, requireMember, type Viewer } from './viewer.js';
 
 export type { TrackRow };
 
-export const trackModes = ['creation', 'focus'] as const;
-const MAX_DURATION_SECONDS = 24 * 60 * 60;
-const ENGINE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export interface CreateTrackInput {
   organizationId: string;
@@ -31,8 +29,8 @@ export function checkMode(mode: string): string {
 }
 
 export function checkEngine(engine: string): string {
-  if (!ENGINE_PATTERN.test(checkText('engine', engine, 64))) {
-    throw invalidField('engine', 'engine must be 1-64 lowercase letters, digits, "-" or "_"');
+  if (!ENGINE_PATTERN.test(checkText('engine', engine, ENGINE_MAX))) {
+    throw invalidField('engine', `engine must be 1-${ENGINE_MAX} lowercase letters, digits, "-" or "_"`);
   }
   return engine;
 }
@@ -83,8 +81,8 @@ export async function createTrack(deps: Deps, viewer: Viewer, input: CreateTrack
     instrumental: input.instrumental ?? false,
     audioUrl,
     artworkUrl,
-    mode: mode ?? 'creation',
-    engine: engine ?? 'studio',
+    mode: mode ?? DEFAULT_MODE,
+    engine: engine ?? DEFAULT_ENGINE,
     createdAt: now,
     updatedAt: now,
   };

@@ -1,4 +1,5 @@
 import { invalidField } from './errors.js';
+import { NAME_MAX, URL_MAX } from './limits.js';
 
 // Lengths are counted in Unicode code points, so an emoji is one character, as a person counts it.
 export const codePoints = (value: string): number => {
@@ -6,10 +7,6 @@ export const codePoints = (value: string): number => {
   for (const _ of value) n++;
   return n;
 };
-
-export const NAME_MAX = 512;
-export const URL_MAX = 1024;
-export const DESCRIPTION_MAX = 4000;
 
 /** A required, non-blank name of 1 to `NAME_MAX` code points. */
 export function checkName(field: string, value: string): string {

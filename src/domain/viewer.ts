@@ -73,18 +73,20 @@ export function requireCapability(viewer: Viewer, organizationId: string, capabi
 }
 
 /**
- * The organization of a request whose path names none (the Groove shim): the caller's only one.
- * Guessing among several would act in an organization the caller did not mean.
+ * The organization an operation acts in: the one named (the caller must be a member), or, when
+ * none is named (the Groove shim's paths name none), the caller's only one. Guessing among several
+ * would act in an organization the caller did not mean.
  */
-export function onlyOrganization(organizationIds: readonly string[]): string {
-  const [only] = organizationIds;
-  if (organizationIds.length === 1 && only !== undefined) return only;
-  if (organizationIds.length === 0) {
-    throw new DomainError('NO_ORGANIZATION_MEMBERSHIP', 'Caller belongs to no organization');
+export function resolveOrganization(viewer: Viewer, named: string | null | undefined): string {
+  if (named != null && named !== '') {
+    requireMember(viewer, named);
+    return named;
   }
-  throw new DomainError(
-    'AMBIGUOUS_ORGANIZATION',
-    `Caller belongs to ${organizationIds.length} organizations; name one with the X-Organization-Id header`,
-    { organization_count: organizationIds.length },
-  );
+  const count = viewer.organizations.size;
+  const [only] = viewer.organizations.keys();
+  if (count === 1 && only !== undefined) return only;
+  if (count === 0) throw new DomainError('NO_ORGANIZATION_MEMBERSHIP', 'Caller belongs to no organization');
+  throw new DomainError('AMBIGUOUS_ORGANIZATION', `Caller belongs to ${count} organizations; name one with the X-Organization-Id header`, {
+    organization_count: count,
+  });
 }

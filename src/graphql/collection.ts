@@ -14,11 +14,12 @@ import {
   type CollectionRow,
   type EntryRow,
 } from '../domain/collections.js';
+import { COLLECTION_TRACKS_PAGE, COLLECTIONS_PAGE, DESCRIPTION_MAX, NAME_MAX, REORDER_MAX_IDS, URL_MAX } from '../domain/limits.js';
 import { encodeCursor } from '../domain/pagination.js';
 import type { TrackRow } from '../domain/tracks.js';
 import { ack, MutationAck } from './ack.js';
 import { builder } from './builder.js';
-import { connectionType, toConnection } from './connection.js';
+import { connectionType, pageSizes, toConnection } from './connection.js';
 import { viewerOf, type GraphQLContext } from './context.js';
 import { DateTime } from './scalars.js';
 import { Track } from './track.js';
@@ -81,7 +82,7 @@ builder.node(Collection, {
     updatedAt: t.field({ type: DateTime, resolve: (c) => c.updatedAt }),
     tracks: t.field({
       type: CollectionTrackConnection,
-      description: 'Tracks in position order. A cursor is a position; offset starts at a position.',
+      description: `Tracks in position order. A cursor is a position; offset starts at a position. ${pageSizes(COLLECTION_TRACKS_PAGE)}`,
       args: { ...t.arg.connectionArgs(), offset: t.arg.int() },
       resolve: async (collection, args, ctx) => {
         const range = entryRange(collection, args);
@@ -114,10 +115,10 @@ const CollectionConnection = connectionType('CollectionConnection', CollectionEd
 
 const CreateCollectionInput = builder.inputType('CreateCollectionInput', {
   fields: (t) => ({
-    name: t.string({ required: true, description: '1 to 512 characters (Unicode code points), not blank.' }),
-    description: t.string({ description: 'Free text, at most 4000 characters.' }),
+    name: t.string({ required: true, description: `1 to ${NAME_MAX} characters (Unicode code points), not blank.` }),
+    description: t.string({ description: `Free text, at most ${DESCRIPTION_MAX} characters.` }),
     coverTrackId: t.id({ description: 'A live track of the same organization that you can see.' }),
-    coverImageUrl: t.string({ description: 'An http(s) URL of at most 1024 characters.' }),
+    coverImageUrl: t.string({ description: `An http(s) URL of at most ${URL_MAX} characters.` }),
   }),
 });
 
@@ -125,7 +126,7 @@ const CreateCollectionInput = builder.inputType('CreateCollectionInput', {
 const UpdateCollectionInput = builder.inputType('UpdateCollectionInput', {
   description: 'Only the fields you send change; null clears description, coverTrackId and coverImageUrl.',
   fields: (t) => ({
-    name: t.string({ description: '1 to 512 characters, not blank; cannot be cleared.' }),
+    name: t.string({ description: `1 to ${NAME_MAX} characters, not blank; cannot be cleared.` }),
     description: t.string(),
     coverTrackId: t.id(),
     coverImageUrl: t.string(),
@@ -144,7 +145,7 @@ builder.queryFields((t) => ({
   }),
   collections: t.field({
     type: CollectionConnection,
-    description: 'Your collections in an organization, newest first.',
+    description: `Your collections in an organization, newest first. ${pageSizes(COLLECTIONS_PAGE)}`,
     args: {
       organizationId: t.arg.id({ required: true }),
       ...t.arg.connectionArgs(),
@@ -224,7 +225,7 @@ builder.mutationFields((t) => ({
   reorderCollection: t.field({
     type: MutationAck,
     description:
-      'Listed tracks take the positions of their indexes; unknown ids are ignored; the rest keep their order after them.',
+      `Listed tracks (at most ${REORDER_MAX_IDS}, no duplicates) take the positions of their indexes; unknown ids are ignored; the rest keep their order after them.`,
     args: {
       organizationId: t.arg.id({ required: true }),
       collectionId: t.arg.id({ required: true }),

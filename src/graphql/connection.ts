@@ -1,4 +1,5 @@
 import type { ObjectRef } from '@pothos/core';
+import type { PageLimits } from '../domain/limits.js';
 import type { Page } from '../domain/pagination.js';
 import { builder } from './builder.js';
 
@@ -15,6 +16,10 @@ export interface ConnectionShape<Edge extends { cursor: string }> {
 }
 
 const PageInfo = builder.pageInfoRef();
+
+/** The sentence a connection field's description ends with, from the domain's page limits. */
+export const pageSizes = (limits: PageLimits) =>
+  `Pages of ${limits.defaultSize} by default, \`first\`/\`last\` at most ${limits.maxSize} (more is VALIDATION_ERROR).`;
 
 /** A Relay connection type over edges that may carry fields of their own (position, savedAt, …). */
 export function connectionType<Edge extends { cursor: string }>(name: string, edge: ObjectRef<any, Edge>, description: string) {

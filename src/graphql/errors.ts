@@ -1,99 +1,95 @@
-import { GraphQLError } from 'graphql';
-import { DomainError, errorCatalog, type ErrorCode, type ErrorDetails } from '../domain/errors.js';
-import type { Deps, RequestFacts } from '../domain/deps.js';
-import { formatTimestamp } from '../domain/time.js';
-import { Response } from '../http/fetch-api.js';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { RequestFacts } from '../domain/deps.js';
+import { DomainError, type ErrorCode } from '../domain/errors.js';
+import { extensionsOf } from '../wire/errors.js';
 
-/** The documented error fields, carried as GraphQL `extensions` and, on REST, as the envelope. */
-export type ApiErrorExtensions = {
-  code: ErrorCode;
-  status: number;
-  type: string;
-  system_message: string;
-  details: ErrorDetails;
-  trace_id: string;
-  timestamp: string;
+// Every GraphQL error leaves with a documented code. Errors raised by our code carry a DomainError;
+// the ones graphql-js, yoga and graphql-armor raise themselves are told apart by where they arose,
+// recorded by hooks as they pass (never by reading their message text, which a library upgrade
+// may reword): a parse failure, a validation failure, a limit's rejection, or yoga's HTTP layer.
+
+const kinds = new WeakMap<object, ErrorCode>();
+
+/** graphql-armor's `onReject` hook: the error it is about to throw is a limit's refusal. */
+export const markLimitRejection = (_context: unknown, error: object): void => void kinds.set(error, 'QUERY_LIMIT_EXCEEDED');
+
+/** Records which phase raised each error. Limits tag theirs first (they throw from inside parse or validate). */
+export const useErrorKinds: Plugin = {
+  onParse: () => ({ result }) => {
+    if (result instanceof Error && !kinds.has(result)) kinds.set(result, 'GRAPHQL_PARSE_FAILED');
+  },
+  onValidate: () => ({ valid, result }) => {
+    if (valid) return;
+    for (const error of result) if (!kinds.has(error)) kinds.set(error, 'GRAPHQL_VALIDATION_FAILED');
+  },
 };
 
-const snake = (name: string) => name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
-
-/**
- * Errors graphql-js raises itself, before any resolver runs, have no original error; their kind
- * is read from the message. Variable value coercion failures are bad input like any other, so
- * they become VALIDATION_ERROR naming the offending field.
- */
-function classify(error: GraphQLError): { code: ErrorCode; systemMessage: string; details: ErrorDetails } {
-  const message = error.message;
-  // graphql-armor's limits (the token limit fires inside the parser, hence before "Syntax Error").
-  if (/limit of \d+ exceeded/.test(message)) return { code: 'QUERY_LIMIT_EXCEEDED', systemMessage: message, details: {} };
-  if (message.startsWith('Syntax Error')) return { code: 'GRAPHQL_PARSE_FAILED', systemMessage: message, details: {} };
-  // Only a variable's value failing coercion is bad input; a document that declares, uses or types
-  // its variables wrongly ("is never used", "is not defined", "used in position expecting") is a
-  // GraphQL validation failure like any other.
-  if (/^Variable "\$[^"]+" (?:got invalid value|of required type .* was not provided|of non-null type .* must not be null)/.test(message)) {
-    const field =
-      /Field "([^"]+)" (?:is not defined|of required type)/.exec(message)?.[1] ??
-      /at "[^".]+\.([^"]+)"/.exec(message)?.[1]?.split('.').pop() ??
-      /^Variable "\$([^"]+)"/.exec(message)?.[1] ??
-      'input';
-    return { code: 'VALIDATION_ERROR', systemMessage: message, details: { field: snake(field) } };
-  }
-  const httpStatus = (error.extensions?.['http'] as { status?: number } | undefined)?.status;
-  if (httpStatus === 415) return { code: 'UNSUPPORTED_MEDIA_TYPE', systemMessage: message, details: {} };
-  if (httpStatus === 405) return { code: 'METHOD_NOT_ALLOWED', systemMessage: message, details: {} };
-  if (httpStatus === 403 && message.includes('CSRF')) return { code: 'CSRF_HEADER_REQUIRED', systemMessage: message, details: {} };
-  if (httpStatus !== undefined && httpStatus < 500 && error.nodes === undefined) {
-    return { code: 'INVALID_REQUEST_BODY', systemMessage: message, details: {} };
-  }
-  return { code: 'GRAPHQL_VALIDATION_FAILED', systemMessage: message, details: {} };
+/** A GraphQL validation failure our own checks find (an operation name that names no operation). */
+export function validationFailure(message: string): GraphQLError {
+  const error = new GraphQLError(message);
+  kinds.set(error, 'GRAPHQL_VALIDATION_FAILED');
+  return error;
 }
+
+/** The status yoga's HTTP layer gave an error it raised before any GraphQL ran. */
+const httpStatusOf = (error: GraphQLError) => (error.extensions?.['http'] as { status?: number } | undefined)?.status;
+
+function classify(error: GraphQLError): ErrorCode {
+  const kind = kinds.get(error);
+  if (kind) return kind;
+  const status = httpStatusOf(error);
+  if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE';
+  if (status === 405) return 'METHOD_NOT_ALLOWED';
+  // The CSRF prevention plugin is the only part of the stack that answers 403.
+  if (status === 403) return 'CSRF_HEADER_REQUIRED';
+  if (status !== undefined && status < 500) return 'INVALID_REQUEST_BODY';
+  // graphql-js's own execution errors (a null for a non-null field, say) are bugs of ours.
+  return 'INTERNAL_SERVER_ERROR';
+}
+
+const UNEXPECTED = 'Unexpected error; see the server log for this trace id';
+
+/** The DomainError a GraphQL error stands for, whatever raised it. */
+function domainErrorFor(error: GraphQLError, traceId: string, facts?: RequestFacts): DomainError {
+  const original = error.originalError;
+  if (original instanceof DomainError) return original;
+  const code = original && !(original instanceof GraphQLError) ? 'INTERNAL_SERVER_ERROR' : classify(error);
+  if (code !== 'INTERNAL_SERVER_ERROR') return new DomainError(code, error.message);
+  // Logged by the app with the request's line; outside a request there is no log line to join.
+  const cause = original ?? error;
+  if (facts) facts.unexpected.push(cause);
+  else console.error(`[${traceId}] unexpected error`, cause);
+  return new DomainError(code, UNEXPECTED);
+}
+
+// The DomainError behind each mapped error, for the REST and Groove surfaces, which word errors in
+// their own vocabulary. Not an `originalError`: yoga would take that for an unexpected error.
+const sources = new WeakMap<GraphQLError, DomainError>();
+
+/** The DomainError a mapped error (from toApiError) was built from. */
+export const domainErrorOf = (error: GraphQLError): DomainError | undefined => sources.get(error);
 
 /** Every error leaves with a documented code; anything unexpected is masked and logged. */
 export function toApiError(error: GraphQLError, traceId: string, now: number, facts?: RequestFacts): GraphQLError {
-  const original = error.originalError;
-  let message: string;
-  let code: ErrorCode;
-  let systemMessage: string;
-  let details: ErrorDetails;
-  if (original instanceof DomainError) {
-    ({ message, code, systemMessage, details } = original);
-  } else if (original && !(original instanceof GraphQLError)) {
-    // Logged by the app with the request's line; outside a request there is no log line to join.
-    if (facts) facts.unexpected.push(original);
-    else console.error(`[${traceId}] unexpected error`, original);
-    code = 'INTERNAL_SERVER_ERROR';
-    message = errorCatalog[code].message;
-    systemMessage = 'Unexpected error; see the server log for this trace id';
-    details = {};
-  } else {
-    ({ code, systemMessage, details } = classify(error));
-    message = errorCatalog[code].message;
-  }
-  const extensions: ApiErrorExtensions = {
-    code,
-    status: errorCatalog[code].status,
-    type: errorCatalog[code].type,
-    system_message: systemMessage,
-    details,
-    trace_id: traceId,
-    timestamp: formatTimestamp(now),
-  };
+  const domain = domainErrorFor(error, traceId, facts);
+  const extensions = extensionsOf(domain, traceId, now);
   const http = error.extensions?.['http'];
-  return new GraphQLError(message, {
+  const mapped = new GraphQLError(domain.message, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
     path: error.path,
     extensions: http ? { ...extensions, http } : extensions,
   });
+  sources.set(mapped, domain);
+  return mapped;
 }
 
-/** A GraphQL-shaped error response for failures decided before GraphQL runs (limits, rates). */
-export function graphqlErrorResponse(error: DomainError, deps: Deps, headers: Record<string, string> = {}): Response {
-  const mapped = toApiError(new GraphQLError(error.message, { originalError: error }), deps.traceId, deps.now(), deps.facts);
-  deps.facts?.errorCodes.add(error.code);
-  return new Response(JSON.stringify({ errors: [mapped.toJSON()] }), {
-    status: error.status,
-    headers: { 'content-type': 'application/graphql-response+json; charset=utf-8', ...headers },
-  });
+/** A result whose errors are all mapped; their codes are recorded for the request's log line. */
+export function mapErrors(result: ExecutionResult, traceId: string, now: number, facts?: RequestFacts): ExecutionResult {
+  if (!result.errors?.length) return result;
+  const errors = result.errors.map((e) => toApiError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), traceId, now, facts));
+  for (const error of errors) facts?.errorCodes.add(String(error.extensions['code']));
+  return { ...result, errors };
 }

@@ -1,10 +1,12 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
-import { scriptJson, type Asset } from '../http/assets.js';
+import { scriptJson, type Asset } from '../wire/assets.js';
 
 // GraphiQL from @graphql-yoga/render-graphiql, the Yoga team's build of GraphiQL with its editor
 // workers, served as separate same-origin files instead of yoga's default CDN links (and instead of
 // that package's own renderer, which inlines all 9 MB into every page load).
 export const GRAPHIQL_ASSET_PREFIX = '/assets/graphiql/';
+// The page is served at /graphql, so its asset URLs are relative to the root.
+const ASSETS = GRAPHIQL_ASSET_PREFIX.slice(1);
 
 // Imported on first request: the bundle is 9 MB of strings that the API itself never needs.
 const bundle = () => import('@graphql-yoga/render-graphiql/graphiql');
@@ -15,7 +17,7 @@ const START = `self.MonacoEnvironment = {
   globalAPI: false,
   getWorkerUrl: function (_moduleId, label) {
     var file = { json: 'json', graphql: 'graphql' }[label] || 'editor';
-    return new URL('assets/graphiql/' + file + '.worker.js', location.href).href;
+    return new URL('${ASSETS}' + file + '.worker.js', location.href).href;
   },
 };
 YogaGraphiQL.renderYogaGraphiQL(
@@ -45,15 +47,15 @@ export function renderGraphiQLPage(options: GraphiQLOptions): string {
   <head>
     <meta charset="utf-8" />
     <title>${title}</title>
-    <link rel="icon" href="assets/graphiql/favicon.ico" />
-    <link rel="stylesheet" href="assets/graphiql/graphiql.css" />
+    <link rel="icon" href="${ASSETS}favicon.ico" />
+    <link rel="stylesheet" href="${ASSETS}graphiql.css" />
   </head>
   <body id="body" class="no-focus-outline">
     <noscript>GraphiQL needs JavaScript.</noscript>
     <div id="root"></div>
     <script id="graphiql-options" type="application/json">${scriptJson(options)}</script>
-    <script src="assets/graphiql/graphiql.js"></script>
-    <script src="assets/graphiql/start.js"></script>
+    <script src="${ASSETS}graphiql.js"></script>
+    <script src="${ASSETS}start.js"></script>
   </body>
 </html>
 `;

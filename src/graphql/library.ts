@@ -1,5 +1,6 @@
 import type { DomainError } from '../domain/errors.js';
-import { BATCH_MAX_IDS, saveTrack, saveTracks, unsaveTrack, unsaveTracks, type TrackActionResult } from '../domain/library.js';
+import { BATCH_MAX_IDS } from '../domain/limits.js';
+import { saveTrack, saveTracks, unsaveTrack, unsaveTracks, type TrackActionResult } from '../domain/library.js';
 import { ack, MutationAck } from './ack.js';
 import { builder } from './builder.js';
 import { viewerOf } from './context.js';
@@ -38,6 +39,8 @@ const TrackActionResultType = builder.objectRef<TrackActionResult>('TrackActionR
 });
 
 const BATCH_IDS = `At most ${BATCH_MAX_IDS} track ids; a repeated id reports its first occurrence's result.`;
+const BATCH_ORGANIZATION =
+  'Omitted: your only organization (AMBIGUOUS_ORGANIZATION when you are in several, NO_ORGANIZATION_MEMBERSHIP in none).';
 
 builder.mutationFields((t) => ({
   saveTrack: t.field({
@@ -59,7 +62,7 @@ builder.mutationFields((t) => ({
     type: [TrackActionResultType],
     description: 'Save many tracks, each on its own: valid ids are saved even when others fail (RESOURCE_NOT_FOUND).',
     args: {
-      organizationId: t.arg.id({ required: true }),
+      organizationId: t.arg.id({ description: BATCH_ORGANIZATION }),
       trackIds: t.arg.idList({ required: true, description: BATCH_IDS }),
     },
     resolve: async (_root, args, ctx) => saveTracks(ctx.deps, await viewerOf(ctx), args),
@@ -69,7 +72,7 @@ builder.mutationFields((t) => ({
     description:
       'Remove many tracks from your library, each on its own; an id that is not in it fails with RESOURCE_NOT_FOUND.',
     args: {
-      organizationId: t.arg.id({ required: true }),
+      organizationId: t.arg.id({ description: BATCH_ORGANIZATION }),
       trackIds: t.arg.idList({ required: true, description: BATCH_IDS }),
     },
     resolve: async (_root, args, ctx) => unsaveTracks(ctx.deps, await viewerOf(ctx), args),

@@ -7,6 +7,7 @@ import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { markLimitRejection } from './errors.js';
 
 /**
  * Per-operation limits. The heaviest query a frontend needs (a page of collections with cover
@@ -30,15 +31,17 @@ export interface GraphQLSecurityOptions {
 }
 
 export function securityPlugins(options: GraphQLSecurityOptions): Plugin[] {
+  // Each limit tags the error it throws, so the error mapping knows it for a limit's refusal.
+  const onReject = [markLimitRejection];
   const plugins: Plugin[] = [
     // Browsers may send "simple" requests cross-site without a preflight; requiring a JSON
     // content type or this header for every operation shuts out form-posted CSRF.
     useCSRFPrevention({ requestHeaders: ['x-graphql-csrf', 'x-api-key', 'authorization'] }) as Plugin,
-    maxTokensPlugin({ n: OPERATION_LIMITS.tokens }),
-    maxDepthPlugin({ n: OPERATION_LIMITS.depth, ignoreIntrospection: true, flattenFragments: true }),
-    maxAliasesPlugin({ n: OPERATION_LIMITS.aliases }),
-    maxDirectivesPlugin({ n: OPERATION_LIMITS.directives }),
-    costLimitPlugin({ maxCost: OPERATION_LIMITS.cost, ignoreIntrospection: true }),
+    maxTokensPlugin({ n: OPERATION_LIMITS.tokens, onReject }),
+    maxDepthPlugin({ n: OPERATION_LIMITS.depth, ignoreIntrospection: true, flattenFragments: true, onReject }),
+    maxAliasesPlugin({ n: OPERATION_LIMITS.aliases, onReject }),
+    maxDirectivesPlugin({ n: OPERATION_LIMITS.directives, onReject }),
+    costLimitPlugin({ maxCost: OPERATION_LIMITS.cost, ignoreIntrospection: true, onReject }),
   ];
   if (!options.fieldSuggestions) plugins.push(blockFieldSuggestionsPlugin());
   if (!options.introspection) {

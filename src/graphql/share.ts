@@ -8,6 +8,7 @@ import {
   type ShareLinkRow,
   type SharedContent,
 } from '../domain/shares.js';
+import { DEFAULT_VISIBILITY, MAX_EXPIRY_DAYS, SHARED_COLLECTION_TRACKS, type shareVisibilities } from '../domain/limits.js';
 import type { TrackRow } from '../domain/tracks.js';
 import { ack, MutationAck } from './ack.js';
 import { builder } from './builder.js';
@@ -16,10 +17,11 @@ import { LibraryEntry } from './library-entry.js';
 import { DateTime } from './scalars.js';
 
 const ShareVisibility = builder.enumType('ShareVisibility', {
+  // `satisfies` makes a visibility added to the domain a type error here until it is described.
   values: {
-    link_only: { value: 'link_only', description: 'Anyone with the link (the default).' },
+    link_only: { value: 'link_only', description: 'Anyone with the link.' },
     public: { value: 'public', description: 'The owner allows it to be shown beyond the link; resolves like link_only.' },
-  } as const,
+  } as const satisfies Record<(typeof shareVisibilities)[number], unknown>,
 });
 
 const ShareTarget = builder.enumType('ShareTarget', {
@@ -89,7 +91,7 @@ const SharedContentType = builder.objectRef<SharedContent>('SharedContent').impl
     tracks: t.field({
       type: [SharedTrack],
       nullable: true,
-      description: 'For collection shares: the first 500 tracks in position order.',
+      description: `For collection shares: the first ${SHARED_COLLECTION_TRACKS} tracks in position order.`,
       resolve: (c) => (c.available && c.kind === 'collection' ? c.tracks : null),
     }),
   }),
@@ -106,8 +108,8 @@ builder.queryField('sharedContent', (t) =>
 );
 
 const shareArgs = {
-  visibility: 'link_only (default) or public.',
-  expiresInDays: 'Days until the link expires, from 1; more than 90 is clamped to 90; omit for never.',
+  visibility: `Defaults to ${DEFAULT_VISIBILITY}.`,
+  expiresInDays: `Days until the link expires, from 1; more than ${MAX_EXPIRY_DAYS} is clamped to ${MAX_EXPIRY_DAYS}; omit for never.`,
 };
 
 builder.mutationFields((t) => ({

@@ -1,10 +1,11 @@
 import { trackNotFound } from '../domain/errors.js';
+import { DEFAULT_ENGINE, DEFAULT_MODE, LIBRARY_PAGE, MAX_DURATION_SECONDS, NAME_MAX, trackModes, URL_MAX } from '../domain/limits.js';
 import { encodeCursor } from '../domain/pagination.js';
 import { listLibrary } from '../domain/library.js';
 import { createTrack, deleteTrack, getTrack, loadLiveTracks, type TrackRow } from '../domain/tracks.js';
 import { ack, MutationAck } from './ack.js';
 import { builder } from './builder.js';
-import { connectionType, toConnection } from './connection.js';
+import { connectionType, pageSizes, toConnection } from './connection.js';
 import { viewerOf } from './context.js';
 import { LibrarySource } from './library-entry.js';
 import { DateTime } from './scalars.js';
@@ -28,7 +29,7 @@ Track.implement({
     instrumental: t.exposeBoolean('instrumental'),
     audioUrl: t.exposeString('audioUrl', { nullable: true }),
     artworkUrl: t.exposeString('artworkUrl', { nullable: true }),
-    mode: t.exposeString('mode', { description: 'The generation mode: creation or focus.' }),
+    mode: t.exposeString('mode', { description: `The generation mode: ${trackModes.join(' or ')}.` }),
     engine: t.exposeString('engine', { description: 'The engine key that produced the track.' }),
     createdAt: t.field({ type: DateTime, resolve: (track) => track.createdAt }),
     updatedAt: t.field({ type: DateTime, resolve: (track) => track.updatedAt }),
@@ -58,13 +59,13 @@ const LibraryConnection = connectionType('LibraryConnection', LibraryEdge, 'A pa
 
 const CreateTrackInput = builder.inputType('CreateTrackInput', {
   fields: (t) => ({
-    title: t.string({ required: true, description: '1 to 512 characters, not blank.' }),
-    durationSeconds: t.float({ description: 'Length in seconds, 0 to 86400.' }),
+    title: t.string({ required: true, description: `1 to ${NAME_MAX} characters, not blank.` }),
+    durationSeconds: t.float({ description: `Length in seconds, 0 to ${MAX_DURATION_SECONDS}.` }),
     instrumental: t.boolean({ description: 'Defaults to false.' }),
-    audioUrl: t.string({ description: 'An http(s) URL of at most 1024 characters.' }),
-    artworkUrl: t.string({ description: 'An http(s) URL of at most 1024 characters.' }),
-    mode: t.string({ description: 'creation (default) or focus.' }),
-    engine: t.string({ description: 'Engine key; defaults to studio.' }),
+    audioUrl: t.string({ description: `An http(s) URL of at most ${URL_MAX} characters.` }),
+    artworkUrl: t.string({ description: `An http(s) URL of at most ${URL_MAX} characters.` }),
+    mode: t.string({ description: `One of ${trackModes.join(', ')}; defaults to ${DEFAULT_MODE}.` }),
+    engine: t.string({ description: `Engine key; defaults to ${DEFAULT_ENGINE}.` }),
   }),
 });
 
@@ -78,13 +79,13 @@ builder.queryFields((t) => ({
   }),
   tracks: t.field({
     type: LibraryConnection,
-    description: 'Your library in an organization: tracks you created or saved, newest save first.',
+    description: `Your library in an organization: tracks you created or saved, newest save first. ${pageSizes(LIBRARY_PAGE)}`,
     args: {
       organizationId: t.arg.id({ required: true }),
       ...t.arg.connectionArgs(),
       offset: t.arg.int({ description: 'Skip this many entries (for offset clients; prefer cursors).' }),
       collectionId: t.arg.id({ description: 'Only tracks in this collection of yours (another is RESOURCE_NOT_FOUND).' }),
-      mode: t.arg.string({ description: 'Only tracks of this mode: creation or focus.' }),
+      mode: t.arg.string({ description: `Only tracks of this mode: ${trackModes.join(' or ')}.` }),
       engine: t.arg.string({ description: 'Only tracks of this engine key.' }),
     },
     resolve: async (_root, args, ctx) => {

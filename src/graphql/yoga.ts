@@ -1,26 +1,21 @@
-import {
-  execute,
-  getOperationAST,
-  getVariableValues,
-  GraphQLError,
-  parse,
-  validate,
-  type DocumentNode,
-  type ExecutionArgs,
-  type ExecutionResult,
-} from 'graphql';
+import { getOperationAST, GraphQLError, parse, validate, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Deps } from '../domain/deps.js';
+import type { DomainError } from '../domain/errors.js';
 import { authenticate } from '../domain/viewer.js';
 import type { GraphQLContext } from './context.js';
-import { toApiError } from './errors.js';
+import { domainErrorOf, mapErrors as mapResultErrors, useErrorKinds } from './errors.js';
 import { renderGraphiQLPage } from './graphiql.js';
 import { securityPlugins, type GraphQLSecurityOptions } from './limits.js';
 import { useRequestFacts } from './observe.js';
+import { useOperationObserver } from './operations.js';
+import { useWellFormedRequests } from './well-formed.js';
+import type { Tracing } from '../ops/tracing.js';
 import { getSchema } from './schema.js';
-import { Request, Response } from '../http/fetch-api.js';
+import { operationOf, useVariableCoercion, variableErrors } from './variables.js';
+import { Request, Response } from '../wire/fetch-api.js';
 
 /** What the app hands to every GraphQL request, REST-originated or not. */
 export interface ServerContext {
@@ -45,13 +40,7 @@ query Me {
 }
 `;
 
-function mapErrors(result: ExecutionResult, deps: Deps): ExecutionResult {
-  if (!result.errors?.length) return result;
-  const now = deps.now();
-  const errors = result.errors.map((e) => toApiError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), deps.traceId, now, deps.facts));
-  for (const error of errors) deps.facts?.errorCodes.add(String(error.extensions['code']));
-  return { ...result, errors };
-}
+const mapErrors = (result: ExecutionResult, deps: Deps) => mapResultErrors(result, deps.traceId, deps.now(), deps.facts);
 
 const useApiErrors: Plugin<GraphQLContext, ServerContext> = {
   onResultProcess({ result, setResult, serverContext }) {
@@ -66,25 +55,34 @@ function contextFor(deps: Deps, secret: string | null): GraphQLContext {
   return { deps, viewer: () => (viewer ??= authenticate(deps, secret)) };
 }
 
+/** An operation's data, or the first error it raised as the DomainError it stands for. */
+export interface OperationResult {
+  data: any;
+  error: DomainError | null;
+}
+
 /**
  * Runs the REST and Groove routes' operations in-process: each fixed document is parsed,
  * validated and compiled (graphql-jit) once, then executed with the caller's key, without a second
- * HTTP request through yoga or a JSON round trip of the result. Errors are mapped as on /graphql.
+ * HTTP request through yoga or a JSON round trip of the result. Errors are mapped as on /graphql,
+ * and handed over as DomainErrors, which those surfaces word in their own vocabulary.
  * The documents are the route table's constants, so the per-operation limits (which guard
  * client-written documents) have nothing to check here.
  */
 export function createOperationRunner() {
   const schema = getSchema();
-  const prepared = new Map<string, { document: DocumentNode; compiled: CompiledQuery }>();
+  const prepared = new Map<string, { operation: OperationDefinitionNode; compiled: CompiledQuery }>();
   const prepare = (source: string) => {
     let entry = prepared.get(source);
     if (!entry) {
       const document = parse(source);
       const [invalid] = validate(schema, document);
       if (invalid) throw invalid;
+      const operation = operationOf(document);
+      if (operation instanceof GraphQLError) throw operation;
       const compiled = compileQuery(schema, document);
       if (!isCompiledQuery(compiled)) throw new Error(`cannot compile ${source}`);
-      entry = { document, compiled };
+      entry = { operation, compiled };
       prepared.set(source, entry);
     }
     return entry;
@@ -93,23 +91,23 @@ export function createOperationRunner() {
     request: Request,
     operation: { query: string; variables: Record<string, unknown> },
     deps: Deps,
-  ): Promise<ExecutionResult> => {
-    const { document, compiled } = prepare(operation.query);
+  ): Promise<OperationResult> => {
+    const { operation: definition, compiled } = prepare(operation.query);
     // The values yoga would decode from a JSON body: members set to undefined are absent.
     const variableValues = JSON.parse(JSON.stringify(operation.variables)) as Record<string, unknown>;
     // As useRequestFacts records it on /graphql: every route names its organization this way.
     const organizationId = variableValues['organizationId'];
     if (deps.facts && typeof organizationId === 'string') deps.facts.organizationId ??= organizationId;
     const contextValue = contextFor(deps, secretFrom(request.headers));
-    // The same choice as on /graphql (variablesCoerce): compiled unless the variables are invalid.
-    const result = variablesCoerce({ schema, document, variableValues })
-      ? ((await compiled.query(undefined, contextValue, variableValues)) as ExecutionResult)
-      : await execute({ schema, document, variableValues, contextValue });
-    return mapErrors(result, deps);
+    // Checked as on /graphql (useVariableCoercion) before anything runs.
+    const invalid = variableErrors(schema, definition, variableValues);
+    const result = invalid.length > 0 ? { errors: invalid } : ((await compiled.query(undefined, contextValue, variableValues)) as ExecutionResult);
+    const [error] = mapErrors(result, deps).errors ?? [];
+    return { data: result.data, error: error ? (domainErrorOf(error) ?? null) : null };
   };
 }
 
-export function createGraphQLHandler(security: GraphQLSecurityOptions) {
+export function createGraphQLHandler(security: GraphQLSecurityOptions, tracing?: Tracing) {
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
@@ -123,20 +121,18 @@ export function createGraphQLHandler(security: GraphQLSecurityOptions) {
     // Bundled assets served by the app (see graphiql.ts), not yoga's default CDN links.
     renderGraphiQL: renderGraphiQLPage,
     context: ({ request, deps }) => contextFor(deps, secretFrom(request.headers)),
-    plugins: [...securityPlugins(security), useApiErrors, useRequestFacts, useGraphQlJit({}, { enableIf: variablesCoerce })],
+    plugins: [
+      useErrorKinds,
+      ...securityPlugins(security),
+      useVariableCoercion,
+      useApiErrors,
+      useWellFormedRequests,
+      useRequestFacts,
+      useGraphQlJit(),
+      useOperationObserver(tracing),
+    ],
   });
   return { fetch: leanPath(yoga) };
-}
-
-/**
- * Operations run compiled (graphql-jit) when their variables are valid; invalid ones run through
- * graphql-js, whose coercion messages name the offending field (errors.ts reads them).
- */
-function variablesCoerce({ schema, document, variableValues, operationName }: ExecutionArgs): boolean {
-  const operation = getOperationAST(document, operationName);
-  if (!operation) return false;
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variableValues ?? {}, { maxErrors: 1 });
-  return coerced.errors === undefined;
 }
 
 type Yoga = ReturnType<typeof createYoga<ServerContext, GraphQLContext>>;

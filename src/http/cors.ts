@@ -1,4 +1,4 @@
-import { Response } from './fetch-api.js';
+import { Response } from '../wire/fetch-api.js';
 
 // Browser frontends on allow-listed origins may call every surface. Credentials are API-key
 // headers, never cookies, so Access-Control-Allow-Credentials is never sent and an origin is only

@@ -1,6 +1,6 @@
 import type { Database } from '../db/connection.js';
 import { migrationState } from '../db/readiness.js';
-import { json } from '../rest/envelope.js';
+import { json } from '../wire/errors.js';
 
 const pingOf = async (database: Database): Promise<boolean> => {
   try {
@@ -10,14 +10,17 @@ const pingOf = async (database: Database): Promise<boolean> => {
   }
 };
 
-/** Liveness: the process answers and its database does. */
-export async function healthz(database: Database): Promise<Response> {
-  const ok = await pingOf(database);
-  return json({ status: ok ? 'ok' : 'unavailable' }, ok ? 200 : 503);
+/**
+ * Liveness: the process is running and answers. It asks nothing of the database on purpose: a
+ * database outage makes every instance unready, and restarting them all would not mend it.
+ */
+export function healthz(): Response {
+  return json({ status: 'ok' }, 200);
 }
 
-/** Readiness: the database answers and has applied every migration this code ships. */
-export async function readyz(database: Database): Promise<Response> {
+/** Readiness: not shutting down, and the database answers and has applied every migration this code ships. */
+export async function readyz(database: Database, shuttingDown: boolean): Promise<Response> {
+  if (shuttingDown) return json({ status: 'unavailable', shutting_down: true }, 503);
   if (!(await pingOf(database))) return json({ status: 'unavailable', database: 'unreachable' }, 503);
   let migrations;
   try {

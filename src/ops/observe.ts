@@ -1,6 +1,5 @@
 import type { RequestFacts } from '../domain/deps.js';
-import { PAGE_CSP } from '../http/assets.js';
-import { errorCodeOf } from '../rest/envelope.js';
+import { errorCodeOf } from '../wire/errors.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -21,14 +20,20 @@ export function createRequestObserver(logger: Logger, metrics: Metrics): Request
         const ms = performance.now() - started;
         const code = errorCodeOf(response);
         if (code) facts.errorCodes.add(code);
-        // Every HTML page is a bundled one: the browser may load nothing from another host.
-        if (response.headers.get('content-type')?.startsWith('text/html') && !response.headers.has('content-security-policy')) {
-          response.headers.set('content-security-policy', PAGE_CSP);
-        }
         const route = facts.route ?? (response.status === 404 ? 'unmatched' : 'other');
-        metrics.requestFinished({ method: request.method, route, status: response.status, seconds: ms / 1000, errorCodes: facts.errorCodes });
+        metrics.requestFinished({
+          method: request.method,
+          route,
+          status: response.status,
+          seconds: ms / 1000,
+          errorCodes: facts.errorCodes,
+          operations: facts.operations,
+        });
+        const operationNames = facts.operations?.map((o) => o.name).filter((n) => n !== undefined);
         for (const err of facts.unexpected) logger.error({ trace_id: traceId, err }, 'unexpected error');
-        const level = response.status >= 500 ? 'error' : QUIET_ROUTES.test(route) ? 'debug' : 'info';
+        // A probe's 503 (database down, shutting down) is a state its body explains, not a failure of the request.
+        const quiet = QUIET_ROUTES.test(route);
+        const level = response.status >= 500 ? (quiet ? 'warn' : 'error') : quiet ? 'debug' : 'info';
         logger[level](
           {
             method: request.method,
@@ -39,6 +44,9 @@ export function createRequestObserver(logger: Logger, metrics: Metrics): Request
             key_id: facts.keyId,
             organization_id: facts.organizationId,
             error_code: facts.errorCodes.size ? [...facts.errorCodes].join(',') : undefined,
+            operation_name: operationNames?.length ? operationNames.join(',') : undefined,
+            w3c_trace_id: facts.w3cTraceId,
+            w3c_span_id: facts.w3cSpanId,
           },
           'request',
         );

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Asset } from '../http/assets.js';
+import type { Asset } from '../wire/assets.js';
 
 // The human-readable REST reference at /v1/docs: Swagger UI from swagger-ui-dist (SmartBear's
 // prebuilt files, 2 packages and 13 MB installed; Scalar's standalone build pulls in 272 packages,

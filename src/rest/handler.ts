@@ -1,16 +1,18 @@
-import type { ExecutionResult } from 'graphql';
 import type { Deps } from '../domain/deps.js';
-import { DomainError, invalidField } from '../domain/errors.js';
-import type { ApiErrorExtensions } from '../graphql/errors.js';
-import { domainErrorResponse, envelope, json } from './envelope.js';
+import { DomainError, InputError, invalidField } from '../domain/errors.js';
+import { errorResponse, json } from '../wire/errors.js';
 import { routes, type RestInput, type Route } from './routes.js';
 
-/** Runs a GraphQL operation through the same pipeline as `/graphql`, with the caller's credentials. */
-export type RunGraphQL = (
+/**
+ * Runs a GraphQL operation through the same pipeline as `/graphql`, with the caller's credentials,
+ * and hands back its data or its first error as the DomainError it stands for (app.ts wires in the
+ * runner from src/graphql; this layer never sees a GraphQL error).
+ */
+export type RunOperation = (
   request: Request,
   operation: { query: string; variables: Record<string, unknown> },
   deps: Deps,
-) => Promise<ExecutionResult>;
+) => Promise<{ data: any; error: DomainError | null }>;
 
 interface CompiledRoute {
   route: Route;
@@ -24,7 +26,7 @@ const compiled: CompiledRoute[] = routes.map((route) => {
     names.push(name);
     return '([^/]+)';
   });
-  return { route, pattern: new RegExp(`^${source}/?$`), names };
+  return { route, pattern: new RegExp(`^${source}$`), names };
 });
 
 export const isRestPath = (pathname: string) => pathname.startsWith('/v1/');
@@ -75,43 +77,32 @@ async function readJsonBody(request: Request, route: Route): Promise<Record<stri
 }
 
 /** Renames GraphQL argument names in an error to the REST names the client sent (first → limit). */
-function aliasField(ext: ApiErrorExtensions, aliases: Record<string, string> | undefined): ApiErrorExtensions {
-  const field = ext.details['field'];
+function aliasField(error: DomainError, aliases: Record<string, string> | undefined): DomainError {
+  const field = error.details['field'];
   const alias = typeof field === 'string' ? aliases?.[field] : undefined;
-  if (alias === undefined || typeof field !== 'string') return ext;
-  const systemMessage = ext.system_message.startsWith(`${field} `)
-    ? alias + ext.system_message.slice(field.length)
-    : ext.system_message;
-  return { ...ext, system_message: systemMessage, details: { ...ext.details, field: alias } };
+  if (alias === undefined || typeof field !== 'string') return error;
+  if (error instanceof InputError) return new InputError({ ...error.input, field: alias }, error.systemMessage);
+  const systemMessage = error.systemMessage.startsWith(`${field} `) ? alias + error.systemMessage.slice(field.length) : error.systemMessage;
+  return new DomainError(error.code, systemMessage, { ...error.details, field: alias }, error.message);
 }
 
-export async function handleRest(
-  request: Request,
-  url: URL,
-  deps: Deps,
-  runGraphQL: RunGraphQL,
-): Promise<Response> {
+export async function handleRest(request: Request, url: URL, deps: Deps, run: RunOperation): Promise<Response> {
+  const refuse = (error: DomainError, headers?: Record<string, string>) =>
+    errorResponse('rest', error, { traceId: deps.traceId, now: deps.now(), headers });
   const matches = compiled
     .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
     .filter((x): x is { c: CompiledRoute; m: RegExpExecArray } => x.m !== null);
   if (matches.length === 0) {
-    return domainErrorResponse(
-      new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }),
-      deps.traceId,
-      deps.now(),
-    );
+    return refuse(new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }));
   }
-  const match = matches.find((x) => x.c.route.method === request.method);
+  // HEAD runs the GET route; the app drops the body.
+  const method = request.method === 'HEAD' ? 'GET' : request.method;
+  const match = matches.find((x) => x.c.route.method === method);
   // The template, never the raw path, labels the request's log line and metrics.
   if (deps.facts) deps.facts.route = (match ?? matches[0])?.c.route.path;
   if (!match) {
-    const allow = [...new Set(matches.map((x) => x.c.route.method))].join(', ');
-    return domainErrorResponse(
-      new DomainError('METHOD_NOT_ALLOWED', `${request.method} is not supported here; use ${allow}`, { allow }),
-      deps.traceId,
-      deps.now(),
-      { allow },
-    );
+    const allow = [...new Set(matches.flatMap((x) => (x.c.route.method === 'GET' ? ['GET', 'HEAD'] : [x.c.route.method])))].join(', ');
+    return refuse(new DomainError('METHOD_NOT_ALLOWED', `${request.method} is not supported here; use ${allow}`, { allow }), { allow });
   }
   const { route, names } = match.c;
   try {
@@ -125,16 +116,13 @@ export async function handleRest(
       body: await readJsonBody(request, route),
       headers: request.headers,
     };
-    const result = await runGraphQL(request, { query: route.document, variables: route.variables(input) }, deps);
-    const error = result.errors?.[0];
-    if (error) return envelope(error.message, aliasField(error.extensions as ApiErrorExtensions, route.fieldAliases));
+    const result = await run(request, { query: route.document, variables: route.variables(input) }, deps);
+    if (result.error) return refuse(aliasField(result.error, route.fieldAliases));
     const headers: Record<string, string> = route.etag ? { etag: `"${route.etag(result.data)}"` } : {};
     return json(route.body(result.data, input), route.status, headers);
   } catch (error) {
-    if (error instanceof DomainError) return domainErrorResponse(error, deps.traceId, deps.now());
-    if (error instanceof URIError) {
-      return domainErrorResponse(new DomainError('ENDPOINT_NOT_FOUND', 'Malformed percent-encoding in path'), deps.traceId, deps.now());
-    }
+    if (error instanceof DomainError) return refuse(error);
+    if (error instanceof URIError) return refuse(new DomainError('ENDPOINT_NOT_FOUND', 'Malformed percent-encoding in path'));
     throw error;
   }
 }

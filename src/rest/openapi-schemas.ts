@@ -2,78 +2,70 @@
 // (`additionalProperties: false`) and a test validates real responses against them, so a field
 // added to a route's selection without being documented here fails the suite.
 
-type Schema = Record<string, unknown>;
+import {
+  DEFAULT_ENGINE,
+  DEFAULT_MODE,
+  DEFAULT_VISIBILITY,
+  DESCRIPTION_MAX,
+  ENGINE_PATTERN,
+  MAX_DURATION_SECONDS,
+  MAX_EXPIRY_DAYS,
+  NAME_MAX,
+  REORDER_MAX_IDS,
+  SHARED_COLLECTION_TRACKS,
+  shareVisibilities,
+  trackModes,
+  URL_MAX,
+} from '../domain/limits.js';
+import { REQUEST_ID_PATTERN } from '../wire/request-id.js';
+import { collectionView, id, nullable, object, schemaOf, sharedTrackView, shareLinkView, timestamp, trackView, type Schema } from './views.js';
 
-const nullable = (schema: Schema): Schema => ({ ...schema, type: [schema['type'], 'null'] });
-const object = (properties: Record<string, Schema>, description?: string): Schema => ({
-  type: 'object',
-  ...(description ? { description } : {}),
-  properties,
-  required: Object.keys(properties),
-  additionalProperties: false,
-});
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-const id = (prefix: string): Schema => ({ type: 'string', pattern: `^${prefix}`, examples: [`${prefix}01J2Z3`] });
-const timestamp: Schema = { type: 'string', format: 'date-time', examples: ['2026-06-28T10:30:00Z'] };
-const url: Schema = { type: 'string', format: 'uri', maxLength: 1024, description: 'An absolute http(s) URL' };
-const title: Schema = { type: 'string', minLength: 1, maxLength: 512, description: '1 to 512 Unicode code points, not blank' };
+const url: Schema = { type: 'string', format: 'uri', maxLength: URL_MAX, description: 'An absolute http(s) URL' };
+const title: Schema = { type: 'string', minLength: 1, maxLength: NAME_MAX, description: `1 to ${NAME_MAX} Unicode code points, not blank` };
 
 /** Request body fields, by the snake_case name the client sends. */
 export const bodyFieldSchemas: Record<string, Schema> = {
   name: title,
-  description: nullable({ type: 'string', maxLength: 4000 }),
+  description: nullable({ type: 'string', maxLength: DESCRIPTION_MAX }),
   cover_track_id: nullable({ ...id('mtrack_'), description: 'A live track of the same organization that you can see' }),
   cover_image_url: nullable(url),
   track_id: id('mtrack_'),
   title,
-  duration_seconds: nullable({ type: 'number', minimum: 0, maximum: 86400 }),
+  duration_seconds: nullable({ type: 'number', minimum: 0, maximum: MAX_DURATION_SECONDS }),
   instrumental: nullable({ type: 'boolean', default: false }),
   audio_url: nullable(url),
   artwork_url: nullable(url),
-  mode: nullable({ type: 'string', enum: ['creation', 'focus'], default: 'creation' }),
-  engine: nullable({ type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', default: 'studio' }),
+  mode: nullable({ type: 'string', enum: [...trackModes], default: DEFAULT_MODE }),
+  engine: nullable({ type: 'string', pattern: ENGINE_PATTERN.source, default: DEFAULT_ENGINE }),
   ordered_track_ids: {
     type: 'array',
     items: id('mtrack_'),
-    maxItems: 10000,
+    maxItems: REORDER_MAX_IDS,
     uniqueItems: true,
     description: 'Each listed track takes the position of its index; unlisted tracks keep their order after them',
   },
-  visibility: nullable({ type: 'string', enum: ['link_only', 'public'], default: 'link_only' }),
-  expires_in_days: nullable({ type: 'integer', minimum: 1, description: 'More than 90 is clamped to 90; omit for no expiry' }),
+  visibility: nullable({ type: 'string', enum: [...shareVisibilities], default: DEFAULT_VISIBILITY }),
+  expires_in_days: nullable({
+    type: 'integer',
+    minimum: 1,
+    description: `More than ${MAX_EXPIRY_DAYS} is clamped to ${MAX_EXPIRY_DAYS}; omit for no expiry`,
+  }),
 };
 
 /** Query parameters other than paging, by name. */
 export const queryParamSchemas: Record<string, Schema> = {
   collection_id: { ...id('mcoll_'), description: 'Only tracks in this collection' },
-  mode: { type: 'string', enum: ['creation', 'focus'], description: 'Only tracks of this mode' },
+  mode: { type: 'string', enum: [...trackModes], description: 'Only tracks of this mode' },
   engine: { type: 'string', description: 'Only tracks of this engine' },
 };
 
-const trackFields = {
-  id: id('mtrack_'),
-  title: { type: 'string' },
-  engine: { type: 'string' },
-  mode: { type: 'string' },
-  measured_duration_seconds: nullable({ type: 'number' }),
-  instrumental: { type: 'boolean' },
-};
-const sharedTrack = object({ ...trackFields, playback_url: nullable({ type: 'string' }) });
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const sharedTrack = schemaOf(sharedTrackView);
 const page = { limit: { type: 'integer' }, offset: { type: 'integer' } };
-const collection = object({
-  id: id('mcoll_'),
-  name: { type: 'string' },
-  description: nullable({ type: 'string' }),
-  cover_track_id: nullable({ type: 'string' }),
-  cover_image_url: nullable({ type: 'string' }),
-  track_count: nullable({ type: 'integer', description: 'null in lists' }),
-  created_at: timestamp,
-  updated_at: timestamp,
-});
 
 /** Named response bodies; a route's `doc.response` is one of these names. */
 export const responseSchemas: Record<string, Schema> = {
-  Collection: collection,
+  Collection: schemaOf(collectionView),
   CollectionList: object({ items: { type: 'array', items: ref('Collection') }, ...page }),
   CollectionTracks: object({
     collection_id: id('mcoll_'),
@@ -83,13 +75,9 @@ export const responseSchemas: Record<string, Schema> = {
     },
     ...page,
   }),
-  Track: object(
+  Track: schemaOf(
+    trackView,
     {
-      ...trackFields,
-      audio_url: nullable({ type: 'string' }),
-      artwork_url: nullable({ type: 'string' }),
-      created_at: timestamp,
-      updated_at: timestamp,
       playback_url: nullable({ type: 'string', description: 'The audio URL on single-track reads; null in lists' }),
       stem_urls: { type: 'null' },
     },
@@ -97,27 +85,19 @@ export const responseSchemas: Record<string, Schema> = {
   ),
   TrackList: object({ items: { type: 'array', items: ref('Track') }, ...page }),
   Ack: object({ success: { type: 'boolean' }, id: { type: 'string' }, detail: { type: 'string' } }),
-  ShareLink: object({
-    id: id('mslink_'),
-    token: { type: 'string', pattern: '^shr_', description: 'Shown once; only a hash is stored' },
-    url: { type: 'string', format: 'uri' },
-    target_type: { type: 'string', enum: ['track', 'collection'] },
-    visibility: { type: 'string', enum: ['link_only', 'public'] },
-    expires_at: nullable(timestamp),
-    created_at: timestamp,
-  }),
+  ShareLink: schemaOf(shareLinkView),
   SharedContent: object({
     kind: { type: 'string', enum: ['track', 'collection'] },
     available: { type: 'boolean' },
     message: nullable({ type: 'string' }),
     share: object({
       target_type: { type: 'string', enum: ['track', 'collection'] },
-      visibility: { type: 'string', enum: ['link_only', 'public'] },
+      visibility: { type: 'string', enum: [...shareVisibilities] },
       expires_at: nullable(timestamp),
     }),
     track: { oneOf: [{ type: 'null' }, sharedTrack] },
     collection: { oneOf: [{ type: 'null' }, object({ id: id('mcoll_'), name: { type: 'string' }, description: nullable({ type: 'string' }) })] },
-    tracks: { oneOf: [{ type: 'null' }, { type: 'array', items: sharedTrack, maxItems: 500 }] },
+    tracks: { oneOf: [{ type: 'null' }, { type: 'array', items: sharedTrack, maxItems: SHARED_COLLECTION_TRACKS }] },
   }),
   SharedSave: object({
     id: id('mlib_'),
@@ -142,7 +122,7 @@ export const responseSchemas: Record<string, Schema> = {
       type: { type: 'string' },
       status: { type: 'integer' },
       details: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
-      trace_id: { type: 'string', pattern: '^req_', description: 'Equal to the X-Request-Id response header' },
+      trace_id: { type: 'string', pattern: REQUEST_ID_PATTERN, description: 'Equal to the X-Request-Id response header' },
       timestamp,
     }),
   }),

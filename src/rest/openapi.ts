@@ -1,3 +1,4 @@
+import { REQUEST_ID_PATTERN } from '../wire/request-id.js';
 import { packageVersion } from '../package-root.js';
 import { errorCatalog, type ErrorCode } from '../domain/errors.js';
 import { bodyFieldSchemas, queryParamSchemas, responseSchemas } from './openapi-schemas.js';
@@ -68,9 +69,9 @@ function parameters(route: Route) {
     schema: { type: 'string' },
   }));
   if (doc?.page) {
-    const [byDefault, max] = doc.page;
+    const { defaultSize, maxSize } = doc.page;
     list.push(
-      { name: 'limit', in: 'query', description: 'Page size', schema: { type: 'integer', minimum: 1, maximum: max, default: byDefault } },
+      { name: 'limit', in: 'query', description: 'Page size', schema: { type: 'integer', minimum: 1, maximum: maxSize, default: defaultSize } },
       { name: 'offset', in: 'query', description: 'Items to skip', schema: { type: 'integer', minimum: 0, default: 0 } },
     );
   }
@@ -158,7 +159,11 @@ export function openApiDocument(routes: readonly Route[] = routeTable) {
         Bearer: { type: 'http', scheme: 'bearer', description: 'The same key as `Authorization: Bearer mgk_…`' },
       },
       headers: {
-        'X-Request-Id': { description: "The request's trace id, equal to an error's `trace_id`", schema: { type: 'string' } },
+        'X-Request-Id': {
+          description:
+            "The request's id, equal to an error's `trace_id`: the request's own X-Request-Id when it is 1-128 letters, digits or `_.:@=+/-`, else a new `req_…`",
+          schema: { type: 'string', pattern: REQUEST_ID_PATTERN },
+        },
       },
       schemas: responseSchemas,
     },

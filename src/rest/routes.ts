@@ -1,4 +1,6 @@
 import { invalidField, type ErrorCode } from '../domain/errors.js';
+import { COLLECTION_TRACKS_PAGE, COLLECTIONS_PAGE, LIBRARY_PAGE, type PageLimits } from '../domain/limits.js';
+import { collectionView, selection, sharedTrackView, shareLinkView, trackView } from './views.js';
 
 /** What a REST request offers to a route's variable mapping. */
 export interface RestInput {
@@ -18,7 +20,7 @@ export interface RouteDoc {
   /** Body fields that must be sent. */
   required?: readonly string[];
   /** `limit`/`offset` paging: the default and the largest page. */
-  page?: readonly [number, number];
+  page?: PageLimits;
   /** Other query parameters, described in openapi-schemas.ts. */
   query?: readonly string[];
   /** Reads `If-Match` (and so may answer 409). */
@@ -59,8 +61,8 @@ function intParam(query: URLSearchParams, name: string, fallback: number): numbe
   return Number(raw);
 }
 
-const page = (query: URLSearchParams, defaultLimit: number) => ({
-  first: intParam(query, 'limit', defaultLimit),
+const page = (query: URLSearchParams, limits: PageLimits) => ({
+  first: intParam(query, 'limit', limits.defaultSize),
   offset: intParam(query, 'offset', 0),
 });
 
@@ -78,20 +80,17 @@ const camelKeys = (body: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(body).map(([k, v]) => [camel(k), v]));
 
 // `_version` feeds the ETag and is not part of the documented body.
-const COLLECTION_FIELDS = `id name description cover_track_id: coverTrackId cover_image_url: coverImageUrl
-  track_count: trackCount created_at: createdAt updated_at: updatedAt _version: version`;
+const COLLECTION_FIELDS = `${selection(collectionView)} _version: version`;
 
 const collectionBody = ({ _version, ...collection }: Record<string, unknown>) => collection;
 
-const TRACK_FIELDS = `id title engine mode measured_duration_seconds: durationSeconds instrumental
-  audio_url: audioUrl artwork_url: artworkUrl created_at: createdAt updated_at: updatedAt`;
+const TRACK_FIELDS = selection(trackView);
 
 const ACK_FIELDS = 'success id detail';
 
-const SHARE_FIELDS = `id token url target_type: targetType visibility expires_at: expiresAt created_at: createdAt`;
+const SHARE_FIELDS = selection(shareLinkView);
 
-const SHARED_TRACK_FIELDS = `id title engine mode measured_duration_seconds: durationSeconds instrumental
-  playback_url: playbackUrl`;
+const SHARED_TRACK_FIELDS = selection(sharedTrackView);
 
 const shareOptions = (i: RestInput) => ({ visibility: i.body['visibility'], expiresInDays: i.body['expires_in_days'] });
 
@@ -147,17 +146,17 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/music/:organization_id/collections',
-    doc: { operationId: 'listCollections', summary: 'List your collections, newest first', response: 'CollectionList', page: [50, 100] },
+    doc: { operationId: 'listCollections', summary: 'List your collections, newest first', response: 'CollectionList', page: COLLECTIONS_PAGE },
     document: `query ($organizationId: ID!, $first: Int, $offset: Int) {
       collections(organizationId: $organizationId, first: $first, offset: $offset) { edges { node { ${COLLECTION_FIELDS} } } } }`,
-    variables: (i) => ({ organizationId: org(i), ...page(i.query, 50) }),
+    variables: (i) => ({ organizationId: org(i), ...page(i.query, COLLECTIONS_PAGE) }),
     // The list view leaves counts out, as documented.
     body: (data, i) => ({
       items: data.collections.edges.map((e: { node: Record<string, unknown> }) => ({
         ...collectionBody(e.node),
         track_count: null,
       })),
-      ...restPage(i, 50),
+      ...restPage(i, COLLECTIONS_PAGE),
     }),
     status: 200,
     fieldAliases: { first: 'limit' },
@@ -237,11 +236,11 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/music/:organization_id/collections/:collection_id/tracks',
-    doc: { operationId: 'listCollectionTracks', summary: 'List the tracks of a collection in position order', response: 'CollectionTracks', page: [200, 500] },
+    doc: { operationId: 'listCollectionTracks', summary: 'List the tracks of a collection in position order', response: 'CollectionTracks', page: COLLECTION_TRACKS_PAGE },
     document: `query ($organizationId: ID!, $id: ID!, $first: Int, $offset: Int) {
       collection(organizationId: $organizationId, id: $id) {
         id version tracks(first: $first, offset: $offset) { edges { position added_at: addedAt node { id } } } } }`,
-    variables: (i) => ({ organizationId: org(i), id: i.params['collection_id'], ...page(i.query, 200) }),
+    variables: (i) => ({ organizationId: org(i), id: i.params['collection_id'], ...page(i.query, COLLECTION_TRACKS_PAGE) }),
     body: (data, i) => ({
       collection_id: data.collection.id,
       items: data.collection.tracks.edges.map((e: { position: number; added_at: string; node: { id: string } }) => ({
@@ -249,7 +248,7 @@ export const routes: readonly Route[] = [
         position: e.position,
         added_at: e.added_at,
       })),
-      ...restPage(i, 200),
+      ...restPage(i, COLLECTION_TRACKS_PAGE),
     }),
     etag: (data) => data.collection.version,
     status: 200,
@@ -285,20 +284,20 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/music/:organization_id/tracks',
-    doc: { operationId: 'listLibrary', summary: 'List your library, newest save first', response: 'TrackList', page: [50, 100], query: ['collection_id', 'mode', 'engine'] },
+    doc: { operationId: 'listLibrary', summary: 'List your library, newest save first', response: 'TrackList', page: LIBRARY_PAGE, query: ['collection_id', 'mode', 'engine'] },
     document: `query ($organizationId: ID!, $first: Int, $offset: Int, $collectionId: ID, $mode: String, $engine: String) {
       tracks(organizationId: $organizationId, first: $first, offset: $offset, collectionId: $collectionId, mode: $mode,
         engine: $engine) { edges { node { ${TRACK_FIELDS} } } } }`,
     variables: (i) => ({
       organizationId: org(i),
-      ...page(i.query, 50),
+      ...page(i.query, LIBRARY_PAGE),
       collectionId: i.query.get('collection_id'),
       mode: i.query.get('mode'),
       engine: i.query.get('engine'),
     }),
     body: (data, i) => ({
       items: data.tracks.edges.map((e: { node: Record<string, unknown> }) => trackBody(e.node, false)),
-      ...restPage(i, 50),
+      ...restPage(i, LIBRARY_PAGE),
     }),
     status: 200,
     fieldAliases: { first: 'limit' },
@@ -381,7 +380,7 @@ export const routes: readonly Route[] = [
 ];
 
 /** Lists echo the limit and offset they applied. */
-function restPage(i: RestInput, defaultLimit: number) {
-  const { first, offset } = page(i.query, defaultLimit);
+function restPage(i: RestInput, limits: PageLimits) {
+  const { first, offset } = page(i.query, limits);
   return { limit: first, offset };
 }

@@ -8,6 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { openDatabase, type Database, type OpenOptions } from '../../src/db/connection.js';
 import { openPostgres, pgMigrationsFolder, postgresDatabase, statementLogger, withoutNul, type PostgresDatabase } from '../../src/db/postgres.js';
+import { tracedQuery } from '../../src/db/traced.js';
 
 // Which backend the suite runs against: TEST_DATABASE unset or `sqlite` (a SQLite file per test),
 // `pglite` (PostgreSQL compiled to WebAssembly, in-process; no server), or a postgres:// URL of a
@@ -58,13 +59,18 @@ async function openPglite(options: OpenOptions): Promise<TestDatabase> {
   // Closing the test's database refuses every later statement, as a closed pool does, while the
   // engine itself stays up for the next test.
   let closed = false;
-  // Statement values lose their NULs as on a server (withoutNul), inside transactions too.
+  // Statement values lose their NULs as on a server (withoutNul), inside transactions too, and
+  // statements are traced as on a server when the test traces.
+  const { traceStatement } = options;
   const strip = <T extends object>(target: T): T =>
     new Proxy(target, {
       get(inner, property) {
         const value: unknown = Reflect.get(inner, property, inner);
         if (typeof value !== 'function') return value;
-        if (property === 'query') return (text: unknown, values?: unknown, options?: unknown) => value.call(inner, text, withoutNul(values), options);
+        if (property === 'query') {
+          const query = (text: unknown, values?: unknown, options?: unknown) => value.call(inner, text, withoutNul(values), options);
+          return traceStatement ? tracedQuery(query as (...args: unknown[]) => unknown, traceStatement) : query;
+        }
         if (property === 'transaction') return (fn: (tx: object) => unknown) => value.call(inner, (tx: object) => fn(strip(tx)));
         return value.bind(inner);
       },
