@@ -108,6 +108,38 @@ describe.skipIf(backend !== 'postgres')('write transactions on a PostgreSQL serv
     expect(attempts.filter(Boolean)).toEqual([]);
   });
 
+  it('one the server aborts as a deadlock is run again, and counted in /metrics', async () => {
+    // Two transactions that break the lock order on purpose (each takes the other's first
+    // collection second), so the server has a deadlock to break: the safety net, which the
+    // product's own transactions never need.
+    const w = await createWorld();
+    const first = await createCollectionVia(w.app, w.alice.key, w.orgA, 'First');
+    const second = await createCollectionVia(w.app, w.alice.key, w.orgA, 'Second');
+    const ref = (id: string) => ({ id, organizationId: w.orgA, ownerId: w.alice.userId });
+    const attempts = { a: 0, b: 0 };
+    let aHolds!: () => void;
+    const aHolding = new Promise<void>((resolve) => (aHolds = resolve));
+    let bHolds!: () => void;
+    const bHolding = new Promise<void>((resolve) => (bHolds = resolve));
+    const crossing = (name: 'a' | 'b', mine: string, theirs: string, holds: () => void, other: Promise<void>) =>
+      w.app.database.transaction(async (tx) => {
+        attempts[name]++;
+        await tx.collectionToChange(ref(mine));
+        holds();
+        await other;
+        const row = await tx.collectionToChange(ref(theirs));
+        await tx.updateCollection(row!.id, { description: `${name} was here` }, w.clock.now);
+      });
+    await Promise.all([crossing('a', first, second, aHolds, bHolding), crossing('b', second, first, bHolds, aHolding)]);
+
+    // One of the two was aborted once and ran again; both changes are there.
+    expect(attempts.a + attempts.b).toBe(3);
+    const described = await rows(w, 'SELECT description FROM collections WHERE id IN (?, ?) ORDER BY description', first, second);
+    expect(described.map((r) => r.description)).toEqual(['a was here', 'b was here']);
+    const metrics = (await rest(w.app, 'GET', '/metrics')).text;
+    expect(metrics).toMatch(/^music_gateway_db_transaction_retries_total\{reason="deadlock"\} 1$/m);
+  }, 20_000);
+
   it('a write of another owner’s collection does not wait for it', async () => {
     const w = await createWorld();
     const alices = await createCollectionVia(w.app, w.alice.key, w.orgA, 'Held');
