@@ -9,7 +9,7 @@ import type { EntryRow } from './rows.js';
 // Lists of ids travel as one JSON parameter, so the statement count does not grow with them;
 // expanding that JSON into rows (dialect-sql.ts) is the only SQL the two dialects write
 // differently. Values taken out of JSON are CAST, since PostgreSQL's ->> yields text.
-// (The store, store.ts, documents each operation.)
+// (database.ts documents each operation, under Writes.)
 
 export async function appendEntry({ db: tx, dialect: d }: Connection, collectionId: string, trackId: string, now: number): Promise<boolean> {
   const inserted = await d.all(
@@ -44,14 +44,14 @@ export async function removeEntries(
   const gaps = JSON.stringify(removed.map((r) => [r.collection_id, Number(r.position)]));
   await d.run(tx, sql`
     UPDATE collection_entries AS e SET position = -e.position
-    FROM (SELECT value ->> 0 AS collection_id, CAST(value ->> 1 AS INTEGER) AS position FROM ${d.jsonArray(gaps)} AS j) AS gap
+    FROM (SELECT value ->> 0 AS collection_id, CAST(value ->> 1 AS INTEGER) AS position FROM ${d.jsonArray(gaps, removed.length)} AS j) AS gap
     WHERE e.collection_id = gap.collection_id AND e.position > gap.position`);
   await d.run(tx, sql`
     UPDATE collection_entries SET position = -position - 1
-    WHERE position < 0 AND collection_id IN (SELECT value ->> 0 FROM ${d.jsonArray(gaps)} AS j)`);
+    WHERE position < 0 AND collection_id IN (SELECT value ->> 0 FROM ${d.jsonArray(gaps, removed.length)} AS j)`);
   await d.run(tx, sql`
     UPDATE collections SET track_count = track_count - 1, version = version + 1, updated_at = ${now}
-    WHERE id IN (SELECT value ->> 0 FROM ${d.jsonArray(gaps)} AS j)`);
+    WHERE id IN (SELECT value ->> 0 FROM ${d.jsonArray(gaps, removed.length)} AS j)`);
   return removed.map((r) => r.collection_id);
 }
 
@@ -64,7 +64,7 @@ export async function moveEntries(
   const json = JSON.stringify(moves.map((m) => [m.trackId, m.position]));
   await d.run(tx, sql`
     UPDATE collection_entries AS e SET position = -(move.position) - 1
-    FROM (SELECT value ->> 0 AS track_id, CAST(value ->> 1 AS INTEGER) AS position FROM ${d.jsonArray(json)} AS j) AS move
+    FROM (SELECT value ->> 0 AS track_id, CAST(value ->> 1 AS INTEGER) AS position FROM ${d.jsonArray(json, moves.length)} AS j) AS move
     WHERE e.collection_id = ${collectionId} AND e.track_id = move.track_id`);
   await d.run(tx, sql`
     UPDATE collection_entries SET position = -position - 1
