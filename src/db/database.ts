@@ -126,8 +126,33 @@ export interface Reads {
 
 export type CollectionChanges = Partial<Pick<CollectionRow, 'name' | 'description' | 'coverTrackId' | 'coverImageUrl'>>;
 
-/** Everything a write transaction may do; its reads see the transaction's own writes. */
+/**
+ * Everything a write transaction may do; its reads see the transaction's own writes.
+ *
+ * The `…ToChange` and `…ToKeep` reads name the rows a transaction is about to change or relies on.
+ * On PostgreSQL they lock those rows until it ends, so writes of the same rows queue behind each
+ * other instead of conflicting and writes of different rows never wait; on SQLite they are plain
+ * reads, since the transaction holds the database's only write lock. A transaction takes its rows
+ * in one order, so no two can wait on each other in a circle: at most one track first, then
+ * collections in id order, then other rows it changes (docs/postgresql.md).
+ */
 export interface Writes extends Reads {
+  /** A live track of the organization created by `creatorId`, which the transaction will change. */
+  trackToChange(ref: { id: string; organizationId: string; creatorId: string }): Promise<TrackRow | undefined>;
+  /**
+   * As `trackOfUser`: a track the transaction points at (an entry, a cover), kept from being
+   * deleted until it ends. Taken before any collection.
+   */
+  trackToKeep(ref: { id: string; organizationId: string; userId: string }): Promise<TrackRow | undefined>;
+  /** As `ownCollection`: a collection the transaction will change (its entries, count or version). */
+  collectionToChange(ref: { id: string; organizationId: string; ownerId: string }): Promise<CollectionRow | undefined>;
+  /** Every collection that holds the track or shows it as cover, which the transaction will change. */
+  holdCollectionsShowing(trackId: string): Promise<void>;
+  /** As `ownShareLink`: a link the transaction will change. */
+  shareLinkToChange(ref: { id: string; organizationId: string; ownerId: string }): Promise<ShareLinkRow | undefined>;
+  /** As `apiKey`: a key the transaction will change. */
+  apiKeyToChange(id: string): Promise<ApiKeyRow | undefined>;
+
   /** False (and nothing written) when the id is taken. */
   insertOrganization(row: OrganizationRow): Promise<boolean>;
   /** False (and nothing written) when the email is taken. */
@@ -181,8 +206,8 @@ export interface Writes extends Reads {
   shiftEntries(collectionId: string, shifts: readonly EntryShift[], now: number): Promise<CollectionRow>;
 
   insertLibrarySave(row: NewLibrarySave): Promise<void>;
-  /** The same, returning the stored row. */
-  addLibrarySave(row: NewLibrarySave): Promise<LibrarySaveRow>;
+  /** The stored edge; undefined (and nothing written) when the user already has one to the track. */
+  addLibrarySave(row: NewLibrarySave): Promise<LibrarySaveRow | undefined>;
   /** Removes the user's edge to a track that is live; false when there was none. */
   removeLibrarySaveOfLiveTrack(ref: { userId: string; organizationId: string; trackId: string }): Promise<boolean>;
 
@@ -206,8 +231,9 @@ export interface Database {
    * Runs `fn` as one write transaction; every write goes through here. On SQLite transactions
    * are serialised inside the process (an await inside `fn` cannot let another request's
    * statements in) and BEGIN IMMEDIATE takes the write lock up front. On PostgreSQL they run
-   * SERIALIZABLE and are retried when the server reports a serialization failure or deadlock,
-   * so `fn` must not have effects outside the database.
+   * READ COMMITTED and lock the rows they change (see Writes); one the server still aborts (a
+   * serialization failure or deadlock, which the lock order rules out) is run again, so `fn`
+   * must not have effects outside the database.
    */
   transaction<T>(fn: (tx: Writes) => Promise<T>): Promise<T>;
   /** Answers when the database does; used by /healthz. */
@@ -222,11 +248,13 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Seconds spent queued behind other transactions, then holding the write lock. */
+/** Seconds spent queued behind other transactions, then holding the write lock (one attempt). */
 export interface TransactionTiming {
   waitSeconds: number;
   holdSeconds: number;
   committed: boolean;
+  /** Set when the attempt was rolled back by the database and is run again: why. */
+  retried?: 'serialization_failure' | 'deadlock';
 }
 
 export interface OpenOptions {

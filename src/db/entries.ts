@@ -9,7 +9,7 @@ import type { CollectionRow, EntryRow } from './rows.js';
 // Lists of ids travel as one JSON parameter, so the statement count does not grow with them;
 // expanding that JSON into rows (dialect-sql.ts) is the only SQL the two dialects write
 // differently. Values taken out of JSON are CAST, since PostgreSQL's ->> yields text.
-// (The store, store.ts, documents each operation.)
+// (database.ts documents each operation, under Writes.)
 
 export async function appendEntry({ db: tx, dialect: d }: Connection, collectionId: string, trackId: string, now: number): Promise<boolean> {
   const inserted = await d.all(
@@ -44,14 +44,14 @@ export async function removeEntries(
   const gaps = JSON.stringify(removed.map((r) => [r.collection_id, Number(r.position)]));
   await d.run(tx, sql`
     UPDATE collection_entries AS e SET position = -e.position
-    FROM (SELECT value ->> 0 AS collection_id, CAST(value ->> 1 AS INTEGER) AS position FROM ${d.jsonArray(gaps)} AS j) AS gap
+    FROM (SELECT value ->> 0 AS collection_id, CAST(value ->> 1 AS INTEGER) AS position FROM ${d.jsonArray(gaps, removed.length)} AS j) AS gap
     WHERE e.collection_id = gap.collection_id AND e.position > gap.position`);
   await d.run(tx, sql`
     UPDATE collection_entries SET position = -position - 1
-    WHERE position < 0 AND collection_id IN (SELECT value ->> 0 FROM ${d.jsonArray(gaps)} AS j)`);
+    WHERE position < 0 AND collection_id IN (SELECT value ->> 0 FROM ${d.jsonArray(gaps, removed.length)} AS j)`);
   await d.run(tx, sql`
     UPDATE collections SET track_count = track_count - 1, version = version + 1, updated_at = ${now}
-    WHERE id IN (SELECT value ->> 0 FROM ${d.jsonArray(gaps)} AS j)`);
+    WHERE id IN (SELECT value ->> 0 FROM ${d.jsonArray(gaps, removed.length)} AS j)`);
   return removed.map((r) => r.collection_id);
 }
 
@@ -65,7 +65,7 @@ export async function moveEntries(
   // Materialized, so that the moves are the outer loop and each finds its entry by the primary key:
   // inlined, SQLite's planner scanned the collection's entries and the JSON once for each of them.
   await d.run(tx, sql`
-    WITH move AS MATERIALIZED (SELECT value ->> 0 AS track_id, CAST(value ->> 1 AS INTEGER) AS position FROM ${d.jsonArray(json)} AS j)
+    WITH move AS MATERIALIZED (SELECT value ->> 0 AS track_id, CAST(value ->> 1 AS INTEGER) AS position FROM ${d.jsonArray(json, moves.length)} AS j)
     UPDATE collection_entries AS e SET position = -(move.position) - 1
     FROM move
     WHERE e.collection_id = ${collectionId} AND e.track_id = move.track_id`);
@@ -125,11 +125,12 @@ async function touch({ db: tx, dialect: d }: Connection, collectionId: string, a
 
 /** Parks the entries of every range at the negative of their new position. */
 async function park({ db: tx, dialect: d }: Connection, collectionId: string, shifts: readonly EntryShift[]): Promise<void> {
-  const ranges = JSON.stringify(shifts.filter((s) => s.by !== 0 && s.to > s.from).map((s) => [s.from, s.to, s.by]));
+  const moving = shifts.filter((s) => s.by !== 0 && s.to > s.from);
+  const ranges = JSON.stringify(moving.map((s) => [s.from, s.to, s.by]));
   await d.run(tx, sql`
     UPDATE collection_entries AS e SET position = -(e.position + r.delta) - 1
     FROM (SELECT CAST(value ->> 0 AS INTEGER) AS lo, CAST(value ->> 1 AS INTEGER) AS hi, CAST(value ->> 2 AS INTEGER) AS delta
-          FROM ${d.jsonArray(ranges)} AS j) AS r
+          FROM ${d.jsonArray(ranges, moving.length)} AS j) AS r
     WHERE e.collection_id = ${collectionId} AND e.position >= r.lo AND e.position < r.hi`);
 }
 
@@ -149,7 +150,7 @@ export async function insertEntriesAt(
   await d.run(tx, sql`
     INSERT INTO collection_entries (collection_id, track_id, position, added_at)
     SELECT CAST(${collectionId} AS TEXT), value ->> 0, CAST(value ->> 1 AS INTEGER), CAST(${now} AS BIGINT)
-    FROM ${d.jsonArray(rows)} AS j`);
+    FROM ${d.jsonArray(rows, trackIds.length)} AS j`);
   await settle(conn, collectionId);
   return touch(conn, collectionId, k, now);
 }

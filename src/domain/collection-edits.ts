@@ -1,7 +1,7 @@
 import type { EntryShift } from '../db/database.js';
 import type { CollectionRow } from '../db/rows.js';
 import { recordAudit } from './audit.js';
-import { findOwnCollection } from './collections.js';
+import { collectionToChange } from './collections.js';
 import type { Deps } from './deps.js';
 import { DomainError, invalidField, trackNotFound } from './errors.js';
 import { checkTrackBatch } from './validation.js';
@@ -72,7 +72,7 @@ export async function addTracksToCollection(
   checkTrackBatch(input.trackIds);
   checkPosition('position', input.position, 0);
   return deps.database.transaction(async (tx) => {
-    const row = await findOwnCollection(tx, viewer, { ...input, organizationId });
+    const row = await collectionToChange(tx, viewer, { ...input, organizationId });
     const position = input.position ?? row.trackCount;
     if (position > row.trackCount) {
       throw new DomainError('VALIDATION_ERROR', `position must be at most the track count (${row.trackCount})`, {
@@ -104,7 +104,7 @@ export async function removeTracksFromCollection(
   const organizationId = resolveOrganization(viewer, input.organizationId);
   checkTrackBatch(input.trackIds);
   return deps.database.transaction(async (tx) => {
-    const row = await findOwnCollection(tx, viewer, { ...input, organizationId });
+    const row = await collectionToChange(tx, viewer, { ...input, organizationId });
     const ids = [...new Set(input.trackIds)];
     const { removed, collection } = await tx.removeEntriesOf(row.id, ids, deps.now());
     const outcomes = new Map<string, Outcome>(removed.map((e) => [e.trackId, { ok: true, position: e.position }]));
@@ -170,7 +170,7 @@ export async function moveTracksInCollection(
   checkPosition('range_length', length, 1);
   checkPosition('insert_before', input.insertBefore, 0);
   return deps.database.transaction(async (tx) => {
-    const row = await findOwnCollection(tx, viewer, { ...input, organizationId });
+    const row = await collectionToChange(tx, viewer, { ...input, organizationId });
     const count = row.trackCount;
     const details = { collection_id: row.id, track_count: count };
     if (input.rangeStart + length > count) {
@@ -204,7 +204,7 @@ export async function moveSelectedTracksInCollection(
     throw invalidMove('insert_before_track_id must not be one of the tracks moved', { track_id: before });
   }
   return deps.database.transaction(async (tx) => {
-    const row = await findOwnCollection(tx, viewer, { ...input, organizationId });
+    const row = await collectionToChange(tx, viewer, { ...input, organizationId });
     const held = new Map((await tx.entriesAmong(row.id, before === null ? moving : [...moving, before])).map((e) => [e.trackId, e.position]));
     for (const id of before === null ? moving : [...moving, before]) {
       if (!held.has(id)) throw invalidMove(`Track ${id} is not in the collection`, { collection_id: row.id, track_id: id });

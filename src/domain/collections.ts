@@ -1,11 +1,10 @@
-import type { CollectionChanges, Reads } from '../db/database.js';
+import type { CollectionChanges, Reads, Writes } from '../db/database.js';
 import { newId } from '../db/ids.js';
 import type { CollectionRow, EntryRow } from '../db/rows.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { collectionNotFound, DomainError, invalidField, trackNotFound } from './errors.js';
 import { finishPage, keysetQuery, keysetWindow, type Page, type PageArgs } from './pagination.js';
-import { findVisibleTrack } from './tracks.js';
 import { COLLECTION_TRACKS_PAGE, COLLECTIONS_PAGE, DESCRIPTION_MAX, REORDER_MAX_IDS } from './limits.js';
 import { checkName, checkText, checkUrl, optional } from './validation.js';
 import { requireCapability, requireMember, resolveOrganization, type Viewer } from './viewer.js';
@@ -38,7 +37,17 @@ interface Expectation {
 
 /** Missing, deleted and someone else's are one answer, so ids cannot be probed. */
 export async function findOwnCollection(db: Reads, viewer: Viewer, ref: CollectionRef & Expectation): Promise<CollectionRow> {
-  const row = await db.ownCollection({ id: ref.collectionId, organizationId: ref.organizationId, ownerId: viewer.userId });
+  return expectCollection(await db.ownCollection(ownRef(viewer, ref)), ref);
+}
+
+/** The viewer's collection a write transaction is about to change (see Writes in src/db/database.ts). */
+export async function collectionToChange(tx: Writes, viewer: Viewer, ref: CollectionRef & Expectation): Promise<CollectionRow> {
+  return expectCollection(await tx.collectionToChange(ownRef(viewer, ref)), ref);
+}
+
+const ownRef = (viewer: Viewer, ref: CollectionRef) => ({ id: ref.collectionId, organizationId: ref.organizationId, ownerId: viewer.userId });
+
+function expectCollection(row: CollectionRow | undefined, ref: CollectionRef & Expectation): CollectionRow {
   if (!row) throw collectionNotFound(ref.collectionId);
   // Checked after ownership, so a stale version never tells a stranger the collection exists.
   if (ref.ifVersion != null && ref.ifVersion !== row.version) {
@@ -69,8 +78,9 @@ export async function createCollection(deps: Deps, viewer: Viewer, input: Create
   const coverImageUrl = optional(input.coverImageUrl, (u) => checkUrl('cover_image_url', u));
 
   return deps.database.transaction(async (tx) => {
-    if (input.coverTrackId != null && !(await findVisibleTrack(tx, viewer, organizationId, input.coverTrackId))) {
-      throw trackNotFound(input.coverTrackId);
+    const cover = input.coverTrackId;
+    if (cover != null && !(await tx.trackToKeep({ id: cover, organizationId, userId: viewer.userId }))) {
+      throw trackNotFound(cover);
     }
     const now = deps.now();
     const row = await tx.insertCollection({
@@ -93,7 +103,7 @@ export async function createCollection(deps: Deps, viewer: Viewer, input: Create
 export async function deleteCollection(deps: Deps, viewer: Viewer, ref: CollectionChoice & Expectation): Promise<void> {
   const organizationId = resolveOrganization(viewer, ref.organizationId);
   await deps.database.transaction(async (tx) => {
-    const row = await findOwnCollection(tx, viewer, { ...ref, organizationId });
+    const row = await collectionToChange(tx, viewer, { ...ref, organizationId });
     const now = deps.now();
     await tx.markCollectionDeleted(row.id, now);
     await recordAudit(tx, deps, viewer, row.organizationId, 'collection.delete', row.id);
@@ -108,8 +118,11 @@ export async function addTrackToCollection(
 ): Promise<void> {
   requireMember(viewer, input.organizationId);
   await deps.database.transaction(async (tx) => {
-    const row = await findOwnCollection(tx, viewer, input);
-    if (!(await findVisibleTrack(tx, viewer, input.organizationId, input.trackId))) throw trackNotFound(input.trackId);
+    // The track before the collection, the order every write takes its rows in; the answer
+    // still speaks of the collection first.
+    const track = await tx.trackToKeep({ id: input.trackId, organizationId: input.organizationId, userId: viewer.userId });
+    const row = await collectionToChange(tx, viewer, input);
+    if (!track) throw trackNotFound(input.trackId);
     await tx.appendEntry(row.id, input.trackId, deps.now());
     await recordAudit(tx, deps, viewer, row.organizationId, 'collection.track_add', input.trackId);
   });
@@ -123,7 +136,7 @@ export async function removeTrackFromCollection(
 ): Promise<void> {
   requireMember(viewer, input.organizationId);
   await deps.database.transaction(async (tx) => {
-    const row = await findOwnCollection(tx, viewer, input);
+    const row = await collectionToChange(tx, viewer, input);
     await tx.removeEntries(input.trackId, row.id, deps.now());
     await recordAudit(tx, deps, viewer, row.organizationId, 'collection.track_remove', input.trackId);
   });
@@ -155,12 +168,13 @@ export async function updateCollection(deps: Deps, viewer: Viewer, input: Update
     changes.coverImageUrl = optional(patch.coverImageUrl, (u) => checkUrl('cover_image_url', u));
   }
   return deps.database.transaction(async (tx) => {
-    const row = await findOwnCollection(tx, viewer, { ...input, organizationId });
-    if (patch.coverTrackId !== undefined) {
-      if (patch.coverTrackId !== null && !(await findVisibleTrack(tx, viewer, organizationId, patch.coverTrackId))) {
-        throw trackNotFound(patch.coverTrackId);
-      }
-      changes.coverTrackId = patch.coverTrackId;
+    // A new cover is taken before the collection, the order every write takes its rows in.
+    const cover = patch.coverTrackId;
+    const coverTrack = cover != null ? await tx.trackToKeep({ id: cover, organizationId, userId: viewer.userId }) : null;
+    const row = await collectionToChange(tx, viewer, { ...input, organizationId });
+    if (cover !== undefined) {
+      if (cover !== null && !coverTrack) throw trackNotFound(cover);
+      changes.coverTrackId = cover;
     }
     if (Object.keys(changes).length === 0) return row;
     const now = deps.now();
@@ -190,7 +204,7 @@ export async function reorderCollection(
     throw invalidField('ordered_track_ids', 'ordered_track_ids must not contain duplicates');
   }
   await deps.database.transaction(async (tx) => {
-    const row = await findOwnCollection(tx, viewer, input);
+    const row = await collectionToChange(tx, viewer, input);
     const current = await tx.entriesInOrder(row.id);
     const members = new Set(current.map((e) => e.trackId));
     const front = listed.filter((id) => members.has(id));

@@ -58,9 +58,12 @@ export async function addLibraryEdge(
   edge: { trackId: string; organizationId: string; source: 'own' | 'shared'; shareLinkId?: string },
   action: 'library.save' | 'share.save',
 ): Promise<LibrarySaveRow> {
-  const existing = await tx.libraryEdge({ userId: viewer.userId, trackId: edge.trackId });
+  const ref = { userId: viewer.userId, trackId: edge.trackId };
+  const existing = await tx.libraryEdge(ref);
   if (existing) return existing;
   const entry = await tx.addLibrarySave({ id: newId('mlib_'), userId: viewer.userId, ...edge, createdAt: deps.now() });
+  // None when a concurrent save of the same track committed first: its edge is the one.
+  if (!entry) return (await tx.libraryEdge(ref))!;
   await recordAudit(tx, deps, viewer, edge.organizationId, action, edge.trackId);
   return entry;
 }
