@@ -61,7 +61,10 @@ const OPS_PER_CLIENT = 60;
 type Label =
   | 'add'
   | 'add if-match'
+  | 'add batch'
   | 'remove'
+  | 'remove batch'
+  | 'move range'
   | 'reorder'
   | 'read'
   | 'reorder if-match'
@@ -140,15 +143,28 @@ async function hammer(url: string, key: string, demo: Demo, shared: Shared, outc
     return outcome;
   };
   const entries = '/collections/:collection_id/tracks';
+  const some = () => shuffled(shared.tracks).slice(0, 1 + Math.floor(Math.random() * 4));
 
   for (let i = 0; i < OPS_PER_CLIENT; i++) {
     const collection = pick(shared.collections);
     const r = Math.random();
-    if (r < 0.25) {
+    if (r < 0.18) {
       const track = pick(shared.tracks);
       await send({ label: 'add', method: 'POST', route: entries, collection, track, body: { track_id: track } });
-    } else if (r < 0.4) {
+    } else if (r < 0.25) {
+      // At a position that may be past the end by the time it arrives (then 422).
+      const body = { track_ids: some(), position: Math.floor(Math.random() * 4) };
+      await send({ label: 'add batch', method: 'POST', route: entries, collection, body });
+    } else if (r < 0.35) {
       await send({ label: 'remove', method: 'DELETE', route: `${entries}/:track_id`, collection, track: pick(shared.tracks) });
+    } else if (r < 0.4) {
+      await send({ label: 'remove batch', method: 'DELETE', route: entries, collection, body: { track_ids: some() } });
+    } else if (r < 0.45) {
+      // Always outside the range, so a success always moves something; past the end is 422.
+      const start = Math.floor(Math.random() * 2);
+      const length = 1 + Math.floor(Math.random() * 2);
+      const before = start > 0 && Math.random() < 0.5 ? 0 : start + length + 1 + Math.floor(Math.random() * 2);
+      await send({ label: 'move range', method: 'PATCH', route: entries, collection, body: { range_start: start, range_length: length, insert_before: before } });
     } else if (r < 0.55) {
       const ids = shuffled(shared.tracks).slice(0, 1 + Math.floor(Math.random() * shared.tracks.length));
       await send({ label: 'reorder', method: 'PATCH', route: '/collections/:collection_id/order', collection, body: { ordered_track_ids: ids } });
@@ -203,7 +219,10 @@ async function hammer(url: string, key: string, demo: Demo, shared: Shared, outc
 const allowed: Record<Label, number[]> = {
   add: [200, 404], // the track or the collection was deleted meanwhile
   'add if-match': [200, 404, 409],
+  'add batch': [200, 404, 422], // 422: the position is past the end by then
   remove: [200, 404],
+  'remove batch': [200, 404],
+  'move range': [200, 404, 422], // 422: the range is past the end by then (INVALID_TRACK_MOVE)
   reorder: [200, 404],
   read: [200, 404],
   'reorder if-match': [200, 404, 409],
@@ -213,12 +232,39 @@ const allowed: Record<Label, number[]> = {
   'delete collection': [200],
 };
 
+/** Whether a batch's answer says it applied any of its items. */
+const applied = (o: Outcome) => (o.body.results as { success: boolean }[]).some((item) => item.success);
+
+/** Membership changes the clients were told of: single adds and removes, and each applied item of a batch. */
+interface Effect {
+  kind: 'add' | 'remove';
+  collection: string;
+  track: string;
+  sent: number;
+  answered: number;
+}
+function effectsOf(o: Outcome): Effect[] {
+  const at = { collection: o.collection!, sent: o.sent, answered: o.answered };
+  if (o.label === 'add' || o.label === 'add if-match') return [{ kind: 'add', track: o.track!, ...at }];
+  if (o.label === 'remove') return [{ kind: 'remove', track: o.track!, ...at }];
+  if (o.label !== 'add batch' && o.label !== 'remove batch') return [];
+  const kind = o.label === 'add batch' ? 'add' : 'remove';
+  return (o.body.results as { track_id: string; success: boolean }[]).filter((item) => item.success).map((item) => ({ kind, track: item.track_id, ...at }));
+}
+
 /** The audit row a successful write leaves (one, in its own transaction), as action and target. */
 function auditOf(o: Outcome): string | undefined {
   switch (o.label) {
     case 'add':
     case 'add if-match':
       return `collection.track_add ${o.track}`;
+    // One row per batch that changed the collection, whose target is the collection.
+    case 'add batch':
+      return applied(o) ? `collection.tracks_add ${o.collection}` : undefined;
+    case 'remove batch':
+      return applied(o) ? `collection.tracks_remove ${o.collection}` : undefined;
+    case 'move range':
+      return `collection.tracks_move ${o.collection}`;
     case 'remove':
       return `collection.track_remove ${o.track}`;
     case 'reorder':
@@ -271,18 +317,15 @@ async function databaseProblems(databaseUrl: string, outcomes: readonly Outcome[
     const existing = new Set([...(await q('SELECT id FROM tracks')), ...(await q('SELECT id FROM collections'))].map((r) => r.id as string));
 
     const ok = outcomes.filter((o) => o.status < 300);
-    const isAdd = (o: Outcome) => o.label === 'add' || o.label === 'add if-match';
-    for (const add of ok.filter(isAdd)) {
-      const undone = ok.some(
-        (o) =>
-          o.answered > add.sent &&
-          o.track === add.track &&
-          (o.label === 'delete track' || (o.label === 'remove' && o.collection === add.collection)),
-      );
+    const effects = ok.flatMap(effectsOf);
+    for (const add of effects.filter((e) => e.kind === 'add')) {
+      const undone =
+        ok.some((o) => o.answered > add.sent && o.label === 'delete track' && o.track === add.track) ||
+        effects.some((e) => e.answered > add.sent && e.kind === 'remove' && e.track === add.track && e.collection === add.collection);
       if (!undone && !held.has(`${add.collection} ${add.track}`)) problems.push(`acknowledged add of ${add.track} to ${add.collection} is lost`);
     }
-    for (const remove of ok.filter((o) => o.label === 'remove')) {
-      const redone = ok.some((o) => o.answered > remove.sent && isAdd(o) && o.track === remove.track && o.collection === remove.collection);
+    for (const remove of effects.filter((e) => e.kind === 'remove')) {
+      const redone = effects.some((e) => e.answered > remove.sent && e.kind === 'add' && e.track === remove.track && e.collection === remove.collection);
       if (!redone && held.has(`${remove.collection} ${remove.track}`)) {
         problems.push(`acknowledged remove of ${remove.track} from ${remove.collection} is undone`);
       }
@@ -450,7 +493,8 @@ async function editConcurrently(databaseUrl: string, options: EditOptions = {}) 
   console.log(
     `multiprocess (${backend}, ${mode}): ${outcomes.length} requests (${count((o) => o.label !== 'read')} writes) on 2 processes, ` +
       `${count((o) => o.status >= 500)} 5xx, ${count((o) => o.status === 409)} 409, ${count((o) => o.status === 404)} 404, ` +
-      `${count((o) => o.ifMatch !== undefined && o.status === 200)} conditional writes succeeded, ${retried} transactions retried` +
+      `${count((o) => o.ifMatch !== undefined && o.status === 200)} conditional writes succeeded, ${retried} transactions retried, ` +
+      `${count((o) => (o.label === 'add batch' || o.label === 'remove batch' || o.label === 'move range') && o.status === 200)} batch edits answered 200` +
       (locks ? `, ${locks.waits.length} lock waits seen in ${locks.samples} samples` : ''),
   );
 

@@ -40,6 +40,13 @@ export interface EntryRange {
   end: number;
 }
 
+/** The entries at positions [from, to) of one collection move by `by` places. */
+export interface EntryShift {
+  from: number;
+  to: number;
+  by: number;
+}
+
 export interface Reads {
   /** An unrevoked API key by the SHA-256 of its secret. */
   activeKeyByHash(keyHash: string): Promise<Pick<ApiKeyRow, 'id' | 'userId' | 'lastUsedAt'> | undefined>;
@@ -56,6 +63,8 @@ export interface Reads {
   liveTrack(id: string): Promise<TrackRow | undefined>;
   /** Live tracks among `ids`, in no particular order; one statement whatever the number. */
   liveTracks(ids: readonly string[]): Promise<TrackRow[]>;
+  /** The ids among `ids` of live tracks of the organization the user created or saved; one statement. */
+  visibleTrackIds(ref: { ids: readonly string[]; organizationId: string; userId: string }): Promise<string[]>;
   /** The organization of a track, deleted or not. */
   trackOrganization(id: string): Promise<string | undefined>;
 
@@ -63,10 +72,14 @@ export interface Reads {
   ownCollection(ref: { id: string; organizationId: string; ownerId: string }): Promise<CollectionRow | undefined>;
   /** A live collection of the owner in any organization. */
   ownCollectionAnyOrganization(ref: { id: string; ownerId: string }): Promise<CollectionRow | undefined>;
+  /** How many live collections the owner has in the organization. */
+  countOwnCollections(ref: { ownerId: string; organizationId: string }): Promise<number>;
   /** A window of the owner's live collections in the organization, by `seq`. */
   ownCollections(query: { ownerId: string; organizationId: string; keys: KeysetQuery }): Promise<CollectionRow[]>;
   /** Any live collection, for share links. */
   liveCollection(id: string): Promise<Pick<CollectionRow, 'id' | 'name' | 'description'> | undefined>;
+  /** The entries of a collection that hold one of `trackIds`, in no particular order; one statement. */
+  entriesAmong(collectionId: string, trackIds: readonly string[]): Promise<Pick<EntryRow, 'trackId' | 'position'>[]>;
   /** Every entry of a collection, by position. */
   entriesInOrder(collectionId: string): Promise<Pick<EntryRow, 'trackId' | 'position'>[]>;
   /**
@@ -170,6 +183,27 @@ export interface Writes extends Reads {
   removeEntries(trackId: string, collectionId: string | null, now: number): Promise<string[]>;
   /** Moves entries to new positions; the caller guarantees the result is a permutation. */
   moveEntries(collectionId: string, moves: readonly { trackId: string; position: number }[], now: number): Promise<void>;
+  // The batch edits below each cost a fixed number of statements whatever the batch size or the
+  // collection's length, and move the version on once.
+  /**
+   * Inserts the tracks, none of which the collection holds, as one block at `position` (0 to the
+   * track count) in the order given, moving the entries from there on back; the collection after.
+   */
+  insertEntriesAt(collectionId: string, trackIds: readonly string[], position: number, now: number): Promise<CollectionRow>;
+  /**
+   * Removes the entries of these tracks and closes the gaps; the entries removed (as they were)
+   * and the collection after, or none and null when it held none of them (nothing is written).
+   */
+  removeEntriesOf(
+    collectionId: string,
+    trackIds: readonly string[],
+    now: number,
+  ): Promise<{ removed: Pick<EntryRow, 'trackId' | 'position'>[]; collection: CollectionRow | null }>;
+  /**
+   * Applies the shifts together (the ranges must not overlap, and the caller guarantees the result
+   * is a permutation of the positions); the collection after.
+   */
+  shiftEntries(collectionId: string, shifts: readonly EntryShift[], now: number): Promise<CollectionRow>;
 
   insertLibrarySave(row: NewLibrarySave): Promise<void>;
   /** The stored edge; undefined (and nothing written) when the user already has one to the track. */

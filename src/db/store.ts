@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, exists, gt, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { CollectionChanges, EntryRange, KeysetQuery, Writes } from './database.js';
+import type { CollectionChanges, EntryRange, EntryShift, KeysetQuery, Writes } from './database.js';
 import type { Db, SqlDialect } from './dialect-sql.js';
-import { appendEntry, entriesInRanges, moveEntries, removeEntries } from './entries.js';
+import { appendEntry, entriesInRanges, insertEntriesAt, moveEntries, removeEntries, removeEntriesOf, shiftEntries } from './entries.js';
 import { everyColumn, statement, withDefaults, type Connection } from './prepared.js';
 import type { Tables } from './tables.js';
 import type {
@@ -78,6 +78,43 @@ const liveTracksIn = statement((db, t, p: { ids: string }, d) =>
     .select()
     .from(t.tracks)
     .where(and(inArray(t.tracks.id, d.textList(p.ids)), isNull(t.tracks.deletedAt))),
+);
+
+// trackOfUser for a batch of ids, in one statement.
+const visibleTrackIds = statement((db, t, p: { ids: string; organizationId: string; userId: string }, d) =>
+  db
+    .select({ id: t.tracks.id })
+    .from(t.tracks)
+    .where(
+      and(
+        inArray(t.tracks.id, d.textList(p.ids)),
+        eq(t.tracks.organizationId, p.organizationId),
+        isNull(t.tracks.deletedAt),
+        or(
+          eq(t.tracks.creatorId, p.userId),
+          exists(
+            db
+              .select({ one: sql`1` })
+              .from(t.librarySaves)
+              .where(and(eq(t.librarySaves.userId, p.userId), eq(t.librarySaves.trackId, t.tracks.id))),
+          ),
+        ),
+      ),
+    ),
+);
+
+const entriesAmong = statement((db, t, p: { collectionId: string; ids: string }, d) =>
+  db
+    .select({ trackId: t.collectionEntries.trackId, position: t.collectionEntries.position })
+    .from(t.collectionEntries)
+    .where(and(eq(t.collectionEntries.collectionId, p.collectionId), inArray(t.collectionEntries.trackId, d.textList(p.ids)))),
+);
+
+const countOwnCollections = statement((db, t, p: { ownerId: string; organizationId: string }) =>
+  db
+    .select({ n: count() })
+    .from(t.collections)
+    .where(and(eq(t.collections.ownerId, p.ownerId), eq(t.collections.organizationId, p.organizationId), isNull(t.collections.deletedAt))),
 );
 
 const insertTrack = statement((db, t, p: NewTrack) => db.insert(t.tracks).values(everyColumn(t.tracks, p)));
@@ -264,6 +301,11 @@ export class Store implements Writes, Connection {
     return liveTracksIn(this, { ids: JSON.stringify(ids) });
   }
 
+  async visibleTrackIds(ref: { ids: readonly string[]; organizationId: string; userId: string }): Promise<string[]> {
+    const rows = await visibleTrackIds(this, { ...ref, ids: JSON.stringify(ref.ids) });
+    return rows.map((r) => r.id);
+  }
+
   async trackOrganization(id: string): Promise<string | undefined> {
     const { tracks } = this.t;
     const [found] = await this.db.select({ organizationId: tracks.organizationId }).from(tracks).where(eq(tracks.id, id)).limit(1);
@@ -278,6 +320,11 @@ export class Store implements Writes, Connection {
   async ownCollectionAnyOrganization(ref: { id: string; ownerId: string }): Promise<CollectionRow | undefined> {
     const [row] = await ownCollectionAnyOrganization(this, ref);
     return row;
+  }
+
+  async countOwnCollections(ref: { ownerId: string; organizationId: string }): Promise<number> {
+    const [row] = await countOwnCollections(this, ref);
+    return Number(row?.n ?? 0);
   }
 
   async ownCollections(query: { ownerId: string; organizationId: string; keys: KeysetQuery }): Promise<CollectionRow[]> {
@@ -308,6 +355,10 @@ export class Store implements Writes, Connection {
       .where(and(eq(collections.id, id), isNull(collections.deletedAt)))
       .limit(1);
     return collection;
+  }
+
+  entriesAmong(collectionId: string, trackIds: readonly string[]) {
+    return entriesAmong(this, { collectionId, ids: JSON.stringify(trackIds) });
   }
 
   entriesInOrder(collectionId: string) {
@@ -508,6 +559,18 @@ export class Store implements Writes, Connection {
 
   moveEntries(collectionId: string, moves: readonly { trackId: string; position: number }[], now: number): Promise<void> {
     return moveEntries(this, collectionId, moves, now);
+  }
+
+  insertEntriesAt(collectionId: string, trackIds: readonly string[], position: number, now: number): Promise<CollectionRow> {
+    return insertEntriesAt(this, collectionId, trackIds, position, now);
+  }
+
+  removeEntriesOf(collectionId: string, trackIds: readonly string[], now: number) {
+    return removeEntriesOf(this, collectionId, trackIds, now);
+  }
+
+  shiftEntries(collectionId: string, shifts: readonly EntryShift[], now: number): Promise<CollectionRow> {
+    return shiftEntries(this, collectionId, shifts, now);
   }
 
   async insertLibrarySave(row: NewLibrarySave): Promise<void> {

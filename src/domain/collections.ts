@@ -7,12 +7,18 @@ import { collectionNotFound, DomainError, invalidField, trackNotFound } from './
 import { finishPage, keysetQuery, keysetWindow, type Page, type PageArgs } from './pagination.js';
 import { COLLECTION_TRACKS_PAGE, COLLECTIONS_PAGE, DESCRIPTION_MAX, REORDER_MAX_IDS } from './limits.js';
 import { checkName, checkText, checkUrl, optional } from './validation.js';
-import { requireCapability, requireMember, type Viewer } from './viewer.js';
+import { requireCapability, requireMember, resolveOrganization, type Viewer } from './viewer.js';
 
 export type { CollectionRow, EntryRow };
 
+/**
+ * Operations a Groove client reaches may leave the organization out: it is then the caller's only
+ * one (resolveOrganization). Every other surface names it.
+ */
+type OrganizationChoice = string | null | undefined;
+
 export interface CreateCollectionInput {
-  organizationId: string;
+  organizationId?: OrganizationChoice;
   name: string;
   description?: string | null;
   coverTrackId?: string | null;
@@ -35,7 +41,7 @@ export async function findOwnCollection(db: Reads, viewer: Viewer, ref: Collecti
 }
 
 /** The viewer's collection a write transaction is about to change (see Writes in src/db/database.ts). */
-async function collectionToChange(tx: Writes, viewer: Viewer, ref: CollectionRef & Expectation): Promise<CollectionRow> {
+export async function collectionToChange(tx: Writes, viewer: Viewer, ref: CollectionRef & Expectation): Promise<CollectionRow> {
   return expectCollection(await tx.collectionToChange(ownRef(viewer, ref)), ref);
 }
 
@@ -53,26 +59,33 @@ function expectCollection(row: CollectionRow | undefined, ref: CollectionRef & E
   return row;
 }
 
-export async function getCollection(deps: Deps, viewer: Viewer, ref: CollectionRef): Promise<CollectionRow> {
-  requireMember(viewer, ref.organizationId);
-  return findOwnCollection(deps.database.read, viewer, ref);
+/** A collection named by id in an organization the caller may leave out. */
+export interface CollectionChoice {
+  organizationId?: OrganizationChoice;
+  collectionId: string;
+}
+
+export async function getCollection(deps: Deps, viewer: Viewer, ref: CollectionChoice): Promise<CollectionRow> {
+  const organizationId = resolveOrganization(viewer, ref.organizationId);
+  return findOwnCollection(deps.database.read, viewer, { organizationId, collectionId: ref.collectionId });
 }
 
 export async function createCollection(deps: Deps, viewer: Viewer, input: CreateCollectionInput): Promise<CollectionRow> {
-  requireCapability(viewer, input.organizationId, 'USE_MUSIC_GENERATION');
+  const organizationId = resolveOrganization(viewer, input.organizationId);
+  requireCapability(viewer, organizationId, 'USE_MUSIC_GENERATION');
   const name = checkName('name', input.name);
   const description = optional(input.description, (d) => checkText('description', d, DESCRIPTION_MAX));
   const coverImageUrl = optional(input.coverImageUrl, (u) => checkUrl('cover_image_url', u));
 
   return deps.database.transaction(async (tx) => {
     const cover = input.coverTrackId;
-    if (cover != null && !(await tx.trackToKeep({ id: cover, organizationId: input.organizationId, userId: viewer.userId }))) {
+    if (cover != null && !(await tx.trackToKeep({ id: cover, organizationId, userId: viewer.userId }))) {
       throw trackNotFound(cover);
     }
     const now = deps.now();
     const row = await tx.insertCollection({
       id: newId('mcoll_'),
-      organizationId: input.organizationId,
+      organizationId,
       ownerId: viewer.userId,
       name,
       description,
@@ -87,10 +100,10 @@ export async function createCollection(deps: Deps, viewer: Viewer, input: Create
 }
 
 /** Soft delete; the member tracks are untouched. */
-export async function deleteCollection(deps: Deps, viewer: Viewer, ref: CollectionRef & Expectation): Promise<void> {
-  requireMember(viewer, ref.organizationId);
+export async function deleteCollection(deps: Deps, viewer: Viewer, ref: CollectionChoice & Expectation): Promise<void> {
+  const organizationId = resolveOrganization(viewer, ref.organizationId);
   await deps.database.transaction(async (tx) => {
-    const row = await collectionToChange(tx, viewer, ref);
+    const row = await collectionToChange(tx, viewer, { ...ref, organizationId });
     const now = deps.now();
     await tx.markCollectionDeleted(row.id, now);
     await recordAudit(tx, deps, viewer, row.organizationId, 'collection.delete', row.id);
@@ -129,7 +142,7 @@ export async function removeTrackFromCollection(
   });
 }
 
-export interface UpdateCollectionInput extends CollectionRef, Expectation {
+export interface UpdateCollectionInput extends CollectionChoice, Expectation {
   /** Absent fields are left alone; `null` clears the nullable ones. */
   patch: {
     name?: string | null;
@@ -141,7 +154,7 @@ export interface UpdateCollectionInput extends CollectionRef, Expectation {
 
 /** Partial update with the same rules as create; returns the collection with its count. */
 export async function updateCollection(deps: Deps, viewer: Viewer, input: UpdateCollectionInput): Promise<CollectionRow> {
-  requireMember(viewer, input.organizationId);
+  const organizationId = resolveOrganization(viewer, input.organizationId);
   const { patch } = input;
   const changes: CollectionChanges = {};
   if (patch.name !== undefined) {
@@ -157,8 +170,8 @@ export async function updateCollection(deps: Deps, viewer: Viewer, input: Update
   return deps.database.transaction(async (tx) => {
     // A new cover is taken before the collection, the order every write takes its rows in.
     const cover = patch.coverTrackId;
-    const coverTrack = cover != null ? await tx.trackToKeep({ id: cover, organizationId: input.organizationId, userId: viewer.userId }) : null;
-    const row = await collectionToChange(tx, viewer, input);
+    const coverTrack = cover != null ? await tx.trackToKeep({ id: cover, organizationId, userId: viewer.userId }) : null;
+    const row = await collectionToChange(tx, viewer, { ...input, organizationId });
     if (cover !== undefined) {
       if (cover !== null && !coverTrack) throw trackNotFound(cover);
       changes.coverTrackId = cover;
@@ -205,20 +218,18 @@ export async function reorderCollection(
   });
 }
 
-/** The viewer's own live collections in an organization, newest first. */
+/** The viewer's own live collections in an organization, newest first, and how many there are in all. */
 export async function listCollections(
   deps: Deps,
   viewer: Viewer,
-  input: { organizationId: string; page: PageArgs },
-): Promise<Page<CollectionRow>> {
-  requireMember(viewer, input.organizationId);
+  input: { organizationId?: OrganizationChoice; page: PageArgs },
+): Promise<Page<CollectionRow> & { count: () => Promise<number> }> {
+  const organizationId = resolveOrganization(viewer, input.organizationId);
   const window = keysetWindow(input.page, COLLECTIONS_PAGE);
-  const rows = await deps.database.read.ownCollections({
-    ownerId: viewer.userId,
-    organizationId: input.organizationId,
-    keys: keysetQuery(window),
-  });
-  return finishPage(rows, window);
+  const owned = { ownerId: viewer.userId, organizationId };
+  const rows = await deps.database.read.ownCollections({ ...owned, keys: keysetQuery(window) });
+  // Counted only when asked for (GraphQL `totalCount`, Groove's TotalItemCount).
+  return { ...finishPage(rows, window), count: () => deps.database.read.countOwnCollections(owned) };
 }
 
 /** Which positions of a collection a page covers. Positions are contiguous, so this is arithmetic. */
