@@ -34,7 +34,7 @@ function cpuSeconds(pid: number): number {
 }
 
 const getCollectionRoute = routes.find((r) => r.method === 'GET' && r.path === '/v1/music/:organization_id/collections/:collection_id')!;
-const ROUTE_DOCUMENT_ID = `sha256:${createHash('sha256').update(getCollectionRoute.document).digest('hex')}`;
+const ROUTE_DOCUMENT_ID = `sha256:${createHash('sha256').update(getCollectionRoute.document as string).digest('hex')}`;
 
 function restGet(world: World, k: number): Sample {
   const id = world.readCollections[k % world.readCollections.length]!;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { peersSection } from './report-peers.js';
+import { pgWritesSection } from './pg-writes.js';
 import type { Results, SampleResult, Target } from './run.js';
 import { ROOT } from './servers.js';
 import { costLimitSection } from './cost-limit.js';
@@ -105,6 +106,7 @@ export function writeReport(results: Results, path: string, jsonName: string): v
     );
   }
   push(...postgresSection(results, ops, summary));
+  push(...pgWritesSection(results.pgWrites));
   push(
     '',
     'listCollections: the REST route lists 50 collections (its documented body has no tracks); GraphQL and Apollo ask for 50 collections with cover track and first 10 tracks each, and are held against the limit\'s hand-written nested page ("nested").',
@@ -244,12 +246,15 @@ function postgresSection(results: Results, ops: string[], summary: Map<string, S
     const r = ratios(results.samples, op, a, b);
     return r.length ? `${f(median(r))} (${range(r, 2)})` : 'n/a';
   };
+  const pgLimitOf = (op: string, t: Target): Target => (op === 'listCollections' && t === 'graphqlPg' ? 'limitNestedPg' : 'limitPg');
+  const limitCell = (op: string) => (op === 'listCollections' ? `${cell(op, 'limitPg')}; nested ${cell(op, 'limitNestedPg')}` : cell(op, 'limitPg'));
   lines.push(
-    '| operation | REST, SQLite | REST, PostgreSQL | ÷ SQLite | GraphQL, SQLite | GraphQL, PostgreSQL | ÷ SQLite |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| operation | REST, SQLite | REST, PostgreSQL | ÷ SQLite | GraphQL, SQLite | GraphQL, PostgreSQL | ÷ SQLite | limit, PostgreSQL | REST ÷ limit | GraphQL ÷ limit |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...ops.map(
       (op) =>
-        `| ${op} | ${cell(op, 'rest')} | ${cell(op, 'restPg')} | ${ratio(op, 'restPg', 'rest')} | ${cell(op, 'graphql')} | ${cell(op, 'graphqlPg')} | ${ratio(op, 'graphqlPg', 'graphql')} |`,
+        `| ${op} | ${cell(op, 'rest')} | ${cell(op, 'restPg')} | ${ratio(op, 'restPg', 'rest')} | ${cell(op, 'graphql')} | ${cell(op, 'graphqlPg')} | ${ratio(op, 'graphqlPg', 'graphql')} | ` +
+        `${limitCell(op)} | ${ratio(op, 'restPg', 'limitPg')} | ${ratio(op, 'graphqlPg', pgLimitOf(op, 'graphqlPg'))} |`,
     ),
   );
   const hwm = results.memory.filter((x) => x.kind === 'productPg').map((x) => x.hwm);
@@ -266,7 +271,8 @@ function postgresSection(results: Results, ops: string[], summary: Map<string, S
         ? 'With fsync and synchronous_commit on, every PostgreSQL commit waits for its WAL to reach the disk; the product\'s SQLite runs WAL with synchronous=NORMAL, whose commits do not sync (a power loss can lose the last commits, never corrupt the file). The write rows compare those two durability levels as well as the two databases.'
         : 'PostgreSQL commits here do not wait for the disk, nor do the product\'s SQLite commits (WAL, synchronous=NORMAL).'),
     '',
-    `Write transactions on PostgreSQL run SERIALIZABLE and are rolled back and run again when they conflict (src/db/postgres.ts); SQLite runs one write at a time in the process and never conflicts. Where the ${results.machine.config.connections} requests in flight touch the same rows, they wait on each other's row locks or are rolled back as serialization failures and run again: deleteTrack's sequence deletes 20 consecutive tracks that share one collection, and removeTrackFromCollection's removes the same track from a different collection in each request. ` +
+    `The PostgreSQL limit (bench/limit/postgres.ts) runs the product's PostgreSQL statements in the same transactions by hand, on a database of its own made the same way, in the same repetitions (the nested page for GraphQL lists, as on SQLite). ` +
+      `Write transactions on PostgreSQL run READ COMMITTED and lock the rows they change in one order (docs/postgresql.md); SQLite runs one write at a time in the process. Where the ${results.machine.config.connections} requests in flight touch the same rows, they queue on those rows' locks: deleteTrack's sequence deletes 20 consecutive tracks that share one collection. The write section below separates contended from spread writes. ` +
       `Rolled-back transactions per repetition's database (all operations): ${(results.pgTransactions ?? []).map((t) => `${t.rollbacks.toLocaleString('en')} of ${t.commits.toLocaleString('en')} committed`).join('; ') || 'not recorded'} (statements outside a transaction count as committed transactions).`,
     '',
     '**The PostgreSQL server is not the product, and it is not isolated from the measurement.** It runs on this same 2-core machine, was started outside the benchmark and is not pinned: its backend processes run on either core, competing with the product process (core 0) and with the load generator (core 1), and every request on PostgreSQL pays a round trip over loopback TCP and that server\'s CPU. These columns therefore show the product and its database sharing two cores, not what the product does beside a PostgreSQL server on its own machine; ÷ SQLite compares a client/server database with an embedded one on the same cores. Other work on this machine may use the same server while the benchmark runs.',

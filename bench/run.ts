@@ -8,6 +8,7 @@ import { paced, saturate, type PhaseResult } from './load.js';
 import { limitNested, operations, type Operation, type Sample } from './ops.js';
 import { productAnswers, type ProductAnswers } from './answers.js';
 import { BENCH_POSTGRES, PgDatabases, type PostgresInfo } from './postgres.js';
+import { runPgWrites, type PgWriteSample } from './pg-writes.js';
 import { runProcesses, type Backend, type ProcessSample } from './processes.js';
 import { writeReport } from './report.js';
 import { runCostLimit, type CostLimitResults } from './cost-limit.js';
@@ -19,9 +20,9 @@ import { soak } from './soak.js';
 import { countNestedStatements } from './statements.js';
 
 /** A column of the table: which server, spoken to how. */
-export type Target = 'limit' | 'rest' | 'graphql' | 'apollo' | 'limitNested' | 'restPg' | 'graphqlPg' | 'mercurius' | 'yogaPlain';
-/** The servers of a repetition: the product runs twice when PostgreSQL is on, once per backend. */
-export type Server = Kind | 'productPg';
+export type Target = 'limit' | 'rest' | 'graphql' | 'apollo' | 'limitNested' | 'restPg' | 'graphqlPg' | 'limitPg' | 'limitNestedPg' | 'mercurius' | 'yogaPlain';
+/** The servers of a repetition: the product and the limit run twice when PostgreSQL is on, once per backend. */
+export type Server = Kind | 'productPg' | 'limitPg';
 const SERVER_OF: Record<Target, Server> = {
   limit: 'limit',
   limitNested: 'limit',
@@ -30,11 +31,13 @@ const SERVER_OF: Record<Target, Server> = {
   apollo: 'apollo',
   restPg: 'productPg',
   graphqlPg: 'productPg',
+  limitPg: 'limitPg',
+  limitNestedPg: 'limitPg',
   mercurius: 'mercurius',
   yogaPlain: 'yogaPlain',
 };
 /** Targets measured at saturation only: the PostgreSQL column and the hand-written peers add no fixed-rate phases. */
-const SATURATION_ONLY = new Set<Target>(['restPg', 'graphqlPg', 'mercurius', 'yogaPlain']);
+const SATURATION_ONLY = new Set<Target>(['restPg', 'graphqlPg', 'limitPg', 'limitNestedPg', 'mercurius', 'yogaPlain']);
 /** The hand-written GraphQL peers (bench/mercurius, bench/yoga-plain): every answer checked against the product's. */
 const HAND_WRITTEN = new Set<Target>(['mercurius', 'yogaPlain']);
 
@@ -54,7 +57,8 @@ const log = (line: string) => process.stderr.write(`${new Date().toISOString().s
 function targetsOf(op: Operation, postgres: boolean): Target[] {
   const sqlite: Target[] = op.name === 'listCollections' ? ['limit', 'rest', 'graphql', 'apollo', 'limitNested'] : ['limit', 'rest', 'graphql', 'apollo'];
   sqlite.push('mercurius', 'yogaPlain');
-  return postgres ? [...sqlite, 'restPg', 'graphqlPg'] : sqlite;
+  const pg: Target[] = op.name === 'listCollections' ? ['restPg', 'graphqlPg', 'limitPg', 'limitNestedPg'] : ['restPg', 'graphqlPg', 'limitPg'];
+  return postgres ? [...sqlite, ...pg] : sqlite;
 }
 
 /**
@@ -67,7 +71,7 @@ function sampler(world: World, op: Operation, target: Target, counters: Map<stri
     const i = counters.get(key) ?? 0;
     counters.set(key, i + 1);
     if (op.consumes && i >= config.pool) throw new Error(`${op.name}: pool of ${config.pool} spent; raise config.pool`);
-    if (target === 'limitNested') return limitNested(world);
+    if (target === 'limitNested' || target === 'limitNestedPg') return limitNested(world);
     if (HAND_WRITTEN.has(target)) return answers!.checked(op, op.graphql(world, i));
     return target === 'graphql' || target === 'apollo' || target === 'graphqlPg' ? op.graphql(world, i) : op.rest(world, i);
   };
@@ -105,7 +109,7 @@ async function main(): Promise<void> {
   log(`bench ${QUICK ? '(quick)' : '(full)'} in ${work}; load ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
 
   const template = join(work, 'template.db');
-  const world = await seedTemplate(template, { pool: config.pool });
+  const world = await seedTemplate(template, { pool: config.pool, tenantPool: BENCH_POSTGRES ? config.tenantPool : 0 });
   let copies = 0;
   const fresh = () => copyTemplate(template, join(work, `run-${copies++}.db`));
 
@@ -150,6 +154,8 @@ async function main(): Promise<void> {
     for (const kind of ['limit', 'product', 'apollo', 'mercurius', 'yogaPlain'] as const) servers.set(kind, await start(kind, fresh()));
     const pgUrl = await pg?.fresh();
     if (pgUrl) servers.set('productPg', await start('product', pgUrl));
+    const pgLimitUrl = await pg?.fresh();
+    if (pgLimitUrl) servers.set('limitPg', await start('limit', pgLimitUrl));
     for (const op of operations) {
       const targets = targetsOf(op, pg !== undefined);
       // Interleaved, and rotated each repetition so no target always runs first or last.
@@ -187,6 +193,13 @@ async function main(): Promise<void> {
       pgTransactions.push({ rep, ...(await pg!.transactions(pgUrl)) });
       await pg!.drop(pgUrl);
     }
+    if (pgLimitUrl) await pg!.drop(pgLimitUrl);
+  }
+
+  let pgWrites: PgWriteSample[] | undefined;
+  if (pg) {
+    log('PostgreSQL writes: contended and spread, product and limit');
+    pgWrites = await runPgWrites(world, pg, log);
   }
 
   log('one process against two on one database');
@@ -217,6 +230,7 @@ async function main(): Promise<void> {
     memory,
     postgres,
     pgTransactions,
+    ...(pgWrites ? { pgWrites } : {}),
     processes,
     scale,
     statements,
@@ -245,6 +259,8 @@ export interface Results {
   postgres?: PostgresInfo;
   /** Per repetition, the PostgreSQL database's committed and rolled-back transactions (retries roll back). */
   pgTransactions?: { rep: number; commits: number; rollbacks: number }[];
+  /** The PostgreSQL write section (bench/pg-writes.ts). */
+  pgWrites?: PgWriteSample[];
   /** One process against two on one database, per backend. */
   processes?: ProcessSample[];
   scale: Awaited<ReturnType<typeof runScale>>;

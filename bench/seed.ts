@@ -38,12 +38,32 @@ export interface World {
   deletableCollections: string[];
   /** deleteTrack consumes these, one per request; each sits in one 20-track collection. */
   deletableTracks: string[];
+  /** The PostgreSQL write section's owners (bench/pg-writes.ts); absent unless asked for. */
+  tenants?: { hot: Tenant; spread: Tenant[] };
+}
+
+/** One owner's rows for the write section: each list is used once per database, item by item. */
+export interface Tenant {
+  who: Principal;
+  /** Starts empty; adds append `tracks` to it, one each. */
+  addCollection: string;
+  /** Holds `tracks` in order; removes take them from the end, so no request renumbers others. */
+  removeCollection: string;
+  tracks: string[];
+  /** All in one collection, in order; deletes take them from the end, likewise. */
+  deletableTracks: string[];
+  deletableCollections: string[];
 }
 
 export interface SeedSizes {
   /** Items each consuming operation may use in one server's lifetime. */
   pool: number;
+  /** Items each write of the PostgreSQL write section may use per database; 0 or absent: no tenants. */
+  tenantPool?: number;
 }
+
+/** Owners the write section spreads its requests over: more than its connections (16), so one is always free. */
+export const SPREAD_OWNERS = 24;
 
 export const READ_COLLECTIONS = 200;
 export const READ_COLLECTION_TRACKS = 20;
@@ -55,7 +75,7 @@ const WRITER_TRACKS = 2000;
 
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 
-async function operatorRows(path: string) {
+async function operatorRows(path: string, tenants: number) {
   const database = await openDatabase(path);
   const deps: Deps = { database, now: () => T0, traceId: 'req_bench_seed', origin: 'http://bench' };
   await createOrganization(deps, { name: 'Bench', id: ORG });
@@ -71,8 +91,10 @@ async function operatorRows(path: string) {
     deleter: await principal('deleter'),
     trackDeleter: await principal('track-deleter'),
   };
+  const owners: Principal[] = [];
+  for (let i = 0; i < tenants; i++) owners.push(await principal(`tenant-${i}`));
   await database.close();
-  return people;
+  return { ...people, owners };
 }
 
 /** Bulk inserts with prepared statements, in one transaction per call. */
@@ -132,9 +154,21 @@ const repeat = <T>(n: number, make: (i: number) => T): T[] => Array.from({ lengt
 
 /** Builds the template for the operation benchmarks at `path`. */
 export async function seedTemplate(path: string, sizes: SeedSizes): Promise<World> {
-  const people = await operatorRows(path);
+  const tenantPool = sizes.tenantPool ?? 0;
+  const { owners, ...people } = await operatorRows(path, tenantPool > 0 ? 1 + SPREAD_OWNERS : 0);
   const sqlite = new BetterSqlite3(path);
   const bulk = new BulkWriter(sqlite);
+  const tenant = (who: Principal, items: number): Tenant => {
+    const tracks = bulk.tracks(who.userId, items);
+    const deletableTracks = bulk.tracks(who.userId, items);
+    const [addCollection, removeCollection] = bulk.collections(who.userId, [[], tracks, deletableTracks]);
+    const deletableCollections = bulk.collections(who.userId, repeat(items, () => []));
+    return { who, addCollection: addCollection!, removeCollection: removeCollection!, tracks, deletableTracks, deletableCollections };
+  };
+  const tenants =
+    tenantPool > 0
+      ? { hot: tenant(owners[0]!, tenantPool), spread: owners.slice(1).map((who) => tenant(who, Math.ceil((2 * tenantPool) / SPREAD_OWNERS))) }
+      : undefined;
 
   const readerTracks = bulk.tracks(people.reader.userId, PAGE_COLLECTION_SIZE);
   const [pageCollection] = bulk.collections(people.reader.userId, [readerTracks]);
@@ -172,6 +206,7 @@ export async function seedTemplate(path: string, sizes: SeedSizes): Promise<Worl
     removerTracks,
     deletableCollections,
     deletableTracks,
+    ...(tenants ? { tenants } : {}),
   };
 }
 

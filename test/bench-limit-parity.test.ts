@@ -4,34 +4,45 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLimitServer } from '../bench/limit/server.js';
 import { limitNested, operations, type HttpCall } from '../bench/ops.js';
+import { PgDatabases } from '../bench/postgres.js';
 import { seedTemplate, type World } from '../bench/seed.js';
 import { createApp, type App } from '../src/app.js';
 import { openDatabase } from '../src/db/connection.js';
 import { backend } from './helpers.js';
 
-// The benchmark's limit server is only a fair yardstick if it answers what the product answers:
-// for each benchmarked operation, the same status and the same body (new ids and times aside).
+// The benchmark's limit servers are only a fair yardstick if they answer what the product answers:
+// for each benchmarked operation, the same status and the same body (new ids and times aside). The
+// SQLite limit runs against the product on a SQLite file; the PostgreSQL limit against the product
+// on a PostgreSQL database when the suite runs on a server (a copy of the same seeded rows, as the
+// benchmark makes it, bench/postgres.ts).
 
 let dir: string;
 let world: World;
 let app: App;
 let limit: Awaited<ReturnType<typeof startLimitServer>>;
+let pg: PgDatabases | undefined;
 
-// The benchmark's limit server is SQLite by construction.
-const notSqlite = backend !== 'sqlite';
+// PGlite runs in-process only; the PostgreSQL limit needs a server.
+const skipped = backend === 'pglite';
 
 beforeAll(async () => {
-  if (notSqlite) return;
+  if (skipped) return;
   dir = mkdtempSync(join(tmpdir(), 'music-bench-parity-'));
   const path = join(dir, 'bench.db');
   world = await seedTemplate(path, { pool: 10 });
-  app = createApp({ database: await openDatabase(path) });
-  limit = await startLimitServer(path);
-});
+  let url = path;
+  if (backend === 'postgres') {
+    ({ databases: pg } = await PgDatabases.create(process.env['TEST_DATABASE']!, path));
+    url = await pg.fresh();
+  }
+  app = createApp({ database: await openDatabase(url) });
+  limit = await startLimitServer(url);
+}, 120_000);
 
 afterAll(async () => {
-  limit?.close();
+  await limit?.close();
   await app?.close();
+  await pg?.dropAll();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -56,7 +67,7 @@ async function limitAnswer(call: HttpCall) {
   return { status: response.status, etag: response.headers.get('etag'), body: JSON.parse(await response.text()) as unknown };
 }
 
-describe.skipIf(notSqlite)('the benchmark limit answers as the product does', () => {
+describe.skipIf(skipped)(`the benchmark's ${backend} limit answers as the product does`, () => {
   for (const op of operations) {
     it(op.name, async () => {
       // Writes act on different items (one each) so both succeed; reads read the same item.

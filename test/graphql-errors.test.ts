@@ -62,7 +62,7 @@ describe('GraphQL document errors', () => {
       '{ notAField }',
       '{ viewer }', // object field without a selection
       '{ collections(organizationId: "org_a", nope: 1) { edges { cursor } } }', // unknown argument
-      '{ collection(id: "mcoll_x") { id } }', // missing required argument
+      '{ collection(organizationId: "org_a") { id } }', // missing required argument
       'mutation { createCollection(organizationId: "org_a", input: { name: 5 }) { id } }', // literal of the wrong type
     ];
     for (const query of documents) {

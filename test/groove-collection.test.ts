@@ -217,7 +217,7 @@ describe('Groove requests that fail as a whole', () => {
 
   it('unknown paths are 404 and other methods 405, Groove-shaped', async () => {
     const { w } = await mixedWorld();
-    const unknown = await groove(w, '/1/content/music/collection/playlists/create', w.alice.key, {});
+    const unknown = await groove(w, '/1/content/music/collection/shuffle', w.alice.key, {});
     expect(unknown.status).toBe(404);
     expect(unknown.body.Error.ErrorCode).toBe('ENDPOINT_NOT_FOUND');
     const get = await rest(w.app, 'GET', ADD, { key: w.alice.key });

@@ -6,10 +6,12 @@ import {
   COLLECTIONS_PAGE,
   DESCRIPTION_MAX,
   ENGINE_PATTERN,
+  GROOVE_BROWSE_PAGE,
   LIBRARY_PAGE,
   MAX_DURATION_SECONDS,
   MAX_EXPIRY_DAYS,
   NAME_MAX,
+  PLAYLIST_NAME_MAX,
   REORDER_MAX_IDS,
   SHARED_COLLECTION_TRACKS,
   shareVisibilities,
@@ -19,7 +21,7 @@ import {
 } from '../src/domain/limits.js';
 import { getSchema } from '../src/graphql/schema.js';
 import { openApiDocument } from '../src/rest/openapi.js';
-import { createCollectionVia, createWorld, rest } from './helpers.js';
+import { createCollectionVia, createTrackVia, createWorld, rest } from './helpers.js';
 
 // Every surface states the domain's numbers (src/domain/limits.ts) rather than its own copy: these
 // fail when a REST default, an OpenAPI bound, a schema description or a Groove message is written
@@ -43,6 +45,11 @@ describe('limits are defined once, in src/domain/limits.ts', () => {
     expect(track.engine.pattern).toBe(ENGINE_PATTERN.source);
     const order = body('/v1/music/{organization_id}/collections/{collection_id}/order', 'patch');
     expect(order.ordered_track_ids.maxItems).toBe(REORDER_MAX_IDS);
+    const add = body('/v1/music/{organization_id}/collections/{collection_id}/tracks', 'post');
+    expect(add.track_ids.maxItems).toBe(BATCH_MAX_IDS);
+    expect(add.track_ids.description).toContain(String(BATCH_MAX_IDS));
+    expect(body('/v1/music/{organization_id}/collections/{collection_id}/tracks', 'delete').track_ids.maxItems).toBe(BATCH_MAX_IDS);
+    expect(doc.components.schemas.CollectionTracksEdit.properties.results.maxItems).toBe(BATCH_MAX_IDS);
     const share = body('/v1/music/{organization_id}/tracks/{track_id}/share', 'post');
     expect(share.visibility.enum).toEqual([...shareVisibilities]);
     expect(share.expires_in_days.description).toContain(String(MAX_EXPIRY_DAYS));
@@ -84,6 +91,40 @@ describe('limits are defined once, in src/domain/limits.ts', () => {
     expect(sdl).toContain(`at most ${REORDER_MAX_IDS}`);
     expect(sdl).toContain(`1 to ${NAME_MAX} characters`);
     expect(sdl).toContain(`the first ${SHARED_COLLECTION_TRACKS} tracks`);
+  });
+
+  it('are the collection batch edits\' limit on REST', async () => {
+    const w = await createWorld();
+    const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
+    const path = `/v1/music/${w.orgA}/collections/${c}/tracks`;
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => `mtrack_${i}`);
+    for (const method of ['POST', 'DELETE']) {
+      expect((await rest(w.app, method, path, { key: w.alice.key, body: { track_ids: ids(BATCH_MAX_IDS) } })).status, method).toBe(200);
+      const over = await rest(w.app, method, path, { key: w.alice.key, body: { track_ids: ids(BATCH_MAX_IDS + 1) } });
+      expect([over.status, over.body.error.details.field], method).toEqual([422, 'track_ids']);
+      expect(over.body.error.system_message).toContain(String(BATCH_MAX_IDS));
+    }
+  });
+
+  it('are the Groove playlist limits: the name, the batch, the browse page', async () => {
+    const w = await createWorld();
+    const create = (body: unknown) => rest(w.app, 'POST', '/1/content/music/collection/playlists/create', { key: w.alice.key, body });
+    expect((await create({ Name: 'x'.repeat(PLAYLIST_NAME_MAX) })).status).toBe(200);
+    const long = await create({ Name: 'x'.repeat(PLAYLIST_NAME_MAX + 1) });
+    expect([long.status, long.body.Error.ErrorCode]).toEqual([400, 'COLLECTION_INVALID_PLAYLIST_INFO']);
+    expect(long.body.Error.Message).toContain(String(PLAYLIST_NAME_MAX));
+    // A collection's own limit is longer.
+    expect(PLAYLIST_NAME_MAX).toBeLessThan(NAME_MAX);
+    const track = await createTrackVia(w.app, w.alice.key, w.orgA);
+    const actions = (n: number) => Array.from({ length: n }, () => ({ Id: `music.${track}`, Action: 'Add' }));
+    expect((await create({ Name: 'full', TrackActions: actions(BATCH_MAX_IDS) })).status).toBe(200);
+    const over = await create({ Name: 'over', TrackActions: actions(BATCH_MAX_IDS + 1) });
+    expect(over.body.Error).toMatchObject({ ErrorCode: 'COLLECTION_INVALID_OPERATION', Message: `Number of tracks for this operation is limited to ${BATCH_MAX_IDS}` });
+    for (let i = 0; i < GROOVE_BROWSE_PAGE.maxSize; i++) await create({ Name: `p${i}` });
+    const browse = async (query: string) =>
+      (await rest(w.app, 'GET', `/1/content/music/collection/playlists/browse${query}`, { key: w.alice.key })).body.Playlists.Items.length;
+    expect(await browse('')).toBe(GROOVE_BROWSE_PAGE.defaultSize);
+    expect(await browse(`?maxItems=${GROOVE_BROWSE_PAGE.maxSize + 5}`)).toBe(GROOVE_BROWSE_PAGE.maxSize);
   });
 
   it('word the Groove batch limit', async () => {

@@ -114,6 +114,11 @@ describe('real responses match the documented schemas', () => {
     await call('POST', '/v1/music/:organization_id/collections/:collection_id/tracks', pc, { body: { track_id: t2 } });
     await call('GET', '/v1/music/:organization_id/collections/:collection_id/tracks', pc);
     await call('PATCH', '/v1/music/:organization_id/collections/:collection_id/order', pc, { body: { ordered_track_ids: [t2, t1] } });
+    const t3 = await createTrackVia(w.app, alice.key, orgA, 'Four');
+    await call('POST', '/v1/music/:organization_id/collections/:collection_id/tracks', pc, { body: { track_ids: [t3, t1, 'mtrack_none'], position: 1 } });
+    await call('PATCH', '/v1/music/:organization_id/collections/:collection_id/tracks', pc, { body: { range_start: 0, range_length: 2, insert_before: 3 } });
+    await call('PATCH', '/v1/music/:organization_id/collections/:collection_id/tracks', pc, { body: { range_start: 2, range_length: 2, insert_before: 0 } });
+    await call('DELETE', '/v1/music/:organization_id/collections/:collection_id/tracks', pc, { body: { track_ids: [t3, 'mtrack_none'] } });
     await call('DELETE', '/v1/music/:organization_id/collections/:collection_id/tracks/:track_id', { ...pc, track_id: t2 });
     const trackShare = (await call('POST', '/v1/music/:organization_id/tracks/:track_id/share', { ...p, track_id: t1 }, { body: {} })).body;
     const collShare = (

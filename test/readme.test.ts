@@ -58,7 +58,15 @@ describe.skipIf(backend === 'pglite')('README', () => {
       });
       // The README speaks of port 4000; this server listens where the test could bind.
       const script = blocks.slice(1).join('\n').replaceAll('127.0.0.1:4000', `127.0.0.1:${port}`);
-      const run = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: work, env, encoding: 'utf8', timeout: 120_000 });
+      // stdin is /dev/null: bash reads /etc/bash.bashrc when its stdin is a socket (it takes that
+      // for rshd), and Node's pipes are sockets; under -u that file's $PS1 test fails.
+      const run = spawnSync('bash', ['-euo', 'pipefail', '-c', script], {
+        cwd: work,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
       expect(run.stderr).toBe('');
       expect(run.status, run.stdout).toBe(0);
       // Every answer the examples print is a success: no REST envelope, no GraphQL error.

@@ -40,6 +40,13 @@ export interface EntryRange {
   end: number;
 }
 
+/** The entries at positions [from, to) of one collection move by `by` places. */
+export interface EntryShift {
+  from: number;
+  to: number;
+  by: number;
+}
+
 export interface Reads {
   /** An unrevoked API key by the SHA-256 of its secret. */
   activeKeyByHash(keyHash: string): Promise<Pick<ApiKeyRow, 'id' | 'userId' | 'lastUsedAt'> | undefined>;
@@ -56,6 +63,8 @@ export interface Reads {
   liveTrack(id: string): Promise<TrackRow | undefined>;
   /** Live tracks among `ids`, in no particular order; one statement whatever the number. */
   liveTracks(ids: readonly string[]): Promise<TrackRow[]>;
+  /** The ids among `ids` of live tracks of the organization the user created or saved; one statement. */
+  visibleTrackIds(ref: { ids: readonly string[]; organizationId: string; userId: string }): Promise<string[]>;
   /** The organization of a track, deleted or not. */
   trackOrganization(id: string): Promise<string | undefined>;
 
@@ -63,10 +72,14 @@ export interface Reads {
   ownCollection(ref: { id: string; organizationId: string; ownerId: string }): Promise<CollectionRow | undefined>;
   /** A live collection of the owner in any organization. */
   ownCollectionAnyOrganization(ref: { id: string; ownerId: string }): Promise<CollectionRow | undefined>;
+  /** How many live collections the owner has in the organization. */
+  countOwnCollections(ref: { ownerId: string; organizationId: string }): Promise<number>;
   /** A window of the owner's live collections in the organization, by `seq`. */
   ownCollections(query: { ownerId: string; organizationId: string; keys: KeysetQuery }): Promise<CollectionRow[]>;
   /** Any live collection, for share links. */
   liveCollection(id: string): Promise<Pick<CollectionRow, 'id' | 'name' | 'description'> | undefined>;
+  /** The entries of a collection that hold one of `trackIds`, in no particular order; one statement. */
+  entriesAmong(collectionId: string, trackIds: readonly string[]): Promise<Pick<EntryRow, 'trackId' | 'position'>[]>;
   /** Every entry of a collection, by position. */
   entriesInOrder(collectionId: string): Promise<Pick<EntryRow, 'trackId' | 'position'>[]>;
   /**
@@ -113,8 +126,33 @@ export interface Reads {
 
 export type CollectionChanges = Partial<Pick<CollectionRow, 'name' | 'description' | 'coverTrackId' | 'coverImageUrl'>>;
 
-/** Everything a write transaction may do; its reads see the transaction's own writes. */
+/**
+ * Everything a write transaction may do; its reads see the transaction's own writes.
+ *
+ * The `…ToChange` and `…ToKeep` reads name the rows a transaction is about to change or relies on.
+ * On PostgreSQL they lock those rows until it ends, so writes of the same rows queue behind each
+ * other instead of conflicting and writes of different rows never wait; on SQLite they are plain
+ * reads, since the transaction holds the database's only write lock. A transaction takes its rows
+ * in one order, so no two can wait on each other in a circle: at most one track first, then
+ * collections in id order, then other rows it changes (docs/postgresql.md).
+ */
 export interface Writes extends Reads {
+  /** A live track of the organization created by `creatorId`, which the transaction will change. */
+  trackToChange(ref: { id: string; organizationId: string; creatorId: string }): Promise<TrackRow | undefined>;
+  /**
+   * As `trackOfUser`: a track the transaction points at (an entry, a cover), kept from being
+   * deleted until it ends. Taken before any collection.
+   */
+  trackToKeep(ref: { id: string; organizationId: string; userId: string }): Promise<TrackRow | undefined>;
+  /** As `ownCollection`: a collection the transaction will change (its entries, count or version). */
+  collectionToChange(ref: { id: string; organizationId: string; ownerId: string }): Promise<CollectionRow | undefined>;
+  /** Every collection that holds the track or shows it as cover, which the transaction will change. */
+  holdCollectionsShowing(trackId: string): Promise<void>;
+  /** As `ownShareLink`: a link the transaction will change. */
+  shareLinkToChange(ref: { id: string; organizationId: string; ownerId: string }): Promise<ShareLinkRow | undefined>;
+  /** As `apiKey`: a key the transaction will change. */
+  apiKeyToChange(id: string): Promise<ApiKeyRow | undefined>;
+
   /** False (and nothing written) when the id is taken. */
   insertOrganization(row: OrganizationRow): Promise<boolean>;
   /** False (and nothing written) when the email is taken. */
@@ -145,10 +183,31 @@ export interface Writes extends Reads {
   removeEntries(trackId: string, collectionId: string | null, now: number): Promise<string[]>;
   /** Moves entries to new positions; the caller guarantees the result is a permutation. */
   moveEntries(collectionId: string, moves: readonly { trackId: string; position: number }[], now: number): Promise<void>;
+  // The batch edits below each cost a fixed number of statements whatever the batch size or the
+  // collection's length, and move the version on once.
+  /**
+   * Inserts the tracks, none of which the collection holds, as one block at `position` (0 to the
+   * track count) in the order given, moving the entries from there on back; the collection after.
+   */
+  insertEntriesAt(collectionId: string, trackIds: readonly string[], position: number, now: number): Promise<CollectionRow>;
+  /**
+   * Removes the entries of these tracks and closes the gaps; the entries removed (as they were)
+   * and the collection after, or none and null when it held none of them (nothing is written).
+   */
+  removeEntriesOf(
+    collectionId: string,
+    trackIds: readonly string[],
+    now: number,
+  ): Promise<{ removed: Pick<EntryRow, 'trackId' | 'position'>[]; collection: CollectionRow | null }>;
+  /**
+   * Applies the shifts together (the ranges must not overlap, and the caller guarantees the result
+   * is a permutation of the positions); the collection after.
+   */
+  shiftEntries(collectionId: string, shifts: readonly EntryShift[], now: number): Promise<CollectionRow>;
 
   insertLibrarySave(row: NewLibrarySave): Promise<void>;
-  /** The same, returning the stored row. */
-  addLibrarySave(row: NewLibrarySave): Promise<LibrarySaveRow>;
+  /** The stored edge; undefined (and nothing written) when the user already has one to the track. */
+  addLibrarySave(row: NewLibrarySave): Promise<LibrarySaveRow | undefined>;
   /** Removes the user's edge to a track that is live; false when there was none. */
   removeLibrarySaveOfLiveTrack(ref: { userId: string; organizationId: string; trackId: string }): Promise<boolean>;
 
@@ -172,8 +231,9 @@ export interface Database {
    * Runs `fn` as one write transaction; every write goes through here. On SQLite transactions
    * are serialised inside the process (an await inside `fn` cannot let another request's
    * statements in) and BEGIN IMMEDIATE takes the write lock up front. On PostgreSQL they run
-   * SERIALIZABLE and are retried when the server reports a serialization failure or deadlock,
-   * so `fn` must not have effects outside the database.
+   * READ COMMITTED and lock the rows they change (see Writes); one the server still aborts (a
+   * serialization failure or deadlock, which the lock order rules out) is run again, so `fn`
+   * must not have effects outside the database.
    */
   transaction<T>(fn: (tx: Writes) => Promise<T>): Promise<T>;
   /** Answers when the database does; used by /healthz. */
@@ -188,11 +248,13 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Seconds spent queued behind other transactions, then holding the write lock. */
+/** Seconds spent queued behind other transactions, then holding the write lock (one attempt). */
 export interface TransactionTiming {
   waitSeconds: number;
   holdSeconds: number;
   committed: boolean;
+  /** Set when the attempt was rolled back by the database and is run again: why. */
+  retried?: 'serialization_failure' | 'deadlock';
 }
 
 export interface OpenOptions {

@@ -9,17 +9,33 @@ import type { Tables } from './tables.js';
  */
 export type Db = BaseSQLiteDatabase<'async', unknown>;
 
+/** The row locks writes take (PostgreSQL's names); docs/postgresql.md says which write takes which. */
+export type LockStrength = 'no key update' | 'share';
+
 /**
  * What differs between the dialects below the store: their tables, how a raw statement is run,
- * and the little SQL they write differently, expanding a JSON array (sent as one parameter, so a
- * statement's text does not depend on a list's length) into rows.
+ * how a select locks the rows it returns, and the little SQL they write differently, expanding a
+ * JSON array (sent as one parameter, so a statement's text does not depend on a list's length)
+ * into rows.
  */
 export interface SqlDialect {
   readonly tables: Tables;
   all<T>(db: Db, query: SQL): Promise<T[]>;
   run(db: Db, query: SQL): Promise<void>;
-  /** One row per element of the JSON array, in column `value` (an element as JSON). */
-  jsonArray(json: unknown): SQL;
+  /**
+   * The select, locking the rows it returns until the transaction ends (`FOR …` on PostgreSQL).
+   * SQLite has no row locks: its write transaction already excludes every other writer.
+   */
+  lock<Q>(select: Q, strength: LockStrength): Q;
+  /** Whether `lock` locks anything, so a statement run only for its locks can be left out. */
+  readonly locksRows: boolean;
+  /**
+   * One row per element of the JSON array, in column `value` (an element as JSON). `count`, the
+   * array's length, tells PostgreSQL's planner how many rows to expect: it guesses 100 for a JSON
+   * array, and a join with 100 rows plans as a scan of the whole table where one index lookup
+   * per element is what a short list needs.
+   */
+  jsonArray(json: unknown, count: number): SQL;
   /** The same with the element's zero-based index in column `i`. */
   jsonRowsWithIndex(json: unknown): SQL;
   /** One row per string of a JSON array of strings, in column `value` as text: a list of ids. */
@@ -27,6 +43,10 @@ export interface SqlDialect {
 }
 
 export type JsonSql = Pick<SqlDialect, 'jsonArray' | 'jsonRowsWithIndex' | 'textList'>;
+
+/** PostgreSQL's selects (typed here as SQLite's, see Db) take a locking clause. */
+export const postgresLock = <Q>(select: Q, strength: LockStrength): Q =>
+  (select as unknown as { for(strength: LockStrength): Q }).for(strength);
 
 export const sqliteJson: JsonSql = {
   jsonArray: (json) => sql`(SELECT value FROM json_each(${json}))`,
@@ -36,7 +56,7 @@ export const sqliteJson: JsonSql = {
 };
 
 export const postgresJson: JsonSql = {
-  jsonArray: (json) => sql`(SELECT value FROM jsonb_array_elements(CAST(${json} AS jsonb)) AS value)`,
+  jsonArray: (json, count) => sql`(SELECT value FROM jsonb_array_elements(CAST(${json} AS jsonb)) AS value LIMIT ${count})`,
   jsonRowsWithIndex: (json) =>
     sql`(SELECT CAST(i AS INTEGER) - 1 AS i, value FROM jsonb_array_elements(CAST(${json} AS jsonb)) WITH ORDINALITY AS r(value, i))`,
   textList: (json) => sql`(SELECT jsonb_array_elements_text(CAST(${json} AS jsonb)) AS value)`,

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getTableName, is, sql, type SQL } from 'drizzle-orm';
-import { PgTable, type PgDatabase } from 'drizzle-orm/pg-core';
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgDatabase } from 'drizzle-orm/pg-core';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Database, OpenOptions, TransactionTiming, Writes } from './database.js';
-import { postgresJson, type Db, type SqlDialect } from './dialect-sql.js';
-import * as pgTables from './pg-tables.js';
+import { postgresJson, postgresLock, type Db, type SqlDialect } from './dialect-sql.js';
+import { pgTables } from './pg-tables.js';
 import { Store } from './store.js';
 import { tracedQuery } from './traced.js';
 import { fromPackageRoot } from '../package-root.js';
@@ -18,48 +18,17 @@ const MIGRATION_LOCK = 720_154_331;
 export const DEFAULT_POOL_SIZE = 10;
 const INT8 = 20;
 
-/** A write transaction that loses a serialization conflict is run again this many times at most. */
-const MAX_ATTEMPTS = 25;
 /**
- * serialization_failure and deadlock_detected: the transaction was rolled back whole and may simply
- * be run again. unique_violation too: under SERIALIZABLE, two transactions that both append at
- * `track_count` meet at the (collection_id, position) index, and PostgreSQL reports that conflict
- * as 23505 rather than 40001 (its documentation advises retrying unique-key failures for this
- * reason). A real duplicate fails the same way on every attempt, and is then thrown.
+ * What the server may still abort a transaction with, whole, so that it can simply be run again:
+ * serialization_failure and deadlock_detected. Write transactions run READ COMMITTED and lock the
+ * rows they change in one order (src/db/database.ts, docs/postgresql.md), so neither is expected;
+ * the retry is a safety net, and each one is counted (music_gateway_db_transaction_retries_total).
  */
-const RETRYABLE = new Set(['40001', '40P01', '23505']);
-/**
- * A transaction that has lost this many attempts stops competing and runs alone among writers.
- * Without that, one that reads and writes more than the others (a track delete touches every
- * collection holding the track) can keep losing to a stream of short edits of those collections
- * until its attempts run out, and answer 500.
- */
-const ALONE_AFTER = 5;
-/**
- * Running alone: every table locked against writes (reads go on) until the transaction ends,
- * before its first query, so its snapshot already holds every writer it waited for and no other
- * writer can commit a conflicting change while it runs. Tables are taken in the order the domain's
- * transactions write them (the audit log last), so it never holds a table that a writer it waits
- * for still needs; a table not listed comes last, and a deadlock it then meets is retried.
- */
-const WRITE_ORDER = [
-  pgTables.organizations,
-  pgTables.users,
-  pgTables.memberships,
-  pgTables.apiKeys,
-  pgTables.tracks,
-  pgTables.shareLinks,
-  pgTables.librarySaves,
-  pgTables.collectionEntries,
-  pgTables.collections,
-  pgTables.auditLog,
-] as unknown as PgTable[];
-const allTables = (Object.values(pgTables.pgTables) as unknown[]).filter((t): t is PgTable => is(t, PgTable));
-const lockAll = sql.raw(
-  `LOCK TABLE ${[...WRITE_ORDER, ...allTables.filter((t) => !WRITE_ORDER.includes(t))]
-    .map((t) => `"${getTableName(t)}"`)
-    .join(', ')} IN SHARE ROW EXCLUSIVE MODE`,
-);
+const RETRYABLE = new Map([
+  ['40001', 'serialization_failure'],
+  ['40P01', 'deadlock'],
+] as const);
+const MAX_ATTEMPTS = 10;
 
 export interface PostgresDatabase extends Database {
   readonly dialect: 'postgres';
@@ -73,9 +42,11 @@ const rows = async <T>(q: Db, query: SQL): Promise<T[]> =>
   ((await (q as unknown as AnyPgDatabase).execute(query)) as unknown as { rows: T[] }).rows;
 
 const postgresDialect: SqlDialect = {
-  tables: pgTables.pgTables,
+  tables: pgTables,
   all: rows,
   run: async (q, query) => void (await rows(q, query)),
+  locksRows: true,
+  lock: postgresLock,
   ...postgresJson,
 };
 
@@ -150,30 +121,27 @@ export function postgresDatabase(instance: AnyPgDatabase, end: () => Promise<voi
   const read = new Store(instance as unknown as Db, postgresDialect);
   const listeners: ((timing: TransactionTiming) => void)[] = [];
 
-  // SERIALIZABLE: every write transaction behaves as if it ran alone, which is what the position
-  // bookkeeping (and every read-then-write rule) assumes; PostgreSQL aborts the ones that could
-  // not have, and they run again after a short, growing, random pause (alone after ALONE_AFTER).
+  // READ COMMITTED, PostgreSQL's default: the transaction's row locks (Writes) order writes of the
+  // same rows, so a transaction is never aborted for what a concurrent one did to other rows.
   const transaction = async <T>(fn: (tx: Writes) => Promise<T>): Promise<T> => {
     const queued = performance.now();
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       let committed = false;
+      let retried: TransactionTiming['retried'];
       try {
-        const result = await instance.transaction(
-          async (tx) => {
-            if (attempt > ALONE_AFTER) await tx.execute(lockAll);
-            return fn(new Store(tx as unknown as Db, postgresDialect));
-          },
-          { isolationLevel: 'serializable' },
-        );
+        const result = await instance.transaction((tx) => fn(new Store(tx as unknown as Db, postgresDialect)));
         committed = true;
         return result;
       } catch (error) {
         const state = sqlState(error);
-        if (attempt >= MAX_ATTEMPTS || state === undefined || !RETRYABLE.has(state)) throw error;
+        const reason = state === undefined ? undefined : RETRYABLE.get(state as never);
+        if (attempt >= MAX_ATTEMPTS || reason === undefined) throw error;
+        retried = reason;
       } finally {
         const ended = performance.now();
-        const timing = { waitSeconds: (started - queued) / 1000, holdSeconds: (ended - started) / 1000, committed };
+        const timing: TransactionTiming = { waitSeconds: (started - queued) / 1000, holdSeconds: (ended - started) / 1000, committed };
+        if (retried) timing.retried = retried;
         for (const listener of listeners) listener(timing);
       }
       await sleep(Math.random() * Math.min(200, 2 ** attempt * 2));

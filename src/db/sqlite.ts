@@ -29,6 +29,8 @@ const sqliteDialect: SqlDialect = {
   tables: sqliteTables,
   all: async <T>(db: Db, query: SQL) => (db as unknown as SyncRunner).all(query) as T[],
   run: async (db, query) => void (db as unknown as SyncRunner).run(query),
+  locksRows: false,
+  lock: (select) => select,
   ...sqliteJson,
 };
 

@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, exists, gt, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { CollectionChanges, EntryRange, KeysetQuery, Writes } from './database.js';
+import type { CollectionChanges, EntryRange, EntryShift, KeysetQuery, Writes } from './database.js';
 import type { Db, SqlDialect } from './dialect-sql.js';
-import { appendEntry, entriesInRanges, moveEntries, removeEntries } from './entries.js';
+import { appendEntry, entriesInRanges, insertEntriesAt, moveEntries, removeEntries, removeEntriesOf, shiftEntries } from './entries.js';
 import { everyColumn, statement, withDefaults, type Connection } from './prepared.js';
 import type { Tables } from './tables.js';
 import type {
@@ -45,7 +45,7 @@ const membershipsOf = statement((db, t, p: { userId: string }) =>
     .where(eq(t.memberships.userId, p.userId)),
 );
 
-const trackOfUser = statement((db, t, p: { id: string; organizationId: string; userId: string }) =>
+const trackOfUserQuery = (db: Db, t: Tables, p: { id: string; organizationId: string; userId: string }) =>
   db
     .select()
     .from(t.tracks)
@@ -64,7 +64,12 @@ const trackOfUser = statement((db, t, p: { id: string; organizationId: string; u
           ),
         ),
       ),
-    ),
+    );
+
+const trackOfUser = statement((db, t, p: { id: string; organizationId: string; userId: string }) => trackOfUserQuery(db, t, p));
+
+const trackToKeep = statement((db, t, p: { id: string; organizationId: string; userId: string }, d) =>
+  d.lock(trackOfUserQuery(db, t, p), 'share'),
 );
 
 // The ids travel as one JSON parameter: one statement whatever the batch size, prepared once.
@@ -73,6 +78,43 @@ const liveTracksIn = statement((db, t, p: { ids: string }, d) =>
     .select()
     .from(t.tracks)
     .where(and(inArray(t.tracks.id, d.textList(p.ids)), isNull(t.tracks.deletedAt))),
+);
+
+// trackOfUser for a batch of ids, in one statement.
+const visibleTrackIds = statement((db, t, p: { ids: string; organizationId: string; userId: string }, d) =>
+  db
+    .select({ id: t.tracks.id })
+    .from(t.tracks)
+    .where(
+      and(
+        inArray(t.tracks.id, d.textList(p.ids)),
+        eq(t.tracks.organizationId, p.organizationId),
+        isNull(t.tracks.deletedAt),
+        or(
+          eq(t.tracks.creatorId, p.userId),
+          exists(
+            db
+              .select({ one: sql`1` })
+              .from(t.librarySaves)
+              .where(and(eq(t.librarySaves.userId, p.userId), eq(t.librarySaves.trackId, t.tracks.id))),
+          ),
+        ),
+      ),
+    ),
+);
+
+const entriesAmong = statement((db, t, p: { collectionId: string; ids: string }, d) =>
+  db
+    .select({ trackId: t.collectionEntries.trackId, position: t.collectionEntries.position })
+    .from(t.collectionEntries)
+    .where(and(eq(t.collectionEntries.collectionId, p.collectionId), inArray(t.collectionEntries.trackId, d.textList(p.ids)))),
+);
+
+const countOwnCollections = statement((db, t, p: { ownerId: string; organizationId: string }) =>
+  db
+    .select({ n: count() })
+    .from(t.collections)
+    .where(and(eq(t.collections.ownerId, p.ownerId), eq(t.collections.organizationId, p.organizationId), isNull(t.collections.deletedAt))),
 );
 
 const insertTrack = statement((db, t, p: NewTrack) => db.insert(t.tracks).values(everyColumn(t.tracks, p)));
@@ -88,18 +130,65 @@ const clearCovers = statement((db, t, p: { trackId: string; now: number }) =>
     .where(eq(t.collections.coverTrackId, p.trackId)),
 );
 
+const ownCollectionWhere = (t: Tables, p: { id: string; organizationId: string; ownerId: string }) =>
+  and(
+    eq(t.collections.id, p.id),
+    eq(t.collections.organizationId, p.organizationId),
+    eq(t.collections.ownerId, p.ownerId),
+    isNull(t.collections.deletedAt),
+  );
+
 const ownCollection = statement((db, t, p: { id: string; organizationId: string; ownerId: string }) =>
-  db
-    .select()
-    .from(t.collections)
-    .where(
-      and(
-        eq(t.collections.id, p.id),
-        eq(t.collections.organizationId, p.organizationId),
-        eq(t.collections.ownerId, p.ownerId),
-        isNull(t.collections.deletedAt),
+  db.select().from(t.collections).where(ownCollectionWhere(t, p)),
+);
+
+// The row locks of docs/postgresql.md. Foreign key checks take KEY SHARE on the rows an entry, a
+// cover or a library edge points at (also when an entry's position is rewritten twice in one
+// transaction), so no lock a write takes explicitly may conflict with KEY SHARE: collections and
+// tracks are taken for a change with NO KEY UPDATE (no write changes their keys), and a track a
+// write points at with SHARE, which NO KEY UPDATE (a track delete) conflicts with. Then the locks
+// that make writes wait are only the explicit ones, and every write takes those in one order.
+const collectionToChange = statement((db, t, p: { id: string; organizationId: string; ownerId: string }, d) =>
+  d.lock(db.select().from(t.collections).where(ownCollectionWhere(t, p)), 'no key update'),
+);
+
+// Two index lookups, as one list: an OR of the two conditions would scan every collection.
+const collectionsShowing = statement((db, t, p: { trackId: string }, d) =>
+  d.lock(
+    db
+      .select({ id: t.collections.id })
+      .from(t.collections)
+      .where(
+        inArray(
+          t.collections.id,
+          db
+            .select({ id: t.collectionEntries.collectionId })
+            .from(t.collectionEntries)
+            .where(eq(t.collectionEntries.trackId, p.trackId))
+            .union(db.select({ id: t.collections.id }).from(t.collections).where(eq(t.collections.coverTrackId, p.trackId))),
+        ),
+      )
+      // Locked in this order, the order every write takes collections in.
+      .orderBy(t.collections.id),
+    'no key update',
+  ),
+);
+
+const trackToChange = statement((db, t, p: { id: string; organizationId: string; creatorId: string }, d) =>
+  d.lock(
+    db
+      .select()
+      .from(t.tracks)
+      .where(
+        and(
+          eq(t.tracks.id, p.id),
+          eq(t.tracks.organizationId, p.organizationId),
+          eq(t.tracks.creatorId, p.creatorId),
+          isNull(t.tracks.deletedAt),
+        ),
       ),
-    ),
+    'no key update',
+  ),
 );
 
 const ownCollectionAnyOrganization = statement((db, t, p: { id: string; ownerId: string }) =>
@@ -212,6 +301,11 @@ export class Store implements Writes, Connection {
     return liveTracksIn(this, { ids: JSON.stringify(ids) });
   }
 
+  async visibleTrackIds(ref: { ids: readonly string[]; organizationId: string; userId: string }): Promise<string[]> {
+    const rows = await visibleTrackIds(this, { ...ref, ids: JSON.stringify(ref.ids) });
+    return rows.map((r) => r.id);
+  }
+
   async trackOrganization(id: string): Promise<string | undefined> {
     const { tracks } = this.t;
     const [found] = await this.db.select({ organizationId: tracks.organizationId }).from(tracks).where(eq(tracks.id, id)).limit(1);
@@ -226,6 +320,11 @@ export class Store implements Writes, Connection {
   async ownCollectionAnyOrganization(ref: { id: string; ownerId: string }): Promise<CollectionRow | undefined> {
     const [row] = await ownCollectionAnyOrganization(this, ref);
     return row;
+  }
+
+  async countOwnCollections(ref: { ownerId: string; organizationId: string }): Promise<number> {
+    const [row] = await countOwnCollections(this, ref);
+    return Number(row?.n ?? 0);
   }
 
   async ownCollections(query: { ownerId: string; organizationId: string; keys: KeysetQuery }): Promise<CollectionRow[]> {
@@ -256,6 +355,10 @@ export class Store implements Writes, Connection {
       .where(and(eq(collections.id, id), isNull(collections.deletedAt)))
       .limit(1);
     return collection;
+  }
+
+  entriesAmong(collectionId: string, trackIds: readonly string[]) {
+    return entriesAmong(this, { collectionId, ids: JSON.stringify(trackIds) });
   }
 
   entriesInOrder(collectionId: string) {
@@ -345,6 +448,43 @@ export class Store implements Writes, Connection {
 
   // Writes.
 
+  async trackToChange(ref: { id: string; organizationId: string; creatorId: string }): Promise<TrackRow | undefined> {
+    const [track] = await trackToChange(this, ref);
+    return track;
+  }
+
+  async trackToKeep(ref: { id: string; organizationId: string; userId: string }): Promise<TrackRow | undefined> {
+    const [track] = await trackToKeep(this, ref);
+    return track;
+  }
+
+  async collectionToChange(ref: { id: string; organizationId: string; ownerId: string }): Promise<CollectionRow | undefined> {
+    const [row] = await collectionToChange(this, ref);
+    return row;
+  }
+
+  async holdCollectionsShowing(trackId: string): Promise<void> {
+    if (this.dialect.locksRows) await collectionsShowing(this, { trackId });
+  }
+
+  async shareLinkToChange(ref: { id: string; organizationId: string; ownerId: string }): Promise<ShareLinkRow | undefined> {
+    const { shareLinks } = this.t;
+    const [link] = await this.dialect.lock(
+      this.db
+        .select()
+        .from(shareLinks)
+        .where(and(eq(shareLinks.id, ref.id), eq(shareLinks.organizationId, ref.organizationId), eq(shareLinks.ownerId, ref.ownerId))),
+      'no key update',
+    );
+    return link;
+  }
+
+  async apiKeyToChange(id: string): Promise<ApiKeyRow | undefined> {
+    const { apiKeys } = this.t;
+    const [key] = await this.dialect.lock(this.db.select().from(apiKeys).where(eq(apiKeys.id, id)), 'no key update');
+    return key;
+  }
+
   async insertOrganization(row: OrganizationRow): Promise<boolean> {
     const { organizations } = this.t;
     return (await this.db.insert(organizations).values(row).onConflictDoNothing().returning({ id: organizations.id })).length > 0;
@@ -421,13 +561,32 @@ export class Store implements Writes, Connection {
     return moveEntries(this, collectionId, moves, now);
   }
 
+  insertEntriesAt(collectionId: string, trackIds: readonly string[], position: number, now: number): Promise<CollectionRow> {
+    return insertEntriesAt(this, collectionId, trackIds, position, now);
+  }
+
+  removeEntriesOf(collectionId: string, trackIds: readonly string[], now: number) {
+    return removeEntriesOf(this, collectionId, trackIds, now);
+  }
+
+  shiftEntries(collectionId: string, shifts: readonly EntryShift[], now: number): Promise<CollectionRow> {
+    return shiftEntries(this, collectionId, shifts, now);
+  }
+
   async insertLibrarySave(row: NewLibrarySave): Promise<void> {
     await insertLibrarySave(this, withDefaults(this.t.librarySaves, row));
   }
 
-  async addLibrarySave(row: NewLibrarySave): Promise<LibrarySaveRow> {
-    const [entry] = await this.db.insert(this.t.librarySaves).values(row).returning();
-    return entry!;
+  async addLibrarySave(row: NewLibrarySave): Promise<LibrarySaveRow | undefined> {
+    const { librarySaves } = this.t;
+    // A concurrent save of the same track meets this one at the unique index: the later one
+    // waits for the first to commit, then writes nothing.
+    const [entry] = await this.db
+      .insert(librarySaves)
+      .values(row)
+      .onConflictDoNothing({ target: [librarySaves.userId, librarySaves.trackId] })
+      .returning();
+    return entry;
   }
 
   async removeLibrarySaveOfLiveTrack(ref: { userId: string; organizationId: string; trackId: string }): Promise<boolean> {

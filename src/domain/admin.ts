@@ -64,7 +64,7 @@ export async function createApiKey(deps: Deps, input: { userId: string; label?: 
 /** Idempotent: revoking a revoked key keeps its first revocation time. */
 export async function revokeApiKey(deps: Deps, input: { keyId: string }) {
   await deps.database.transaction(async (tx) => {
-    const key = await tx.apiKey(input.keyId);
+    const key = await tx.apiKeyToChange(input.keyId);
     requireRow(key, 'API key', input.keyId);
     if (key?.revokedAt == null) await tx.revokeApiKey(input.keyId, deps.now());
   });

@@ -9,6 +9,10 @@ export const AUDIT_ACTIONS = [
   'collection.reorder',
   'collection.track_add',
   'collection.track_remove',
+  // The batch edits (collection-edits.ts): one row per call that changed the collection, whose target is the collection.
+  'collection.tracks_add',
+  'collection.tracks_remove',
+  'collection.tracks_move',
   'library.save',
   'library.unsave',
   'share.create',

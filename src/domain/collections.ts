@@ -1,19 +1,24 @@
-import type { CollectionChanges, Reads } from '../db/database.js';
+import type { CollectionChanges, Reads, Writes } from '../db/database.js';
 import { newId } from '../db/ids.js';
 import type { CollectionRow, EntryRow } from '../db/rows.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { collectionNotFound, DomainError, invalidField, trackNotFound } from './errors.js';
 import { finishPage, keysetQuery, keysetWindow, type Page, type PageArgs } from './pagination.js';
-import { findVisibleTrack } from './tracks.js';
 import { COLLECTION_TRACKS_PAGE, COLLECTIONS_PAGE, DESCRIPTION_MAX, REORDER_MAX_IDS } from './limits.js';
 import { checkName, checkText, checkUrl, optional } from './validation.js';
-import { requireCapability, requireMember, type Viewer } from './viewer.js';
+import { requireCapability, requireMember, resolveOrganization, type Viewer } from './viewer.js';
 
 export type { CollectionRow, EntryRow };
 
+/**
+ * Operations a Groove client reaches may leave the organization out: it is then the caller's only
+ * one (resolveOrganization). Every other surface names it.
+ */
+type OrganizationChoice = string | null | undefined;
+
 export interface CreateCollectionInput {
-  organizationId: string;
+  organizationId?: OrganizationChoice;
   name: string;
   description?: string | null;
   coverTrackId?: string | null;
@@ -32,7 +37,17 @@ interface Expectation {
 
 /** Missing, deleted and someone else's are one answer, so ids cannot be probed. */
 export async function findOwnCollection(db: Reads, viewer: Viewer, ref: CollectionRef & Expectation): Promise<CollectionRow> {
-  const row = await db.ownCollection({ id: ref.collectionId, organizationId: ref.organizationId, ownerId: viewer.userId });
+  return expectCollection(await db.ownCollection(ownRef(viewer, ref)), ref);
+}
+
+/** The viewer's collection a write transaction is about to change (see Writes in src/db/database.ts). */
+export async function collectionToChange(tx: Writes, viewer: Viewer, ref: CollectionRef & Expectation): Promise<CollectionRow> {
+  return expectCollection(await tx.collectionToChange(ownRef(viewer, ref)), ref);
+}
+
+const ownRef = (viewer: Viewer, ref: CollectionRef) => ({ id: ref.collectionId, organizationId: ref.organizationId, ownerId: viewer.userId });
+
+function expectCollection(row: CollectionRow | undefined, ref: CollectionRef & Expectation): CollectionRow {
   if (!row) throw collectionNotFound(ref.collectionId);
   // Checked after ownership, so a stale version never tells a stranger the collection exists.
   if (ref.ifVersion != null && ref.ifVersion !== row.version) {
@@ -44,25 +59,33 @@ export async function findOwnCollection(db: Reads, viewer: Viewer, ref: Collecti
   return row;
 }
 
-export async function getCollection(deps: Deps, viewer: Viewer, ref: CollectionRef): Promise<CollectionRow> {
-  requireMember(viewer, ref.organizationId);
-  return findOwnCollection(deps.database.read, viewer, ref);
+/** A collection named by id in an organization the caller may leave out. */
+export interface CollectionChoice {
+  organizationId?: OrganizationChoice;
+  collectionId: string;
+}
+
+export async function getCollection(deps: Deps, viewer: Viewer, ref: CollectionChoice): Promise<CollectionRow> {
+  const organizationId = resolveOrganization(viewer, ref.organizationId);
+  return findOwnCollection(deps.database.read, viewer, { organizationId, collectionId: ref.collectionId });
 }
 
 export async function createCollection(deps: Deps, viewer: Viewer, input: CreateCollectionInput): Promise<CollectionRow> {
-  requireCapability(viewer, input.organizationId, 'USE_MUSIC_GENERATION');
+  const organizationId = resolveOrganization(viewer, input.organizationId);
+  requireCapability(viewer, organizationId, 'USE_MUSIC_GENERATION');
   const name = checkName('name', input.name);
   const description = optional(input.description, (d) => checkText('description', d, DESCRIPTION_MAX));
   const coverImageUrl = optional(input.coverImageUrl, (u) => checkUrl('cover_image_url', u));
 
   return deps.database.transaction(async (tx) => {
-    if (input.coverTrackId != null && !(await findVisibleTrack(tx, viewer, input.organizationId, input.coverTrackId))) {
-      throw trackNotFound(input.coverTrackId);
+    const cover = input.coverTrackId;
+    if (cover != null && !(await tx.trackToKeep({ id: cover, organizationId, userId: viewer.userId }))) {
+      throw trackNotFound(cover);
     }
     const now = deps.now();
     const row = await tx.insertCollection({
       id: newId('mcoll_'),
-      organizationId: input.organizationId,
+      organizationId,
       ownerId: viewer.userId,
       name,
       description,
@@ -77,10 +100,10 @@ export async function createCollection(deps: Deps, viewer: Viewer, input: Create
 }
 
 /** Soft delete; the member tracks are untouched. */
-export async function deleteCollection(deps: Deps, viewer: Viewer, ref: CollectionRef & Expectation): Promise<void> {
-  requireMember(viewer, ref.organizationId);
+export async function deleteCollection(deps: Deps, viewer: Viewer, ref: CollectionChoice & Expectation): Promise<void> {
+  const organizationId = resolveOrganization(viewer, ref.organizationId);
   await deps.database.transaction(async (tx) => {
-    const row = await findOwnCollection(tx, viewer, ref);
+    const row = await collectionToChange(tx, viewer, { ...ref, organizationId });
     const now = deps.now();
     await tx.markCollectionDeleted(row.id, now);
     await recordAudit(tx, deps, viewer, row.organizationId, 'collection.delete', row.id);
@@ -95,8 +118,11 @@ export async function addTrackToCollection(
 ): Promise<void> {
   requireMember(viewer, input.organizationId);
   await deps.database.transaction(async (tx) => {
-    const row = await findOwnCollection(tx, viewer, input);
-    if (!(await findVisibleTrack(tx, viewer, input.organizationId, input.trackId))) throw trackNotFound(input.trackId);
+    // The track before the collection, the order every write takes its rows in; the answer
+    // still speaks of the collection first.
+    const track = await tx.trackToKeep({ id: input.trackId, organizationId: input.organizationId, userId: viewer.userId });
+    const row = await collectionToChange(tx, viewer, input);
+    if (!track) throw trackNotFound(input.trackId);
     await tx.appendEntry(row.id, input.trackId, deps.now());
     await recordAudit(tx, deps, viewer, row.organizationId, 'collection.track_add', input.trackId);
   });
@@ -110,13 +136,13 @@ export async function removeTrackFromCollection(
 ): Promise<void> {
   requireMember(viewer, input.organizationId);
   await deps.database.transaction(async (tx) => {
-    const row = await findOwnCollection(tx, viewer, input);
+    const row = await collectionToChange(tx, viewer, input);
     await tx.removeEntries(input.trackId, row.id, deps.now());
     await recordAudit(tx, deps, viewer, row.organizationId, 'collection.track_remove', input.trackId);
   });
 }
 
-export interface UpdateCollectionInput extends CollectionRef, Expectation {
+export interface UpdateCollectionInput extends CollectionChoice, Expectation {
   /** Absent fields are left alone; `null` clears the nullable ones. */
   patch: {
     name?: string | null;
@@ -128,7 +154,7 @@ export interface UpdateCollectionInput extends CollectionRef, Expectation {
 
 /** Partial update with the same rules as create; returns the collection with its count. */
 export async function updateCollection(deps: Deps, viewer: Viewer, input: UpdateCollectionInput): Promise<CollectionRow> {
-  requireMember(viewer, input.organizationId);
+  const organizationId = resolveOrganization(viewer, input.organizationId);
   const { patch } = input;
   const changes: CollectionChanges = {};
   if (patch.name !== undefined) {
@@ -142,12 +168,13 @@ export async function updateCollection(deps: Deps, viewer: Viewer, input: Update
     changes.coverImageUrl = optional(patch.coverImageUrl, (u) => checkUrl('cover_image_url', u));
   }
   return deps.database.transaction(async (tx) => {
-    const row = await findOwnCollection(tx, viewer, input);
-    if (patch.coverTrackId !== undefined) {
-      if (patch.coverTrackId !== null && !(await findVisibleTrack(tx, viewer, input.organizationId, patch.coverTrackId))) {
-        throw trackNotFound(patch.coverTrackId);
-      }
-      changes.coverTrackId = patch.coverTrackId;
+    // A new cover is taken before the collection, the order every write takes its rows in.
+    const cover = patch.coverTrackId;
+    const coverTrack = cover != null ? await tx.trackToKeep({ id: cover, organizationId, userId: viewer.userId }) : null;
+    const row = await collectionToChange(tx, viewer, { ...input, organizationId });
+    if (cover !== undefined) {
+      if (cover !== null && !coverTrack) throw trackNotFound(cover);
+      changes.coverTrackId = cover;
     }
     if (Object.keys(changes).length === 0) return row;
     const now = deps.now();
@@ -177,7 +204,7 @@ export async function reorderCollection(
     throw invalidField('ordered_track_ids', 'ordered_track_ids must not contain duplicates');
   }
   await deps.database.transaction(async (tx) => {
-    const row = await findOwnCollection(tx, viewer, input);
+    const row = await collectionToChange(tx, viewer, input);
     const current = await tx.entriesInOrder(row.id);
     const members = new Set(current.map((e) => e.trackId));
     const front = listed.filter((id) => members.has(id));
@@ -191,20 +218,18 @@ export async function reorderCollection(
   });
 }
 
-/** The viewer's own live collections in an organization, newest first. */
+/** The viewer's own live collections in an organization, newest first, and how many there are in all. */
 export async function listCollections(
   deps: Deps,
   viewer: Viewer,
-  input: { organizationId: string; page: PageArgs },
-): Promise<Page<CollectionRow>> {
-  requireMember(viewer, input.organizationId);
+  input: { organizationId?: OrganizationChoice; page: PageArgs },
+): Promise<Page<CollectionRow> & { count: () => Promise<number> }> {
+  const organizationId = resolveOrganization(viewer, input.organizationId);
   const window = keysetWindow(input.page, COLLECTIONS_PAGE);
-  const rows = await deps.database.read.ownCollections({
-    ownerId: viewer.userId,
-    organizationId: input.organizationId,
-    keys: keysetQuery(window),
-  });
-  return finishPage(rows, window);
+  const owned = { ownerId: viewer.userId, organizationId };
+  const rows = await deps.database.read.ownCollections({ ...owned, keys: keysetQuery(window) });
+  // Counted only when asked for (GraphQL `totalCount`, Groove's TotalItemCount).
+  return { ...finishPage(rows, window), count: () => deps.database.read.countOwnCollections(owned) };
 }
 
 /** Which positions of a collection a page covers. Positions are contiguous, so this is arithmetic. */

@@ -36,6 +36,15 @@ export const errorCatalog = {
     type: 'conflict_error',
     message: 'The collection was changed by someone else. Reload it and try again.',
   },
+  // Per item of a batch add: the collection already holds the track (a collection holds a track once).
+  TRACK_ALREADY_IN_COLLECTION: {
+    status: 409,
+    type: 'conflict_error',
+    message: 'The track is already in the collection.',
+  },
+  // A move that does not fit the collection as it is: a range or an insertion point past its end,
+  // a track to move (or to insert before) that it does not hold.
+  INVALID_TRACK_MOVE: { status: 422, type: 'validation_error', message: 'The tracks cannot be moved as asked.' },
   INVALID_REQUEST_BODY: { status: 400, type: 'client_error', message: 'The request body could not be read.' },
   GRAPHQL_PARSE_FAILED: { status: 400, type: 'client_error', message: 'The GraphQL document could not be parsed.' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, type: 'client_error', message: 'The GraphQL operation is not valid for this schema.' },

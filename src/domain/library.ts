@@ -4,11 +4,11 @@ import type { LibrarySaveRow } from '../db/rows.js';
 import { recordAudit } from './audit.js';
 import { findOwnCollection } from './collections.js';
 import type { Deps } from './deps.js';
-import { DomainError, invalidField, trackNotFound } from './errors.js';
+import { DomainError, trackNotFound } from './errors.js';
 import { finishPage, keysetQuery, keysetWindow, type Page, type PageArgs } from './pagination.js';
 import { checkEngine, checkMode, findVisibleTrack, type TrackRow } from './tracks.js';
-import { BATCH_MAX_IDS, LIBRARY_PAGE } from './limits.js';
-import { optional } from './validation.js';
+import { LIBRARY_PAGE } from './limits.js';
+import { checkTrackBatch, optional } from './validation.js';
 import { requireMember, resolveOrganization, type Viewer } from './viewer.js';
 
 // A user's library: one `mlib_` edge per saved track (unique per user and track). Saving and
@@ -58,9 +58,12 @@ export async function addLibraryEdge(
   edge: { trackId: string; organizationId: string; source: 'own' | 'shared'; shareLinkId?: string },
   action: 'library.save' | 'share.save',
 ): Promise<LibrarySaveRow> {
-  const existing = await tx.libraryEdge({ userId: viewer.userId, trackId: edge.trackId });
+  const ref = { userId: viewer.userId, trackId: edge.trackId };
+  const existing = await tx.libraryEdge(ref);
   if (existing) return existing;
   const entry = await tx.addLibrarySave({ id: newId('mlib_'), userId: viewer.userId, ...edge, createdAt: deps.now() });
+  // None when a concurrent save of the same track committed first: its edge is the one.
+  if (!entry) return (await tx.libraryEdge(ref))!;
   await recordAudit(tx, deps, viewer, edge.organizationId, action, edge.trackId);
   return entry;
 }
@@ -109,9 +112,7 @@ async function eachTrack(
   act: (tx: Writes, ref: TrackRef) => Promise<LibrarySaveRow | null>,
 ): Promise<TrackActionResult[]> {
   const organizationId = resolveOrganization(viewer, input.organizationId);
-  if (input.trackIds.length > BATCH_MAX_IDS) {
-    throw invalidField('track_ids', `track_ids may list at most ${BATCH_MAX_IDS} ids, got ${input.trackIds.length}`);
-  }
+  checkTrackBatch(input.trackIds);
   const outcomes = new Map<string, Outcome>();
   const results: TrackActionResult[] = [];
   for (const trackId of input.trackIds) {

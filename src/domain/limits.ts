@@ -11,14 +11,21 @@ export interface PageLimits {
 export const COLLECTIONS_PAGE: PageLimits = { defaultSize: 50, maxSize: 100 };
 export const COLLECTION_TRACKS_PAGE: PageLimits = { defaultSize: 200, maxSize: 500 };
 export const LIBRARY_PAGE: PageLimits = { defaultSize: 50, maxSize: 100 };
+/** Groove's collection browse (`maxItems`): 25 by default, and at most 25, as in the Groove API. */
+export const GROOVE_BROWSE_PAGE: PageLimits = { defaultSize: 25, maxSize: 25 };
 
-/** Ids per batch (saveTracks / unsaveTracks and the Groove batches), as in the Groove API. */
+/**
+ * Ids per batch (saveTracks / unsaveTracks, the collection batch edits and the Groove batches and
+ * playlist track actions), as in the Groove API.
+ */
 export const BATCH_MAX_IDS = 100;
 /** Ids one reorder may list. */
 export const REORDER_MAX_IDS = 10_000;
 
 // Lengths are Unicode code points (see validation.ts).
 export const NAME_MAX = 512;
+/** A playlist's name over the Groove endpoints, as the Groove API limits it (a collection's own is NAME_MAX). */
+export const PLAYLIST_NAME_MAX = 256;
 export const URL_MAX = 1024;
 export const DESCRIPTION_MAX = 4000;
 /** An API key's label (admin CLI). */

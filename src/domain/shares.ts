@@ -160,7 +160,7 @@ export async function saveSharedTrack(deps: Deps, viewer: Viewer, input: { token
 export async function revokeShare(deps: Deps, viewer: Viewer, input: { organizationId: string; shareId: string }) {
   requireMember(viewer, input.organizationId);
   await deps.database.transaction(async (tx) => {
-    const link = await tx.ownShareLink({ id: input.shareId, organizationId: input.organizationId, ownerId: viewer.userId });
+    const link = await tx.shareLinkToChange({ id: input.shareId, organizationId: input.organizationId, ownerId: viewer.userId });
     if (!link) {
       throw new DomainError('RESOURCE_NOT_FOUND', 'Share link not found or not owned by caller', { share_id: input.shareId });
     }

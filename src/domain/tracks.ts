@@ -113,16 +113,18 @@ export async function deleteTrack(
 ): Promise<void> {
   requireMember(viewer, input.organizationId);
   await deps.database.transaction(async (tx) => {
-    const track = await findVisibleTrack(tx, viewer, input.organizationId, input.trackId);
-    if (!track) throw trackNotFound(input.trackId);
-    if (track.creatorId !== viewer.userId) {
+    const track = await tx.trackToChange({ id: input.trackId, organizationId: input.organizationId, creatorId: viewer.userId });
+    if (!track) {
+      if (!(await findVisibleTrack(tx, viewer, input.organizationId, input.trackId))) throw trackNotFound(input.trackId);
       throw new DomainError(
         'INSUFFICIENT_PERMISSIONS',
         'Only the track creator may delete it',
-        { track_id: track.id },
+        { track_id: input.trackId },
         'You do not have permission to access this resource.',
       );
     }
+    // Every collection the delete changes, after the track (the order every write takes rows in).
+    await tx.holdCollectionsShowing(track.id);
     const now = deps.now();
     await tx.markTrackDeleted(track.id, now);
     await tx.removeEntries(track.id, null, now);

@@ -1,5 +1,5 @@
 import { invalidField } from './errors.js';
-import { NAME_MAX, URL_MAX } from './limits.js';
+import { BATCH_MAX_IDS, NAME_MAX, PLAYLIST_NAME_MAX, URL_MAX } from './limits.js';
 
 // Lengths are counted in Unicode code points, so an emoji is one character, as a person counts it.
 export const codePoints = (value: string): number => {
@@ -8,12 +8,25 @@ export const codePoints = (value: string): number => {
   return n;
 };
 
-/** A required, non-blank name of 1 to `NAME_MAX` code points. */
-export function checkName(field: string, value: string): string {
+/** A required, non-blank name of 1 to `max` code points. */
+export function checkName(field: string, value: string, max = NAME_MAX): string {
   const length = codePoints(value);
-  if (length < 1 || length > NAME_MAX) throw invalidField(field, `${field} must be between 1 and ${NAME_MAX} characters`);
+  if (length < 1 || length > max) throw invalidField(field, `${field} must be between 1 and ${max} characters`);
   if (value.trim() === '') throw invalidField(field, `${field} must not be blank`);
-  return checkText(field, value, NAME_MAX);
+  return checkText(field, value, max);
+}
+
+/**
+ * A playlist's name as a Groove client sends it: a collection name, within Groove's shorter limit
+ * (the Groove endpoints check it before they create or rename the collection).
+ */
+export const checkPlaylistName = (value: string): string => checkName('name', value, PLAYLIST_NAME_MAX);
+
+/** The batch limit, checked before anything is looked up (and by Groove before it creates a playlist). */
+export function checkTrackBatch(trackIds: readonly unknown[]): void {
+  if (trackIds.length > BATCH_MAX_IDS) {
+    throw invalidField('track_ids', `track_ids may list at most ${BATCH_MAX_IDS} ids, got ${trackIds.length}`);
+  }
 }
 
 export function checkText(field: string, value: string, max: number): string {

@@ -22,6 +22,7 @@ import { builder } from './builder.js';
 import { connectionType, pageSizes, toConnection } from './connection.js';
 import { viewerOf, type GraphQLContext } from './context.js';
 import { DateTime } from './scalars.js';
+import { BATCH_ORGANIZATION } from './library.js';
 import { Track } from './track.js';
 
 interface EntryRangeKey {
@@ -113,6 +114,12 @@ const CollectionEdge = builder.objectRef<{ cursor: string; node: CollectionRow }
 
 const CollectionConnection = connectionType('CollectionConnection', CollectionEdge, 'Your collections, newest first.');
 
+// The count is read only when a client selects it.
+const totals = new WeakMap<object, () => Promise<number>>();
+builder.objectField(CollectionConnection, 'totalCount', (t) =>
+  t.int({ description: 'How many collections you have in the organization, on every page.', resolve: (c) => totals.get(c)!() }),
+);
+
 const CreateCollectionInput = builder.inputType('CreateCollectionInput', {
   fields: (t) => ({
     name: t.string({ required: true, description: `1 to ${NAME_MAX} characters (Unicode code points), not blank.` }),
@@ -133,13 +140,15 @@ const UpdateCollectionInput = builder.inputType('UpdateCollectionInput', {
   }),
 });
 
-const IF_VERSION = 'The collection version you expect; on a mismatch nothing changes (COLLECTION_CONCURRENT_UPDATE).';
+export const IF_VERSION = 'The collection version you expect; on a mismatch nothing changes (COLLECTION_CONCURRENT_UPDATE).';
+// Groove clients name no organization; the fields they reach through it may leave it out.
+const ORGANIZATION = BATCH_ORGANIZATION;
 
 builder.queryFields((t) => ({
   collection: t.field({
     type: Collection,
     description: 'One of your collections.',
-    args: { organizationId: t.arg.id({ required: true }), id: t.arg.id({ required: true }) },
+    args: { organizationId: t.arg.id({ description: ORGANIZATION }), id: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) =>
       getCollection(ctx.deps, await viewerOf(ctx), { organizationId: args.organizationId, collectionId: args.id }),
   }),
@@ -147,13 +156,15 @@ builder.queryFields((t) => ({
     type: CollectionConnection,
     description: `Your collections in an organization, newest first. ${pageSizes(COLLECTIONS_PAGE)}`,
     args: {
-      organizationId: t.arg.id({ required: true }),
+      organizationId: t.arg.id({ description: ORGANIZATION }),
       ...t.arg.connectionArgs(),
       offset: t.arg.int({ description: 'Skip this many collections (for offset clients; prefer cursors).' }),
     },
     resolve: async (_root, args, ctx) => {
       const page = await listCollections(ctx.deps, await viewerOf(ctx), { organizationId: args.organizationId, page: args });
-      return toConnection(page, (row) => ({ cursor: encodeCursor(row.seq), node: row }));
+      const connection = toConnection(page, (row) => ({ cursor: encodeCursor(row.seq), node: row }));
+      totals.set(connection, page.count);
+      return connection;
     },
   }),
 }));
@@ -163,7 +174,7 @@ builder.mutationFields((t) => ({
     type: Collection,
     description: 'Create an empty collection. Needs USE_MUSIC_GENERATION.',
     args: {
-      organizationId: t.arg.id({ required: true }),
+      organizationId: t.arg.id({ description: ORGANIZATION }),
       input: t.arg({ type: CreateCollectionInput, required: true }),
     },
     resolve: async (_root, args, ctx) =>
@@ -173,7 +184,7 @@ builder.mutationFields((t) => ({
     type: MutationAck,
     description: 'Soft-delete a collection you own; its tracks are untouched.',
     args: {
-      organizationId: t.arg.id({ required: true }),
+      organizationId: t.arg.id({ description: ORGANIZATION }),
       collectionId: t.arg.id({ required: true }),
       ifVersion: t.arg.int({ description: IF_VERSION }),
     },
@@ -214,7 +225,7 @@ builder.mutationFields((t) => ({
     type: Collection,
     description: 'Change some fields of a collection you own.',
     args: {
-      organizationId: t.arg.id({ required: true }),
+      organizationId: t.arg.id({ description: ORGANIZATION }),
       collectionId: t.arg.id({ required: true }),
       input: t.arg({ type: UpdateCollectionInput, required: true }),
       ifVersion: t.arg.int({ description: IF_VERSION }),

@@ -6,16 +6,16 @@ import { builder } from './builder.js';
 import { viewerOf } from './context.js';
 import { LibraryEntry } from './library-entry.js';
 
-interface ItemError {
+export interface ItemError {
   code: string;
   message: string;
   systemMessage: string;
 }
 
 // A plain object, not the DomainError itself: graphql-js would raise an Error returned as a value.
-const itemError = (e: DomainError): ItemError => ({ code: e.code, message: e.message, systemMessage: e.systemMessage });
+export const itemError = (e: DomainError): ItemError => ({ code: e.code, message: e.message, systemMessage: e.systemMessage });
 
-const TrackActionError = builder.objectRef<ItemError>('TrackActionError').implement({
+export const TrackActionError = builder.objectRef<ItemError>('TrackActionError').implement({
   description: 'Why one item of a batch failed; the same vocabulary as error extensions.',
   fields: (t) => ({
     code: t.exposeString('code', { description: 'A documented error code, e.g. RESOURCE_NOT_FOUND.' }),
@@ -39,7 +39,7 @@ const TrackActionResultType = builder.objectRef<TrackActionResult>('TrackActionR
 });
 
 const BATCH_IDS = `At most ${BATCH_MAX_IDS} track ids; a repeated id reports its first occurrence's result.`;
-const BATCH_ORGANIZATION =
+export const BATCH_ORGANIZATION =
   'Omitted: your only organization (AMBIGUOUS_ORGANIZATION when you are in several, NO_ORGANIZATION_MEMBERSHIP in none).';
 
 builder.mutationFields((t) => ({

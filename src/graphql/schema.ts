@@ -11,6 +11,7 @@ import './collection.js';
 import './node.js';
 import './share.js';
 import './library.js';
+import './collection-edits.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -75,6 +75,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     buckets: txBuckets,
     registers: [registry],
   });
+  const txRetries = new Counter({
+    name: 'music_gateway_db_transaction_retries_total',
+    help: 'Write transactions the database aborted and the gateway ran again, by reason (PostgreSQL; expected to stay at 0)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   const txWait = new Histogram({
     name: 'music_gateway_db_transaction_wait_seconds',
     help: 'Time a write transaction waited behind others in this process before it began',
@@ -121,9 +127,10 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
         if (operation.seconds !== undefined) operationDuration.observe({ operation_name: name, operation_type: type }, operation.seconds);
       }
     },
-    transaction({ waitSeconds, holdSeconds, committed }) {
+    transaction({ waitSeconds, holdSeconds, committed, retried }) {
       txWait.observe(waitSeconds);
       txHold.observe({ outcome: committed ? 'commit' : 'rollback' }, holdSeconds);
+      if (retried) txRetries.inc({ reason: retried });
     },
   };
 }

@@ -116,9 +116,11 @@ export async function handleRest(request: Request, url: URL, deps: Deps, run: Ru
       body: await readJsonBody(request, route),
       headers: request.headers,
     };
-    const result = await run(request, { query: route.document, variables: route.variables(input) }, deps);
+    const query = typeof route.document === 'string' ? route.document : route.document(input);
+    const result = await run(request, { query, variables: route.variables(input) }, deps);
     if (result.error) return refuse(aliasField(result.error, route.fieldAliases));
-    const headers: Record<string, string> = route.etag ? { etag: `"${route.etag(result.data)}"` } : {};
+    const version = route.etag?.(result.data);
+    const headers: Record<string, string> = version !== undefined ? { etag: `"${version}"` } : {};
     return json(route.body(result.data, input), route.status, headers);
   } catch (error) {
     if (error instanceof DomainError) return refuse(error);

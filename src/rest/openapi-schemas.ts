@@ -3,6 +3,7 @@
 // added to a route's selection without being documented here fails the suite.
 
 import {
+  BATCH_MAX_IDS,
   DEFAULT_ENGINE,
   DEFAULT_MODE,
   DEFAULT_VISIBILITY,
@@ -18,7 +19,20 @@ import {
   URL_MAX,
 } from '../domain/limits.js';
 import { REQUEST_ID_PATTERN } from '../wire/request-id.js';
-import { collectionView, id, nullable, object, schemaOf, sharedTrackView, shareLinkView, timestamp, trackView, type Schema } from './views.js';
+import {
+  collectionView,
+  id,
+  itemErrorView,
+  nullable,
+  object,
+  schemaOf,
+  sharedTrackView,
+  shareLinkView,
+  timestamp,
+  trackResultView,
+  trackView,
+  type Schema,
+} from './views.js';
 
 const url: Schema = { type: 'string', format: 'uri', maxLength: URL_MAX, description: 'An absolute http(s) URL' };
 const title: Schema = { type: 'string', minLength: 1, maxLength: NAME_MAX, description: `1 to ${NAME_MAX} Unicode code points, not blank` };
@@ -30,6 +44,16 @@ export const bodyFieldSchemas: Record<string, Schema> = {
   cover_track_id: nullable({ ...id('mtrack_'), description: 'A live track of the same organization that you can see' }),
   cover_image_url: nullable(url),
   track_id: id('mtrack_'),
+  track_ids: {
+    type: 'array',
+    items: id('mtrack_'),
+    maxItems: BATCH_MAX_IDS,
+    description: `At most ${BATCH_MAX_IDS}; a repeated id reports its first occurrence's result`,
+  },
+  position: nullable({ type: 'integer', minimum: 0, description: 'Where the tracks go, 0 to the track count; absent or null: the end' }),
+  range_start: { type: 'integer', minimum: 0, description: 'The first position to move' },
+  range_length: nullable({ type: 'integer', minimum: 1, default: 1, description: 'How many tracks to move' }),
+  insert_before: { type: 'integer', minimum: 0, description: 'The range goes before the track now at this position; the track count for the end' },
   title,
   duration_seconds: nullable({ type: 'number', minimum: 0, maximum: MAX_DURATION_SECONDS }),
   instrumental: nullable({ type: 'boolean', default: false }),
@@ -85,6 +109,14 @@ export const responseSchemas: Record<string, Schema> = {
   ),
   TrackList: object({ items: { type: 'array', items: ref('Track') }, ...page }),
   Ack: object({ success: { type: 'boolean' }, id: { type: 'string' }, detail: { type: 'string' } }),
+  CollectionTracksEdit: object(
+    {
+      collection: ref('Collection'),
+      results: { type: 'array', items: schemaOf(trackResultView, { error: nullable(schemaOf(itemErrorView)) }), maxItems: BATCH_MAX_IDS },
+    },
+    'The collection after a batch edit, and one result per id sent, in order',
+  ),
+  TrackOrTracksAdded: { oneOf: [ref('Ack'), ref('CollectionTracksEdit')], description: 'An ack for track_id, a batch answer for track_ids' },
   ShareLink: schemaOf(shareLinkView),
   SharedContent: object({
     kind: { type: 'string', enum: ['track', 'collection'] },

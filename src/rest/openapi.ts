@@ -92,9 +92,16 @@ function parameters(route: Route) {
 function requestBody(route: Route) {
   if (!route.bodyFields) return undefined;
   const required = route.doc?.required ?? [];
+  const forms = route.doc?.forms;
   const properties = Object.fromEntries(route.bodyFields.map((f) => [f, bodyFieldSchemas[f] ?? {}]));
-  const schema = { type: 'object', properties, required, additionalProperties: false };
-  return { required: required.length > 0, content: json(schema) };
+  const schema = {
+    type: 'object',
+    properties,
+    required,
+    ...(forms ? { oneOf: forms.map((fields) => ({ required: fields })) } : {}),
+    additionalProperties: false,
+  };
+  return { required: required.length > 0 || forms !== undefined, content: json(schema) };
 }
 
 function responses(route: Route) {

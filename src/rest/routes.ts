@@ -1,6 +1,6 @@
 import { invalidField, type ErrorCode } from '../domain/errors.js';
-import { COLLECTION_TRACKS_PAGE, COLLECTIONS_PAGE, LIBRARY_PAGE, type PageLimits } from '../domain/limits.js';
-import { collectionView, selection, sharedTrackView, shareLinkView, trackView } from './views.js';
+import { BATCH_MAX_IDS, COLLECTION_TRACKS_PAGE, COLLECTIONS_PAGE, LIBRARY_PAGE, type PageLimits } from '../domain/limits.js';
+import { collectionView, itemErrorView, selection, sharedTrackView, shareLinkView, trackResultView, trackView } from './views.js';
 
 /** What a REST request offers to a route's variable mapping. */
 export interface RestInput {
@@ -19,6 +19,8 @@ export interface RouteDoc {
   response: string;
   /** Body fields that must be sent. */
   required?: readonly string[];
+  /** A body of one of several forms: the fields each form must send (exactly one form applies). */
+  forms?: readonly (readonly string[])[];
   /** `limit`/`offset` paging: the default and the largest page. */
   page?: PageLimits;
   /** Other query parameters, described in openapi-schemas.ts. */
@@ -37,16 +39,19 @@ export interface Route {
   method: 'GET' | 'POST' | 'DELETE' | 'PATCH';
   /** `:name` segments are path parameters. */
   path: string;
-  /** The GraphQL operation the route runs; the selection is the response body, in snake_case via aliases. */
-  document: string;
+  /**
+   * The GraphQL operation the route runs; the selection is the response body, in snake_case via
+   * aliases. A route whose body has several forms (`doc.forms`) picks the operation of the form sent.
+   */
+  document: string | ((input: RestInput) => string);
   /** The JSON body fields the route accepts; absent for routes without a body. */
   bodyFields?: readonly string[];
   variables: (input: RestInput) => Record<string, unknown>;
   /** Shapes `data` of the operation into the documented body. */
   body: (data: any, input: RestInput) => unknown;
   status: 200 | 201;
-  /** The collection version of `data`, sent as the ETag. */
-  etag?: (data: any) => number;
+  /** The collection version of `data`, sent as the ETag (none when undefined). */
+  etag?: (data: any) => number | undefined;
   /** GraphQL argument names as the REST client knows them, for `details.field`. */
   fieldAliases?: Record<string, string>;
   /** For the OpenAPI document. */
@@ -102,6 +107,33 @@ const trackBody = (track: Record<string, unknown>, single: boolean) => ({
 });
 
 const org = (i: RestInput) => i.params['organization_id'];
+
+/**
+ * Whether a body of two forms is the batch one (`track_ids`) rather than the single `one`; both
+ * at once, or a batch's `position` beside a single id, is refused.
+ */
+function batchForm(i: RestInput, one: string): boolean {
+  const batch = 'track_ids' in i.body;
+  if (batch && one in i.body) throw invalidField(one, `send either ${one} or track_ids, not both`);
+  if (!batch && 'position' in i.body) throw invalidField('position', 'position goes with track_ids');
+  return batch;
+}
+
+const ADD_TRACK = `mutation ($organizationId: ID!, $collectionId: ID!, $trackId: ID!, $ifVersion: Int) {
+  addTrackToCollection(organizationId: $organizationId, collectionId: $collectionId, trackId: $trackId,
+    ifVersion: $ifVersion) { ${ACK_FIELDS} } }`;
+
+// A batch edit's answer: the collection after it, and one result per id sent.
+const EDIT_FIELDS = `collection { ${COLLECTION_FIELDS} } results { ${selection(trackResultView)} error { ${selection(itemErrorView)} } }`;
+
+const ADD_TRACKS = `mutation ($organizationId: ID!, $collectionId: ID!, $trackIds: [ID!]!, $position: Int, $ifVersion: Int) {
+  addTracksToCollection(organizationId: $organizationId, collectionId: $collectionId, trackIds: $trackIds, position: $position,
+    ifVersion: $ifVersion) { ${EDIT_FIELDS} } }`;
+
+const editBody = ({ collection, results }: { collection: Record<string, unknown>; results: unknown[] }) => ({
+  collection: collectionBody(collection),
+  results,
+});
 
 export const routes: readonly Route[] = [
   // Shared-link routes come first: a token must never be read as an organization id.
@@ -217,20 +249,89 @@ export const routes: readonly Route[] = [
     status: 200,
   },
   {
+    // The documented single `track_id` (appended, idempotent), or a batch: `track_ids` at `position`.
     method: 'POST',
     path: '/v1/music/:organization_id/collections/:collection_id/tracks',
-    doc: { operationId: 'addTrackToCollection', summary: 'Append a track to a collection (idempotent)', response: 'Ack', required: ['track_id'], ifMatch: true },
-    document: `mutation ($organizationId: ID!, $collectionId: ID!, $trackId: ID!, $ifVersion: Int) {
-      addTrackToCollection(organizationId: $organizationId, collectionId: $collectionId, trackId: $trackId,
-        ifVersion: $ifVersion) { ${ACK_FIELDS} } }`,
-    bodyFields: ['track_id'],
+    doc: {
+      operationId: 'addTrackToCollection',
+      summary: 'Append a track (track_id), or insert up to 100 at a position (track_ids, position)',
+      description:
+        `With \`track_id\`: appends it; adding a track already there changes nothing; answers an ack. With \`track_ids\` (at most ${BATCH_MAX_IDS}) ` +
+        'and an optional `position` (0 to the track count; default the end): inserts those that can be added as one block there, in ' +
+        'the order sent, in one transaction and one new version, and answers the collection and one result per id (RESOURCE_NOT_FOUND, ' +
+        'TRACK_ALREADY_IN_COLLECTION), with the new version as ETag.',
+      response: 'TrackOrTracksAdded',
+      forms: [['track_id'], ['track_ids']],
+      ifMatch: true,
+    },
+    document: (i) => (batchForm(i, 'track_id') ? ADD_TRACKS : ADD_TRACK),
+    bodyFields: ['track_id', 'track_ids', 'position'],
     variables: (i) => ({
       organizationId: org(i),
       collectionId: i.params['collection_id'],
-      trackId: i.body['track_id'],
+      ...(batchForm(i, 'track_id') ? { trackIds: i.body['track_ids'], position: i.body['position'] } : { trackId: i.body['track_id'] }),
       ifVersion: ifVersion(i.headers),
     }),
-    body: (data) => data.addTrackToCollection,
+    body: (data) => data.addTrackToCollection ?? editBody(data.addTracksToCollection),
+    etag: (data) => data.addTracksToCollection?.collection._version,
+    status: 200,
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/music/:organization_id/collections/:collection_id/tracks',
+    doc: {
+      operationId: 'removeTracksFromCollection',
+      summary: 'Remove up to 100 tracks from a collection',
+      description:
+        'One transaction and one new version; the gaps close. Answers the collection and one result per id: RESOURCE_NOT_FOUND for a track ' +
+        'the collection does not hold, else the position it held.',
+      response: 'CollectionTracksEdit',
+      required: ['track_ids'],
+      ifMatch: true,
+    },
+    document: `mutation ($organizationId: ID!, $collectionId: ID!, $trackIds: [ID!]!, $ifVersion: Int) {
+      removeTracksFromCollection(organizationId: $organizationId, collectionId: $collectionId, trackIds: $trackIds,
+        ifVersion: $ifVersion) { ${EDIT_FIELDS} } }`,
+    bodyFields: ['track_ids'],
+    variables: (i) => ({
+      organizationId: org(i),
+      collectionId: i.params['collection_id'],
+      trackIds: i.body['track_ids'],
+      ifVersion: ifVersion(i.headers),
+    }),
+    body: (data) => editBody(data.removeTracksFromCollection),
+    etag: (data) => data.removeTracksFromCollection.collection._version,
+    status: 200,
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/music/:organization_id/collections/:collection_id/tracks',
+    doc: {
+      operationId: 'moveTracksInCollection',
+      summary: 'Move a range of tracks (range_start, range_length) to before a position (insert_before)',
+      description:
+        'Positions are counted before the move; `insert_before` equal to the track count is the end. A range or an insertion point past the ' +
+        'end is INVALID_TRACK_MOVE (422); an insertion point inside the range moves nothing. Answers the collection, with its version as ETag.',
+      response: 'Collection',
+      required: ['range_start', 'insert_before'],
+      ifMatch: true,
+      errors: ['INVALID_TRACK_MOVE'],
+    },
+    document: `mutation ($organizationId: ID!, $collectionId: ID!, $rangeStart: Int!, $rangeLength: Int, $insertBefore: Int!, $ifVersion: Int) {
+      moveTracksInCollection(organizationId: $organizationId, collectionId: $collectionId, rangeStart: $rangeStart,
+        rangeLength: $rangeLength, insertBefore: $insertBefore, ifVersion: $ifVersion) { ${COLLECTION_FIELDS} } }`,
+    bodyFields: ['range_start', 'range_length', 'insert_before'],
+    variables: (i) => ({
+      organizationId: org(i),
+      collectionId: i.params['collection_id'],
+      rangeStart: i.body['range_start'],
+      // Absent or null: one track, as in GraphQL.
+      rangeLength: i.body['range_length'] ?? 1,
+      insertBefore: i.body['insert_before'],
+      ifVersion: ifVersion(i.headers),
+    }),
+    body: (data) => collectionBody(data.moveTracksInCollection),
+    etag: (data) => data.moveTracksInCollection._version,
     status: 200,
   },
   {

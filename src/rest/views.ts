@@ -81,3 +81,19 @@ export const shareLinkView = {
   expires_at: { from: 'expiresAt', schema: nullable(timestamp) },
   created_at: { from: 'createdAt', schema: timestamp },
 } satisfies View;
+
+/** One id's outcome in a batch edit of a collection. */
+export const trackResultView = {
+  track_id: { from: 'inputId', schema: { type: 'string', description: 'The id as it was sent' } },
+  success: { schema: { type: 'boolean' } },
+  position: {
+    schema: nullable({ type: 'integer', minimum: 0, description: 'An added track\'s position now, a removed one\'s before; null on failure' }),
+  },
+} satisfies View;
+
+/** Why one item of a batch failed, in the error envelope's words. */
+export const itemErrorView = {
+  code: { schema: { type: 'string', examples: ['RESOURCE_NOT_FOUND', 'TRACK_ALREADY_IN_COLLECTION'] } },
+  message: { schema: string },
+  system_message: { from: 'systemMessage', schema: string },
+} satisfies View;

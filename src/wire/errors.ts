@@ -88,25 +88,38 @@ const GROOVE_CODES: Partial<Record<ErrorCode, { code: string; status: number; de
   VALIDATION_ERROR: { code: 'INVALID_INPUT_PARAMETER', status: 400, description: 'Invalid input parameter' },
   INVALID_REQUEST_BODY: { code: 'INVALID_INPUT_PARAMETER', status: 400, description: 'Invalid input parameter' },
   UNSUPPORTED_MEDIA_TYPE: { code: 'INVALID_INPUT_PARAMETER', status: 400, description: 'Invalid input parameter' },
-  // Per item: unknown, deleted, invisible and (for delete) not in the library.
+  // Per item: unknown, deleted, invisible and (for delete) not in the library or the playlist; as a
+  // whole request: a playlist that is not the caller's.
   RESOURCE_NOT_FOUND: { code: 'COLLECTION_INVALID_ID', status: 400, description: 'Invalid collection id for this operation' },
+  // Per item of an add to a playlist that already holds the track.
+  TRACK_ALREADY_IN_COLLECTION: { code: 'COLLECTION_INVALID_ID', status: 400, description: 'Invalid collection id for this operation' },
+  INVALID_TRACK_MOVE: { code: 'COLLECTION_INVALID_PLAYLIST_REORDER', status: 400, description: 'Invalid playlist reorder' },
+  COLLECTION_CONCURRENT_UPDATE: { code: 'COLLECTION_CONCURRENT_UPDATE', status: 409, description: 'Concurrent collection update' },
   RATE_LIMIT_EXCEEDED: { code: 'TOO_MANY_REQUESTS', status: 429, description: 'Too many requests' },
   INTERNAL_SERVER_ERROR: { code: 'INTERNAL_SERVER_ERROR', status: 500, description: 'Internal server error' },
 };
 
+/**
+ * Validation errors of the fields Groove has its own codes for, by the field at fault: the batch
+ * limit, a playlist's name and id, browse's continuation token and ordering.
+ */
+const GROOVE_FIELD_CODES: Record<string, GrooveError> = {
+  track_ids: {
+    ErrorCode: 'COLLECTION_INVALID_OPERATION',
+    Description: 'This operation is not supported',
+    Message: `Number of tracks for this operation is limited to ${BATCH_MAX_IDS}`,
+  },
+  name: { ErrorCode: 'COLLECTION_INVALID_PLAYLIST_INFO', Description: 'Required playlist information is missing or invalid' },
+  id: { ErrorCode: 'COLLECTION_INVALID_PLAYLIST_INFO', Description: 'Required playlist information is missing or invalid' },
+  continuation_token: { ErrorCode: 'CONTINUATION_TOKEN_INVALID_ERROR', Description: 'Invalid continuation token' },
+  order_by: { ErrorCode: 'INCOMPATIBLE_INPUT_PARAMETERS', Description: 'Incompatible parameters', Message: 'Invalid ordering for this content' },
+};
+
 /** A Groove error object, and the status of a whole-request failure. */
 export function grooveErrorOf(code: ErrorCode, systemMessage: string, details: ErrorDetails = {}): { status: number; error: GrooveError } {
-  // The batch limit is a validation error everywhere else; Groove has its own code and words for it.
-  if (code === 'VALIDATION_ERROR' && details['field'] === 'track_ids') {
-    return {
-      status: 400,
-      error: {
-        ErrorCode: 'COLLECTION_INVALID_OPERATION',
-        Description: 'This operation is not supported',
-        Message: `Number of tracks for this operation is limited to ${BATCH_MAX_IDS}`,
-      },
-    };
-  }
+  const field = details['field'];
+  const byField = code === 'VALIDATION_ERROR' && typeof field === 'string' ? GROOVE_FIELD_CODES[field] : undefined;
+  if (byField) return { status: 400, error: { Message: systemMessage, ...byField } };
   const mapped = GROOVE_CODES[code];
   const error: GrooveError = mapped
     ? { ErrorCode: mapped.code, Description: mapped.description, Message: mapped.message ?? systemMessage }

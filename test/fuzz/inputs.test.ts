@@ -21,7 +21,23 @@ const odd = fc.oneof(
 const jsonish = fc.oneof(
   fc.jsonValue(),
   fc.dictionary(
-    fc.constantFrom('name', 'title', 'track_id', 'description', 'cover_track_id', 'cover_image_url', 'ordered_track_ids', 'visibility', 'expires_in_days', 'extra'),
+    fc.constantFrom(
+      'name',
+      'title',
+      'track_id',
+      'track_ids',
+      'position',
+      'range_start',
+      'range_length',
+      'insert_before',
+      'description',
+      'cover_track_id',
+      'cover_image_url',
+      'ordered_track_ids',
+      'visibility',
+      'expires_in_days',
+      'extra',
+    ),
     fc.jsonValue(),
   ),
 );
@@ -130,15 +146,37 @@ describe('malformed input on every REST route', () => {
   }
 });
 
+// Groove's vocabulary (docs/rest.md); codes Groove has no word for keep ours.
+const grooveCodes = new Set([
+  'INVALID_AUTHORIZATION_HEADER',
+  'INVALID_INPUT_PARAMETER',
+  'COLLECTION_INVALID_OPERATION',
+  'COLLECTION_INVALID_ID',
+  'COLLECTION_INVALID_PLAYLIST_INFO',
+  'COLLECTION_INVALID_PLAYLIST_REORDER',
+  'CONTINUATION_TOKEN_INVALID_ERROR',
+  'INCOMPATIBLE_INPUT_PARAMETERS',
+  'TOO_MANY_REQUESTS',
+  ...codes,
+]);
+/** A Groove answer: never a 5xx or internals, never GraphQL's words, a refusal in Groove's shape that changed nothing. */
+async function assertGroove(res: Awaited<ReturnType<typeof rest>>, sent: string[], unchanged: () => Promise<boolean>) {
+  expect(res.status, res.text).toBeLessThan(500);
+  expect(res.text).not.toMatch(/\.ts:\d+|at \/|SqliteError|SQLITE_|drizzle|TypeError|ReferenceError|"success"/);
+  const parsed = JSON.parse(res.text);
+  assertNoGraphQLWords(res.text, sent);
+  if (res.status >= 400) {
+    expect(Object.keys(parsed)).toEqual(['Error']);
+    expect(grooveCodes.has(parsed.Error.ErrorCode), parsed.Error.ErrorCode).toBe(true);
+    expect(typeof parsed.Error.Description).toBe('string');
+    expect(await unchanged(), res.text).toBe(true);
+  } else if (parsed.Error !== undefined) {
+    expect(parsed.Error.ErrorCode).toBe('COLLECTION_SOME_OPERATIONS_FAILED');
+  }
+  return parsed;
+}
+
 describe('malformed input on the Groove endpoints', () => {
-  // Groove's vocabulary (README, "Groove-compatible endpoints"); codes Groove has no word for keep ours.
-  const grooveCodes = new Set([
-    'INVALID_AUTHORIZATION_HEADER',
-    'INVALID_INPUT_PARAMETER',
-    'COLLECTION_INVALID_OPERATION',
-    'TOO_MANY_REQUESTS',
-    ...codes,
-  ]);
   // OWN stands for one of the caller's real tracks, so some items succeed and change the library.
   const trackIds = fc.array(fc.oneof(odd, fc.constantFrom('OWN', 'music.', 'MUSIC.mtrack_x', 'mtrack_00000000000000000000')), { maxLength: 8 });
   // Weighted towards requests that get past the checks, so item results are fuzzed too.
@@ -177,16 +215,8 @@ describe('malformed input on the Groove endpoints', () => {
             });
             sent++;
             tally('groove', res.status);
-            expect(res.status, res.text).toBeLessThan(500);
-            expect(res.text).not.toMatch(/\.ts:\d+|at \/|SqliteError|SQLITE_|drizzle|TypeError|ReferenceError|"success"/);
-            const parsed = JSON.parse(res.text);
-            assertNoGraphQLWords(res.text, [namespace, text, organization ?? '']);
-            if (res.status >= 400) {
-              expect(Object.keys(parsed)).toEqual(['Error']);
-              expect(grooveCodes.has(parsed.Error.ErrorCode), parsed.Error.ErrorCode).toBe(true);
-              expect(typeof parsed.Error.Description).toBe('string');
-              expect(await snapshot(w), res.text).toBe(before);
-            } else {
+            const parsed = await assertGroove(res, [namespace, text, organization ?? ''], async () => (await snapshot(w)) === before);
+            if (res.status < 400) {
               const sentIds = JSON.parse(text).TrackIds as string[];
               expect(parsed.TrackActionResults.map((r: { InputId: string }) => r.InputId)).toEqual(sentIds);
             }
@@ -196,6 +226,99 @@ describe('malformed input on the Groove endpoints', () => {
       );
     });
   }
+});
+
+describe('malformed input on the Groove playlist endpoints', () => {
+  // Stand-ins replaced by real ids: the caller's playlist, a track in it, one of theirs outside it.
+  const id = fc.oneof(odd, fc.constantFrom('IN', 'OWN', 'music.mtrack_00000000000000000000', 'music.', 'MUSIC.PLAYLIST.x'));
+  const trackAction = fc.record(
+    { Id: fc.oneof({ arbitrary: id, weight: 3 }, fc.jsonValue()), Action: fc.oneof(fc.constantFrom('Add', 'Delete', 'Move', 'remove', 'Shuffle'), odd, fc.jsonValue()) },
+    { requiredKeys: [] },
+  );
+  const playlistAction = fc.record(
+    {
+      Id: fc.oneof({ arbitrary: fc.constant('PLAYLIST'), weight: 3 }, odd, fc.jsonValue()),
+      Name: fc.oneof(odd, fc.constant(null), fc.jsonValue()),
+      IsPublished: fc.oneof(fc.boolean(), fc.jsonValue()),
+      CollectionStateToken: fc.oneof(fc.constantFrom('1', '2', '3', '4'), odd, fc.jsonValue()),
+      InsertBeforeTrackId: fc.oneof(fc.constantFrom('IN', null), odd),
+      TrackActions: fc.oneof({ arbitrary: fc.array(trackAction, { maxLength: 6 }), weight: 4 }, fc.jsonValue()),
+    },
+    { requiredKeys: [] },
+  );
+  const grooveBody = fc.oneof(
+    { arbitrary: playlistAction.map((v) => ({ text: JSON.stringify(v), type: 'application/json' })), weight: 5 },
+    body,
+  );
+
+  for (const action of ['create', 'update', 'delete'] as const) {
+    it(`POST /1/content/{namespace}/collection/playlists/${action}`, async () => {
+      const w = await createWorld();
+      const collection = await createCollectionVia(w.app, w.alice.key, w.orgA);
+      const inside = await createTrackVia(w.app, w.alice.key, w.orgA);
+      await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections/${collection}/tracks`, { key: w.alice.key, body: { track_id: inside } });
+      const own = await createTrackVia(w.app, w.alice.key, w.orgA);
+      const stand = { '"PLAYLIST"': `music.playlist.${collection}`, '"IN"': `music.${inside}`, '"OWN"': `music.${own}` };
+      await fc.assert(
+        fc.asyncProperty(fc.oneof({ arbitrary: fc.constant('music'), weight: 6 }, odd), grooveBody, async (namespace, b) => {
+          let text = b.text;
+          for (const [from, to] of Object.entries(stand)) text = text.replaceAll(from, JSON.stringify(to));
+          const before = await snapshot(w);
+          const res = await rest(w.app, 'POST', `/1/content/${encodeURIComponent(namespace) || 'x'}/collection/playlists/${action}`, {
+            rawBody: text,
+            headers: { authorization: `Bearer ${w.alice.key}`, 'content-type': b.type },
+          });
+          sent++;
+          tally('groove', res.status);
+          const parsed = await assertGroove(res, [namespace, text], async () => (await snapshot(w)) === before);
+          if (res.status === 200) {
+            expect(parsed.PlaylistActionResult.Id, res.text).toMatch(/^music\.playlist\.mcoll_/);
+            const actions = JSON.parse(text).TrackActions;
+            const results = parsed.PlaylistActionResult.TrackActionResults;
+            if (results) expect(results.map((r: { InputId: string }) => r.InputId)).toEqual(actions.map((a: { Id: string }) => a.Id));
+          }
+        }),
+        { numRuns: 120 },
+      );
+    });
+  }
+
+  const browsePaths = (collection: string) =>
+    fc.oneof(
+      { arbitrary: fc.constant('/1/content/music/collection/playlists/browse'), weight: 3 },
+      { arbitrary: fc.constant(`/1/content/music.playlist.${collection}/collection/playlist/tracks/browse`), weight: 3 },
+      odd.map((x) => `/1/content/${encodeURIComponent(x) || 'x'}/collection/playlist/tracks/browse`),
+      odd.map((x) => `/1/content/${encodeURIComponent(x) || 'x'}/collection/playlists/browse`),
+    );
+  const browseQuery = fc.dictionary(
+    fc.constantFrom('maxItems', 'page', 'orderBy', 'continuationToken', 'x'),
+    fc.oneof(odd, fc.constantFrom('0', '1', '25', '26', '-1', 'CollectionDate', 'TrackTitle', 'MC4yNQ', 'MjUuMjU')),
+  );
+
+  it('GET …/collection/playlists/browse and a playlist’s …/tracks/browse', async () => {
+    const w = await createWorld();
+    const collection = await createCollectionVia(w.app, w.alice.key, w.orgA);
+    await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections/${collection}/tracks`, {
+      key: w.alice.key,
+      body: { track_id: await createTrackVia(w.app, w.alice.key, w.orgA) },
+    });
+    await fc.assert(
+      fc.asyncProperty(browsePaths(collection), browseQuery, async (path, query) => {
+        const search = new URLSearchParams(query).toString();
+        const before = await snapshot(w);
+        const res = await rest(w.app, 'GET', `${path}${search ? `?${search}` : ''}`, { headers: { authorization: `Bearer ${w.alice.key}` } });
+        sent++;
+        tally('groove', res.status);
+        const parsed = await assertGroove(res, [path, ...Object.keys(query), ...Object.values(query)], async () => (await snapshot(w)) === before);
+        if (res.status === 200) {
+          const list = parsed.Playlists ?? parsed.Tracks;
+          expect(list.Items.length, res.text).toBeLessThanOrEqual(25);
+          expect(typeof list.TotalItemCount).toBe('number');
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
 });
 
 describe('bodies over the limit, declared or not', () => {

@@ -41,6 +41,8 @@ export interface Operation {
   rule: 'none' | 'mine' | 'any' | 'live_token' | 'member_token';
   /** One id in, one result out: a failure is the item's own, inside a 200. */
   batch?: boolean;
+  /** What an object that is not the caller's gets instead of the not-found answer. */
+  refusal?: { status: number; code: string; details: readonly string[] };
   /** Repeating it succeeds again (so aliased success cells expect two successes). */
   idempotent: boolean;
   /** Only reads: even a success changes nothing. */
@@ -53,8 +55,12 @@ export interface Operation {
     body?: (ids: SeedIds, id: string) => unknown;
   };
   graphql: { field: string; args: (org: string, id: string, ids: SeedIds) => string; selection: string };
-  /** The Groove path; the body is `{"TrackIds": [id]}`. */
-  groove?: string;
+  /** The Groove call; `endpoint` is its method and path as the coverage test lists the family. */
+  groove?: {
+    endpoint: string;
+    path: (id: string, ids: SeedIds) => string;
+    body?: (ids: SeedIds, id: string) => unknown;
+  };
   /** node(id) applies to reads of one object. */
   node?: boolean;
 }
@@ -63,6 +69,10 @@ export interface Operation {
 export interface SeedIds {
   ownCollection: string;
   ownTrack: string;
+  /** A collection of theirs that holds nothing. */
+  emptyCollection: string;
+  /** A track of theirs in no collection. */
+  spareTrack: string;
 }
 
 const q = JSON.stringify;
@@ -76,6 +86,21 @@ const LISTED_COLLECTION = '{ id ownerId coverTrack { id creatorId } tracks(first
 const TRACK = '{ id creatorId organizationId }';
 const LIBRARY = '{ edges { libraryEntryId node { id creatorId } } }';
 const ITEM = '{ inputId success id error { code } }';
+const EDIT = '{ collection { id } results { inputId success position error { code } } }';
+
+// Groove's forms of the ids, and its calls (src/rest/groove-playlists.ts).
+const playlist = (id: string) => `music.playlist.${id}`;
+const PLAYLISTS = '/1/content/music/collection/playlists';
+const grooveBatch = (action: 'add' | 'delete') => ({
+  endpoint: `POST /1/content/music/collection/${action}`,
+  path: () => `/1/content/music/collection/${action}`,
+  body: (_ids: SeedIds, id: string) => ({ TrackIds: [id] }),
+});
+const grooveUpdate = (body: (ids: SeedIds, id: string) => unknown) => ({
+  endpoint: `POST ${PLAYLISTS}/update`,
+  path: () => `${PLAYLISTS}/update`,
+  body,
+});
 
 export const operations: Operation[] = [
   {
@@ -98,6 +123,7 @@ export const operations: Operation[] = [
     status: 200,
     rest: { method: 'GET', path: (o) => `/v1/music/${o}/collections` },
     graphql: { field: 'collections', args: (o) => `organizationId: ${q(o)}`, selection: `{ edges { node ${LISTED_COLLECTION} } }` },
+    groove: { endpoint: `GET ${PLAYLISTS}/browse`, path: () => `${PLAYLISTS}/browse` },
   },
   {
     name: 'create collection',
@@ -109,6 +135,7 @@ export const operations: Operation[] = [
     status: 201,
     rest: { method: 'POST', path: (o) => `/v1/music/${o}/collections`, body: () => ({ name: 'new' }) },
     graphql: { field: 'createCollection', args: (o) => `organizationId: ${q(o)}, input: { name: "new" }`, selection: '{ id }' },
+    groove: { endpoint: `POST ${PLAYLISTS}/create`, path: () => `${PLAYLISTS}/create`, body: () => ({ Name: 'new' }) },
   },
   {
     name: 'create collection with cover track',
@@ -150,6 +177,7 @@ export const operations: Operation[] = [
       args: (o, id) => `organizationId: ${q(o)}, collectionId: ${q(id)}, input: { name: "renamed" }`,
       selection: '{ id }',
     },
+    groove: grooveUpdate((_ids, id) => ({ Id: playlist(id), Name: 'renamed' })),
   },
   {
     name: 'set cover track of own collection',
@@ -178,6 +206,7 @@ export const operations: Operation[] = [
     status: 200,
     rest: { method: 'DELETE', path: (o, id) => `/v1/music/${o}/collections/${id}` },
     graphql: { field: 'deleteCollection', args: (o, id) => `organizationId: ${q(o)}, collectionId: ${q(id)}`, selection: ACK },
+    groove: { endpoint: `POST ${PLAYLISTS}/delete`, path: () => `${PLAYLISTS}/delete`, body: (_ids, id) => ({ Id: playlist(id) }) },
   },
   {
     name: 'add own track to collection',
@@ -243,6 +272,10 @@ export const operations: Operation[] = [
       args: (o, id) => `organizationId: ${q(o)}, id: ${q(id)}`,
       selection: '{ tracks { edges { node { id creatorId } } } }',
     },
+    groove: {
+      endpoint: 'GET /1/content/{playlist}/collection/playlist/tracks/browse',
+      path: (id) => `/1/content/${playlist(id)}/collection/playlist/tracks/browse`,
+    },
   },
   {
     name: 'reorder collection',
@@ -280,6 +313,136 @@ export const operations: Operation[] = [
       args: (o, id, ids) => `organizationId: ${q(o)}, collectionId: ${q(ids.ownCollection)}, orderedTrackIds: [${q(id)}]`,
       selection: ACK,
     },
+  },
+  {
+    // The batch edits (src/domain/collection-edits.ts), naming the collection or the track.
+    name: 'add tracks to collection (batch)',
+    target: 'collection',
+    scope: 'organization',
+    rule: 'mine',
+    // Again, the track is already there: the item's TRACK_ALREADY_IN_COLLECTION.
+    idempotent: false,
+    status: 200,
+    rest: {
+      method: 'POST',
+      path: (o, id) => `/v1/music/${o}/collections/${id}/tracks`,
+      body: (ids) => ({ track_ids: [ids.spareTrack], position: 0 }),
+    },
+    graphql: {
+      field: 'addTracksToCollection',
+      args: (o, id, ids) => `organizationId: ${q(o)}, collectionId: ${q(id)}, trackIds: [${q(ids.spareTrack)}], position: 0`,
+      selection: EDIT,
+    },
+    groove: grooveUpdate((ids, id) => ({ Id: playlist(id), TrackActions: [{ Id: `music.${ids.spareTrack}`, Action: 'Add' }] })),
+  },
+  {
+    name: 'add tracks to own empty collection (batch)',
+    target: 'track',
+    scope: 'organization',
+    rule: 'mine',
+    batch: true,
+    idempotent: false,
+    status: 200,
+    rest: {
+      method: 'POST',
+      path: (o, _id, ids) => `/v1/music/${o}/collections/${ids.emptyCollection}/tracks`,
+      body: (_ids, id) => ({ track_ids: [id] }),
+    },
+    graphql: {
+      field: 'addTracksToCollection',
+      args: (o, id, ids) => `organizationId: ${q(o)}, collectionId: ${q(ids.emptyCollection)}, trackIds: [${q(id)}]`,
+      selection: EDIT,
+    },
+    groove: grooveUpdate((ids, id) => ({ Id: playlist(ids.emptyCollection), TrackActions: [{ Id: id, Action: 'Add' }] })),
+  },
+  {
+    name: 'remove tracks from collection (batch)',
+    target: 'collection',
+    scope: 'organization',
+    rule: 'mine',
+    idempotent: false,
+    status: 200,
+    rest: {
+      method: 'DELETE',
+      path: (o, id) => `/v1/music/${o}/collections/${id}/tracks`,
+      body: (ids) => ({ track_ids: [ids.ownTrack] }),
+    },
+    graphql: {
+      field: 'removeTracksFromCollection',
+      args: (o, id, ids) => `organizationId: ${q(o)}, collectionId: ${q(id)}, trackIds: [${q(ids.ownTrack)}]`,
+      selection: EDIT,
+    },
+    groove: grooveUpdate((ids, id) => ({ Id: playlist(id), TrackActions: [{ Id: `music.${ids.ownTrack}`, Action: 'Delete' }] })),
+  },
+  {
+    // Whoever's the track, one the collection does not hold is the item's RESOURCE_NOT_FOUND.
+    name: 'remove tracks from own collection (batch)',
+    target: 'track',
+    scope: 'organization',
+    rule: 'mine',
+    batch: true,
+    idempotent: false,
+    status: 200,
+    rest: {
+      method: 'DELETE',
+      path: (o, _id, ids) => `/v1/music/${o}/collections/${ids.ownCollection}/tracks`,
+      body: (_ids, id) => ({ track_ids: [id] }),
+    },
+    graphql: {
+      field: 'removeTracksFromCollection',
+      args: (o, id, ids) => `organizationId: ${q(o)}, collectionId: ${q(ids.ownCollection)}, trackIds: [${q(id)}]`,
+      selection: EDIT,
+    },
+    groove: grooveUpdate((ids, id) => ({ Id: playlist(ids.ownCollection), TrackActions: [{ Id: id, Action: 'Delete' }] })),
+  },
+  {
+    // A collection of one track: moving it before the end moves nothing, but every rule is applied.
+    name: 'move a range of tracks in collection',
+    target: 'collection',
+    scope: 'organization',
+    rule: 'mine',
+    idempotent: true,
+    status: 200,
+    rest: {
+      method: 'PATCH',
+      path: (o, id) => `/v1/music/${o}/collections/${id}/tracks`,
+      body: () => ({ range_start: 0, range_length: 1, insert_before: 1 }),
+    },
+    graphql: {
+      field: 'moveTracksInCollection',
+      args: (o, id) => `organizationId: ${q(o)}, collectionId: ${q(id)}, rangeStart: 0, rangeLength: 1, insertBefore: 1`,
+      selection: '{ id trackCount }',
+    },
+  },
+  {
+    name: 'move selected tracks in collection',
+    target: 'collection',
+    scope: 'organization',
+    rule: 'mine',
+    idempotent: true,
+    status: 200,
+    graphql: {
+      field: 'moveSelectedTracksInCollection',
+      args: (o, id, ids) => `organizationId: ${q(o)}, collectionId: ${q(id)}, trackIds: [${q(ids.ownTrack)}]`,
+      selection: '{ id }',
+    },
+    groove: grooveUpdate((ids, id) => ({ Id: playlist(id), TrackActions: [{ Id: `music.${ids.ownTrack}`, Action: 'Move' }] })),
+  },
+  {
+    // A track the caller's collection does not hold, whoever's it is, is the same refusal.
+    name: 'move a selected track in own collection',
+    target: 'track',
+    scope: 'organization',
+    rule: 'mine',
+    refusal: { status: 422, code: 'INVALID_TRACK_MOVE', details: ['collection_id', 'track_id'] },
+    idempotent: true,
+    status: 200,
+    graphql: {
+      field: 'moveSelectedTracksInCollection',
+      args: (o, id, ids) => `organizationId: ${q(o)}, collectionId: ${q(ids.ownCollection)}, trackIds: [${q(id)}]`,
+      selection: '{ id }',
+    },
+    groove: grooveUpdate((ids, id) => ({ Id: playlist(ids.ownCollection), TrackActions: [{ Id: id, Action: 'Move' }] })),
   },
   {
     name: 'share collection',
@@ -397,7 +560,7 @@ export const operations: Operation[] = [
     idempotent: true,
     status: 200,
     graphql: { field: 'saveTracks', args: (o, id) => `organizationId: ${q(o)}, trackIds: [${q(id)}]`, selection: ITEM },
-    groove: '/1/content/music/collection/add',
+    groove: grooveBatch('add'),
   },
   {
     // Unlike unsaveTrack, an id that is not in the library is the item's RESOURCE_NOT_FOUND.
@@ -409,7 +572,7 @@ export const operations: Operation[] = [
     idempotent: false,
     status: 200,
     graphql: { field: 'unsaveTracks', args: (o, id) => `organizationId: ${q(o)}, trackIds: [${q(id)}]`, selection: ITEM },
-    groove: '/1/content/music/collection/delete',
+    groove: grooveBatch('delete'),
   },
   {
     name: 'share track',
@@ -518,15 +681,23 @@ function policy(principal: Principal, op: Operation, object: ObjectKind | null, 
       if (!live) return notFound;
       return orgOfObject(object) === orgOfPrincipal(principal) ? success : refuse(403, 'ORGANIZATION_ACCESS_DENIED');
     default:
-      return mine ? success : notFound;
+      if (mine) return success;
+      return op.refusal ? { ...refuse(op.refusal.status, op.refusal.code), details: op.refusal.details } : notFound;
   }
 }
 
-/** The Groove shim's vocabulary (README, "Groove-compatible endpoints"). */
+/**
+ * The Groove shim's vocabulary (docs/rest.md, "Groove-compatible endpoints"): every success is a
+ * 200, an object that is not the caller's is COLLECTION_INVALID_ID (400 for a whole request), and
+ * Groove's errors carry no details.
+ */
 function inGrooveTerms(answer: Expected): Expected {
-  if (answer.code === 'AUTHENTICATION_REQUIRED') return { ...answer, code: 'INVALID_AUTHORIZATION_HEADER' };
-  if (answer.item && answer.code === 'RESOURCE_NOT_FOUND') return { ...answer, code: 'COLLECTION_INVALID_ID' };
-  return answer;
+  const { details: _, ...plain } = answer;
+  if (answer.code === null) return { ...plain, status: 200 };
+  if (answer.code === 'AUTHENTICATION_REQUIRED') return { ...plain, code: 'INVALID_AUTHORIZATION_HEADER' };
+  if (answer.code === 'RESOURCE_NOT_FOUND') return { ...plain, code: 'COLLECTION_INVALID_ID', status: answer.item ? 200 : 400 };
+  if (answer.code === 'INVALID_TRACK_MOVE') return { ...plain, code: 'COLLECTION_INVALID_PLAYLIST_REORDER', status: 400 };
+  return plain;
 }
 
 export interface Cell {

@@ -45,7 +45,9 @@ export async function buildTemplate(): Promise<Template> {
     await addTrackToCollection(deps, viewer, { organizationId: org, collectionId: collection.id, trackId: track.id });
     const share = await shareTrack(deps, viewer, { organizationId: org, trackId: track.id });
     reveals.set(share.token, [share.link.id, track.id]);
-    return { track: track.id, collection: collection.id, share: share.link.id, token: share.token };
+    const empty = await createCollection(deps, viewer, { organizationId: org, name: 'empty' });
+    const spare = await createTrack(deps, viewer, { organizationId: org, title: 'spare' });
+    return { track: track.id, collection: collection.id, share: share.link.id, token: share.token, empty: empty.id, spare: spare.id };
   };
   const a = await make(alice, orgA);
   const b = await make(bob, orgA);
@@ -59,7 +61,9 @@ export async function buildTemplate(): Promise<Template> {
   const sqlite = sqliteOf(world);
   sqlite.exec(`
     INSERT INTO tracks (id, organization_id, creator_id, title, created_at, updated_at) VALUES ('mtrack_carol', 'org_a', '${world.carol.userId}', 'c', 0, 0);
-    INSERT INTO collections (id, organization_id, owner_id, name, created_at, updated_at) VALUES ('mcoll_carol', 'org_a', '${world.carol.userId}', 'c', 0, 0);`);
+    INSERT INTO tracks (id, organization_id, creator_id, title, created_at, updated_at) VALUES ('mtrack_carol_spare', 'org_a', '${world.carol.userId}', 's', 0, 0);
+    INSERT INTO collections (id, organization_id, owner_id, name, created_at, updated_at) VALUES ('mcoll_carol', 'org_a', '${world.carol.userId}', 'c', 0, 0);
+    INSERT INTO collections (id, organization_id, owner_id, name, created_at, updated_at) VALUES ('mcoll_carol_empty', 'org_a', '${world.carol.userId}', 'e', 0, 0);`);
   const revoked = await createApiKey(deps, { userId: world.alice.userId });
   await revokeApiKey(deps, { keyId: revoked.id });
 
@@ -106,10 +110,10 @@ export async function buildTemplate(): Promise<Template> {
       other_org: world.dave.key,
     },
     own: {
-      owner: { ownCollection: a.collection, ownTrack: a.track },
-      member: { ownCollection: b.collection, ownTrack: b.track },
-      no_capability: { ownCollection: 'mcoll_carol', ownTrack: 'mtrack_carol' },
-      other_org: { ownCollection: d.collection, ownTrack: d.track },
+      owner: { ownCollection: a.collection, ownTrack: a.track, emptyCollection: a.empty, spareTrack: a.spare },
+      member: { ownCollection: b.collection, ownTrack: b.track, emptyCollection: b.empty, spareTrack: b.spare },
+      no_capability: { ownCollection: 'mcoll_carol', ownTrack: 'mtrack_carol', emptyCollection: 'mcoll_carol_empty', spareTrack: 'mtrack_carol_spare' },
+      other_org: { ownCollection: d.collection, ownTrack: d.track, emptyCollection: d.empty, spareTrack: d.spare },
     },
     objects: {
       collection: byKind('collection', 'mcoll_00000000000000000000'),
