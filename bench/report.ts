@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { peersSection } from './report-peers.js';
 import { pgWritesSection } from './pg-writes.js';
 import type { Results, SampleResult, Target } from './run.js';
 import { ROOT } from './servers.js';
@@ -134,6 +135,7 @@ export function writeReport(results: Results, path: string, jsonName: string): v
   );
 
   push(...processesSection(results));
+  push(...peersSection(results));
   push(...costLimitSection(results.costLimit), ...limitsOverheadSection(results.limitsOverhead));
 
   const sc = results.scale;

@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { config, QUICK, RATE_SHARES } from './config.js';
 import { paced, saturate, type PhaseResult } from './load.js';
 import { limitNested, operations, type Operation, type Sample } from './ops.js';
+import { productAnswers, type ProductAnswers } from './answers.js';
 import { BENCH_POSTGRES, PgDatabases, type PostgresInfo } from './postgres.js';
 import { runPgWrites, type PgWriteSample } from './pg-writes.js';
 import { runProcesses, type Backend, type ProcessSample } from './processes.js';
@@ -14,12 +15,12 @@ import { runCostLimit, type CostLimitResults } from './cost-limit.js';
 import { runLimitsOverhead, type LimitsOverheadResults } from './limits-overhead.js';
 import { runScale } from './scale.js';
 import { copyTemplate, seedTemplate, type World } from './seed.js';
-import { coldStart, cores, hasTaskset, pinSelf, ROOT, start, type Kind, type Running } from './servers.js';
+import { coldStart, cores, cpuSeconds, hasTaskset, pinSelf, ROOT, start, type Kind, type Running } from './servers.js';
 import { soak } from './soak.js';
 import { countNestedStatements } from './statements.js';
 
 /** A column of the table: which server, spoken to how. */
-export type Target = 'limit' | 'rest' | 'graphql' | 'apollo' | 'limitNested' | 'restPg' | 'graphqlPg' | 'limitPg' | 'limitNestedPg';
+export type Target = 'limit' | 'rest' | 'graphql' | 'apollo' | 'limitNested' | 'restPg' | 'graphqlPg' | 'limitPg' | 'limitNestedPg' | 'mercurius' | 'yogaPlain';
 /** The servers of a repetition: the product and the limit run twice when PostgreSQL is on, once per backend. */
 export type Server = Kind | 'productPg' | 'limitPg';
 const SERVER_OF: Record<Target, Server> = {
@@ -32,15 +33,21 @@ const SERVER_OF: Record<Target, Server> = {
   graphqlPg: 'productPg',
   limitPg: 'limitPg',
   limitNestedPg: 'limitPg',
+  mercurius: 'mercurius',
+  yogaPlain: 'yogaPlain',
 };
-/** Targets measured at saturation only: the PostgreSQL column adds no fixed-rate phases. */
-const SATURATION_ONLY = new Set<Target>(['restPg', 'graphqlPg', 'limitPg', 'limitNestedPg']);
+/** Targets measured at saturation only: the PostgreSQL column and the hand-written peers add no fixed-rate phases. */
+const SATURATION_ONLY = new Set<Target>(['restPg', 'graphqlPg', 'limitPg', 'limitNestedPg', 'mercurius', 'yogaPlain']);
+/** The hand-written GraphQL peers (bench/mercurius, bench/yoga-plain): every answer checked against the product's. */
+const HAND_WRITTEN = new Set<Target>(['mercurius', 'yogaPlain']);
 
 export interface SampleResult {
   rep: number;
   op: string;
   target: Target;
   saturation: PhaseResult;
+  /** Server CPU per request during the saturation phase, µs (from /proc); absent in older results. */
+  serverCpuUs?: number;
   /** share of the limit's peak → the phase at that rate */
   rates: Record<string, PhaseResult & { rate: number }>;
 }
@@ -49,6 +56,7 @@ const log = (line: string) => process.stderr.write(`${new Date().toISOString().s
 
 function targetsOf(op: Operation, postgres: boolean): Target[] {
   const sqlite: Target[] = op.name === 'listCollections' ? ['limit', 'rest', 'graphql', 'apollo', 'limitNested'] : ['limit', 'rest', 'graphql', 'apollo'];
+  sqlite.push('mercurius', 'yogaPlain');
   const pg: Target[] = op.name === 'listCollections' ? ['restPg', 'graphqlPg', 'limitPg', 'limitNestedPg'] : ['restPg', 'graphqlPg', 'limitPg'];
   return postgres ? [...sqlite, ...pg] : sqlite;
 }
@@ -57,13 +65,14 @@ function targetsOf(op: Operation, postgres: boolean): Target[] {
  * Items of consuming operations are used once per database: the REST and GraphQL targets of the
  * product share one server, so they share one counter. Past the pool a run would fail.
  */
-function sampler(world: World, op: Operation, target: Target, counters: Map<string, number>, scope: string): () => Sample {
+function sampler(world: World, op: Operation, target: Target, counters: Map<string, number>, scope: string, answers?: ProductAnswers): () => Sample {
   const key = `${scope}/${SERVER_OF[target]}/${op.name}`;
   return () => {
     const i = counters.get(key) ?? 0;
     counters.set(key, i + 1);
     if (op.consumes && i >= config.pool) throw new Error(`${op.name}: pool of ${config.pool} spent; raise config.pool`);
     if (target === 'limitNested' || target === 'limitNestedPg') return limitNested(world);
+    if (HAND_WRITTEN.has(target)) return answers!.checked(op, op.graphql(world, i));
     return target === 'graphql' || target === 'apollo' || target === 'graphqlPg' ? op.graphql(world, i) : op.rest(world, i);
   };
 }
@@ -104,6 +113,9 @@ async function main(): Promise<void> {
   let copies = 0;
   const fresh = () => copyTemplate(template, join(work, `run-${copies++}.db`));
 
+  log("the product's answers to the peers' requests");
+  const answers = await productAnswers(fresh(), world, operations);
+
   let postgres: PostgresInfo = {
     enabled: false,
     reason: 'BENCH_POSTGRES was not set (it gives the URL of a PostgreSQL server where the benchmark may create and drop databases)',
@@ -139,7 +151,7 @@ async function main(): Promise<void> {
   for (let rep = 1; rep <= config.repetitions; rep++) {
     log(`repetition ${rep}/${config.repetitions}`);
     const servers = new Map<Server, Running>();
-    for (const kind of ['limit', 'product', 'apollo'] as const) servers.set(kind, await start(kind, fresh()));
+    for (const kind of ['limit', 'product', 'apollo', 'mercurius', 'yogaPlain'] as const) servers.set(kind, await start(kind, fresh()));
     const pgUrl = await pg?.fresh();
     if (pgUrl) servers.set('productPg', await start('product', pgUrl));
     const pgLimitUrl = await pg?.fresh();
@@ -150,10 +162,12 @@ async function main(): Promise<void> {
       const order = targets.map((_, i) => targets[(i + rep) % targets.length]!);
       for (const target of order) {
         const server = servers.get(SERVER_OF[target])!;
-        const next = sampler(world, op, target, counters, `rep${rep}`);
+        const next = sampler(world, op, target, counters, `rep${rep}`, answers);
         const where = `rep ${rep} ${op.name} ${target}`;
         check(await saturate(server.url, next, { connections: config.connections, seconds: config.warmupSeconds }), `${where} warm-up`);
+        const cpuBefore = cpuSeconds(server.pid);
         const saturation = await saturate(server.url, next, { connections: config.connections, seconds: config.saturationSeconds });
+        const serverCpuUs = ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / saturation.requests;
         check(saturation, where);
         const rates: SampleResult['rates'] = {};
         const peak = peaks[`${op.name}/${limitFor(op.name, target)}`]!;
@@ -163,9 +177,9 @@ async function main(): Promise<void> {
           check(phase, `${where} at ${rate}/s`);
           rates[String(share)] = { ...phase, rate };
         }
-        samples.push({ rep, op: op.name, target, saturation, rates });
+        samples.push({ rep, op: op.name, target, saturation, serverCpuUs, rates });
         log(
-          `  ${op.name.padEnd(26)} ${target.padEnd(11)} ${saturation.rps.toFixed(0).padStart(6)} req/s  ` +
+          `  ${op.name.padEnd(26)} ${target.padEnd(11)} ${saturation.rps.toFixed(0).padStart(6)} req/s ${serverCpuUs.toFixed(0).padStart(5)} µs CPU/req  ` +
             `p99@50% ${rates['0.5'] ? `${rates['0.5'].p99.toFixed(2)} ms` : '(not measured)'}  loadgen ${(saturation.loadgenCpu * 100).toFixed(0)}%`,
         );
       }

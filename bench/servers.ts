@@ -9,12 +9,14 @@ import { npmScriptArgv } from '../scripts/npm-script.js';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The processes a benchmark compares. */
-export type Kind = 'limit' | 'product' | 'apollo';
+export type Kind = 'limit' | 'product' | 'apollo' | 'mercurius' | 'yogaPlain';
 
 const ENTRY: Record<Kind, string> = {
   limit: 'bench/limit/server.ts',
   product: 'src/server.ts',
   apollo: 'bench/apollo/server.ts',
+  mercurius: 'bench/mercurius/server.ts',
+  yogaPlain: 'bench/yoga-plain/server.ts',
 };
 
 /** The product as deployed: rate limit off for the benchmark, logging at its production default. */
@@ -64,6 +66,16 @@ export interface Running {
   /** Resident and peak resident memory in MB, from /proc. */
   memory(): { rss: number; hwm: number };
   stop(): Promise<void>;
+}
+
+/**
+ * CPU seconds (user + system) a process has used, from /proc. Per request, it is the figure that
+ * survives a loaded machine: throughput drops when other work takes the core, CPU per request
+ * barely moves.
+ */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const built = new Set<string>();

@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServerAdapter } from '@whatwg-node/server';
 import type { Plugin } from 'graphql-yoga';
 import { sharedBuckets } from './db/budget.js';
 import type { Database } from './db/connection.js';
@@ -5,10 +7,11 @@ import type { Deps, RequestFacts } from './domain/deps.js';
 import { DomainError } from './domain/errors.js';
 import type { Accounting } from './graphql/operation-cost.js';
 import type { TrustedDocuments } from './graphql/trusted-documents.js';
-import { createGraphQLHandler } from './graphql/yoga.js';
+import { createGraphQLHandler, isLeanRequest } from './graphql/yoga.js';
 import { presentedKeyHash } from './http/credential.js';
 import { CostBudget } from './http/cost-budget.js';
 import { createCors } from './http/cors.js';
+import { NodeRequest, readBody, writeResponse } from './http/node-door.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { createSideRoutes } from './http/side-routes.js';
 import { silentLogger, type Logger } from './ops/logger.js';
@@ -56,6 +59,11 @@ export interface AppOptions {
   metrics?: Metrics;
   /** OpenTelemetry spans for requests and operations; none unless given (src/ops/tracing.ts). */
   tracing?: Tracing;
+  /**
+   * `handle` answers the common requests (JSON POST /graphql, REST, Groove) straight from Node's
+   * request and response, through the same pipeline (src/http/node-door.ts); on unless switched off.
+   */
+  fastDoor?: boolean;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
@@ -65,6 +73,8 @@ export const defaultLeaseSize = (capacity: number) => Math.max(1, Math.ceil(capa
 
 export interface App {
   fetch(request: Request): Promise<Response>;
+  /** Node's request listener (server.ts serves it): the fast door, else `fetch` through the Fetch adapter. */
+  readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
   readonly database: Database;
   /** From now on /readyz answers 503; everything else is still served (SIGTERM, before the listener closes). */
   beginShutdown(): void;
@@ -203,6 +213,67 @@ export function createApp(options: AppOptions): App {
     return response;
   }
 
+  async function serve(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const origin = options.publicUrl ?? url.origin;
+    const route = url.pathname === '/graphql' ? '/graphql' : undefined;
+    const facts: RequestFacts = { route, errorCodes: new Set(), unexpected: [] };
+    const deps: Deps = { database, now, traceId: requestIdOf(request.headers), origin, facts };
+    const finish = observer.begin(request, facts, deps.traceId);
+    let response: Response;
+    if (tracing) {
+      response = await tracing.request(request, deps.traceId, facts, () => respond(request, deps));
+    } else {
+      facts.w3cTraceId = traceIdOf(request.headers);
+      response = await respond(request, deps);
+    }
+    response.headers.set('x-request-id', deps.traceId);
+    finish(response);
+    return request.method === 'HEAD' ? withoutBody(response) : response;
+  }
+
+  const adapter = createServerAdapter((request: Request) => serve(request));
+  const fastDoor = (options.fastDoor ?? true) && !tracing;
+
+  /**
+   * The declared body length of a request the fast door takes, else null: a JSON POST to
+   * /graphql as the lean path takes it, and the REST and Groove routes, with a body of declared
+   * length within the limit. Everything else (GraphiQL, GET /graphql, side routes, HEAD,
+   * preflights, chunked or oversized bodies, traced requests) goes through the Fetch adapter.
+   */
+  function doorTakes(req: IncomingMessage): number | null {
+    const { method, url, headers } = req;
+    if (!fastDoor || url === undefined || method === 'HEAD' || method === 'OPTIONS') return null;
+    if (headers['transfer-encoding'] !== undefined || headers.host === undefined || !PLAIN_HOST.test(headers.host)) return null;
+    // A dot segment may lead the URL parser to another route (`/v1/../graphql` is /graphql).
+    if (DOT_SEGMENT.test(url)) return null;
+    const declared = headers['content-length'] === undefined ? 0 : Number(headers['content-length']);
+    if (!(declared <= maxBodyBytes)) return null;
+    if (url === '/graphql') return method === 'POST' && isLeanRequest(headers['content-type'], headers.accept) ? declared : null;
+    return url.startsWith('/v1/') || url.startsWith('/1/') ? declared : null;
+  }
+
+  async function throughDoor(req: IncomingMessage, res: ServerResponse, declared: number): Promise<void> {
+    const body = await readBody(req, declared);
+    if (body === null) return void res.destroy();
+    // The members the pipeline reads of a Request on these paths (src/http/node-door.ts).
+    const request = new NodeRequest(req.method!, `http://${req.headers.host}${req.url}`, req.headers, body) as unknown as Request;
+    await writeResponse(res, await serve(request));
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const declared = doorTakes(req);
+    if (declared === null) {
+      void adapter(req, res);
+      return;
+    }
+    throughDoor(req, res, declared).catch((error: unknown) => {
+      logger.error({ err: error }, 'unexpected error in the fast door');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  }
+
   return {
     database,
     close: () => database.close(),
@@ -213,26 +284,14 @@ export function createApp(options: AppOptions): App {
       shuttingDown = true;
       draining = true;
     },
-    async fetch(request) {
-      const url = new URL(request.url);
-      const origin = options.publicUrl ?? url.origin;
-      const route = url.pathname === '/graphql' ? '/graphql' : undefined;
-      const facts: RequestFacts = { route, errorCodes: new Set(), unexpected: [] };
-      const deps: Deps = { database, now, traceId: requestIdOf(request.headers), origin, facts };
-      const finish = observer.begin(request, facts, deps.traceId);
-      let response: Response;
-      if (tracing) {
-        response = await tracing.request(request, deps.traceId, facts, () => respond(request, deps));
-      } else {
-        facts.w3cTraceId = traceIdOf(request.headers);
-        response = await respond(request, deps);
-      }
-      response.headers.set('x-request-id', deps.traceId);
-      finish(response);
-      return request.method === 'HEAD' ? withoutBody(response) : response;
-    },
+    fetch: serve,
+    handle,
   };
 }
+
+// A Host header the URL parser takes as it is; anything stranger goes through the adapter.
+const PLAIN_HOST = /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/;
+const DOT_SEGMENT = /\/(\.|%2e)|\\/i;
 
 /** yoga answers GET only; HEAD /graphql runs as GET and loses its body in withoutBody. */
 const asGet = (request: Request) => new Request(request.url, { method: 'GET', headers: request.headers });

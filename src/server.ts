@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import { createServerAdapter } from '@whatwg-node/server';
 import { createApp } from './app.js';
 import { dialectOf, openDatabase, type Database } from './db/connection.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -61,7 +60,7 @@ async function main(): Promise<void> {
   // (at most 16 KiB of them; more is a 431), 30 s for the whole request.
   const server = createServer(
     { headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024 },
-    createServerAdapter((request: Request) => app.fetch(request)),
+    app.handle,
   );
   try {
     await listen(server, config.port, config.host);

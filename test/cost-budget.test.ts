@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp, type App } from '../src/app.js';
 import { COST_WEIGHTS } from '../src/domain/cost.js';
 import { addMember, createApiKey, createOrganization, createUser } from '../src/domain/admin.js';
-import { createCollectionVia, createTrackVia, gql, rest, rows, testDatabase } from './helpers.js';
+import { createCollectionVia, createTrackVia, gql, rest, rows, testDatabase, throughFrontDoor } from './helpers.js';
 
 // Cost budgets per key: a bucket of points refilled over time, charged with each operation's cost
 // on every surface, refused with RATE_LIMIT_EXCEEDED and Retry-After when it cannot pay, shared by
@@ -14,7 +14,7 @@ const VIEWER_COST = COST_WEIGHTS.value + COST_WEIGHTS.read + COST_WEIGHTS.value;
 async function setup(budget: { capacity: number; restorePerSecond: number; leaseSize?: number }, extra: Parameters<typeof createApp>[0] extends infer O ? Partial<O> : never = {}) {
   const clock = { now: Date.parse('2026-06-28T10:30:00Z') };
   const database = await testDatabase();
-  const app = createApp({ database, now: () => clock.now, costBudget: budget, ...extra });
+  const app = await throughFrontDoor(createApp({ database, now: () => clock.now, costBudget: budget, ...extra }));
   const deps = { database, now: () => clock.now, traceId: 'req_seed', origin: 'http://gateway.test' };
   const org = (await createOrganization(deps, { name: 'Org', id: 'org_b' })).id;
   const user = await createUser(deps, { email: 'b@example.com' });
@@ -120,7 +120,7 @@ describe('cost budget per key', () => {
   it('two apps on one database draw from one bucket per key: together they admit at most the bucket plus one lease each', async () => {
     const budget = { capacity: 40 * VIEWER_COST, restorePerSecond: 1, leaseSize: 4 * VIEWER_COST };
     const first = await setup(budget);
-    const second: App = createApp({ database: first.database, now: () => first.clock.now, costBudget: budget });
+    const second: App = await throughFrontDoor(createApp({ database: first.database, now: () => first.clock.now, costBudget: budget }));
     let admitted = 0;
     for (let i = 0; i < 100; i++) {
       const res = await gql(i % 2 === 0 ? first.app : second, '{ viewer { id } }', {}, first.key);

@@ -9,6 +9,7 @@ import type { Deps } from '../src/domain/deps.js';
 import { createLogger, type Logger } from '../src/ops/logger.js';
 import type { Tracing } from '../src/ops/tracing.js';
 import { backend as testBackend, openTestDatabase, runSql } from './support/backend.js';
+import { frontDoor, overNode } from './support/front-door.js';
 
 export { backend, migrationsTable, tableNames } from './support/backend.js';
 
@@ -33,6 +34,17 @@ export async function testDatabase(options: OpenOptions = {}): Promise<Database>
   const { database, release } = await openTestDatabase(options);
   cleanups.push(release);
   return database;
+}
+
+/**
+ * The app as the suite's front door serves it: `app.fetch` in-process, or (`'node'`, the default
+ * with TEST_FRONT_DOOR=node) over a real server listening with `app.handle`, closed after the test.
+ */
+export async function throughFrontDoor(app: App, door: 'fetch' | 'node' = frontDoor): Promise<App> {
+  if (door === 'fetch') return app;
+  const served = await overNode(app);
+  cleanups.push(served.close);
+  return served.app;
 }
 
 export interface Principal {
@@ -63,8 +75,9 @@ export async function createWorld(options: OpenOptions & { logger?: Logger; trac
   const { tracing } = options;
   const traceStatement = tracing?.statements(testBackend === 'sqlite' ? 'sqlite' : 'postgres');
   const { database, release } = await openTestDatabase({ ...options, traceStatement });
-  const app = createApp({ database, now: () => clock.now, logger: options.logger, tracing });
+  let app = createApp({ database, now: () => clock.now, logger: options.logger, tracing });
   cleanups.push(release);
+  app = await throughFrontDoor(app);
   releases.set(app, release);
   const deps: Deps = { database: app.database, now: () => clock.now, traceId: 'req_seed', origin: 'http://gateway.test' };
   const orgA = (await createOrganization(deps, { name: 'Org A', id: 'org_a' })).id;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { addMember, createApiKey, createOrganization, createUser } from '../src/domain/admin.js';
 import { readManifest, TrustedDocuments } from '../src/graphql/trusted-documents.js';
-import { createCollectionVia, createTrackVia, rest, testDatabase, type HttpResult } from './helpers.js';
+import { createCollectionVia, createTrackVia, rest, testDatabase, throughFrontDoor, type HttpResult } from './helpers.js';
 
 // One request pipeline whatever the front door: a plugin registered the way an ecosystem plugin
 // would be (onParams, onValidate, onExecute) must see the operation of every path, GraphQL POST
@@ -36,9 +36,9 @@ function probe() {
   return { plugin, seen };
 }
 
-async function world(trustedDocuments?: TrustedDocuments) {
+async function world(trustedDocuments: TrustedDocuments | undefined, door: 'fetch' | 'node') {
   const { plugin, seen } = probe();
-  const app = createApp({ database: await testDatabase(), graphqlPlugins: [plugin], trustedDocuments });
+  const app = await throughFrontDoor(createApp({ database: await testDatabase(), graphqlPlugins: [plugin], trustedDocuments }), door);
   const deps = { database: app.database, now: Date.now, traceId: 'req_seed', origin: 'http://gateway.test' };
   const org = (await createOrganization(deps, { name: 'Org', id: 'org_p' })).id;
   const user = await createUser(deps, { email: 'p@example.com' });
@@ -70,34 +70,41 @@ function paths(w: World, trusted: { id: string } | null) {
 const succeeded = (path: string, res: HttpResult) =>
   path.startsWith('GraphQL') ? res.status === 200 && res.body.errors === undefined : res.status === 200;
 
-for (const mode of ['open', 'trusted documents only'] as const) {
-  describe(`every path goes through the plugin pipeline (${mode})`, () => {
-    const setup = async () => {
-      const trusted = mode === 'open' ? undefined : new TrustedDocuments(true, readManifest(MANIFEST));
-      const w = await world(trusted);
-      const me = trusted ? { id: [...readManifestIds(MANIFEST)].find((id) => readManifest(MANIFEST).get(id)!.startsWith('query Me'))! } : null;
-      return { w, doors: paths(w, me) };
-    };
+// Each path through either front door: app.fetch in-process, and a real server's fast door
+// (src/http/node-door.ts, which takes GraphQL POST, REST and Groove; GraphQL GET goes through the
+// Fetch adapter behind it).
+const DOORS = { 'app.fetch': 'fetch', 'the fast door of a real server': 'node' } as const;
 
-    it('onParams, onValidate and onExecute see the operation of GraphQL POST, GraphQL GET, a REST route and a Groove batch', async () => {
-      const { w, doors } = await setup();
-      await createCollectionVia(w.app, w.key, w.org);
-      for (const [path, send] of Object.entries(doors)) {
-        const res = await send(path);
-        expect(succeeded(path, res), `${path}: ${res.text.slice(0, 300)}`).toBe(true);
-        expect([...(w.seen.get(path) ?? [])].sort(), path).toEqual(['onExecute', 'onParams', 'onValidate']);
-      }
-    });
+for (const [doorName, door] of Object.entries(DOORS)) {
+  for (const mode of ['open', 'trusted documents only'] as const) {
+    describe(`every path goes through the plugin pipeline (${mode}, ${doorName})`, () => {
+      const setup = async () => {
+        const trusted = mode === 'open' ? undefined : new TrustedDocuments(true, readManifest(MANIFEST));
+        const w = await world(trusted, door);
+        const me = trusted ? { id: [...readManifestIds(MANIFEST)].find((id) => readManifest(MANIFEST).get(id)!.startsWith('query Me'))! } : null;
+        return { w, doors: paths(w, me) };
+      };
 
-    it("a plugin's refusal in onExecute holds on every path, before any resolver", async () => {
-      const { doors } = await setup();
-      for (const [path, send] of Object.entries(doors)) {
-        const res = await send(`${path} denied`, true);
-        expect(succeeded(path, res), `${path}: ${res.text.slice(0, 300)}`).toBe(false);
-        expect(res.text, path).not.toContain('"viewer"');
-      }
+      it('onParams, onValidate and onExecute see the operation of GraphQL POST, GraphQL GET, a REST route and a Groove batch', async () => {
+        const { w, doors } = await setup();
+        await createCollectionVia(w.app, w.key, w.org);
+        for (const [path, send] of Object.entries(doors)) {
+          const res = await send(path);
+          expect(succeeded(path, res), `${path}: ${res.text.slice(0, 300)}`).toBe(true);
+          expect([...(w.seen.get(path) ?? [])].sort(), path).toEqual(['onExecute', 'onParams', 'onValidate']);
+        }
+      });
+
+      it("a plugin's refusal in onExecute holds on every path, before any resolver", async () => {
+        const { doors } = await setup();
+        for (const [path, send] of Object.entries(doors)) {
+          const res = await send(`${path} denied`, true);
+          expect(succeeded(path, res), `${path}: ${res.text.slice(0, 300)}`).toBe(false);
+          expect(res.text, path).not.toContain('"viewer"');
+        }
+      });
     });
-  });
+  }
 }
 
 function readManifestIds(path: string): string[] {

@@ -8,7 +8,7 @@ import { root, startServer, type ServerProcess } from '../scripts/crash/process.
 import { createApp } from '../src/app.js';
 import { addMember, createApiKey, createOrganization, createUser } from '../src/domain/admin.js';
 import { ManifestError, readManifest, TrustedDocuments } from '../src/graphql/trusted-documents.js';
-import { createCollectionVia, rest, testDatabase } from './helpers.js';
+import { createCollectionVia, rest, testDatabase, throughFrontDoor } from './helpers.js';
 
 // Trusted documents: with GRAPHQL_TRUSTED_DOCUMENTS the gateway runs only the manifest's
 // documents (examples/codegen's, as GraphQL Code Generator writes it), requested by
@@ -36,7 +36,7 @@ function file(contents: string): string {
 
 async function world(trustedDocuments?: TrustedDocuments) {
   const database = await testDatabase();
-  const app = createApp({ database, trustedDocuments });
+  const app = await throughFrontDoor(createApp({ database, trustedDocuments }));
   const deps = { database, now: Date.now, traceId: 'req_seed', origin: 'http://gateway.test' };
   const org = (await createOrganization(deps, { name: 'Org', id: 'org_t' })).id;
   const user = await createUser(deps, { email: 't@example.com' });

@@ -174,6 +174,11 @@ const PLAIN_ACCEPT = new Map<string | null, string>([
   ['application/graphql-response+json', 'application/graphql-response+json'],
 ]);
 
+/** Whether a POST with these headers is one the lean path answers itself (as far as its headers tell). */
+export function isLeanRequest(contentType: string | null | undefined, accept: string | null | undefined): boolean {
+  return PLAIN_ACCEPT.has(accept ?? null) && /^application\/json\s*(?:;\s*charset=utf-8\s*)?$/i.test(contentType ?? '');
+}
+
 interface PlainParams {
   query?: string;
   documentId?: string;
@@ -208,8 +213,7 @@ function isPlainParams(value: unknown): value is PlainParams {
 function leanPath(yoga: Yoga, limit: number) {
   return async (request: Request, serverContext: ServerContext): Promise<Response> => {
     const mediaType = PLAIN_ACCEPT.get(request.headers.get('accept'));
-    const contentType = request.headers.get('content-type') ?? '';
-    if (request.method !== 'POST' || !mediaType || !/^application\/json\s*(?:;\s*charset=utf-8\s*)?$/i.test(contentType)) {
+    if (request.method !== 'POST' || !mediaType || !isLeanRequest(request.headers.get('content-type'), request.headers.get('accept'))) {
       return yoga.fetch(request, serverContext);
     }
     const text = await request.text();
