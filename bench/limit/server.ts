@@ -386,7 +386,11 @@ export function startLimitServer(path: string, port = 0): Promise<{ server: Serv
     server.listen(port, '127.0.0.1', () => {
       const address = server.address();
       const bound = typeof address === 'object' && address ? address.port : port;
-      resolve({ server, port: bound, close: () => (server.close(), limit.close()) });
+      resolve({ server, port: bound, close: () => {
+          server.close();
+          return limit.close();
+        },
+      });
     });
   });
 }

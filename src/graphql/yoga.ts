@@ -57,6 +57,7 @@ function contextFor(deps: Deps, secret: string | null): GraphQLContext {
 
 /** An operation's data, or the first error it raised as the DomainError it stands for. */
 export interface OperationResult {
+  // biome-ignore lint/suspicious/noExplicitAny: the shape is the selection of the document the caller wrote.
   data: any;
   error: DomainError | null;
 }
