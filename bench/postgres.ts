@@ -106,7 +106,9 @@ async function copyRows(sqlitePath: string, client: pg.Client): Promise<Record<s
         batch = columns.map(() => []);
       };
       for (const row of select.iterate() as Iterable<unknown[]>) {
-        row.forEach((v, i) => batch[i]!.push(toPg[i]!(v)));
+        row.forEach((v, i) => {
+          batch[i]!.push(toPg[i]!(v));
+        });
         if (++n % 5000 === 0) await flush();
       }
       await flush();

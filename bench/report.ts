@@ -231,7 +231,7 @@ export function writeReport(results: Results, path: string, jsonName: string): v
 function postgresSection(results: Results, ops: string[], summary: Map<string, Summary>): string[] {
   const pg = results.postgres;
   const lines = ['', '## PostgreSQL column: the product on PostgreSQL (requests/s at saturation, median and range)', ''];
-  if (!pg || !pg.enabled) {
+  if (!pg?.enabled) {
     lines.push(
       `Skipped: ${pg ? pg.reason : 'this run predates the PostgreSQL column'}. ` +
         '`BENCH_POSTGRES=postgres://user:password@host:5432/postgres npm run bench` adds it (the role must be allowed to create and drop databases; PostgreSQL 13 or later).',

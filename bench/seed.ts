@@ -142,7 +142,9 @@ export class BulkWriter {
         const id = newId('mcoll_');
         const at = ++this.clock;
         this.collection.run(id, ORG, owner, `Collection ${i}`, cover(i), trackIds.length, at, at);
-        trackIds.forEach((trackId, position) => this.entry.run(id, trackId, position, at));
+        trackIds.forEach((trackId, position) => {
+          this.entry.run(id, trackId, position, at);
+        });
         ids.push(id);
       });
     })();

@@ -49,7 +49,10 @@ function answers(port: number): Promise<boolean> {
       res.on('end', () => done(true));
     });
     req.on('error', () => done(false));
-    req.on('timeout', () => (req.destroy(), done(false)));
+    req.on('timeout', () => {
+      req.destroy();
+      done(false);
+    });
   });
 }
 
@@ -135,7 +138,12 @@ export async function start(
   });
   live.add(child);
   let exited = false;
-  const exit = new Promise<void>((done) => child.once('exit', () => ((exited = true), live.delete(child), done())));
+  const exit = new Promise<void>((done) => child.once('exit', () => {
+      exited = true;
+      live.delete(child);
+      done();
+    }),
+  );
   const deadline = Date.now() + 30_000;
   while (!(await answers(port))) {
     if (exited) throw new Error(`${kind} exited before it was ready`);

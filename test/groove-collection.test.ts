@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { addMember, createApiKey, createUser, revokeApiKey } from '../src/domain/admin.js';
-import { createTrackVia, createWorld, rest, rows, type World, sqliteOf } from './helpers.js';
+import { createTrackVia, createWorld, rest, rows, type World } from './helpers.js';
 import { mixedWorld as mixedTracks } from './support/fixtures.js';
 
 const ADD = '/1/content/music/collection/add';

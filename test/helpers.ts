@@ -112,7 +112,7 @@ export interface HttpResult {
 async function send(app: App, request: Request): Promise<HttpResult> {
   const response = await app.fetch(request);
   const text = await response.text();
-  let body: unknown = undefined;
+  let body: unknown ;
   try {
     body = JSON.parse(text);
   } catch {

@@ -40,7 +40,11 @@ async function startServer(env: Record<string, string>) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (children.delete(child), resolve(code))));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
+      children.delete(child);
+      resolve(code);
+    }),
+  );
   const url = await new Promise<URL>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
@@ -75,7 +79,11 @@ function slowCreate(url: URL) {
     req.write('{"name": "Written while ');
     sendRest = () => req.end('shutting down"}');
   });
-  return { answered, finish: () => (sendRest(), answered) };
+  return { answered, finish: () => {
+      sendRest();
+      return answered;
+    },
+  };
 }
 
 const get = (url: URL, path: string, headers: Record<string, string> = {}) =>

@@ -185,7 +185,7 @@ const opt = (values: Record<string, unknown>, name: string) => values[name] as s
 
 async function withDeps<T>(fn: (deps: Deps) => Promise<T> | T): Promise<T> {
   const config = loadConfig();
-  let database;
+  let database: Awaited<ReturnType<typeof openDatabase>>;
   try {
     database = await openDatabase(config.databaseUrl, { poolSize: 2 });
   } catch (error) {

@@ -36,6 +36,7 @@ export interface PostgresDatabase extends Database {
   execute(query: SQL): Promise<{ rows: Record<string, unknown>[]; fields?: { name: string; dataTypeID: number }[] }>;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: drizzle's own "any PostgreSQL database" spelling; the query result types come from each statement.
 type AnyPgDatabase = PgDatabase<any, any, any>;
 
 const rows = async <T>(q: Db, query: SQL): Promise<T[]> =>

@@ -16,7 +16,10 @@ export function tracedStatement(statement: BetterSqlite3.Statement, trace: State
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
       if (property === 'raw' || property === 'pluck' || property === 'expand') {
-        return (...args: unknown[]) => (value.apply(target, args), traced);
+        return (...args: unknown[]) => {
+          value.apply(target, args);
+          return traced;
+        };
       }
       if (typeof property !== 'string' || !RUNS.has(property)) return value.bind(target);
       return (...args: unknown[]) => {

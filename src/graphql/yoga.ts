@@ -136,6 +136,7 @@ function prepare(yoga: Yoga, compiled: CompiledQueries, text: string): DocumentN
 
 /** An operation's data, or the first error it raised as the DomainError it stands for. */
 export interface OperationResult {
+  // biome-ignore lint/suspicious/noExplicitAny: the shape is the selection of the document the caller wrote.
   data: any;
   error: DomainError | null;
 }

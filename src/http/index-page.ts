@@ -11,7 +11,7 @@ const LINKS = [
   ['metrics', 'metrics', 'Prometheus metrics'],
 ] as const;
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 /**
  * `GET /`: where to go from here, as JSON for programs and as a page of links for a browser
@@ -21,7 +21,7 @@ export function indexResponse(request: Request, { graphiql }: { graphiql: boolea
   const links = LINKS.map(([key, path, what]) => ({ key, path, what: key === 'graphql' && !graphiql ? 'GraphQL endpoint (POST)' : what }));
   let response: Response;
   if (/\btext\/html\b/.test(request.headers.get('accept') ?? '')) {
-    const items = links.map((l) => `      <li><a href="${l.path}">/${l.path}</a>: ${escape(l.what)}</li>`).join('\n');
+    const items = links.map((l) => `      <li><a href="${l.path}">/${l.path}</a>: ${escapeHtml(l.what)}</li>`).join('\n');
     response = html(`<!doctype html>
 <html lang="en">
   <head>
@@ -29,7 +29,7 @@ export function indexResponse(request: Request, { graphiql }: { graphiql: boolea
     <title>music-gateway</title>
   </head>
   <body>
-    <h1>music-gateway ${escape(packageVersion)}</h1>
+    <h1>music-gateway ${escapeHtml(packageVersion)}</h1>
     <ul>
 ${items}
     </ul>

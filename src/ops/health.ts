@@ -22,7 +22,7 @@ export function healthz(): Response {
 export async function readyz(database: Database, shuttingDown: boolean): Promise<Response> {
   if (shuttingDown) return json({ status: 'unavailable', shutting_down: true }, 503);
   if (!(await pingOf(database))) return json({ status: 'unavailable', database: 'unreachable' }, 503);
-  let migrations;
+  let migrations: Awaited<ReturnType<typeof migrationState>>;
   try {
     migrations = await migrationState(database);
   } catch (error) {

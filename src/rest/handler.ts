@@ -12,7 +12,11 @@ export type RunOperation = (
   request: Request,
   operation: { query: string; variables: Record<string, unknown> },
   deps: Deps,
-) => Promise<{ data: any; error: DomainError | null }>;
+) => Promise<{
+  // biome-ignore lint/suspicious/noExplicitAny: the shape is the route's own selection, which its `body` reads.
+  data: any;
+  error: DomainError | null;
+}>;
 
 interface CompiledRoute {
   route: Route;

@@ -48,9 +48,11 @@ export interface Route {
   bodyFields?: readonly string[];
   variables: (input: RestInput) => Record<string, unknown>;
   /** Shapes `data` of the operation into the documented body. */
+  // biome-ignore lint/suspicious/noExplicitAny: `data` has the shape of this route's `document` selection.
   body: (data: any, input: RestInput) => unknown;
   status: 200 | 201;
   /** The collection version of `data`, sent as the ETag (none when undefined). */
+  // biome-ignore lint/suspicious/noExplicitAny: as `body`.
   etag?: (data: any) => number | undefined;
   /** GraphQL argument names as the REST client knows them, for `details.field`. */
   fieldAliases?: Record<string, string>;

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { DomainError, errorCatalog, InputError, type ErrorCode, type ErrorDetails } from '../domain/errors.js';
+import { type DomainError, errorCatalog, InputError, type ErrorCode, type ErrorDetails } from '../domain/errors.js';
 import { BATCH_MAX_IDS } from '../domain/limits.js';
 import { formatTimestamp } from '../domain/time.js';
 import { Response } from './fetch-api.js';

@@ -76,7 +76,9 @@ export async function buildTemplate(): Promise<Template> {
   const byUser = new Map(Object.entries(users).map(([owner, user]) => [user, owner as Owner]));
   const ownerOf = new Map<string, Owner>(Object.entries(users).map(([owner, user]) => [user, owner as Owner]));
   const owned = (sql: string) =>
-    (sqlite.prepare(sql).all() as { id: string; user: string }[]).forEach(({ id, user }) => ownerOf.set(id, byUser.get(user)!));
+    (sqlite.prepare(sql).all() as { id: string; user: string }[]).forEach(({ id, user }) => {
+      ownerOf.set(id, byUser.get(user)!);
+    });
   owned('SELECT id, creator_id AS user FROM tracks');
   owned('SELECT id, owner_id AS user FROM collections');
   owned('SELECT id, owner_id AS user FROM share_links');

@@ -146,7 +146,9 @@ export async function runSql(database: Database, text: string, params: unknown[]
   const parts = text.split('?');
   if (parts.length !== params.length + 1) throw new Error(`${params.length} parameters for ${parts.length - 1} placeholders`);
   const chunks: SQL[] = [sql.raw(parts[0]!)];
-  params.forEach((param, i) => chunks.push(sql`${param}`, sql.raw(parts[i + 1]!)));
+  params.forEach((param, i) => {
+    chunks.push(sql`${param}`, sql.raw(parts[i + 1]!));
+  });
   try {
     const result = await (database as PostgresDatabase).execute(sql.join(chunks));
     // node-postgres hands bigint (counts, milliseconds) back as strings; SQLite and PGlite as numbers.
