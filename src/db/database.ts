@@ -63,8 +63,6 @@ export interface Reads {
   liveTrack(id: string): Promise<TrackRow | undefined>;
   /** Live tracks among `ids`, in no particular order; one statement whatever the number. */
   liveTracks(ids: readonly string[]): Promise<TrackRow[]>;
-  /** The ids among `ids` of live tracks of the organization the user created or saved; one statement. */
-  visibleTrackIds(ref: { ids: readonly string[]; organizationId: string; userId: string }): Promise<string[]>;
   /** The organization of a track, deleted or not. */
   trackOrganization(id: string): Promise<string | undefined>;
 
@@ -133,7 +131,7 @@ export type CollectionChanges = Partial<Pick<CollectionRow, 'name' | 'descriptio
  * On PostgreSQL they lock those rows until it ends, so writes of the same rows queue behind each
  * other instead of conflicting and writes of different rows never wait; on SQLite they are plain
  * reads, since the transaction holds the database's only write lock. A transaction takes its rows
- * in one order, so no two can wait on each other in a circle: at most one track first, then
+ * in one order, so no two can wait on each other in a circle: tracks first, in id order, then
  * collections in id order, then other rows it changes (docs/postgresql.md).
  */
 export interface Writes extends Reads {
@@ -144,6 +142,11 @@ export interface Writes extends Reads {
    * deleted until it ends. Taken before any collection.
    */
   trackToKeep(ref: { id: string; organizationId: string; userId: string }): Promise<TrackRow | undefined>;
+  /**
+   * As `trackToKeep` for a batch: the visible tracks among `ids`, in id order, each kept from being
+   * deleted until the transaction ends; one statement whatever the number. Taken before any collection.
+   */
+  tracksToKeep(ref: { ids: readonly string[]; organizationId: string; userId: string }): Promise<TrackRow[]>;
   /** As `ownCollection`: a collection the transaction will change (its entries, count or version). */
   collectionToChange(ref: { id: string; organizationId: string; ownerId: string }): Promise<CollectionRow | undefined>;
   /** Every collection that holds the track or shows it as cover, which the transaction will change. */

@@ -45,26 +45,27 @@ const membershipsOf = statement((db, t, p: { userId: string }) =>
     .where(eq(t.memberships.userId, p.userId)),
 );
 
+// A live track of the organization that the user created or has in their library.
+const visibleTrack = (db: Db, t: Tables, p: { organizationId: string; userId: string }) =>
+  and(
+    eq(t.tracks.organizationId, p.organizationId),
+    isNull(t.tracks.deletedAt),
+    or(
+      eq(t.tracks.creatorId, p.userId),
+      exists(
+        db
+          .select({ one: sql`1` })
+          .from(t.librarySaves)
+          .where(and(eq(t.librarySaves.userId, p.userId), eq(t.librarySaves.trackId, t.tracks.id))),
+      ),
+    ),
+  );
+
 const trackOfUserQuery = (db: Db, t: Tables, p: { id: string; organizationId: string; userId: string }) =>
   db
     .select()
     .from(t.tracks)
-    .where(
-      and(
-        eq(t.tracks.id, p.id),
-        eq(t.tracks.organizationId, p.organizationId),
-        isNull(t.tracks.deletedAt),
-        or(
-          eq(t.tracks.creatorId, p.userId),
-          exists(
-            db
-              .select({ one: sql`1` })
-              .from(t.librarySaves)
-              .where(and(eq(t.librarySaves.userId, p.userId), eq(t.librarySaves.trackId, t.tracks.id))),
-          ),
-        ),
-      ),
-    );
+    .where(and(eq(t.tracks.id, p.id), visibleTrack(db, t, p)));
 
 const trackOfUser = statement((db, t, p: { id: string; organizationId: string; userId: string }) => trackOfUserQuery(db, t, p));
 
@@ -80,27 +81,17 @@ const liveTracksIn = statement((db, t, p: { ids: string }, d) =>
     .where(and(inArray(t.tracks.id, d.textList(p.ids)), isNull(t.tracks.deletedAt))),
 );
 
-// trackOfUser for a batch of ids, in one statement.
-const visibleTrackIds = statement((db, t, p: { ids: string; organizationId: string; userId: string }, d) =>
-  db
-    .select({ id: t.tracks.id })
-    .from(t.tracks)
-    .where(
-      and(
-        inArray(t.tracks.id, d.textList(p.ids)),
-        eq(t.tracks.organizationId, p.organizationId),
-        isNull(t.tracks.deletedAt),
-        or(
-          eq(t.tracks.creatorId, p.userId),
-          exists(
-            db
-              .select({ one: sql`1` })
-              .from(t.librarySaves)
-              .where(and(eq(t.librarySaves.userId, p.userId), eq(t.librarySaves.trackId, t.tracks.id))),
-          ),
-        ),
-      ),
-    ),
+// trackToKeep for a batch of ids, in one statement. PostgreSQL applies the locking clause after
+// ORDER BY, so the rows are locked in id order, the order every write takes tracks in.
+const tracksToKeep = statement((db, t, p: { ids: string; organizationId: string; userId: string }, d) =>
+  d.lock(
+    db
+      .select()
+      .from(t.tracks)
+      .where(and(inArray(t.tracks.id, d.textList(p.ids)), visibleTrack(db, t, p)))
+      .orderBy(t.tracks.id),
+    'share',
+  ),
 );
 
 const entriesAmong = statement((db, t, p: { collectionId: string; ids: string }, d) =>
@@ -301,11 +292,6 @@ export class Store implements Writes, Connection {
     return liveTracksIn(this, { ids: JSON.stringify(ids) });
   }
 
-  async visibleTrackIds(ref: { ids: readonly string[]; organizationId: string; userId: string }): Promise<string[]> {
-    const rows = await visibleTrackIds(this, { ...ref, ids: JSON.stringify(ref.ids) });
-    return rows.map((r) => r.id);
-  }
-
   async trackOrganization(id: string): Promise<string | undefined> {
     const { tracks } = this.t;
     const [found] = await this.db.select({ organizationId: tracks.organizationId }).from(tracks).where(eq(tracks.id, id)).limit(1);
@@ -456,6 +442,10 @@ export class Store implements Writes, Connection {
   async trackToKeep(ref: { id: string; organizationId: string; userId: string }): Promise<TrackRow | undefined> {
     const [track] = await trackToKeep(this, ref);
     return track;
+  }
+
+  tracksToKeep(ref: { ids: readonly string[]; organizationId: string; userId: string }): Promise<TrackRow[]> {
+    return tracksToKeep(this, { ...ref, ids: JSON.stringify(ref.ids) });
   }
 
   async collectionToChange(ref: { id: string; organizationId: string; ownerId: string }): Promise<CollectionRow | undefined> {

@@ -71,7 +71,11 @@ export async function addTracksToCollection(
   const organizationId = resolveOrganization(viewer, input.organizationId);
   checkTrackBatch(input.trackIds);
   checkPosition('position', input.position, 0);
+  const ids = [...new Set(input.trackIds)];
   return deps.database.transaction(async (tx) => {
+    // The tracks first, kept live until the entries are in (a concurrent delete waits, or has
+    // already taken them out of sight), then the collection: the order of docs/postgresql.md.
+    const visible = new Set((await tx.tracksToKeep({ ids, organizationId, userId: viewer.userId })).map((t) => t.id));
     const row = await collectionToChange(tx, viewer, { ...input, organizationId });
     const position = input.position ?? row.trackCount;
     if (position > row.trackCount) {
@@ -80,8 +84,6 @@ export async function addTracksToCollection(
         track_count: row.trackCount,
       });
     }
-    const ids = [...new Set(input.trackIds)];
-    const visible = new Set(await tx.visibleTrackIds({ ids, organizationId, userId: viewer.userId }));
     const present = new Set((await tx.entriesAmong(row.id, ids)).map((e) => e.trackId));
     const adding = ids.filter((id) => visible.has(id) && !present.has(id));
     const outcomes = new Map<string, Outcome>(adding.map((id, i) => [id, { ok: true, position: position + i }]));
