@@ -3,7 +3,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 // `npm test` runs the suite twice: on SQLite files and on PGlite (PostgreSQL in-process, no server).
 // TEST_DATABASE=sqlite|pglite|postgres://… runs it once, on that backend (.ci/run adds a server).
-const chosen = process.env['TEST_DATABASE'];
+const chosen = process.env.TEST_DATABASE;
 
 export default defineConfig({
   resolve: {

@@ -16,19 +16,23 @@ const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 /** Every string among a request's variables → where it sits, e.g. `$input.name`. */
 function variableStrings(value: unknown, path = '$', out = new Map<string, string>()): Map<string, string> {
   if (typeof value === 'string') out.set(value, path);
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) variableStrings(v, `${path}.${k}`, out);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) variableStrings(v, `${path}.${k}`, out);
   return out;
 }
 
 /** A write's answer with what differs between requests of one operation named instead of shown. */
 export function normaliseWrite(answer: unknown, variables: Map<string, string>): unknown {
-  if (typeof answer === 'string') return variables.get(answer) ?? (NEW_ID.test(answer) ? '<new id>' : TIME.test(answer) ? '<time>' : answer);
+  if (typeof answer === 'string')
+    return variables.get(answer) ?? (NEW_ID.test(answer) ? '<new id>' : TIME.test(answer) ? '<time>' : answer);
   if (Array.isArray(answer)) return answer.map((v) => normaliseWrite(v, variables));
-  if (answer && typeof answer === 'object') return Object.fromEntries(Object.entries(answer).map(([k, v]) => [k, normaliseWrite(v, variables)]));
+  if (answer && typeof answer === 'object')
+    return Object.fromEntries(Object.entries(answer).map(([k, v]) => [k, normaliseWrite(v, variables)]));
   return answer;
 }
 
-const bodyOf = (sample: Sample) => JSON.parse(sample.call.body ?? '{}') as { query: string; variables?: Record<string, unknown> };
+const bodyOf = (sample: Sample) =>
+  JSON.parse(sample.call.body ?? '{}') as { query: string; variables?: Record<string, unknown> };
 const isWrite = (sample: Sample) => bodyOf(sample).query.trimStart().startsWith('mutation');
 
 const parse = (text: string): unknown => {
@@ -61,11 +65,17 @@ export interface ProductAnswers {
  * requests (200 collections, 20 page offsets, one nested page), which are all asked once; a write
  * is asked once, and its normalised answer stands for every request of its operation.
  */
-export async function productAnswers(path: string, world: World, operations: readonly Operation[]): Promise<ProductAnswers> {
+export async function productAnswers(
+  path: string,
+  world: World,
+  operations: readonly Operation[],
+): Promise<ProductAnswers> {
   const app = createApp({ database: await openDatabase(path) });
   const ask = async (sample: Sample) => {
     const { call } = sample;
-    const response = await app.fetch(new Request(`http://bench${call.path}`, { method: call.method, headers: call.headers, body: call.body }));
+    const response = await app.fetch(
+      new Request(`http://bench${call.path}`, { method: call.method, headers: call.headers, body: call.body }),
+    );
     const text = await response.text();
     const problem = sample.check(response.status, text);
     if (problem) throw new Error(`the product's own answer fails its check: ${problem}`);
@@ -81,7 +91,11 @@ export async function productAnswers(path: string, world: World, operations: rea
         continue;
       }
       // Until the requests come round to the first one again.
-      for (let k = 0, sample = first; k === 0 || sample.call.body !== first.call.body; sample = op.graphql(world, ++k)) {
+      for (
+        let k = 0, sample = first;
+        k === 0 || sample.call.body !== first.call.body;
+        sample = op.graphql(world, ++k)
+      ) {
         if (k >= 10_000) throw new Error(`${op.name}: reads do not repeat within 10,000 requests`);
         reads.set(sample.call.body!, await ask(sample));
       }
@@ -108,7 +122,9 @@ export async function productAnswers(path: string, world: World, operations: rea
               : `not the product's answer: ${text.slice(0, 200)} … expected ${(expected as string).slice(0, 200)}`;
           }
           const got = normaliseWrite(answerOf(text), variables);
-          return isDeepStrictEqual(got, expected) ? null : `not the product's answer: ${JSON.stringify(got).slice(0, 300)} … expected ${JSON.stringify(expected).slice(0, 300)}`;
+          return isDeepStrictEqual(got, expected)
+            ? null
+            : `not the product's answer: ${JSON.stringify(got).slice(0, 300)} … expected ${JSON.stringify(expected).slice(0, 300)}`;
         },
       };
     },

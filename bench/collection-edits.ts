@@ -97,17 +97,24 @@ async function request(url: string, key: string, method: string, path: string, b
 }
 
 const allAdded = (answer: { results: { success: boolean }[] }) => {
-  if (!answer.results.every((r) => r.success)) throw new Error(`a batch item failed: ${JSON.stringify(answer.results.find((r) => !r.success))}`);
+  if (!answer.results.every((r) => r.success))
+    throw new Error(`a batch item failed: ${JSON.stringify(answer.results.find((r) => !r.success))}`);
 };
 
 /** Statements per operation, in-process on a copy of the template, for 1, 10 and 100 tracks. */
 async function countStatements(template: string, work: string, seeded: Seeded) {
   let count = 0;
-  const app = createApp({ database: await openDatabase(copyTemplate(template, join(work, 'statements.db')), { onStatement: () => count++ }) });
+  const app = createApp({
+    database: await openDatabase(copyTemplate(template, join(work, 'statements.db')), { onStatement: () => count++ }),
+  });
   const path = `/v1/music/${ORG}/collections/${seeded.collection}/tracks`;
   const send = async (method: string, target: string, body: unknown) => {
     const res = await app.fetch(
-      new Request(`http://bench${target}`, { method, headers: { 'x-api-key': seeded.key, 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      new Request(`http://bench${target}`, {
+        method,
+        headers: { 'x-api-key': seeded.key, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
     );
     if (res.status !== 200) throw new Error(`${method} ${target}: ${res.status} ${await res.text()}`);
     return res.json();
@@ -136,7 +143,8 @@ async function countStatements(template: string, work: string, seeded: Seeded) {
           method: 'POST',
           headers: { 'x-api-key': seeded.key, 'content-type': 'application/json' },
           body: JSON.stringify({
-            query: 'mutation($c: ID!, $ids: [ID!]!, $b: ID) { moveSelectedTracksInCollection(collectionId: $c, trackIds: $ids, insertBeforeTrackId: $b) { id } }',
+            query:
+              'mutation($c: ID!, $ids: [ID!]!, $b: ID) { moveSelectedTracksInCollection(collectionId: $c, trackIds: $ids, insertBeforeTrackId: $b) { id } }',
             variables: { c: seeded.collection, ids: selection, b: seeded.members[SIZE - 1] },
           }),
         }),
@@ -149,7 +157,11 @@ async function countStatements(template: string, work: string, seeded: Seeded) {
   return rows;
 }
 
-export async function runCollectionEdits(work: string, rounds = 40, log: (line: string) => void = () => undefined): Promise<CollectionEditResults> {
+export async function runCollectionEdits(
+  work: string,
+  rounds = 40,
+  log: (line: string) => void = () => undefined,
+): Promise<CollectionEditResults> {
   const template = join(work, 'edits-template.db');
   const seeded = await seed(template);
   log(`  ${SIZE.toLocaleString('en')}-track collection seeded; ${rounds} rounds`);
@@ -162,14 +174,31 @@ export async function runCollectionEdits(work: string, rounds = 40, log: (line: 
 
   // Each case leaves the collection as it found it (10,000 tracks), so rounds are alike; `before`
   // and `undo` run outside the measurement.
-  const cases: { op: EditOperation; before?: () => Promise<unknown>; run: () => Promise<unknown>; undo?: () => Promise<unknown> }[] = [
+  const cases: {
+    op: EditOperation;
+    before?: () => Promise<unknown>;
+    run: () => Promise<unknown>;
+    undo?: () => Promise<unknown>;
+  }[] = [
     {
-      op: { name: 'add100AtMiddle', what: `a batch of ${BATCH} adds at position ${MIDDLE.toLocaleString('en')}`, ms: [], cpuMs: [], requests: 1 },
+      op: {
+        name: 'add100AtMiddle',
+        what: `a batch of ${BATCH} adds at position ${MIDDLE.toLocaleString('en')}`,
+        ms: [],
+        cpuMs: [],
+        requests: 1,
+      },
       run: async () => allAdded(await request(url, key, 'POST', tracks, { track_ids: extra, position: MIDDLE })),
       undo: removeExtra,
     },
     {
-      op: { name: 'remove100FromMiddle', what: `a batch remove of ${BATCH} tracks from position ${MIDDLE.toLocaleString('en')} on`, ms: [], cpuMs: [], requests: 1 },
+      op: {
+        name: 'remove100FromMiddle',
+        what: `a batch remove of ${BATCH} tracks from position ${MIDDLE.toLocaleString('en')} on`,
+        ms: [],
+        cpuMs: [],
+        requests: 1,
+      },
       before: async () => allAdded(await request(url, key, 'POST', tracks, { track_ids: extra, position: MIDDLE })),
       run: async () => {
         const answer = await removeExtra();
@@ -177,13 +206,27 @@ export async function runCollectionEdits(work: string, rounds = 40, log: (line: 
       },
     },
     {
-      op: { name: 'move100Down', what: `a range move of ${BATCH} tracks from the top to the end`, ms: [], cpuMs: [], requests: 1 },
+      op: {
+        name: 'move100Down',
+        what: `a range move of ${BATCH} tracks from the top to the end`,
+        ms: [],
+        cpuMs: [],
+        requests: 1,
+      },
       run: () => request(url, key, 'PATCH', tracks, { range_start: 0, range_length: BATCH, insert_before: SIZE }),
-      undo: () => request(url, key, 'PATCH', tracks, { range_start: SIZE - BATCH, range_length: BATCH, insert_before: 0 }),
+      undo: () =>
+        request(url, key, 'PATCH', tracks, { range_start: SIZE - BATCH, range_length: BATCH, insert_before: 0 }),
     },
     {
-      op: { name: 'move100Up', what: `a range move of ${BATCH} tracks from the end to the top`, ms: [], cpuMs: [], requests: 1 },
-      run: () => request(url, key, 'PATCH', tracks, { range_start: SIZE - BATCH, range_length: BATCH, insert_before: 0 }),
+      op: {
+        name: 'move100Up',
+        what: `a range move of ${BATCH} tracks from the end to the top`,
+        ms: [],
+        cpuMs: [],
+        requests: 1,
+      },
+      run: () =>
+        request(url, key, 'PATCH', tracks, { range_start: SIZE - BATCH, range_length: BATCH, insert_before: 0 }),
       undo: () => request(url, key, 'PATCH', tracks, { range_start: 0, range_length: BATCH, insert_before: SIZE }),
     },
     {
@@ -192,7 +235,13 @@ export async function runCollectionEdits(work: string, rounds = 40, log: (line: 
       undo: removeExtra,
     },
     {
-      op: { name: 'append100Single', what: `${BATCH} single adds (POST track_id), each appended`, ms: [], cpuMs: [], requests: BATCH },
+      op: {
+        name: 'append100Single',
+        what: `${BATCH} single adds (POST track_id), each appended`,
+        ms: [],
+        cpuMs: [],
+        requests: BATCH,
+      },
       run: async () => {
         for (const id of extra) await request(url, key, 'POST', tracks, { track_id: id });
       },
@@ -209,14 +258,22 @@ export async function runCollectionEdits(work: string, rounds = 40, log: (line: 
       run: async () => {
         for (const id of extra) await request(url, key, 'POST', tracks, { track_id: id });
         const order = [...seeded.members.slice(0, MIDDLE), ...extra];
-        await request(url, key, 'PATCH', `/v1/music/${ORG}/collections/${collection}/order`, { ordered_track_ids: order });
+        await request(url, key, 'PATCH', `/v1/music/${ORG}/collections/${collection}/order`, {
+          ordered_track_ids: order,
+        });
       },
       undo: removeExtra,
     },
   ];
 
   // Warm-up: every operation twice.
-  for (let i = 0; i < 2; i++) for (const c of cases) (await c.before?.(), await c.run(), await c.undo?.());
+  for (let i = 0; i < 2; i++) {
+    for (const c of cases) {
+      await c.before?.();
+      await c.run();
+      await c.undo?.();
+    }
+  }
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < cases.length; i++) {
       const c = cases[(i + round) % cases.length]!;
@@ -232,8 +289,13 @@ export async function runCollectionEdits(work: string, rounds = 40, log: (line: 
   await server.stop();
 
   const sqlite = new BetterSqlite3(file, { readonly: true });
-  const violations = entryViolations(sqlite.prepare(entryChecks.shapes).all() as Shape[], sqlite.prepare(entryChecks.deadEntries).get() as { n: number });
-  const count = (sqlite.prepare('SELECT track_count AS n FROM collections WHERE id = ?').get(collection) as { n: number }).n;
+  const violations = entryViolations(
+    sqlite.prepare(entryChecks.shapes).all() as Shape[],
+    sqlite.prepare(entryChecks.deadEntries).get() as { n: number },
+  );
+  const count = (
+    sqlite.prepare('SELECT track_count AS n FROM collections WHERE id = ?').get(collection) as { n: number }
+  ).n;
   if (count !== SIZE) violations.push(`the collection ends with ${count} tracks, not ${SIZE}`);
   sqlite.close();
 
@@ -246,11 +308,26 @@ export async function runCollectionEdits(work: string, rounds = 40, log: (line: 
     collectionSize: SIZE,
     batch: BATCH,
     rounds,
-    operations: cases.map(({ op: { ms, cpuMs, ...rest } }) => ({ ...rest, p50: median(ms), p99: quantile(ms, 0.99), cpuP50: median(cpuMs) })),
+    operations: cases.map(({ op: { ms, cpuMs, ...rest } }) => ({
+      ...rest,
+      p50: median(ms),
+      p99: quantile(ms, 0.99),
+      cpuP50: median(cpuMs),
+    })),
     speedups: [
       ratio('append', 'append100Single', 'append100Batch', `${BATCH} single adds ÷ one batch of ${BATCH} at the end`),
-      ratio('atPosition', 'insert100SinglesAndReorder', 'add100AtMiddle', `${BATCH} single adds and a reorder ÷ one batch of ${BATCH} at position ${MIDDLE}`),
-      ratio('singlesVsAtPosition', 'append100Single', 'add100AtMiddle', `${BATCH} single adds (appended) ÷ one batch of ${BATCH} at position ${MIDDLE}`),
+      ratio(
+        'atPosition',
+        'insert100SinglesAndReorder',
+        'add100AtMiddle',
+        `${BATCH} single adds and a reorder ÷ one batch of ${BATCH} at position ${MIDDLE}`,
+      ),
+      ratio(
+        'singlesVsAtPosition',
+        'append100Single',
+        'add100AtMiddle',
+        `${BATCH} single adds (appended) ÷ one batch of ${BATCH} at position ${MIDDLE}`,
+      ),
     ],
     statements: await countStatements(template, work, seeded),
     violations,
@@ -288,9 +365,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   pinSelf();
   const work = mkdtempSync(join(tmpdir(), 'music-bench-edits-'));
   try {
-    const results = await runCollectionEdits(work, Number(process.argv[2] ?? 40), (line) => process.stderr.write(line + '\n'));
+    const results = await runCollectionEdits(work, Number(process.argv[2] ?? 40), (line) =>
+      process.stderr.write(`${line}\n`),
+    );
     console.log(collectionEditsSection(results).join('\n'));
-    console.log('\n' + JSON.stringify(results));
+    console.log(`\n${JSON.stringify(results)}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -26,26 +26,41 @@ async function main() {
   symlinkSync(join(ROOT, 'node_modules'), join(before, 'node_modules'));
   try {
     const world = await seedTemplate(join(work, 'template.db'), { pool: 60_000 });
-    const cases = (picked.length ? picked : operations.flatMap((o) => [`${o.name}/rest`, `${o.name}/graphql`])).map((c) => {
-      const [name, surface] = c.split('/');
-      const op = operations.find((o) => o.name === name);
-      if (!op || (surface !== 'rest' && surface !== 'graphql')) throw new Error(`bad case ${c}`);
-      return { label: c, op, surface };
-    });
+    const cases = (picked.length ? picked : operations.flatMap((o) => [`${o.name}/rest`, `${o.name}/graphql`])).map(
+      (c) => {
+        const [name, surface] = c.split('/');
+        const op = operations.find((o) => o.name === name);
+        if (!op || (surface !== 'rest' && surface !== 'graphql')) throw new Error(`bad case ${c}`);
+        return { label: c, op, surface };
+      },
+    );
     type Side = 'before' | 'after' | 'mercurius';
-    const rps = new Map<string, Record<Side, number[]>>(cases.map((c) => [c.label, { before: [], after: [], mercurius: [] }]));
-    const cpu = new Map<string, Record<Side, number[]>>(cases.map((c) => [c.label, { before: [], after: [], mercurius: [] }]));
-    const answers = withPeer ? await productAnswers(copyTemplate(join(work, 'template.db'), join(work, 'answers.db')), world, operations) : undefined;
+    const rps = new Map<string, Record<Side, number[]>>(
+      cases.map((c) => [c.label, { before: [], after: [], mercurius: [] }]),
+    );
+    const cpu = new Map<string, Record<Side, number[]>>(
+      cases.map((c) => [c.label, { before: [], after: [], mercurius: [] }]),
+    );
+    const answers = withPeer
+      ? await productAnswers(copyTemplate(join(work, 'template.db'), join(work, 'answers.db')), world, operations)
+      : undefined;
     let copies = 0;
     for (let rep = 0; rep < Number(repsArg); rep++) {
       const servers: Partial<Record<Side, Running>> = {
-        before: await start('product', copyTemplate(join(work, 'template.db'), join(work, `${copies++}.db`)), { root: before }),
+        before: await start('product', copyTemplate(join(work, 'template.db'), join(work, `${copies++}.db`)), {
+          root: before,
+        }),
         after: await start('product', copyTemplate(join(work, 'template.db'), join(work, `${copies++}.db`))),
       };
-      if (withPeer) servers.mercurius = await start('mercurius', copyTemplate(join(work, 'template.db'), join(work, `${copies++}.db`)));
+      if (withPeer)
+        servers.mercurius = await start(
+          'mercurius',
+          copyTemplate(join(work, 'template.db'), join(work, `${copies++}.db`)),
+        );
       const k = { before: 0, after: 0, mercurius: 0 };
       for (const c of cases) {
-        const sides: Side[] = withPeer && c.surface === 'graphql' ? ['before', 'after', 'mercurius'] : ['before', 'after'];
+        const sides: Side[] =
+          withPeer && c.surface === 'graphql' ? ['before', 'after', 'mercurius'] : ['before', 'after'];
         for (const side of sides.map((_, i) => sides[(i + rep) % sides.length]!)) {
           const server = servers[side]!;
           const next = () =>
@@ -67,20 +82,28 @@ async function main() {
     console.log(`product at ${ref} (before) vs working tree (after), ${repsArg} interleaved repetitions, median req/s`);
     for (const [label, { before: b, after: a }] of rps) {
       const ratios = a.map((x, i) => x / b[i]!);
-      console.log(`${label.padEnd(36)} ${median(b).toFixed(0).padStart(6)} → ${median(a).toFixed(0).padStart(6)}  ×${median(ratios).toFixed(2)}`);
+      console.log(
+        `${label.padEnd(36)} ${median(b).toFixed(0).padStart(6)} → ${median(a).toFixed(0).padStart(6)}  ×${median(ratios).toFixed(2)}`,
+      );
     }
     console.log('server CPU per request (µs, median; lower is better)');
     for (const [label, { before: b, after: a }] of cpu) {
       const ratios = b.map((x, i) => x / a[i]!);
-      console.log(`${label.padEnd(36)} ${median(b).toFixed(0).padStart(6)} → ${median(a).toFixed(0).padStart(6)}  ×${median(ratios).toFixed(2)} faster`);
+      console.log(
+        `${label.padEnd(36)} ${median(b).toFixed(0).padStart(6)} → ${median(a).toFixed(0).padStart(6)}  ×${median(ratios).toFixed(2)} faster`,
+      );
     }
     if (withPeer) {
-      console.log('working tree ÷ mercurius (per repetition, median): req/s, and CPU per request (mercurius ÷ working tree)');
+      console.log(
+        'working tree ÷ mercurius (per repetition, median): req/s, and CPU per request (mercurius ÷ working tree)',
+      );
       for (const [label, { after: a, mercurius: m }] of rps) {
         if (m.length === 0) continue;
         const c = cpu.get(label)!;
         const cpuRatios = c.mercurius.map((x, i) => x / c.after[i]!);
-        console.log(`${label.padEnd(36)} ×${median(a.map((x, i) => x / m[i]!)).toFixed(2)} req/s  ×${median(cpuRatios).toFixed(2)} CPU`);
+        console.log(
+          `${label.padEnd(36)} ×${median(a.map((x, i) => x / m[i]!)).toFixed(2)} req/s  ×${median(cpuRatios).toFixed(2)} CPU`,
+        );
       }
     }
   } finally {

@@ -1,5 +1,5 @@
 /** Run lengths. BENCH_QUICK=1 is a smoke run (about 7 minutes); the full run is about 35. */
-export const QUICK = process.env['BENCH_QUICK'] === '1';
+export const QUICK = process.env.BENCH_QUICK === '1';
 
 export const config = QUICK
   ? {

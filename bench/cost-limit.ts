@@ -26,9 +26,12 @@ export const CPU_BUDGET_MS = 100;
 export const BYTES_BUDGET = 2 * 1024 * 1024;
 const CANDIDATES = [100_000, 150_000, 200_000, 250_000, 300_000, 400_000, 500_000];
 
-const TRACK = 'id title engine mode durationSeconds instrumental audioUrl artworkUrl createdAt updatedAt creatorId organizationId';
-const COLLECTION = 'id name description coverTrackId coverImageUrl trackCount version createdAt updatedAt organizationId ownerId';
-const aliased = (n: number, field: (i: number) => string) => Array.from({ length: n }, (_, i) => `a${i}: ${field(i)}`).join(' ');
+const TRACK =
+  'id title engine mode durationSeconds instrumental audioUrl artworkUrl createdAt updatedAt creatorId organizationId';
+const COLLECTION =
+  'id name description coverTrackId coverImageUrl trackCount version createdAt updatedAt organizationId ownerId';
+const aliased = (n: number, field: (i: number) => string) =>
+  Array.from({ length: n }, (_, i) => `a${i}: ${field(i)}`).join(' ');
 
 interface Seeded {
   org: string;
@@ -57,8 +60,11 @@ const families: Family[] = [
     aliases: [1, 2, 4, 15],
     max: 500,
     doc: (s, a, q) => ({
-      query: `query($o: ID!, $p: Int, $q: Int) { ${aliased(a, () => `collections(organizationId: $o, first: $p) { edges { cursor node { ${COLLECTION}
-        coverTrack { ${TRACK} } tracks(first: $q) { edges { cursor position addedAt node { ${TRACK} } } pageInfo { hasNextPage endCursor } } } } }`)} }`,
+      query: `query($o: ID!, $p: Int, $q: Int) { ${aliased(
+        a,
+        () => `collections(organizationId: $o, first: $p) { edges { cursor node { ${COLLECTION}
+        coverTrack { ${TRACK} } tracks(first: $q) { edges { cursor position addedAt node { ${TRACK} } } pageInfo { hasNextPage endCursor } } } } }`,
+      )} }`,
       variables: { o: s.org, p: 100, q },
     }),
   },
@@ -131,7 +137,13 @@ const families: Family[] = [
     max: 10_000,
     doc: (s, a, n) => ({
       query: `mutation($o: ID!, $ids: [ID!]!) { ${aliased(a, (i) => `reorderCollection(organizationId: $o, collectionId: "${s.collections[i]}", orderedTrackIds: $ids) { success }`)} }`,
-      variables: { o: s.org, ids: Array.from({ length: n }, (_, i) => s.tracks[(i * 7) % s.tracks.length]! + (i < s.tracks.length ? '' : `x${i}`)) },
+      variables: {
+        o: s.org,
+        ids: Array.from(
+          { length: n },
+          (_, i) => s.tracks[(i * 7) % s.tracks.length]! + (i < s.tracks.length ? '' : `x${i}`),
+        ),
+      },
     }),
   },
   {
@@ -139,7 +151,13 @@ const families: Family[] = [
     aliases: [1],
     max: 15,
     doc: (_s, _a, n) => ({
-      query: n === 1 ? getIntrospectionQuery() : getIntrospectionQuery().replace('__schema {', `${Array.from({ length: n - 1 }, (_, i) => `s${i}: __schema { types { name kind fields { name type { name kind ofType { name kind } } } } }`).join(' ')} __schema {`),
+      query:
+        n === 1
+          ? getIntrospectionQuery()
+          : getIntrospectionQuery().replace(
+              '__schema {',
+              `${Array.from({ length: n - 1 }, (_, i) => `s${i}: __schema { types { name kind fields { name type { name kind ofType { name kind } } } } }`).join(' ')} __schema {`,
+            ),
       variables: {},
     }),
   },
@@ -187,7 +205,11 @@ async function seed(path: string): Promise<Omit<Seeded, 'shareToken'>> {
   const bulk = new BulkWriter(sqlite);
   const tracks = bulk.tracks(user.id, 500, org);
   sqlite.prepare("UPDATE tracks SET artwork_url = 'https://cdn.example/cover.jpg'").run();
-  const collections = bulk.collections(user.id, Array.from({ length: 100 }, () => tracks), (i) => tracks[i]!);
+  const collections = bulk.collections(
+    user.id,
+    Array.from({ length: 100 }, () => tracks),
+    (i) => tracks[i]!,
+  );
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
   sqlite.close();
   return { org, key, collections, tracks };
@@ -215,7 +237,11 @@ export interface Measured {
  * Server CPU per request (after three warm-up requests, the median of three batches of at least
  * half a second each: /proc counts in 10 ms ticks) and the response size.
  */
-async function measure(server: Running, key: string | null, doc: Doc): Promise<{ cpuMs: number; bytes: number; status: number; errors: string[] }> {
+async function measure(
+  server: Running,
+  key: string | null,
+  doc: Doc,
+): Promise<{ cpuMs: number; bytes: number; status: number; errors: string[] }> {
   const send = async () => {
     const res = await fetch(`${server.url}/graphql`, {
       method: 'POST',
@@ -254,48 +280,95 @@ async function calibrate(server: Running, s: Seeded, log: (line: string) => void
     {
       unit: 'leaf value',
       units: 500 * 11,
-      small: { query: `{ collection(organizationId: "${s.org}", id: "${c[0]}") { tracks(first: 500) { edges { node { id } } } } }`, variables: {} },
-      big: { query: `{ collection(organizationId: "${s.org}", id: "${c[0]}") { tracks(first: 500) { edges { node { ${TRACK} } } } } }`, variables: {} },
+      small: {
+        query: `{ collection(organizationId: "${s.org}", id: "${c[0]}") { tracks(first: 500) { edges { node { id } } } } }`,
+        variables: {},
+      },
+      big: {
+        query: `{ collection(organizationId: "${s.org}", id: "${c[0]}") { tracks(first: 500) { edges { node { ${TRACK} } } } } }`,
+        variables: {},
+      },
     },
     {
       unit: 'row (a track of a page)',
       units: 499,
-      small: { query: `{ collection(organizationId: "${s.org}", id: "${c[0]}") { tracks(first: 1) { edges { node { id } } } } }`, variables: {} },
-      big: { query: `{ collection(organizationId: "${s.org}", id: "${c[0]}") { tracks(first: 500) { edges { node { id } } } } }`, variables: {} },
+      small: {
+        query: `{ collection(organizationId: "${s.org}", id: "${c[0]}") { tracks(first: 1) { edges { node { id } } } } }`,
+        variables: {},
+      },
+      big: {
+        query: `{ collection(organizationId: "${s.org}", id: "${c[0]}") { tracks(first: 500) { edges { node { id } } } } }`,
+        variables: {},
+      },
     },
     {
       unit: 'nested page (a collection of a page, with its tracks connection)',
       units: 99,
-      small: { query: `{ collections(organizationId: "${s.org}", first: 1) { edges { node { id tracks(first: 1) { edges { node { id } } } } } } }`, variables: {} },
-      big: { query: `{ collections(organizationId: "${s.org}", first: 100) { edges { node { id tracks(first: 1) { edges { node { id } } } } } } }`, variables: {} },
+      small: {
+        query: `{ collections(organizationId: "${s.org}", first: 1) { edges { node { id tracks(first: 1) { edges { node { id } } } } } } }`,
+        variables: {},
+      },
+      big: {
+        query: `{ collections(organizationId: "${s.org}", first: 100) { edges { node { id tracks(first: 1) { edges { node { id } } } } } } }`,
+        variables: {},
+      },
     },
     {
       unit: 'root lookup',
       units: 14,
       small: { query: `{ a0: collection(organizationId: "${s.org}", id: "${c[0]}") { id } }`, variables: {} },
-      big: { query: `{ ${aliased(15, (i) => `collection(organizationId: "${s.org}", id: "${c[i]}") { id }`)} }`, variables: {} },
+      big: {
+        query: `{ ${aliased(15, (i) => `collection(organizationId: "${s.org}", id: "${c[i]}") { id }`)} }`,
+        variables: {},
+      },
     },
     {
       unit: 'batch id (saveTracks)',
       units: 99,
-      small: { query: `mutation($o: ID!, $ids: [ID!]!) { saveTracks(organizationId: $o, trackIds: $ids) { success } }`, variables: { o: s.org, ids: s.tracks.slice(0, 1) } },
-      big: { query: `mutation($o: ID!, $ids: [ID!]!) { saveTracks(organizationId: $o, trackIds: $ids) { success } }`, variables: { o: s.org, ids: s.tracks.slice(0, 100) } },
+      small: {
+        query: `mutation($o: ID!, $ids: [ID!]!) { saveTracks(organizationId: $o, trackIds: $ids) { success } }`,
+        variables: { o: s.org, ids: s.tracks.slice(0, 1) },
+      },
+      big: {
+        query: `mutation($o: ID!, $ids: [ID!]!) { saveTracks(organizationId: $o, trackIds: $ids) { success } }`,
+        variables: { o: s.org, ids: s.tracks.slice(0, 100) },
+      },
     },
     {
       unit: 'write (a mutation field)',
       units: 14,
-      small: { query: `mutation($o: ID!) { a0: addTrackToCollection(organizationId: $o, collectionId: "${c[0]}", trackId: "${s.tracks[0]}") { success } }`, variables: { o: s.org } },
-      big: { query: `mutation($o: ID!) { ${aliased(15, (i) => `addTrackToCollection(organizationId: $o, collectionId: "${c[i]}", trackId: "${s.tracks[0]}") { success }`)} }`, variables: { o: s.org } },
+      small: {
+        query: `mutation($o: ID!) { a0: addTrackToCollection(organizationId: $o, collectionId: "${c[0]}", trackId: "${s.tracks[0]}") { success } }`,
+        variables: { o: s.org },
+      },
+      big: {
+        query: `mutation($o: ID!) { ${aliased(15, (i) => `addTrackToCollection(organizationId: $o, collectionId: "${c[i]}", trackId: "${s.tracks[0]}") { success }`)} }`,
+        variables: { o: s.org },
+      },
     },
     {
       unit: 'reorder id',
       units: 9_500,
-      small: { query: `mutation($o: ID!, $ids: [ID!]!) { reorderCollection(organizationId: $o, collectionId: "${c[1]}", orderedTrackIds: $ids) { success } }`, variables: { o: s.org, ids: [...s.tracks].reverse() } },
-      big: { query: `mutation($o: ID!, $ids: [ID!]!) { reorderCollection(organizationId: $o, collectionId: "${c[1]}", orderedTrackIds: $ids) { success } }`, variables: { o: s.org, ids: [...[...s.tracks].reverse(), ...Array.from({ length: 9_500 }, (_, i) => `mtrack_absent${i}`)] } },
+      small: {
+        query: `mutation($o: ID!, $ids: [ID!]!) { reorderCollection(organizationId: $o, collectionId: "${c[1]}", orderedTrackIds: $ids) { success } }`,
+        variables: { o: s.org, ids: [...s.tracks].reverse() },
+      },
+      big: {
+        query: `mutation($o: ID!, $ids: [ID!]!) { reorderCollection(organizationId: $o, collectionId: "${c[1]}", orderedTrackIds: $ids) { success } }`,
+        variables: {
+          o: s.org,
+          ids: [...[...s.tracks].reverse(), ...Array.from({ length: 9_500 }, (_, i) => `mtrack_absent${i}`)],
+        },
+      },
     },
   ];
   const introspection = { query: getIntrospectionQuery(), variables: {} };
-  pairs.push({ unit: 'introspection value', units: valuesOf(await answer(server, introspection)), small: { query: '{ __typename }', variables: {} }, big: introspection });
+  pairs.push({
+    unit: 'introspection value',
+    units: valuesOf(await answer(server, introspection)),
+    small: { query: '{ __typename }', variables: {} },
+    big: introspection,
+  });
   const out: { unit: string; cpuUs: number }[] = [];
   for (const pair of pairs) {
     // Interleaved, five rounds: the machine's load moves both sides alike.
@@ -304,7 +377,8 @@ async function calibrate(server: Running, s: Seeded, log: (line: string) => void
     for (let round = 0; round < 5; round++) {
       const small = await measure(server, s.key, pair.small);
       const big = await measure(server, s.key, pair.big);
-      if (small.errors.length || big.errors.length) throw new Error(`calibration ${pair.unit}: ${[...small.errors, ...big.errors].join()}`);
+      if (small.errors.length || big.errors.length)
+        throw new Error(`calibration ${pair.unit}: ${[...small.errors, ...big.errors].join()}`);
       smalls.push(small.cpuMs);
       bigs.push(big.cpuMs);
     }
@@ -321,15 +395,26 @@ async function calibrate(server: Running, s: Seeded, log: (line: string) => void
 function valuesOf(answer: unknown): number {
   let n = 0;
   const walk = (value: unknown) => {
-    if (Array.isArray(value)) for (const item of value) (n++, walk(item));
-    else if (value !== null && typeof value === 'object') for (const field of Object.values(value)) (n++, walk(field));
+    const children = Array.isArray(value)
+      ? value
+      : value !== null && typeof value === 'object'
+        ? Object.values(value)
+        : [];
+    for (const child of children) {
+      n++;
+      walk(child);
+    }
   };
   walk((answer as { data: unknown }).data);
   return n;
 }
 
 async function answer(server: Running, doc: Doc): Promise<unknown> {
-  const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(doc) });
+  const res = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(doc),
+  });
   return res.json();
 }
 
@@ -365,7 +450,7 @@ export async function runCostLimit(work: string, log: (line: string) => void): P
     const s: Seeded = { ...seeded, shareToken: ((await share.json()) as { token: string }).token };
     log('calibration: the CPU behind each weight');
     const calibration = await calibrate(server, s, log);
-    if (process.env['CALIBRATE_ONLY']) return { calibration } as CostLimitResults;
+    if (process.env.CALIBRATE_ONLY) return { calibration } as CostLimitResults;
     const cache = new Map<string, Measured>();
     const run = async (family: Family, aliases: number, size: number): Promise<Measured> => {
       const doc = family.doc(s, aliases, size);
@@ -375,7 +460,9 @@ export async function runCostLimit(work: string, log: (line: string) => void): P
         const key = family.name.startsWith('shared') ? null : s.key;
         m = { family: family.name, aliases, size, cost: costOf(doc), ...(await measure(server, key, doc)) };
         cache.set(id, m);
-        log(`  ${family.name} ×${aliases} size ${size}: cost ${m.cost}, ${m.cpuMs.toFixed(1)} ms, ${(m.bytes / 1024).toFixed(0)} KiB${m.errors.length ? ` (${m.errors.join()})` : ''}`);
+        log(
+          `  ${family.name} ×${aliases} size ${size}: cost ${m.cost}, ${m.cpuMs.toFixed(1)} ms, ${(m.bytes / 1024).toFixed(0)} KiB${m.errors.length ? ` (${m.errors.join()})` : ''}`,
+        );
       }
       return m;
     };
@@ -392,7 +479,7 @@ export async function runCostLimit(work: string, log: (line: string) => void): P
     };
     const candidates: CostLimitResults['candidates'] = [];
     // A quick run (BENCH_QUICK=1) checks the shipped limit only.
-    for (const limit of process.env['BENCH_QUICK'] === '1' ? [OPERATION_COST_LIMIT] : CANDIDATES) {
+    for (const limit of process.env.BENCH_QUICK === '1' ? [OPERATION_COST_LIMIT] : CANDIDATES) {
       log(`candidate limit ${limit}`);
       const admitted: Measured[] = [];
       for (const family of families) {
@@ -405,13 +492,22 @@ export async function runCostLimit(work: string, log: (line: string) => void): P
       const worstBytes = admitted.reduce((a, b) => (b.bytes > a.bytes ? b : a));
       const fits = worstCpu.cpuMs <= CPU_BUDGET_MS && worstBytes.bytes <= BYTES_BUDGET;
       candidates.push({ limit, worstCpu, worstBytes, fits });
-      log(`  worst: ${worstCpu.cpuMs.toFixed(1)} ms (${worstCpu.family} ×${worstCpu.aliases}), ${(worstBytes.bytes / 1024).toFixed(0)} KiB (${worstBytes.family} ×${worstBytes.aliases})`);
+      log(
+        `  worst: ${worstCpu.cpuMs.toFixed(1)} ms (${worstCpu.family} ×${worstCpu.aliases}), ${(worstBytes.bytes / 1024).toFixed(0)} KiB (${worstBytes.family} ×${worstBytes.aliases})`,
+      );
       if (!fits) break;
     }
     const limit = [...candidates].reverse().find((c) => c.fits)?.limit ?? CANDIDATES[0]!;
     const frontend: CostLimitResults['frontend'] = [];
     for (const page of frontendPages(s)) {
-      const m = { name: page.name, family: 'frontend', aliases: 1, size: 0, cost: costOf(page.doc), ...(await measure(server, s.key, page.doc)) };
+      const m = {
+        name: page.name,
+        family: 'frontend',
+        aliases: 1,
+        size: 0,
+        cost: costOf(page.doc),
+        ...(await measure(server, s.key, page.doc)),
+      };
       frontend.push(m);
       log(`  frontend: ${page.name}: cost ${m.cost}, ${m.cpuMs.toFixed(1)} ms, ${(m.bytes / 1024).toFixed(0)} KiB`);
     }
@@ -436,7 +532,9 @@ const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 /** The section `npm run bench` writes into results.md. */
 export function costLimitSection(results: CostLimitResults | undefined): string[] {
   if (!results) return [];
-  const worst = results.candidates.find((c) => c.limit === results.shipped) ?? results.candidates.find((c) => c.limit === results.limit);
+  const worst =
+    results.candidates.find((c) => c.limit === results.shipped) ??
+    results.candidates.find((c) => c.limit === results.limit);
   const lines = [
     '',
     '## Operation cost limit (bench/cost-limit.ts)',
@@ -470,7 +568,11 @@ export function costLimitSection(results: CostLimitResults | undefined): string[
     '| --- | ---: | ---: |',
     ...results.perThousandPoints.map((p) => `| ${p.family} | ${p.cpuMs.toFixed(2)} ms | ${kib(p.bytes)} |`),
   ];
-  if (worst) lines.push('', `At the shipped limit the most expensive admitted document costs ${worst.worstCpu.cpuMs.toFixed(1)} ms and the largest answer is ${kib(worst.worstBytes.bytes)}.`);
+  if (worst)
+    lines.push(
+      '',
+      `At the shipped limit the most expensive admitted document costs ${worst.worstCpu.cpuMs.toFixed(1)} ms and the largest answer is ${kib(worst.worstBytes.bytes)}.`,
+    );
   return lines;
 }
 
@@ -479,7 +581,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const work = mkdtempSync(join(tmpdir(), 'music-cost-limit-'));
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const results = await runCostLimit(work, log);
-  writeFileSync(join(ROOT, 'bench', 'cost-limit.json'), JSON.stringify(results, null, 1) + '\n');
+  writeFileSync(join(ROOT, 'bench', 'cost-limit.json'), `${JSON.stringify(results, null, 1)}\n`);
   log(costLimitSection(results).join('\n'));
   rmSync(work, { recursive: true, force: true });
   process.exit(0);

@@ -20,9 +20,13 @@ const viewer = (await authenticate(deps, world.reader.key))!;
 const id = world.readCollections[0]!;
 
 const prepared = {
-  key: database.sqlite.prepare('SELECT id, user_id, last_used_at FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL'),
+  key: database.sqlite.prepare(
+    'SELECT id, user_id, last_used_at FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL',
+  ),
   members: database.sqlite.prepare('SELECT organization_id, capabilities FROM memberships WHERE user_id = ?'),
-  collection: database.sqlite.prepare('SELECT * FROM collections WHERE id = ? AND organization_id = ? AND owner_id = ? AND deleted_at IS NULL'),
+  collection: database.sqlite.prepare(
+    'SELECT * FROM collections WHERE id = ? AND organization_id = ? AND owner_id = ? AND deleted_at IS NULL',
+  ),
 };
 
 // Each call is awaited, as a request awaits it: the domain is asynchronous on both backends.
@@ -43,7 +47,9 @@ for (let round = 0; round < 3; round++) {
     prepared.key.get(hashSecret(world.reader.key));
     prepared.members.all(viewer.userId);
   });
-  await time('findOwnCollection (drizzle)', rounds, () => findOwnCollection(database.read, viewer, { organizationId: world.org, collectionId: id }));
+  await time('findOwnCollection (drizzle)', rounds, () =>
+    findOwnCollection(database.read, viewer, { organizationId: world.org, collectionId: id }),
+  );
   await time('same statement, prepared once', rounds, () => prepared.collection.get(id, world.org, viewer.userId));
 }
 await database.close();

@@ -41,15 +41,19 @@ try {
     before: await load(before, copyTemplate(join(work, 'template.db'), join(work, 'before.db'))),
     after: await load(after, copyTemplate(join(work, 'template.db'), join(work, 'after.db'))),
   };
-  const cases = (picked.length ? picked : operations.flatMap((o) => [`${o.name}/rest`, `${o.name}/graphql`])).map((c) => {
-    const [name, surface] = c.split('/') as [string, 'rest' | 'graphql'];
-    const op = operations.find((o) => o.name === name);
-    if (!op) throw new Error(`bad case ${c}`);
-    return { label: c, op, surface };
-  });
+  const cases = (picked.length ? picked : operations.flatMap((o) => [`${o.name}/rest`, `${o.name}/graphql`])).map(
+    (c) => {
+      const [name, surface] = c.split('/') as [string, 'rest' | 'graphql'];
+      const op = operations.find((o) => o.name === name);
+      if (!op) throw new Error(`bad case ${c}`);
+      return { label: c, op, surface };
+    },
+  );
   const n = Number(nArg);
   const counters = { before: new Map<string, number>(), after: new Map<string, number>() };
-  console.log(`app CPU per request in-process (µs, median of ${roundsArg} alternating batches of ${n}): ${ref} → ${afterRef === '.' ? 'working tree' : afterRef}`);
+  console.log(
+    `app CPU per request in-process (µs, median of ${roundsArg} alternating batches of ${n}): ${ref} → ${afterRef === '.' ? 'working tree' : afterRef}`,
+  );
   for (const c of cases) {
     const cpu = { before: [] as number[], after: [] as number[] };
     const batch = async (side: 'before' | 'after', count: number) => {
@@ -57,7 +61,9 @@ try {
       const used = process.cpuUsage();
       for (let i = 0; i < count; i++) {
         const { call, check } = c.surface === 'rest' ? c.op.rest(world, k++) : c.op.graphql(world, k++);
-        const res = await apps[side].fetch(new Request('http://127.0.0.1' + call.path, { method: call.method, headers: call.headers, body: call.body }));
+        const res = await apps[side].fetch(
+          new Request(`http://127.0.0.1${call.path}`, { method: call.method, headers: call.headers, body: call.body }),
+        );
         const problem = check(res.status, await res.text());
         if (problem) throw new Error(`${c.label} ${side}: ${problem}`);
       }
@@ -68,7 +74,8 @@ try {
     await batch('before', n / 4);
     await batch('after', n / 4);
     for (let r = 0; r < Number(roundsArg); r++) {
-      for (const side of r % 2 ? (['after', 'before'] as const) : (['before', 'after'] as const)) cpu[side].push(await batch(side, n));
+      for (const side of r % 2 ? (['after', 'before'] as const) : (['before', 'after'] as const))
+        cpu[side].push(await batch(side, n));
     }
     const ratios = cpu.before.map((b, i) => b / cpu.after[i]!);
     console.log(
@@ -78,6 +85,7 @@ try {
   await apps.before.close();
   await apps.after.close();
 } finally {
-  for (const dir of after === ROOT ? [before] : [before, after]) execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' });
+  for (const dir of after === ROOT ? [before] : [before, after])
+    execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' });
   rmSync(work, { recursive: true, force: true });
 }

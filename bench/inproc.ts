@@ -14,15 +14,21 @@ import { copyTemplate, seedTemplate } from './seed.js';
 
 const [opName = 'getCollection', surface = 'rest', nArg = '20000'] = process.argv.slice(2);
 const template = join(tmpdir(), 'inproc-template.db');
-if (!existsSync(template + '.json')) writeFileSync(template + '.json', JSON.stringify(await seedTemplate(template, { pool: 60_000 })));
-const world = JSON.parse(readFileSync(template + '.json', 'utf8'));
+if (!existsSync(`${template}.json`))
+  writeFileSync(`${template}.json`, JSON.stringify(await seedTemplate(template, { pool: 60_000 })));
+const world = JSON.parse(readFileSync(`${template}.json`, 'utf8'));
 const work = mkdtempSync(join(tmpdir(), 'inproc-'));
-const app = createApp({ database: await openDatabase(copyTemplate(template, join(work, 't.db'))), logger: createLogger({ level: 'info', destination: createWriteStream('/dev/null') as any }) });
+const app = createApp({
+  database: await openDatabase(copyTemplate(template, join(work, 't.db'))),
+  logger: createLogger({ level: 'info', destination: createWriteStream('/dev/null') as any }),
+});
 const op = operations.find((o) => o.name === opName)!;
 let k = 0;
 async function one() {
   const { call, check } = surface === 'rest' ? op.rest(world, k++) : op.graphql(world, k++);
-  const res = await app.fetch(new Request('http://127.0.0.1' + call.path, { method: call.method, headers: call.headers, body: call.body }));
+  const res = await app.fetch(
+    new Request(`http://127.0.0.1${call.path}`, { method: call.method, headers: call.headers, body: call.body }),
+  );
   const text = await res.text();
   const problem = check(res.status, text);
   if (problem) throw new Error(problem);

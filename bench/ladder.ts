@@ -10,7 +10,14 @@ import { Registry } from 'prom-client';
 import { createApp } from '../src/app.js';
 import { openDatabase, type Database } from '../src/db/connection.js';
 import { newId } from '../src/db/ids.js';
-import { createCollection, deleteCollection, entryRange, getCollection, listCollections, loadEntryRanges } from '../src/domain/collections.js';
+import {
+  createCollection,
+  deleteCollection,
+  entryRange,
+  getCollection,
+  listCollections,
+  loadEntryRanges,
+} from '../src/domain/collections.js';
 import type { Deps } from '../src/domain/deps.js';
 import { loadLiveTracks } from '../src/domain/tracks.js';
 import { authenticate } from '../src/domain/viewer.js';
@@ -83,7 +90,8 @@ const documentOf = (query: string) => documents.get(query) ?? documents.set(quer
 
 function productRungs(database: Database): Rung[] {
   const devNull = createWriteStream('/dev/null') as never;
-  const appWith = (logger: ReturnType<typeof silentLogger>, metrics: Metrics) => createApp({ database, logger, metrics });
+  const appWith = (logger: ReturnType<typeof silentLogger>, metrics: Metrics) =>
+    createApp({ database, logger, metrics });
   const apps = {
     app: appWith(createLogger({ level: 'info', destination: devNull }), createMetrics()),
     '-log': appWith(silentLogger(), createMetrics()),
@@ -92,20 +100,38 @@ function productRungs(database: Database): Rung[] {
   const yoga = createGraphQLHandler({ introspection: true, fieldSuggestions: false });
   const schema = getSchema();
   const jit = jitOf(schema);
-  const deps = (): Deps => ({ database, now: Date.now, traceId: newId('req_'), origin: 'http://bench', facts: { errorCodes: new Set(), unexpected: [] } });
+  const deps = (): Deps => ({
+    database,
+    now: Date.now,
+    traceId: newId('req_'),
+    origin: 'http://bench',
+    facts: { errorCodes: new Set(), unexpected: [] },
+  });
   const context = (sample: Sample) => {
     const d = deps();
     let viewer: ReturnType<typeof authenticate> | undefined;
     return { deps: d, viewer: () => (viewer ??= authenticate(d, secretOf(sample))) };
   };
-  const request = (s: Sample) => new Request(`http://bench${s.call.path}`, { method: s.call.method, headers: s.call.headers, body: s.call.body });
-  const http = (fetch: (r: Request) => Promise<Response>): Rung['run'] => async (sample) => {
-    const response = await fetch(request(sample));
-    expectOk(sample, response.status, await response.text());
-  };
+  const request = (s: Sample) =>
+    new Request(`http://bench${s.call.path}`, { method: s.call.method, headers: s.call.headers, body: s.call.body });
+  const http =
+    (fetch: (r: Request) => Promise<Response>): Rung['run'] =>
+    async (sample) => {
+      const response = await fetch(request(sample));
+      expectOk(sample, response.status, await response.text());
+    };
   return [
     ...Object.entries(apps).map(([name, app]) => ({ name, run: http((r) => app.fetch(r)) })),
-    { name: 'yoga', run: http((r) => yoga.fetch(r, { deps: deps(), keyHash: presentedKeyHash(r.headers), accounting: { budget: null, headers: {}, spent: 0 } })) },
+    {
+      name: 'yoga',
+      run: http((r) =>
+        yoga.fetch(r, {
+          deps: deps(),
+          keyHash: presentedKeyHash(r.headers),
+          accounting: { budget: null, headers: {}, spent: 0 },
+        }),
+      ),
+    },
     {
       name: 'jit+json',
       run: async (sample) => {
@@ -126,7 +152,12 @@ function productRungs(database: Database): Rung[] {
       name: 'graphql-js',
       run: async (sample) => {
         const { query, variables } = bodyOf(sample);
-        const result = await execute({ schema, document: documentOf(query), variableValues: variables, contextValue: context(sample) });
+        const result = await execute({
+          schema,
+          document: documentOf(query),
+          variableValues: variables,
+          contextValue: context(sample),
+        });
         if (result.errors) fail(JSON.stringify(result.errors));
       },
     },
@@ -136,21 +167,24 @@ function productRungs(database: Database): Rung[] {
         const { variables: v } = bodyOf(sample);
         const d = deps();
         const viewer = (await authenticate(d, secretOf(sample))) ?? fail('no viewer');
-        const org = v['org'] as string;
-        if (v['input']) await createCollection(d, viewer, { organizationId: org, name: v['input'].name });
-        else if (v['c'] && !v['t']) await deleteCollection(d, viewer, { organizationId: org, collectionId: v['c'] });
-        else if (v['id'] && v['first']) {
-          const c = await getCollection(d, viewer, { organizationId: org, collectionId: v['id'] });
-          const { start, end } = entryRange(c, { first: v['first'], offset: v['offset'] });
+        const org = v.org as string;
+        if (v.input) await createCollection(d, viewer, { organizationId: org, name: v.input.name });
+        else if (v.c && !v.t) await deleteCollection(d, viewer, { organizationId: org, collectionId: v.c });
+        else if (v.id && v.first) {
+          const c = await getCollection(d, viewer, { organizationId: org, collectionId: v.id });
+          const { start, end } = entryRange(c, { first: v.first, offset: v.offset });
           const [entries] = await loadEntryRanges(d, [{ collectionId: c.id, start, end }]);
-          const tracks = await loadLiveTracks(d, entries!.map((e) => e.trackId));
+          const tracks = await loadLiveTracks(
+            d,
+            entries!.map((e) => e.trackId),
+          );
           if (tracks.size !== 50) fail(`tracks page: ${tracks.size} tracks`);
-        } else if (v['id']) await getCollection(d, viewer, { organizationId: org, collectionId: v['id'] });
-        else if (v['tracks']) {
-          const page = await listCollections(d, viewer, { organizationId: org, page: { first: v['first'] } });
+        } else if (v.id) await getCollection(d, viewer, { organizationId: org, collectionId: v.id });
+        else if (v.tracks) {
+          const page = await listCollections(d, viewer, { organizationId: org, page: { first: v.first } });
           const covers = [...new Set(page.items.flatMap((c) => (c.coverTrackId ? [c.coverTrackId] : [])))];
           const ranges = page.items.map((c) => {
-            const { start, end } = entryRange(c, { first: v['tracks'] });
+            const { start, end } = entryRange(c, { first: v.tracks });
             return { collectionId: c.id, start, end };
           });
           const [, entries] = await Promise.all([loadLiveTracks(d, covers), loadEntryRanges(d, ranges)]);
@@ -165,17 +199,20 @@ function productRungs(database: Database): Rung[] {
 function peerRungs(store: Store): Rung[] {
   type LoaderContext = Context & { loaders: Record<string, DataLoader<LoaderQuery, unknown>> };
   const batched = Object.fromEntries(
-    Object.keys(loaders.Collection).map((field) => [field, (obj: LoaderQuery['obj'], params: LoaderQuery['params'], ctx: LoaderContext) => ctx.loaders[field]!.load({ obj, params })]),
+    Object.keys(loaders.Collection).map((field) => [
+      field,
+      (obj: LoaderQuery['obj'], params: LoaderQuery['params'], ctx: LoaderContext) =>
+        ctx.loaders[field]!.load({ obj, params }),
+    ]),
   );
   const schema = createSchema({ typeDefs, resolvers: [resolvers, { Collection: batched }] });
   const jit = jitOf(schema);
   const context = (sample: Sample): LoaderContext => {
     const ctx = newContext(store, secretOf(sample)) as LoaderContext;
     ctx.loaders = Object.fromEntries(
-      Object.entries(loaders.Collection as Record<string, (q: LoaderQuery[], c: Context) => Promise<unknown[]>>).map(([field, batch]) => [
-        field,
-        new DataLoader<LoaderQuery, unknown>((keys) => batch([...keys], ctx)),
-      ]),
+      Object.entries(loaders.Collection as Record<string, (q: LoaderQuery[], c: Context) => Promise<unknown[]>>).map(
+        ([field, batch]) => [field, new DataLoader<LoaderQuery, unknown>((keys) => batch([...keys], ctx))],
+      ),
     );
     return ctx;
   };
@@ -191,7 +228,12 @@ function peerRungs(store: Store): Rung[] {
       name: 'peer graphql-js+json',
       run: async (sample) => {
         const { query, variables } = bodyOf(sample);
-        const result = await execute({ schema, document: documentOf(query), variableValues: variables, contextValue: context(sample) });
+        const result = await execute({
+          schema,
+          document: documentOf(query),
+          variableValues: variables,
+          contextValue: context(sample),
+        });
         expectOk(sample, 200, JSON.stringify(result));
       },
     },
@@ -200,20 +242,22 @@ function peerRungs(store: Store): Rung[] {
       run: async (sample) => {
         const { variables: v } = bodyOf(sample);
         const viewer = store.authenticate(secretOf(sample)) ?? fail('no viewer');
-        const org = v['org'] as string;
+        const org = v.org as string;
         const traceId = newId('req_');
-        if (v['input']) store.createCollection(viewer, org, { name: v['input'].name }, traceId);
-        else if (v['c'] && !v['t']) store.deleteCollection(viewer, org, v['c'], traceId);
-        else if (v['id'] && v['first']) {
-          const c = store.getCollection(viewer, org, v['id']);
-          const range = store.entryRange(c, { first: v['first'], offset: v['offset'] });
+        if (v.input) store.createCollection(viewer, org, { name: v.input.name }, traceId);
+        else if (v.c && !v.t) store.deleteCollection(viewer, org, v.c, traceId);
+        else if (v.id && v.first) {
+          const c = store.getCollection(viewer, org, v.id);
+          const range = store.entryRange(c, { first: v.first, offset: v.offset });
           const [entries] = store.entriesInRanges([{ collectionId: c.id, ...range }]);
           if (store.liveTracks(entries!.map((e) => e.trackId)).size !== 50) fail('tracks page');
-        } else if (v['id']) store.getCollection(viewer, org, v['id']);
-        else if (v['tracks']) {
-          const page = store.listCollections(viewer, org, { first: v['first'] });
+        } else if (v.id) store.getCollection(viewer, org, v.id);
+        else if (v.tracks) {
+          const page = store.listCollections(viewer, org, { first: v.first });
           store.liveTracks([...new Set(page.rows.flatMap((c) => (c.coverTrackId ? [c.coverTrackId] : [])))]);
-          const entries = store.entriesInRanges(page.rows.map((c) => ({ collectionId: c.id, ...store.entryRange(c, { first: v['tracks'] }) })));
+          const entries = store.entriesInRanges(
+            page.rows.map((c) => ({ collectionId: c.id, ...store.entryRange(c, { first: v.tracks }) })),
+          );
           if (store.liveTracks([...new Set(entries.flat().map((e) => e.trackId))]).size === 0) fail('nested page');
         } else fail(`no sql rung for ${sample.call.body}`);
       },
@@ -222,7 +266,7 @@ function peerRungs(store: Store): Rung[] {
 }
 
 async function main() {
-  if (hasTaskset && !process.env['LADDER_PINNED']) {
+  if (hasTaskset && !process.env.LADDER_PINNED) {
     // Alone on core 0, like the servers of the other benchmarks.
     const { spawnSync } = await import('node:child_process');
     const child = spawnSync('taskset', ['-c', '0', process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
@@ -233,7 +277,9 @@ async function main() {
   }
   const [roundsArg = '5', ...picked] = process.argv.slice(2);
   const rounds = Number(roundsArg);
-  const names = picked.length ? picked : ['getCollection', 'createCollection', 'deleteCollection', 'listCollections', 'collectionTracksPage'];
+  const names = picked.length
+    ? picked
+    : ['getCollection', 'createCollection', 'deleteCollection', 'listCollections', 'collectionTracksPage'];
   const ops = names.map((n) => operations.find((o) => o.name === n) ?? fail(`unknown operation ${n}`));
   const work = mkdtempSync(join(tmpdir(), 'music-ladder-'));
   try {
@@ -242,7 +288,7 @@ async function main() {
     const database = await openDatabase(path);
     const store = openStore(path);
     const rungs = [...productRungs(database), ...peerRungs(store)];
-    const seconds = Number(process.env['LADDER_SECONDS'] ?? 0.4);
+    const seconds = Number(process.env.LADDER_SECONDS ?? 0.4);
     const results = new Map<string, number[]>();
     for (const op of ops) {
       let k = 0;
@@ -268,9 +314,17 @@ async function main() {
           results.set(key, [...(results.get(key) ?? []), (used.user + used.system) / n]);
         }
       }
-      console.error(`${op.name}: ${rungs.map((r) => `${r.name} ${median(results.get(`${op.name}/${r.name}`)!).toFixed(0)}`).join(', ')}`);
+      console.error(
+        `${op.name}: ${rungs.map((r) => `${r.name} ${median(results.get(`${op.name}/${r.name}`)!).toFixed(0)}`).join(', ')}`,
+      );
     }
-    console.log(ladderTable(ops, rungs.map((r) => r.name), results));
+    console.log(
+      ladderTable(
+        ops,
+        rungs.map((r) => r.name),
+        results,
+      ),
+    );
     await database.close();
     store.close();
   } finally {
@@ -279,7 +333,10 @@ async function main() {
 }
 
 function ladderTable(ops: Operation[], rungs: string[], results: Map<string, number[]>): string {
-  const lines = [`| rung (CPU µs per request, median) | ${ops.map((o) => o.name).join(' | ')} |`, `| --- |${ops.map(() => ' ---: |').join('')}`];
+  const lines = [
+    `| rung (CPU µs per request, median) | ${ops.map((o) => o.name).join(' | ')} |`,
+    `| --- |${ops.map(() => ' ---: |').join('')}`,
+  ];
   for (const rung of rungs) {
     lines.push(`| ${rung} | ${ops.map((o) => median(results.get(`${o.name}/${rung}`)!).toFixed(0)).join(' | ')} |`);
   }

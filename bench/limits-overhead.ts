@@ -23,7 +23,7 @@ import { pinSelf, ROOT, start, type Running } from './servers.js';
 // `npx tsx bench/limits-overhead.ts` runs it alone; `npm run bench` includes it.
 
 const ROUNDS = 5;
-const SECONDS = Number(process.env['LIMITS_SECONDS'] ?? 2);
+const SECONDS = Number(process.env.LIMITS_SECONDS ?? 2);
 const CONNECTIONS = 16;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -33,14 +33,25 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-const getCollectionRoute = routes.find((r) => r.method === 'GET' && r.path === '/v1/music/:organization_id/collections/:collection_id')!;
-const ROUTE_DOCUMENT_ID = `sha256:${createHash('sha256').update(getCollectionRoute.document as string).digest('hex')}`;
+const getCollectionRoute = routes.find(
+  (r) => r.method === 'GET' && r.path === '/v1/music/:organization_id/collections/:collection_id',
+)!;
+const ROUTE_DOCUMENT_ID = `sha256:${createHash('sha256')
+  .update(getCollectionRoute.document as string)
+  .digest('hex')}`;
 
 function restGet(world: World, k: number): Sample {
   const id = world.readCollections[k % world.readCollections.length]!;
   return {
-    call: { method: 'GET', path: `/v1/music/${world.org}/collections/${id}`, headers: { 'x-api-key': world.reader.key } },
-    check: (status, body) => (status === 200 && JSON.parse(body).track_count === READ_COLLECTION_TRACKS ? null : `${status} ${body.slice(0, 200)}`),
+    call: {
+      method: 'GET',
+      path: `/v1/music/${world.org}/collections/${id}`,
+      headers: { 'x-api-key': world.reader.key },
+    },
+    check: (status, body) =>
+      status === 200 && JSON.parse(body).track_count === READ_COLLECTION_TRACKS
+        ? null
+        : `${status} ${body.slice(0, 200)}`,
   };
 }
 
@@ -55,7 +66,9 @@ function trustedGet(world: World, k: number): Sample {
     },
     check: (status, body) => {
       const parsed = JSON.parse(body);
-      return status === 200 && parsed.data?.collection?.track_count === READ_COLLECTION_TRACKS ? null : `${status} ${body.slice(0, 200)}`;
+      return status === 200 && parsed.data?.collection?.track_count === READ_COLLECTION_TRACKS
+        ? null
+        : `${status} ${body.slice(0, 200)}`;
     },
   };
 }
@@ -76,7 +89,14 @@ export interface Comparison {
 }
 
 /** Two servers, one phase each per round, alternating which goes first. */
-async function compare(name: string, sides: [{ label: string; server: Running; next: () => Sample }, { label: string; server: Running; next: () => Sample }], log: (line: string) => void): Promise<Comparison> {
+async function compare(
+  name: string,
+  sides: [
+    { label: string; server: Running; next: () => Sample },
+    { label: string; server: Running; next: () => Sample },
+  ],
+  log: (line: string) => void,
+): Promise<Comparison> {
   const cpu: number[][] = [[], []];
   const rps: number[][] = [[], []];
   const p50: number[][] = [[], []];
@@ -86,15 +106,23 @@ async function compare(name: string, sides: [{ label: string; server: Running; n
       const { server, next } = sides[i]!;
       const before = cpuSeconds(server.pid);
       const phase = await saturate(server.url, next, { connections: CONNECTIONS, seconds: SECONDS });
-      if (phase.failures > 0) throw new Error(`${name} ${sides[i]!.label}: ${phase.failures} failures; first: ${phase.firstFailure}`);
+      if (phase.failures > 0)
+        throw new Error(`${name} ${sides[i]!.label}: ${phase.failures} failures; first: ${phase.firstFailure}`);
       cpu[i]!.push(((cpuSeconds(server.pid) - before) * 1e6) / phase.requests);
       rps[i]!.push(phase.rps);
       p50[i]!.push(phase.p50);
     }
   }
-  const side = (i: number): Side => ({ label: sides[i]!.label, cpuUs: median(cpu[i]!), rps: median(rps[i]!), p50: median(p50[i]!) });
+  const side = (i: number): Side => ({
+    label: sides[i]!.label,
+    cpuUs: median(cpu[i]!),
+    rps: median(rps[i]!),
+    p50: median(p50[i]!),
+  });
   const result = { name, a: side(0), b: side(1), cpuRatio: median(cpu[1]!) / median(cpu[0]!) };
-  log(`  ${name}: ${result.a.label} ${result.a.cpuUs.toFixed(0)} µs, ${result.b.label} ${result.b.cpuUs.toFixed(0)} µs per request (×${result.cpuRatio.toFixed(3)}); ${result.a.rps.toFixed(0)} vs ${result.b.rps.toFixed(0)} req/s`);
+  log(
+    `  ${name}: ${result.a.label} ${result.a.cpuUs.toFixed(0)} µs, ${result.b.label} ${result.b.cpuUs.toFixed(0)} µs per request (×${result.cpuRatio.toFixed(3)}); ${result.a.rps.toFixed(0)} vs ${result.b.rps.toFixed(0)} req/s`,
+  );
   return result;
 }
 
@@ -120,13 +148,21 @@ export interface InProcessBudget {
  * database, 15 rounds, the median of the rounds' on ÷ off. It resolves what /proc's ticks on a loaded machine cannot. A lease
  * is a twentieth of the bucket; the restore rate is high enough never to refuse.
  */
-export async function inProcessBudget(capacity: number, fresh: () => string | Promise<string>, world: World, log: (line: string) => void): Promise<InProcessBudget> {
+export async function inProcessBudget(
+  capacity: number,
+  fresh: () => string | Promise<string>,
+  world: World,
+  log: (line: string) => void,
+): Promise<InProcessBudget> {
   const logger = createLogger({ level: 'info', destination: createWriteStream('/dev/null') as never });
   let leases = 0;
   const app = async (on: boolean): Promise<App> =>
     createApp({
       // Leases are the statements on cost_buckets (on PostgreSQL they run outside any transaction).
-      database: await openDatabase(await fresh(), on ? { onStatement: (sql) => void (sql.includes('cost_buckets') && leases++) } : {}),
+      database: await openDatabase(
+        await fresh(),
+        on ? { onStatement: (sql) => void (sql.includes('cost_buckets') && leases++) } : {},
+      ),
       logger,
       costLimit: 100_000,
       costBudget: on ? { capacity, restorePerSecond: 100_000_000 } : undefined,
@@ -137,7 +173,9 @@ export async function inProcessBudget(capacity: number, fresh: () => string | Pr
     const cpu = process.cpuUsage();
     for (let i = 0; i < n; i++) {
       const { call, check } = restGet(world, k++);
-      const res = await target.fetch(new Request(`http://bench${call.path}`, { method: call.method, headers: call.headers }));
+      const res = await target.fetch(
+        new Request(`http://bench${call.path}`, { method: call.method, headers: call.headers }),
+      );
       const problem = check(res.status, await res.text());
       if (problem) throw new Error(problem);
     }
@@ -159,29 +197,55 @@ export async function inProcessBudget(capacity: number, fresh: () => string | Pr
   await apps.on.close();
   // The ratio of each round's pair, then their median: the machine's load drifts between rounds.
   const ratio = median(samples.on.map((on, i) => on / samples.off[i]!));
-  const result = { capacity, leaseSize: capacity / 20, off: median(samples.off), on: median(samples.on), ratio, leases, requests };
-  log(`  budget of ${capacity} in-process (SQLite, REST get): off ${result.off.toFixed(1)} µs, on ${result.on.toFixed(1)} µs per request (×${result.ratio.toFixed(3)}); ${leases} leases in ${requests} charged requests`);
+  const result = {
+    capacity,
+    leaseSize: capacity / 20,
+    off: median(samples.off),
+    on: median(samples.on),
+    ratio,
+    leases,
+    requests,
+  };
+  log(
+    `  budget of ${capacity} in-process (SQLite, REST get): off ${result.off.toFixed(1)} µs, on ${result.on.toFixed(1)} µs per request (×${result.ratio.toFixed(3)}); ${leases} leases in ${requests} charged requests`,
+  );
   return result;
 }
 
 const BUDGET_OFF = { COST_BUDGET: '0', GRAPHQL_COST_LIMIT: '100000' };
 const BUDGET_ON = { COST_BUDGET: '100000', COST_BUDGET_RESTORE_PER_SECOND: '100000000', GRAPHQL_COST_LIMIT: '100000' };
 
-export async function runLimitsOverhead(work: string, log: (line: string) => void, template?: { path: string; world: World }): Promise<LimitsOverheadResults> {
-  const seeded = template ?? { path: join(work, 'overhead-template.db'), world: await seedTemplate(join(work, 'overhead-template.db'), { pool: 1000 }) };
+export async function runLimitsOverhead(
+  work: string,
+  log: (line: string) => void,
+  template?: { path: string; world: World },
+): Promise<LimitsOverheadResults> {
+  const seeded = template ?? {
+    path: join(work, 'overhead-template.db'),
+    world: await seedTemplate(join(work, 'overhead-template.db'), { pool: 1000 }),
+  };
   const { world } = seeded;
   let copies = 0;
   const fresh = () => copyTemplate(seeded.path, join(work, `overhead-${copies++}.db`));
   const comparisons: Comparison[] = [];
-  const pair = async (name: string, a: [string, string, Record<string, string>], b: [string, string, Record<string, string>], next: (k: number) => Sample) => {
+  const pair = async (
+    name: string,
+    a: [string, string, Record<string, string>],
+    b: [string, string, Record<string, string>],
+    next: (k: number) => Sample,
+  ) => {
     const servers = [await start('product', a[1], { env: a[2] }), await start('product', b[1], { env: b[2] })];
     let k = 0;
     try {
       comparisons.push(
-        await compare(name, [
-          { label: a[0], server: servers[0]!, next: () => next(k++) },
-          { label: b[0], server: servers[1]!, next: () => next(k++) },
-        ], log),
+        await compare(
+          name,
+          [
+            { label: a[0], server: servers[0]!, next: () => next(k++) },
+            { label: b[0], server: servers[1]!, next: () => next(k++) },
+          ],
+          log,
+        ),
       );
     } finally {
       for (const s of servers) await s.stop();
@@ -189,15 +253,25 @@ export async function runLimitsOverhead(work: string, log: (line: string) => voi
   };
   log('cost budget: off against on, in-process (SQLite)');
   // The default bucket (2,000,000 points, leased 100,000 at a time) and a small one (100,000, leased 5,000).
-  const inProcess = [await inProcessBudget(2_000_000, fresh, world, log), await inProcessBudget(100_000, fresh, world, log)];
-  if (process.env['LIMITS_INPROCESS_ONLY']) return { comparisons, inProcess };
+  const inProcess = [
+    await inProcessBudget(2_000_000, fresh, world, log),
+    await inProcessBudget(100_000, fresh, world, log),
+  ];
+  if (process.env.LIMITS_INPROCESS_ONLY) return { comparisons, inProcess };
   log('cost budget: off against on (SQLite)');
-  await pair('budget, REST get (SQLite)', ['off', fresh(), BUDGET_OFF], ['on', fresh(), BUDGET_ON], (k) => restGet(world, k));
+  await pair('budget, REST get (SQLite)', ['off', fresh(), BUDGET_OFF], ['on', fresh(), BUDGET_ON], (k) =>
+    restGet(world, k),
+  );
   if (BENCH_POSTGRES) {
     log('cost budget: off against on (PostgreSQL)');
     const { databases } = await PgDatabases.create(BENCH_POSTGRES, seeded.path);
     try {
-      await pair('budget, REST get (PostgreSQL)', ['off', await databases.fresh(), BUDGET_OFF], ['on', await databases.fresh(), BUDGET_ON], (k) => restGet(world, k));
+      await pair(
+        'budget, REST get (PostgreSQL)',
+        ['off', await databases.fresh(), BUDGET_OFF],
+        ['on', await databases.fresh(), BUDGET_ON],
+        (k) => restGet(world, k),
+      );
     } finally {
       await databases.dropAll();
     }
@@ -209,10 +283,14 @@ export async function runLimitsOverhead(work: string, log: (line: string) => voi
   let k = 0;
   try {
     comparisons.push(
-      await compare('get collection: REST route against the trusted document by id', [
-        { label: 'REST', server, next: () => restGet(world, k++) },
-        { label: 'trusted document', server, next: () => trustedGet(world, k++) },
-      ], log),
+      await compare(
+        'get collection: REST route against the trusted document by id',
+        [
+          { label: 'REST', server, next: () => restGet(world, k++) },
+          { label: 'trusted document', server, next: () => trustedGet(world, k++) },
+        ],
+        log,
+      ),
     );
   } finally {
     await server.stop();
@@ -239,12 +317,13 @@ export function limitsOverheadSection(results: LimitsOverheadResults | undefined
     ...(results.inProcess
       ? [
           '',
-          'In-process (app.fetch, SQLite, REST get, 15 interleaved rounds of 2,000 requests; CPU per request, medians; on ÷ off is the median of the rounds\' ratios):',
+          "In-process (app.fetch, SQLite, REST get, 15 interleaved rounds of 2,000 requests; CPU per request, medians; on ÷ off is the median of the rounds' ratios):",
           '',
           '| bucket | lease | budget off | budget on | on ÷ off | leases / charged requests |',
           '| ---: | ---: | ---: | ---: | ---: | ---: |',
           ...results.inProcess.map(
-            (r) => `| ${r.capacity} | ${r.leaseSize} | ${r.off.toFixed(1)} µs | ${r.on.toFixed(1)} µs | ×${r.ratio.toFixed(3)} | ${r.leases} / ${r.requests} |`,
+            (r) =>
+              `| ${r.capacity} | ${r.leaseSize} | ${r.off.toFixed(1)} µs | ${r.on.toFixed(1)} µs | ×${r.ratio.toFixed(3)} | ${r.leases} / ${r.requests} |`,
           ),
         ]
       : []),
@@ -256,7 +335,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const work = mkdtempSync(join(tmpdir(), 'music-limits-overhead-'));
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const results = await runLimitsOverhead(work, log);
-  writeFileSync(join(ROOT, 'bench', 'limits-overhead.json'), JSON.stringify(results, null, 1) + '\n');
+  writeFileSync(join(ROOT, 'bench', 'limits-overhead.json'), `${JSON.stringify(results, null, 1)}\n`);
   log(limitsOverheadSection(results).join('\n'));
   rmSync(work, { recursive: true, force: true });
   process.exit(0);

@@ -68,7 +68,11 @@ interface ConnectionContext {
  * Latency is timed here (autocannon's histogram has whole-millisecond resolution) from the
  * moment each request is built to its response; bodies are checked as they arrive.
  */
-export async function saturate(url: string, next: () => Sample, options: { connections: number; seconds: number }): Promise<PhaseResult> {
+export async function saturate(
+  url: string,
+  next: () => Sample,
+  options: { connections: number; seconds: number },
+): Promise<PhaseResult> {
   const recorder = new Recorder();
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -96,7 +100,8 @@ export async function saturate(url: string, next: () => Sample, options: { conne
   const seconds = (performance.now() - started) / 1000;
   const out = recorder.result(seconds, process.cpuUsage(cpu));
   out.failures += result.errors + result.timeouts;
-  if (result.errors + result.timeouts > 0) out.firstFailure ??= `${result.errors} socket errors, ${result.timeouts} timeouts`;
+  if (result.errors + result.timeouts > 0)
+    out.firstFailure ??= `${result.errors} socket errors, ${result.timeouts} timeouts`;
   return out;
 }
 
@@ -106,7 +111,11 @@ export async function saturate(url: string, next: () => Sample, options: { conne
  * (autocannon's rate options send each connection's quota back-to-back at the start of every
  * second, which measures bursts, not a steady rate.)
  */
-export function paced(url: string, next: () => Sample, options: { rate: number; seconds: number }): Promise<PhaseResult> {
+export function paced(
+  url: string,
+  next: () => Sample,
+  options: { rate: number; seconds: number },
+): Promise<PhaseResult> {
   const { hostname, port } = new URL(url);
   // A socket left idle as long as the server's keep-alive timeout (Node's 5 s) can be reused just
   // as the server closes it: ECONNRESET, charged to the server. With a timeout of its own, the

@@ -41,15 +41,32 @@ function parse(body: string): any {
   }
 }
 
-const rest = (who: Principal, method: HttpCall['method'], path: string, check: (b: any) => boolean, body?: unknown, status = 200): Sample => ({
-  call: { method, path, body: body === undefined ? undefined : JSON.stringify(body), headers: headers(who, body !== undefined) },
+const rest = (
+  who: Principal,
+  method: HttpCall['method'],
+  path: string,
+  check: (b: any) => boolean,
+  body?: unknown,
+  status = 200,
+): Sample => ({
+  call: {
+    method,
+    path,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: headers(who, body !== undefined),
+  },
   check: (s, text) => {
     if (s !== status) return `status ${s}, expected ${status}: ${text.slice(0, 300)}`;
     return check(parse(text)) ? null : `unexpected body: ${text.slice(0, 300)}`;
   },
 });
 
-const gql = (who: Principal, query: string, variables: Record<string, unknown>, check: (data: any) => boolean): Sample => ({
+const gql = (
+  who: Principal,
+  query: string,
+  variables: Record<string, unknown>,
+  check: (data: any) => boolean,
+): Sample => ({
   call: { method: 'POST', path: '/graphql', body: JSON.stringify({ query, variables }), headers: headers(who, true) },
   check: (s, text) => {
     if (s !== 200) return `status ${s}: ${text.slice(0, 300)}`;
@@ -95,7 +112,14 @@ export const operations: Operation[] = [
     consumes: false,
     rest: (w, k) => {
       const name = `Bench ${k}`;
-      return rest(w.writer, 'POST', `/v1/music/${w.org}/collections`, (b) => b?.name === name && b.id?.startsWith('mcoll_'), { name }, 201);
+      return rest(
+        w.writer,
+        'POST',
+        `/v1/music/${w.org}/collections`,
+        (b) => b?.name === name && b.id?.startsWith('mcoll_'),
+        { name },
+        201,
+      );
     },
     graphql: (w, k) => {
       const name = `Bench ${k}`;
@@ -112,7 +136,9 @@ export const operations: Operation[] = [
     consumes: false,
     rest: (w, k) => {
       const { collectionId, trackId } = addPair(w, k);
-      return rest(w.writer, 'POST', `/v1/music/${w.org}/collections/${collectionId}/tracks`, (b) => isAck(b, trackId), { track_id: trackId });
+      return rest(w.writer, 'POST', `/v1/music/${w.org}/collections/${collectionId}/tracks`, (b) => isAck(b, trackId), {
+        track_id: trackId,
+      });
     },
     graphql: (w, k) => {
       const { collectionId, trackId } = addPair(w, k);
@@ -129,7 +155,9 @@ export const operations: Operation[] = [
     consumes: true,
     rest: (w, k) => {
       const { collectionId, trackId } = removePair(w, k);
-      return rest(w.remover, 'DELETE', `/v1/music/${w.org}/collections/${collectionId}/tracks/${trackId}`, (b) => isAck(b, trackId));
+      return rest(w.remover, 'DELETE', `/v1/music/${w.org}/collections/${collectionId}/tracks/${trackId}`, (b) =>
+        isAck(b, trackId),
+      );
     },
     graphql: (w, k) => {
       const { collectionId, trackId } = removePair(w, k);
@@ -180,7 +208,12 @@ export const operations: Operation[] = [
     consumes: false,
     rest: (w, k) => {
       const id = pick(w.readCollections, k);
-      return rest(w.reader, 'GET', `/v1/music/${w.org}/collections/${id}`, (b) => b?.id === id && b.track_count === READ_COLLECTION_TRACKS);
+      return rest(
+        w.reader,
+        'GET',
+        `/v1/music/${w.org}/collections/${id}`,
+        (b) => b?.id === id && b.track_count === READ_COLLECTION_TRACKS,
+      );
     },
     graphql: (w, k) => {
       const id = pick(w.readCollections, k);
@@ -198,9 +231,16 @@ export const operations: Operation[] = [
     name: 'listCollections',
     consumes: false,
     rest: (w) =>
-      rest(w.reader, 'GET', `/v1/music/${w.org}/collections?limit=${PAGE}`, (b) => b?.items?.length === PAGE && b.items[0].track_count === null),
+      rest(
+        w.reader,
+        'GET',
+        `/v1/music/${w.org}/collections?limit=${PAGE}`,
+        (b) => b?.items?.length === PAGE && b.items[0].track_count === null,
+      ),
     graphql: (w) =>
-      gql(w.reader, NESTED_QUERY, { org: w.org, first: PAGE, tracks: NESTED_TRACKS }, (d) => checkNestedData(d, PAGE, NESTED_TRACKS)),
+      gql(w.reader, NESTED_QUERY, { org: w.org, first: PAGE, tracks: NESTED_TRACKS }, (d) =>
+        checkNestedData(d, PAGE, NESTED_TRACKS),
+      ),
   },
   {
     name: 'collectionTracksPage',
@@ -229,7 +269,11 @@ export const operations: Operation[] = [
 /** The limit's bench-only nested page: the same data as NESTED_QUERY, hand-built. */
 export function limitNested(w: World): Sample {
   return {
-    call: { method: 'GET', path: `/bench/${w.org}/collections-nested?first=${PAGE}&tracks=${NESTED_TRACKS}`, headers: headers(w.reader, false) },
+    call: {
+      method: 'GET',
+      path: `/bench/${w.org}/collections-nested?first=${PAGE}&tracks=${NESTED_TRACKS}`,
+      headers: headers(w.reader, false),
+    },
     check: (s, text) => {
       if (s !== 200) return `status ${s}: ${text.slice(0, 300)}`;
       return checkNestedData(parse(text)?.data, PAGE, NESTED_TRACKS) ? null : `unexpected body: ${text.slice(0, 300)}`;

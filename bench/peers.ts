@@ -17,7 +17,13 @@ import { cpuSeconds, pinSelf, ROOT, start, type Kind, type Running } from './ser
 // (PEERS_ATTEMPTS, 3 in all), and the least disturbed attempt is kept. Every peer response is checked against
 // the product's answer (bench/answers.ts). Prints medians and per-repetition ratios.
 
-export const PEER_OPERATIONS = ['getCollection', 'createCollection', 'deleteCollection', 'listCollections', 'collectionTracksPage'];
+export const PEER_OPERATIONS = [
+  'getCollection',
+  'createCollection',
+  'deleteCollection',
+  'listCollections',
+  'collectionTracksPage',
+];
 const SERVERS = ['product', 'mercurius', 'yogaPlain'] as const;
 type Server = (typeof SERVERS)[number];
 
@@ -69,7 +75,10 @@ async function measure(server: Running, next: () => ReturnType<Operation['graphq
   const busy0 = machineBusySeconds();
   const result: PhaseResult = await saturate(server.url, next, { connections: 16, seconds });
   const serverCpu = cpuSeconds(server.pid) - cpu0;
-  const others = Math.max(0, (machineBusySeconds() - busy0 - serverCpu - result.loadgenCpu * result.seconds) / result.seconds);
+  const others = Math.max(
+    0,
+    (machineBusySeconds() - busy0 - serverCpu - result.loadgenCpu * result.seconds) / result.seconds,
+  );
   return { result, cpuUs: (serverCpu * 1e6) / result.requests, others };
 }
 
@@ -82,11 +91,11 @@ async function main() {
     if (!op) throw new Error(`unknown operation ${name}; one of ${operations.map((o) => o.name).join(', ')}`);
     return op;
   });
-  const warmup = Number(process.env['PEERS_WARMUP'] ?? 1);
-  const seconds = Number(process.env['PEERS_SECONDS'] ?? 2.5);
-  const busyLimit = Number(process.env['PEERS_BUSY'] ?? 0.15);
-  const patienceMs = Number(process.env['PEERS_PATIENCE_S'] ?? 120) * 1000;
-  const maxAttempts = Number(process.env['PEERS_ATTEMPTS'] ?? 3);
+  const warmup = Number(process.env.PEERS_WARMUP ?? 1);
+  const seconds = Number(process.env.PEERS_SECONDS ?? 2.5);
+  const busyLimit = Number(process.env.PEERS_BUSY ?? 0.15);
+  const patienceMs = Number(process.env.PEERS_PATIENCE_S ?? 120) * 1000;
+  const maxAttempts = Number(process.env.PEERS_ATTEMPTS ?? 3);
   const work = mkdtempSync(join(tmpdir(), 'music-peers-'));
   const template = join(work, 'template.db');
   const world = await seedTemplate(template, { pool: 90_000 });
@@ -100,7 +109,11 @@ async function main() {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `peers-${Date.now()}.json`);
   const save = () => writeFileSync(file, JSON.stringify({ loads, samples }, null, 1));
-  console.error(`peers: ${reps} repetitions of ${ops.map((o) => o.name).join(', ')}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.error(
+    `peers: ${reps} repetitions of ${ops.map((o) => o.name).join(', ')}; load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   try {
     for (let rep = 1; rep <= reps; rep++) {
       const before = loadavg();
@@ -116,12 +129,15 @@ async function main() {
       };
       // Every operation once on every server first: the first phase after a start otherwise
       // measures V8 compiling the server's code (and graphql-jit compiling the documents).
-      for (const name of SERVERS) for (const op of ops) await saturate(servers.get(name)!.url, sampler(name, op), { connections: 16, seconds: warmup });
+      for (const name of SERVERS)
+        for (const op of ops)
+          await saturate(servers.get(name)!.url, sampler(name, op), { connections: 16, seconds: warmup });
       for (const op of ops) {
         const order = SERVERS.map((_, i) => SERVERS[(i + rep) % SERVERS.length]!);
         for (const name of order) {
           const server = servers.get(name)!;
-          if (!existsSync(`/proc/${server.pid}`)) throw new Error(`${name} (pid ${server.pid}) is gone: exited, or ended by a signal from outside this run`);
+          if (!existsSync(`/proc/${server.pid}`))
+            throw new Error(`${name} (pid ${server.pid}) is gone: exited, or ended by a signal from outside this run`);
           const next = sampler(name, op);
           await quiet(busyLimit, patienceMs);
           await saturate(server.url, next, { connections: 16, seconds: warmup });
@@ -130,10 +146,22 @@ async function main() {
           while (attempts < maxAttempts && (!best || best.others > busyLimit)) {
             if (attempts++ > 0) await quiet(busyLimit, patienceMs);
             const m = await measure(server, next, seconds);
-            if (m.result.failures > 0) throw new Error(`rep ${rep} ${op.name} ${name}: ${m.result.failures} failures; first: ${m.result.firstFailure}`);
+            if (m.result.failures > 0)
+              throw new Error(
+                `rep ${rep} ${op.name} ${name}: ${m.result.failures} failures; first: ${m.result.firstFailure}`,
+              );
             if (!best || m.others < best.others) best = m;
           }
-          samples.push({ rep, op: op.name, server: name, rps: best!.result.rps, p50: best!.result.p50, cpuUs: best!.cpuUs, others: best!.others, attempts });
+          samples.push({
+            rep,
+            op: op.name,
+            server: name,
+            rps: best!.result.rps,
+            p50: best!.result.p50,
+            cpuUs: best!.cpuUs,
+            others: best!.others,
+            attempts,
+          });
           console.error(
             `  rep ${rep} ${op.name.padEnd(22)} ${name.padEnd(10)} ${best!.result.rps.toFixed(0).padStart(6)} req/s ${best!.cpuUs.toFixed(0).padStart(6)} µs CPU/req  others ${best!.others.toFixed(2)} core${attempts > 1 ? ` (${attempts} attempts)` : ''}`,
           );
@@ -149,8 +177,10 @@ async function main() {
 
   save();
   console.log(peersTable(samples));
-  console.log(`\nload average per repetition (before → after): ${loads.map((l) => `${l.before[0]!.toFixed(2)}→${l.after[0]!.toFixed(2)}`).join(', ')}`);
-  console.log(`raw samples: ${file.replace(ROOT + '/', '')}`);
+  console.log(
+    `\nload average per repetition (before → after): ${loads.map((l) => `${l.before[0]!.toFixed(2)}→${l.after[0]!.toFixed(2)}`).join(', ')}`,
+  );
+  console.log(`raw samples: ${file.replace(`${ROOT}/`, '')}`);
 }
 
 /** Medians per server, and per-repetition ratios (same repetition, same machine state) with their median. */

@@ -58,10 +58,12 @@ async function seed(): Promise<Owner[]> {
       const key = (await createApiKey(deps, { userId: user.id })).key;
       const viewer = (await authenticate(deps, key))!;
       const tracks: string[] = [];
-      for (let t = 0; t < TRACKS_PER_OWNER; t++) tracks.push((await createTrack(deps, viewer, { organizationId: org, title: `t${t}` })).id);
+      for (let t = 0; t < TRACKS_PER_OWNER; t++)
+        tracks.push((await createTrack(deps, viewer, { organizationId: org, title: `t${t}` })).id);
       const collection = (await createCollection(deps, viewer, { organizationId: org, name: `owner ${i}` })).id;
       const held = new Set(tracks.slice(0, TRACKS_PER_OWNER / 2));
-      for (const trackId of held) await addTrackToCollection(deps, viewer, { organizationId: org, collectionId: collection, trackId });
+      for (const trackId of held)
+        await addTrackToCollection(deps, viewer, { organizationId: org, collectionId: collection, trackId });
       owners.push({ key, org, collection, tracks, held });
     }
     return owners;
@@ -115,7 +117,14 @@ interface Samples {
 }
 
 async function sampler(stop: () => boolean): Promise<Samples> {
-  const s: Samples = { taken: 0, withLockWait: 0, waitsByEvent: {}, waitingLocks: {}, withTableLock: 0, predicateLocks: {} };
+  const s: Samples = {
+    taken: 0,
+    withLockWait: 0,
+    waitsByEvent: {},
+    waitingLocks: {},
+    withTableLock: 0,
+    predicateLocks: {},
+  };
   const watcher = new pg.Client({ connectionString: url });
   await watcher.connect();
   const add = (into: Record<string, number>, key: string, n: number) => (into[key] = (into[key] ?? 0) + n);
@@ -152,7 +161,9 @@ async function sampler(stop: () => boolean): Promise<Samples> {
 
 async function transactions(): Promise<{ commits: number; rollbacks: number }> {
   return admin(async (c) => {
-    const row = (await c.query('SELECT xact_commit AS c, xact_rollback AS r FROM pg_stat_database WHERE datname = $1', [name])).rows[0];
+    const row = (
+      await c.query('SELECT xact_commit AS c, xact_rollback AS r FROM pg_stat_database WHERE datname = $1', [name])
+    ).rows[0];
     return { commits: Number(row.c), rollbacks: Number(row.r) };
   });
 }

@@ -24,7 +24,13 @@ import { start, type Running } from './servers.js';
 export type Placement = 'contended' | 'spread';
 export type WriteTarget = 'product' | 'limit' | 'product1';
 
-export const WRITE_OPS = ['createCollection', 'addTrackToCollection', 'removeTrackFromCollection', 'deleteCollection', 'deleteTrack'] as const;
+export const WRITE_OPS = [
+  'createCollection',
+  'addTrackToCollection',
+  'removeTrackFromCollection',
+  'deleteCollection',
+  'deleteTrack',
+] as const;
 export type WriteOp = (typeof WRITE_OPS)[number];
 
 export interface PgWriteSample {
@@ -134,19 +140,28 @@ export function writeSample(world: World, op: WriteOp, tenant: Tenant, i: number
       const name = `Write ${i}`;
       return {
         call: { method: 'POST', path: `${base}/collections`, headers: json, body: JSON.stringify({ name }) },
-        check: (status, body) => (status === 201 && body.includes(JSON.stringify(name)) ? null : `status ${status}: ${body.slice(0, 300)}`),
+        check: (status, body) =>
+          status === 201 && body.includes(JSON.stringify(name)) ? null : `status ${status}: ${body.slice(0, 300)}`,
       };
     }
     case 'addTrackToCollection': {
       const track = item(tenant.tracks, i);
       return {
-        call: { method: 'POST', path: `${base}/collections/${tenant.addCollection}/tracks`, headers: json, body: JSON.stringify({ track_id: track }) },
+        call: {
+          method: 'POST',
+          path: `${base}/collections/${tenant.addCollection}/tracks`,
+          headers: json,
+          body: JSON.stringify({ track_id: track }),
+        },
         check: ack(track),
       };
     }
     case 'removeTrackFromCollection': {
       const track = item(tenant.tracks, tenant.tracks.length - 1 - i);
-      return { call: { method: 'DELETE', path: `${base}/collections/${tenant.removeCollection}/tracks/${track}`, headers }, check: ack(track) };
+      return {
+        call: { method: 'DELETE', path: `${base}/collections/${tenant.removeCollection}/tracks/${track}`, headers },
+        check: ack(track),
+      };
     }
     case 'deleteCollection': {
       const id = item(tenant.deletableCollections, i);
@@ -217,7 +232,8 @@ export async function runPgWrites(
       const counters = new Map<string, number>();
       for (const op of ops) {
         for (const placement of ['contended', 'spread'] as const) {
-          const targets: WriteTarget[] = placement === 'contended' ? ['product', 'limit', 'product1'] : ['product', 'limit'];
+          const targets: WriteTarget[] =
+            placement === 'contended' ? ['product', 'limit', 'product1'] : ['product', 'limit'];
           // Rotated each repetition, so no target always runs first.
           for (const target of targets.map((_, i) => targets[(i + rep) % targets.length]!)) {
             const server = servers.get(target === 'limit' ? 'limit' : 'product')!;
@@ -229,7 +245,13 @@ export async function runPgWrites(
               const i = counters.get(key) ?? 0;
               counters.set(key, i + 1);
               const sample = writeSample(world, op, tenant, i);
-              return { call: sample.call, check: (status, body) => (who.done(tenant), sample.check(status, body)) };
+              return {
+                call: sample.call,
+                check: (status, body) => {
+                  who.done(tenant);
+                  return sample.check(status, body);
+                },
+              };
             };
             const connections = target === 'product1' ? 1 : config.connections;
             await saturate(server.running.url, next, { connections, seconds: config.warmupSeconds });
@@ -238,13 +260,18 @@ export async function runPgWrites(
             const backends = await backendsOf(server.url);
             const cpuBefore = cpuSeconds([server.running.pid, ...backends]);
             const watch = watchLocks(server.url);
-            const phase: PhaseResult = await saturate(server.running.url, next, { connections, seconds: config.saturationSeconds });
+            const phase: PhaseResult = await saturate(server.running.url, next, {
+              connections,
+              seconds: config.saturationSeconds,
+            });
             const locks = await watch.stop();
             const cpuAfter = cpuSeconds(new Set([server.running.pid, ...backends, ...(await backendsOf(server.url))]));
             const used = (pid: number) => (cpuAfter.get(pid) ?? cpuBefore.get(pid) ?? 0) - (cpuBefore.get(pid) ?? 0);
             const perRequest = (seconds: number) => (seconds * 1e6) / Math.max(1, phase.requests);
             const serverCpuUs = perRequest(used(server.running.pid));
-            const databaseCpuUs = perRequest([...cpuAfter.keys()].filter((pid) => pid !== server.running.pid).reduce((sum, pid) => sum + used(pid), 0));
+            const databaseCpuUs = perRequest(
+              [...cpuAfter.keys()].filter((pid) => pid !== server.running.pid).reduce((sum, pid) => sum + used(pid), 0),
+            );
             const rollbacks = (await rollbacksOf(databases, server.url)) - before;
             const sample: PgWriteSample = {
               rep,
@@ -314,7 +341,8 @@ export function pgWritesSection(samples: readonly PgWriteSample[] | undefined): 
       const rps = (t: WriteTarget) => f(median(pick(op, placement, t).map((s) => s.rps)), 0);
       const product = pick(op, placement, 'product');
       const limit = pick(op, placement, 'limit');
-      const cpu = (xs: PgWriteSample[]) => `${f(median(xs.map((x) => x.serverCpuUs)), 0)} + ${f(median(xs.map((x) => x.databaseCpuUs)), 0)}`;
+      const cpu = (xs: PgWriteSample[]) =>
+        `${f(median(xs.map((x) => x.serverCpuUs)), 0)} + ${f(median(xs.map((x) => x.databaseCpuUs)), 0)}`;
       lines.push(
         `| ${op} | ${placement} | ${rps('limit')} | ${rps('product')} | ${ratio(op, placement, 'product', 'limit')} | ${cpu(product)} / ${cpu(limit)} | ` +
           `${f(per1000(product, 'rollbacks'))} / ${f(per1000(limit, 'rollbacks'))} | ${f(per1000(product, 'lockWaits'))} / ${f(per1000(limit, 'lockWaits'))} | ` +
@@ -337,11 +365,13 @@ export function pgWritesSection(samples: readonly PgWriteSample[] | undefined): 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  if (!BENCH_POSTGRES) throw new Error('BENCH_POSTGRES must name a PostgreSQL server where databases may be created and dropped');
+  if (!BENCH_POSTGRES)
+    throw new Error('BENCH_POSTGRES must name a PostgreSQL server where databases may be created and dropped');
   const [repetitionsArg = '3', ...picked] = process.argv.slice(2);
   const repetitions = Number(repetitionsArg);
   const ops = picked.length ? (picked as WriteOp[]) : WRITE_OPS;
-  for (const op of ops) if (!WRITE_OPS.includes(op)) throw new Error(`unknown write ${op}; one of ${WRITE_OPS.join(', ')}`);
+  for (const op of ops)
+    if (!WRITE_OPS.includes(op)) throw new Error(`unknown write ${op}; one of ${WRITE_OPS.join(', ')}`);
   const work = mkdtempSync(join(tmpdir(), 'music-pg-writes-'));
   const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
   let databases: PgDatabases | undefined;
@@ -352,7 +382,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     ({ databases } = await PgDatabases.create(BENCH_POSTGRES, template));
     const samples = await runPgWrites(world, databases, log, repetitions, ops);
     console.log(pgWritesSection(samples).join('\n'));
-    console.log('\n<!-- raw -->\n' + JSON.stringify(samples));
+    console.log(`\n<!-- raw -->\n${JSON.stringify(samples)}`);
   } finally {
     await databases?.dropAll();
     rmSync(work, { recursive: true, force: true });

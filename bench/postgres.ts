@@ -13,7 +13,7 @@ import { pgMigrationsFolder } from '../src/db/postgres.js';
 // and a process binds one dialect.)
 
 /** `BENCH_POSTGRES`: a server URL whose role may create and drop databases (PostgreSQL 13 or later). */
-export const BENCH_POSTGRES = process.env['BENCH_POSTGRES'] || undefined;
+export const BENCH_POSTGRES = process.env.BENCH_POSTGRES || undefined;
 
 /** What results.json records about the PostgreSQL part (never the credentials). */
 export type PostgresInfo =
@@ -92,13 +92,19 @@ async function copyRows(sqlitePath: string, client: pg.Client): Promise<Record<s
       const sqliteColumns = (sqlite.pragma(`table_info(${ident(table)})`) as { name: string }[]).map((c) => c.name);
       const names = (xs: string[]) => [...xs].sort().join(', ');
       if (names(sqliteColumns) !== names(columns.map((c) => c.name))) {
-        throw new Error(`${table}: SQLite columns (${names(sqliteColumns)}) differ from PostgreSQL's (${names(columns.map((c) => c.name))})`);
+        throw new Error(
+          `${table}: SQLite columns (${names(sqliteColumns)}) differ from PostgreSQL's (${names(columns.map((c) => c.name))})`,
+        );
       }
       // One statement per batch, a typed array per column: unnest turns them back into rows.
       const insert = `INSERT INTO ${ident(table)} (${columns.map((c) => ident(c.name)).join(', ')})
         SELECT * FROM unnest(${columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ')})`;
-      const toPg = columns.map((c) => (c.type === 'boolean' ? (v: unknown) => (v === null ? null : v === 1) : (v: unknown) => v));
-      const select = sqlite.prepare(`SELECT ${columns.map((c) => ident(c.name)).join(', ')} FROM ${ident(table)}`).raw();
+      const toPg = columns.map((c) =>
+        c.type === 'boolean' ? (v: unknown) => (v === null ? null : v === 1) : (v: unknown) => v,
+      );
+      const select = sqlite
+        .prepare(`SELECT ${columns.map((c) => ident(c.name)).join(', ')} FROM ${ident(table)}`)
+        .raw();
       let batch: unknown[][] = columns.map(() => []);
       let n = 0;
       const flush = async () => {
@@ -115,8 +121,14 @@ async function copyRows(sqlitePath: string, client: pg.Client): Promise<Record<s
       counts[table] = n;
       // Rows came with their `seq`; the sequences behind those columns continue after them.
       for (const c of columns) {
-        const sequence = (await client.query<{ s: string | null }>('SELECT pg_get_serial_sequence($1, $2) AS s', [table, c.name])).rows[0]?.s;
-        if (sequence) await client.query(`SELECT setval($1, COALESCE((SELECT max(${ident(c.name)}) FROM ${ident(table)}), 0) + 1, false)`, [sequence]);
+        const sequence = (
+          await client.query<{ s: string | null }>('SELECT pg_get_serial_sequence($1, $2) AS s', [table, c.name])
+        ).rows[0]?.s;
+        if (sequence)
+          await client.query(
+            `SELECT setval($1, COALESCE((SELECT max(${ident(c.name)}) FROM ${ident(table)}), 0) + 1, false)`,
+            [sequence],
+          );
       }
     }
     await client.query('COMMIT');
@@ -136,7 +148,10 @@ export class PgDatabases {
   private constructor(readonly serverUrl: string) {}
 
   /** Builds the template from the SQLite template; `info` says what was built and how long it took. */
-  static async create(serverUrl: string, sqliteTemplate: string): Promise<{ databases: PgDatabases; info: PostgresInfo }> {
+  static async create(
+    serverUrl: string,
+    sqliteTemplate: string,
+  ): Promise<{ databases: PgDatabases; info: PostgresInfo }> {
     const databases = new PgDatabases(serverUrl);
     try {
       return { databases, info: await databases.build(sqliteTemplate) };
@@ -151,7 +166,8 @@ export class PgDatabases {
     this.made.add(this.template);
     const { version, settings } = await withClient(this.serverUrl, async (client) => {
       await client.query(`CREATE DATABASE ${ident(this.template)}`);
-      const setting = async (name: string) => (await client.query<{ v: string }>('SELECT current_setting($1) AS v', [name])).rows[0]!.v;
+      const setting = async (name: string) =>
+        (await client.query<{ v: string }>('SELECT current_setting($1) AS v', [name])).rows[0]!.v;
       const settings: Record<string, string> = {};
       for (const name of SETTINGS) settings[name] = await setting(name);
       return { version: await setting('server_version'), settings };
@@ -171,7 +187,7 @@ export class PgDatabases {
       server: `${server.hostname}:${server.port || 5432}`,
       version,
       settings,
-      poolSize: process.env['DATABASE_POOL_SIZE'] ?? '10 (default)',
+      poolSize: process.env.DATABASE_POOL_SIZE ?? '10 (default)',
       templateSeconds: (performance.now() - started) / 1000,
       templateRows,
     };
@@ -180,7 +196,9 @@ export class PgDatabases {
   /** A new database holding the template's rows; its URL. */
   async fresh(): Promise<string> {
     const name = `${this.prefix}_${this.copies++}`;
-    await withClient(this.serverUrl, (client) => client.query(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(this.template)}`));
+    await withClient(this.serverUrl, (client) =>
+      client.query(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(this.template)}`),
+    );
     this.made.add(name);
     return databaseUrl(this.serverUrl, name);
   }

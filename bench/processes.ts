@@ -46,7 +46,10 @@ export interface ProcessSample {
  */
 export const PROCESS_CPUS = hasTaskset && cores > 1 ? `0-${cores - 1}` : undefined;
 
-function combine(phases: PhaseResult[], where: string): Pick<ProcessSample, 'rps' | 'perProcess' | 'p99' | 'loadgenCpu'> {
+function combine(
+  phases: PhaseResult[],
+  where: string,
+): Pick<ProcessSample, 'rps' | 'perProcess' | 'p99' | 'loadgenCpu'> {
   const failed = phases.find((p) => p.failures > 0);
   if (failed) throw new Error(`${where}: ${failed.failures} failed responses; first: ${failed.firstFailure}`);
   const requests = phases.reduce((sum, p) => sum + p.requests, 0);
@@ -58,7 +61,11 @@ function combine(phases: PhaseResult[], where: string): Pick<ProcessSample, 'rps
   };
 }
 
-export async function runProcesses(world: World, backends: Backend[], log: (line: string) => void): Promise<ProcessSample[]> {
+export async function runProcesses(
+  world: World,
+  backends: Backend[],
+  log: (line: string) => void,
+): Promise<ProcessSample[]> {
   const samples: ProcessSample[] = [];
   for (let rep = 1; rep <= config.repetitions; rep++) {
     for (const backend of backends) {
@@ -73,10 +80,18 @@ export async function runProcesses(world: World, backends: Backend[], log: (line
             let k = 0;
             const next = () => operation[surface](world, k++);
             const connections = Math.max(1, Math.round(config.connections / processes));
-            const phase = (seconds: number) => Promise.all(servers.map((s) => saturate(s.url, next, { connections, seconds })));
+            const phase = (seconds: number) =>
+              Promise.all(servers.map((s) => saturate(s.url, next, { connections, seconds })));
             const where = `processes rep ${rep} ${backend.name} ×${processes} ${op} ${surface}`;
             combine(await phase(config.warmupSeconds), `${where} warm-up`);
-            const sample = { rep, backend: backend.name, processes, op, surface, ...combine(await phase(config.saturationSeconds), where) };
+            const sample = {
+              rep,
+              backend: backend.name,
+              processes,
+              op,
+              surface,
+              ...combine(await phase(config.saturationSeconds), where),
+            };
             samples.push(sample);
             log(
               `  ${backend.name.padEnd(8)} ×${processes} ${op.padEnd(22)} ${surface.padEnd(7)} ${sample.rps.toFixed(0).padStart(6)} req/s` +

@@ -26,15 +26,26 @@ export function topFunctions(profile: { nodes: ProfileNode[]; samples: number[] 
     const count = self.get(node.id) ?? 0;
     if (!count) continue;
     const { functionName, url, lineNumber } = node.callFrame;
-    const file = url.replace(/^file:\/\//, '').replace(ROOT + '/', '');
+    const file = url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '');
     const frame = `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
     byFrame.set(frame, (byFrame.get(frame) ?? 0) + count);
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? (file.startsWith('src/') ? file.split('/').slice(0, 2).join('/') : file.startsWith('node:') ? 'node:internal' : functionName.startsWith('(') ? functionName : 'other');
+    const pkg =
+      /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ??
+      (file.startsWith('src/')
+        ? file.split('/').slice(0, 2).join('/')
+        : file.startsWith('node:')
+          ? 'node:internal'
+          : functionName.startsWith('(')
+            ? functionName
+            : 'other');
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + count);
   }
   const total = profile.samples.length;
   const top = (m: Map<string, number>) =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, c]) => ({ name, share: c / total }));
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, c]) => ({ name, share: c / total }));
   return { frames: top(byFrame), packages: top(byPackage) };
 }
 
@@ -43,15 +54,22 @@ async function main() {
   const [opName = 'getCollection', target = 'rest', secondsArg = '5'] = process.argv.slice(2);
   const op = operations.find((o) => o.name === opName);
   if (!op) throw new Error(`unknown operation ${opName}; one of ${operations.map((o) => o.name).join(', ')}`);
-  const peers: Record<string, Kind> = { limit: 'limit', apollo: 'apollo', mercurius: 'mercurius', yogaPlain: 'yogaPlain' };
+  const peers: Record<string, Kind> = {
+    limit: 'limit',
+    apollo: 'apollo',
+    mercurius: 'mercurius',
+    yogaPlain: 'yogaPlain',
+  };
   const kind: Kind = peers[target] ?? 'product';
   const work = mkdtempSync(join(tmpdir(), 'music-profile-'));
   const world = await seedTemplate(join(work, 'template.db'), { pool: 60_000 });
   const dir = join(ROOT, 'bench', 'profiles');
   mkdirSync(dir, { recursive: true });
   const file = `${opName}-${target}-${Date.now()}.cpuprofile`;
-  process.env['PROFILE_DEFER'] = '1';
-  const server = await start(kind, copyTemplate(join(work, 'template.db'), join(work, 'run.db')), { profileTo: join(dir, file) });
+  process.env.PROFILE_DEFER = '1';
+  const server = await start(kind, copyTemplate(join(work, 'template.db'), join(work, 'run.db')), {
+    profileTo: join(dir, file),
+  });
   let k = 0;
   const next = () => (target === 'rest' || target === 'limit' ? op.rest(world, k++) : op.graphql(world, k++));
   await saturate(server.url, next, { connections: 16, seconds: 2 });
@@ -74,7 +92,8 @@ async function main() {
   console.log('\nself time by function:');
   for (const p of summary.frames) console.log(`  ${(p.share * 100).toFixed(1).padStart(5)}%  ${p.name}`);
   console.log('\nby layer (bench/attribute.ts; share of busy samples):');
-  for (const [layer, share] of attribute(profile)) if (share >= 0.002) console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${layer}`);
+  for (const [layer, share] of attribute(profile))
+    if (share >= 0.002) console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${layer}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -7,15 +7,15 @@ import { resolve } from 'node:path';
 // process.exit in their signal handlers, with tsx's loader thread alive.) With PROFILE_DEFER=1 the
 // profiler starts on SIGWINCH instead of at once, so a profile can leave out start-up and warm-up
 // (module loading, V8 compiling the server's code, graphql-jit compiling the documents).
-const entry = process.env['PROFILE_ENTRY'];
-const out = process.env['PROFILE_OUT'];
+const entry = process.env.PROFILE_ENTRY;
+const out = process.env.PROFILE_OUT;
 if (!entry || !out) throw new Error('PROFILE_ENTRY and PROFILE_OUT are required');
 
 const session = new Session();
 session.connect();
 await session.post('Profiler.enable');
 await session.post('Profiler.setSamplingInterval', { interval: 100 });
-if (process.env['PROFILE_DEFER'] === '1') process.once('SIGWINCH', () => void session.post('Profiler.start'));
+if (process.env.PROFILE_DEFER === '1') process.once('SIGWINCH', () => void session.post('Profiler.start'));
 else await session.post('Profiler.start');
 process.once('SIGUSR2', async () => {
   const { profile } = await session.post('Profiler.stop');

@@ -20,7 +20,18 @@ import { soak } from './soak.js';
 import { countNestedStatements } from './statements.js';
 
 /** A column of the table: which server, spoken to how. */
-export type Target = 'limit' | 'rest' | 'graphql' | 'apollo' | 'limitNested' | 'restPg' | 'graphqlPg' | 'limitPg' | 'limitNestedPg' | 'mercurius' | 'yogaPlain';
+export type Target =
+  | 'limit'
+  | 'rest'
+  | 'graphql'
+  | 'apollo'
+  | 'limitNested'
+  | 'restPg'
+  | 'graphqlPg'
+  | 'limitPg'
+  | 'limitNestedPg'
+  | 'mercurius'
+  | 'yogaPlain';
 /** The servers of a repetition: the product and the limit run twice when PostgreSQL is on, once per backend. */
 export type Server = Kind | 'productPg' | 'limitPg';
 const SERVER_OF: Record<Target, Server> = {
@@ -55,9 +66,15 @@ export interface SampleResult {
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
 function targetsOf(op: Operation, postgres: boolean): Target[] {
-  const sqlite: Target[] = op.name === 'listCollections' ? ['limit', 'rest', 'graphql', 'apollo', 'limitNested'] : ['limit', 'rest', 'graphql', 'apollo'];
+  const sqlite: Target[] =
+    op.name === 'listCollections'
+      ? ['limit', 'rest', 'graphql', 'apollo', 'limitNested']
+      : ['limit', 'rest', 'graphql', 'apollo'];
   sqlite.push('mercurius', 'yogaPlain');
-  const pg: Target[] = op.name === 'listCollections' ? ['restPg', 'graphqlPg', 'limitPg', 'limitNestedPg'] : ['restPg', 'graphqlPg', 'limitPg'];
+  const pg: Target[] =
+    op.name === 'listCollections'
+      ? ['restPg', 'graphqlPg', 'limitPg', 'limitNestedPg']
+      : ['restPg', 'graphqlPg', 'limitPg'];
   return postgres ? [...sqlite, ...pg] : sqlite;
 }
 
@@ -65,7 +82,14 @@ function targetsOf(op: Operation, postgres: boolean): Target[] {
  * Items of consuming operations are used once per database: the REST and GraphQL targets of the
  * product share one server, so they share one counter. Past the pool a run would fail.
  */
-function sampler(world: World, op: Operation, target: Target, counters: Map<string, number>, scope: string, answers?: ProductAnswers): () => Sample {
+function sampler(
+  world: World,
+  op: Operation,
+  target: Target,
+  counters: Map<string, number>,
+  scope: string,
+  answers?: ProductAnswers,
+): () => Sample {
   const key = `${scope}/${SERVER_OF[target]}/${op.name}`;
   return () => {
     const i = counters.get(key) ?? 0;
@@ -73,19 +97,24 @@ function sampler(world: World, op: Operation, target: Target, counters: Map<stri
     if (op.consumes && i >= config.pool) throw new Error(`${op.name}: pool of ${config.pool} spent; raise config.pool`);
     if (target === 'limitNested' || target === 'limitNestedPg') return limitNested(world);
     if (HAND_WRITTEN.has(target)) return answers!.checked(op, op.graphql(world, i));
-    return target === 'graphql' || target === 'apollo' || target === 'graphqlPg' ? op.graphql(world, i) : op.rest(world, i);
+    return target === 'graphql' || target === 'apollo' || target === 'graphqlPg'
+      ? op.graphql(world, i)
+      : op.rest(world, i);
   };
 }
 
 /** The limit surface a target is held against: the nested page for GraphQL lists. */
 export const limitFor = (op: string, target: Target): Target =>
-  op === 'listCollections' && (target === 'graphql' || target === 'apollo' || target === 'limitNested') ? 'limitNested' : 'limit';
+  op === 'listCollections' && (target === 'graphql' || target === 'apollo' || target === 'limitNested')
+    ? 'limitNested'
+    : 'limit';
 
 /** The PostgreSQL databases of this run, dropped at the end (and when the run fails). */
 let pg: PgDatabases | undefined;
 
 function check(result: PhaseResult, where: string): void {
-  if (result.failures > 0) throw new Error(`${where}: ${result.failures} failed responses; first: ${result.firstFailure}`);
+  if (result.failures > 0)
+    throw new Error(`${where}: ${result.failures} failed responses; first: ${result.firstFailure}`);
 }
 
 async function main(): Promise<void> {
@@ -106,7 +135,9 @@ async function main(): Promise<void> {
     quick: QUICK,
     config,
   };
-  log(`bench ${QUICK ? '(quick)' : '(full)'} in ${work}; load ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `bench ${QUICK ? '(quick)' : '(full)'} in ${work}; load ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+  );
 
   const template = join(work, 'template.db');
   const world = await seedTemplate(template, { pool: config.pool, tenantPool: BENCH_POSTGRES ? config.tenantPool : 0 });
@@ -118,7 +149,8 @@ async function main(): Promise<void> {
 
   let postgres: PostgresInfo = {
     enabled: false,
-    reason: 'BENCH_POSTGRES was not set (it gives the URL of a PostgreSQL server where the benchmark may create and drop databases)',
+    reason:
+      'BENCH_POSTGRES was not set (it gives the URL of a PostgreSQL server where the benchmark may create and drop databases)',
   };
   if (BENCH_POSTGRES) {
     log('PostgreSQL template: the SQLite template copied row for row');
@@ -136,7 +168,10 @@ async function main(): Promise<void> {
       for (const target of targetsOf(op, false).filter((t) => SERVER_OF[t] === 'limit')) {
         const next = sampler(world, op, target, counters, 'calibration');
         await saturate(limit.url, next, { connections: config.connections, seconds: config.warmupSeconds });
-        const result = await saturate(limit.url, next, { connections: config.connections, seconds: config.saturationSeconds });
+        const result = await saturate(limit.url, next, {
+          connections: config.connections,
+          seconds: config.saturationSeconds,
+        });
         check(result, `calibration ${op.name} ${target}`);
         peaks[`${op.name}/${target}`] = result.rps;
         log(`  ${op.name} ${target}: ${result.rps.toFixed(0)} req/s`);
@@ -151,7 +186,8 @@ async function main(): Promise<void> {
   for (let rep = 1; rep <= config.repetitions; rep++) {
     log(`repetition ${rep}/${config.repetitions}`);
     const servers = new Map<Server, Running>();
-    for (const kind of ['limit', 'product', 'apollo', 'mercurius', 'yogaPlain'] as const) servers.set(kind, await start(kind, fresh()));
+    for (const kind of ['limit', 'product', 'apollo', 'mercurius', 'yogaPlain'] as const)
+      servers.set(kind, await start(kind, fresh()));
     const pgUrl = await pg?.fresh();
     if (pgUrl) servers.set('productPg', await start('product', pgUrl));
     const pgLimitUrl = await pg?.fresh();
@@ -164,9 +200,15 @@ async function main(): Promise<void> {
         const server = servers.get(SERVER_OF[target])!;
         const next = sampler(world, op, target, counters, `rep${rep}`, answers);
         const where = `rep ${rep} ${op.name} ${target}`;
-        check(await saturate(server.url, next, { connections: config.connections, seconds: config.warmupSeconds }), `${where} warm-up`);
+        check(
+          await saturate(server.url, next, { connections: config.connections, seconds: config.warmupSeconds }),
+          `${where} warm-up`,
+        );
         const cpuBefore = cpuSeconds(server.pid);
-        const saturation = await saturate(server.url, next, { connections: config.connections, seconds: config.saturationSeconds });
+        const saturation = await saturate(server.url, next, {
+          connections: config.connections,
+          seconds: config.saturationSeconds,
+        });
         const serverCpuUs = ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / saturation.requests;
         check(saturation, where);
         const rates: SampleResult['rates'] = {};
@@ -240,7 +282,7 @@ async function main(): Promise<void> {
     limitsOverhead,
   };
   const file = QUICK ? 'results.quick' : 'results';
-  writeFileSync(join(ROOT, 'bench', `${file}.json`), JSON.stringify(results, null, 1) + '\n');
+  writeFileSync(join(ROOT, 'bench', `${file}.json`), `${JSON.stringify(results, null, 1)}\n`);
   writeReport(results, join(ROOT, 'bench', `${file}.md`), `${file}.json`);
   rmSync(work, { recursive: true, force: true });
   await pg?.dropAll();

@@ -43,13 +43,18 @@ export async function seedScale(path: string): Promise<ScaleWorld> {
   const bulk = new BulkWriter(new BetterSqlite3(path));
   const largest = Math.max(...config.pageSizes);
   const tracks = bulk.tracks(reader.userId, largest);
-  const collections = new Map(config.pageSizes.map((n) => [n, bulk.collections(reader.userId, [tracks.slice(0, n)])[0]!]));
+  const collections = new Map(
+    config.pageSizes.map((n) => [n, bulk.collections(reader.userId, [tracks.slice(0, n)])[0]!]),
+  );
 
   // Three victims per fan-out, each in every one of `n` collections of five tracks.
   const fanout = new Map<number, string[]>();
   for (const n of config.deleteFanout) {
     const own = bulk.tracks(deleter.userId, 5);
-    bulk.collections(deleter.userId, Array.from({ length: n }, () => own));
+    bulk.collections(
+      deleter.userId,
+      Array.from({ length: n }, () => own),
+    );
     fanout.set(n, own.slice(0, 3));
   }
   const libraries = new Map<number, { key: string; tracks: string[] }>();
@@ -63,7 +68,12 @@ export async function seedScale(path: string): Promise<ScaleWorld> {
   return { key: reader.key, collections, deleterKey: deleter.key, fanout, libraries };
 }
 
-function timedRequest(url: string, method: string, path: string, key: string): Promise<{ ms: number; status: number; body: string }> {
+function timedRequest(
+  url: string,
+  method: string,
+  path: string,
+  key: string,
+): Promise<{ ms: number; status: number; body: string }> {
   const { hostname, port } = new URL(url);
   const started = performance.now();
   return new Promise((done, fail) => {
@@ -88,7 +98,9 @@ export async function explainPage(path: string, key: string, collectionId: strin
   // Opening ran the migration bookkeeping's statements; only the page's own are explained.
   captured.length = 0;
   const response = await app.fetch(
-    new Request(`http://bench/v1/music/${ORG}/collections/${collectionId}/tracks?limit=${PAGE}&offset=${offset}`, { headers: { 'x-api-key': key } }),
+    new Request(`http://bench/v1/music/${ORG}/collections/${collectionId}/tracks?limit=${PAGE}&offset=${offset}`, {
+      headers: { 'x-api-key': key },
+    }),
   );
   if (response.status !== 200) throw new Error(`explain: page answered ${response.status}`);
   const explainer = new BetterSqlite3(path, { readonly: true });
@@ -102,7 +114,9 @@ export async function explainPage(path: string, key: string, collectionId: strin
   return {
     plans,
     tempBTreeForOrderBy: details.some((d) => /TEMP B-TREE FOR ORDER BY/i.test(d)),
-    entriesSearchedByIndex: details.some((d) => /SEARCH (?:e|collection_entries) USING (?:INDEX|COVERING INDEX) collection_entries_position_idx/.test(d)),
+    entriesSearchedByIndex: details.some((d) =>
+      /SEARCH (?:e|collection_entries) USING (?:INDEX|COVERING INDEX) collection_entries_position_idx/.test(d),
+    ),
     fullScans: details.filter((d) => /^SCAN (?!r\b)/.test(d) && !/json_each/i.test(d)),
   };
 }
@@ -116,13 +130,23 @@ export async function runScale(work: string) {
   // Every position of every size in turn, three rounds, so machine noise spreads over all of them.
   const cases = config.pageSizes.flatMap((n) => {
     const offsets = { first: 0, middle: Math.floor(n / 2 / PAGE) * PAGE, last: n - PAGE } as const;
-    return (Object.entries(offsets) as ['first' | 'middle' | 'last', number][]).map(([where, offset]) => ({ n, where, offset, p50: [] as number[], p99: [] as number[] }));
+    return (Object.entries(offsets) as ['first' | 'middle' | 'last', number][]).map(([where, offset]) => ({
+      n,
+      where,
+      offset,
+      p50: [] as number[],
+      p99: [] as number[],
+    }));
   });
   for (let round = 0; round < 3; round++) {
     for (const c of cases) {
       const id = world.collections.get(c.n)!;
       const next = (): Sample => ({
-        call: { method: 'GET', path: `/v1/music/${ORG}/collections/${id}/tracks?limit=${PAGE}&offset=${c.offset}`, headers: { 'x-api-key': world.key } },
+        call: {
+          method: 'GET',
+          path: `/v1/music/${ORG}/collections/${id}/tracks?limit=${PAGE}&offset=${c.offset}`,
+          headers: { 'x-api-key': world.key },
+        },
         check: (status, body) => {
           if (status !== 200) return `status ${status}`;
           const items = (JSON.parse(body) as { items: { position: number }[] }).items;
@@ -136,7 +160,14 @@ export async function runScale(work: string) {
       c.p99.push(r.p99);
     }
   }
-  const pages = cases.map((c) => ({ tracks: c.n, where: c.where, offset: c.offset, p50: median(c.p50), p99: median(c.p99), rounds: c.p50 }));
+  const pages = cases.map((c) => ({
+    tracks: c.n,
+    where: c.where,
+    offset: c.offset,
+    p50: median(c.p50),
+    p99: median(c.p99),
+    rounds: c.p50,
+  }));
 
   const remove = async (key: string, trackId: string) => {
     const r = await timedRequest(server.url, 'DELETE', `/v1/music/${ORG}/tracks/${trackId}`, key);

@@ -117,7 +117,9 @@ export class BulkWriter {
       `INSERT INTO collections (id, organization_id, owner_id, name, description, cover_track_id, track_count, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'seeded', ?, ?, ?, ?)`,
     );
-    this.entry = sqlite.prepare(`INSERT INTO collection_entries (collection_id, track_id, position, added_at) VALUES (?, ?, ?, ?)`);
+    this.entry = sqlite.prepare(
+      `INSERT INTO collection_entries (collection_id, track_id, position, added_at) VALUES (?, ?, ?, ?)`,
+    );
   }
 
   tracks(owner: string, n: number, org = ORG): string[] {
@@ -135,7 +137,11 @@ export class BulkWriter {
   }
 
   /** One collection per member list, holding those tracks in order. */
-  collections(owner: string, members: readonly (readonly string[])[], cover: (i: number) => string | null = () => null): string[] {
+  collections(
+    owner: string,
+    members: readonly (readonly string[])[],
+    cover: (i: number) => string | null = () => null,
+  ): string[] {
     const ids: string[] = [];
     this.sqlite.transaction(() => {
       members.forEach((trackIds, i) => {
@@ -164,29 +170,53 @@ export async function seedTemplate(path: string, sizes: SeedSizes): Promise<Worl
     const tracks = bulk.tracks(who.userId, items);
     const deletableTracks = bulk.tracks(who.userId, items);
     const [addCollection, removeCollection] = bulk.collections(who.userId, [[], tracks, deletableTracks]);
-    const deletableCollections = bulk.collections(who.userId, repeat(items, () => []));
-    return { who, addCollection: addCollection!, removeCollection: removeCollection!, tracks, deletableTracks, deletableCollections };
+    const deletableCollections = bulk.collections(
+      who.userId,
+      repeat(items, () => []),
+    );
+    return {
+      who,
+      addCollection: addCollection!,
+      removeCollection: removeCollection!,
+      tracks,
+      deletableTracks,
+      deletableCollections,
+    };
   };
   const tenants =
     tenantPool > 0
-      ? { hot: tenant(owners[0]!, tenantPool), spread: owners.slice(1).map((who) => tenant(who, Math.ceil((2 * tenantPool) / SPREAD_OWNERS))) }
+      ? {
+          hot: tenant(owners[0]!, tenantPool),
+          spread: owners.slice(1).map((who) => tenant(who, Math.ceil((2 * tenantPool) / SPREAD_OWNERS))),
+        }
       : undefined;
 
   const readerTracks = bulk.tracks(people.reader.userId, PAGE_COLLECTION_SIZE);
   const [pageCollection] = bulk.collections(people.reader.userId, [readerTracks]);
   const readCollections = bulk.collections(
     people.reader.userId,
-    repeat(READ_COLLECTIONS, (i) => repeat(READ_COLLECTION_TRACKS, (j) => readerTracks[(i * 7 + j) % readerTracks.length]!)),
+    repeat(READ_COLLECTIONS, (i) =>
+      repeat(READ_COLLECTION_TRACKS, (j) => readerTracks[(i * 7 + j) % readerTracks.length]!),
+    ),
     (i) => readerTracks[i % readerTracks.length]!,
   );
 
   const writerTracks = bulk.tracks(people.writer.userId, WRITER_TRACKS);
-  const writerCollections = bulk.collections(people.writer.userId, repeat(WRITER_COLLECTIONS, () => []));
+  const writerCollections = bulk.collections(
+    people.writer.userId,
+    repeat(WRITER_COLLECTIONS, () => []),
+  );
 
   const removerTracks = bulk.tracks(people.remover.userId, REMOVER_TRACKS);
-  const removerCollections = bulk.collections(people.remover.userId, repeat(REMOVER_COLLECTIONS, () => removerTracks));
+  const removerCollections = bulk.collections(
+    people.remover.userId,
+    repeat(REMOVER_COLLECTIONS, () => removerTracks),
+  );
 
-  const deletableCollections = bulk.collections(people.deleter.userId, repeat(sizes.pool, () => []));
+  const deletableCollections = bulk.collections(
+    people.deleter.userId,
+    repeat(sizes.pool, () => []),
+  );
 
   const deletableTracks = bulk.tracks(people.trackDeleter.userId, sizes.pool);
   bulk.collections(

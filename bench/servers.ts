@@ -132,13 +132,21 @@ export async function start(
   const profileEnv = options.profileTo ? { PROFILE_ENTRY: ENTRY[kind], PROFILE_OUT: options.profileTo } : {};
   const child: ChildProcess = spawn(bin!, args, {
     cwd: options.root ?? ROOT,
-    env: { ...process.env, ...(kind === 'product' ? PRODUCT_ENV : { NODE_ENV: 'production' }), ...options.env, ...profileEnv, DATABASE_URL: databasePath, PORT: String(port) },
+    env: {
+      ...process.env,
+      ...(kind === 'product' ? PRODUCT_ENV : { NODE_ENV: 'production' }),
+      ...options.env,
+      ...profileEnv,
+      DATABASE_URL: databasePath,
+      PORT: String(port),
+    },
     // Request log lines are written (serialised and handed to the kernel) but not kept.
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   live.add(child);
   let exited = false;
-  const exit = new Promise<void>((done) => child.once('exit', () => {
+  const exit = new Promise<void>((done) =>
+    child.once('exit', () => {
       exited = true;
       live.delete(child);
       done();

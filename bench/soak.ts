@@ -15,7 +15,8 @@ export async function soak(path: string, world: World, total: number) {
   let firstFailure: string | undefined;
   const trace: { requests: number; seconds: number; rssMB: number }[] = [];
   const started = performance.now();
-  const sampleRss = () => trace.push({ requests: k, seconds: (performance.now() - started) / 1000, rssMB: server.memory().rss });
+  const sampleRss = () =>
+    trace.push({ requests: k, seconds: (performance.now() - started) / 1000, rssMB: server.memory().rss });
   const timer = setInterval(sampleRss, 1000);
   const result = await autocannon({
     url: server.url,

@@ -11,7 +11,14 @@ export async function countNestedStatements(path: string, world: World) {
   let count = 0;
   const app = createApp({ database: await openDatabase(path, { onStatement: () => count++ }) });
   const rows: { pageSize: number; tracksPerCollection: number; statements: number }[] = [];
-  for (const [pageSize, tracks] of [[5, 10], [10, 10], [25, 10], [50, 10], [100, 10], [50, 20]] as const) {
+  for (const [pageSize, tracks] of [
+    [5, 10],
+    [10, 10],
+    [25, 10],
+    [50, 10],
+    [100, 10],
+    [50, 20],
+  ] as const) {
     count = 0;
     const response = await app.fetch(
       new Request('http://bench/graphql', {
@@ -21,7 +28,8 @@ export async function countNestedStatements(path: string, world: World) {
       }),
     );
     const body = (await response.json()) as { data?: unknown; errors?: unknown };
-    if (body.errors || !checkNestedData(body.data, pageSize, tracks)) throw new Error(`nested page ${pageSize}: ${JSON.stringify(body).slice(0, 300)}`);
+    if (body.errors || !checkNestedData(body.data, pageSize, tracks))
+      throw new Error(`nested page ${pageSize}: ${JSON.stringify(body).slice(0, 300)}`);
     rows.push({ pageSize, tracksPerCollection: tracks, statements: count });
   }
   await app.close();

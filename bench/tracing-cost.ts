@@ -36,11 +36,18 @@ async function main() {
   try {
     const template = join(work, 'template.db');
     const world = await seedTemplate(template, { pool: 60_000 });
-    const logger = () => ({ level: 'info' as const, destination: createWriteStream('/dev/null') as unknown as { write(line: string): unknown } });
+    const logger = () => ({
+      level: 'info' as const,
+      destination: createWriteStream('/dev/null') as unknown as { write(line: string): unknown },
+    });
 
     const { createApp: createBefore } = (await import(join(base, 'src/app.ts'))) as typeof import('../src/app.js');
-    const { openDatabase: openBefore } = (await import(join(base, 'src/db/connection.ts'))) as typeof import('../src/db/connection.js');
-    const { createLogger: loggerBefore } = (await import(join(base, 'src/ops/logger.ts'))) as typeof import('../src/ops/logger.js');
+    const { openDatabase: openBefore } = (await import(
+      join(base, 'src/db/connection.ts')
+    )) as typeof import('../src/db/connection.js');
+    const { createLogger: loggerBefore } = (await import(
+      join(base, 'src/ops/logger.ts')
+    )) as typeof import('../src/ops/logger.js');
     const { createApp } = await import('../src/app.js');
     const { openDatabase } = await import('../src/db/connection.js');
     const { createLogger } = await import('../src/ops/logger.js');
@@ -48,10 +55,18 @@ async function main() {
     const tracing = await startTracing({ exporters: ['otlp'], protocol: 'http/protobuf' }, { exporter: dropping });
 
     const apps = {
-      before: createBefore({ database: await openBefore(copyTemplate(template, join(work, 'before.db'))), logger: loggerBefore(logger()) }),
-      off: createApp({ database: await openDatabase(copyTemplate(template, join(work, 'off.db'))), logger: createLogger(logger()) }),
+      before: createBefore({
+        database: await openBefore(copyTemplate(template, join(work, 'before.db'))),
+        logger: loggerBefore(logger()),
+      }),
+      off: createApp({
+        database: await openDatabase(copyTemplate(template, join(work, 'off.db'))),
+        logger: createLogger(logger()),
+      }),
       on: createApp({
-        database: await openDatabase(copyTemplate(template, join(work, 'on.db')), { traceStatement: tracing.statements('sqlite') }),
+        database: await openDatabase(copyTemplate(template, join(work, 'on.db')), {
+          traceStatement: tracing.statements('sqlite'),
+        }),
         logger: createLogger(logger()),
         tracing,
       }),
@@ -67,7 +82,9 @@ async function main() {
       const cpu = process.cpuUsage();
       for (let i = 0; i < count; i++) {
         const { call, check } = surface === 'rest' ? op.rest(world, k[variant]++) : op.graphql(world, k[variant]++);
-        const res = await apps[variant].fetch(new Request('http://127.0.0.1' + call.path, { method: call.method, headers: call.headers, body: call.body }));
+        const res = await apps[variant].fetch(
+          new Request(`http://127.0.0.1${call.path}`, { method: call.method, headers: call.headers, body: call.body }),
+        );
         const problem = check(res.status, await res.text());
         if (problem) throw new Error(`${variant} ${label}: ${problem}`);
       }
@@ -83,8 +100,12 @@ async function main() {
       if (round % 2) order.reverse();
       for (const c of cases) for (const v of order) results.get(c)![v].push(await run(v, c, n));
     }
-    console.log(`in-process CPU per request (µs, median of ${roundsArg} interleaved rounds of ${n}); before = ${baseRef}`);
-    console.log(`${'case'.padEnd(26)} ${'before'.padStart(7)} ${'off'.padStart(7)} ${'on'.padStart(7)}   off/before (middle half)   on/off (middle half)`);
+    console.log(
+      `in-process CPU per request (µs, median of ${roundsArg} interleaved rounds of ${n}); before = ${baseRef}`,
+    );
+    console.log(
+      `${'case'.padEnd(26)} ${'before'.padStart(7)} ${'off'.padStart(7)} ${'on'.padStart(7)}   off/before (middle half)   on/off (middle half)`,
+    );
     for (const [c, r] of results) {
       const cells = [r.before, r.off, r.on].map((xs) => median(xs).toFixed(1).padStart(7)).join(' ');
       console.log(`${c.padEnd(26)} ${cells}   ${ratio(r.off, r.before).padEnd(26)} ${ratio(r.on, r.off)}`);

@@ -37,7 +37,9 @@ const result = await build({
   // (without splitting, esbuild would hoist pg's import to the top of the bundle).
   splitting: true,
   // Bundled CommonJS packages call require() for Node's own modules, which ES modules lack.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
   // `node --enable-source-maps` (the start script) maps stack traces back to src/ lines.
   sourcemap: true,
   // Stack traces need the mappings, not the sources: a third of the size, less to read at start.
@@ -50,7 +52,10 @@ const result = await build({
 const fromDependency = (source) => /(^|\/)node_modules\//.test(source);
 for (const file of Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.map'))) {
   const path = join(root, file);
-  writeFileSync(path, JSON.stringify(keepOwnMappings(JSON.parse(readFileSync(path, 'utf8')), (source) => !fromDependency(source))));
+  writeFileSync(
+    path,
+    JSON.stringify(keepOwnMappings(JSON.parse(readFileSync(path, 'utf8')), (source) => !fromDependency(source))),
+  );
 }
 
 // Outputs of earlier builds (chunk names carry a content hash) are removed after the new files are

@@ -16,9 +16,9 @@ import { differences, readSnapshot, type Snapshot } from './crash/database.js';
 import { apply, emptyState, nextOp, seededRandom, toHttp, type Op, type State } from './crash/model.js';
 import { seedDemo, startServer, type Demo } from './crash/process.js';
 
-const ROUNDS = Number(process.env['ROUNDS'] ?? 100);
-const CLIENTS = Number(process.env['CLIENTS'] ?? 4);
-const SEED = Number(process.env['SEED'] ?? Math.floor(Math.random() * 2 ** 31));
+const ROUNDS = Number(process.env.ROUNDS ?? 100);
+const CLIENTS = Number(process.env.CLIENTS ?? 4);
+const SEED = Number(process.env.SEED ?? Math.floor(Math.random() * 2 ** 31));
 // The load runs this long (uniformly random) before the kill; long enough for many commits.
 const KILL_AFTER_MS = [50, 1500] as const;
 
@@ -68,7 +68,9 @@ async function drive(client: Client, url: string, demo: Demo, killed: () => bool
     }
     const expected = toHttp(demo.organization_id, op).status;
     if (answer.status !== expected) {
-      fail(`client ${client.index}: ${op.kind} answered ${answer.status} (expected ${expected}): ${JSON.stringify(answer.body)}`);
+      fail(
+        `client ${client.index}: ${op.kind} answered ${answer.status} (expected ${expected}): ${JSON.stringify(answer.body)}`,
+      );
       return acknowledged; // stays pending: an error answer promises nothing either way
     }
     client.state = apply(client.state, op, answer.body?.id);
@@ -93,7 +95,9 @@ function verify(client: Client, snapshot: Snapshot): void {
   if (!match) {
     // Against the acknowledged state alone, the differences say which acknowledged write is lost.
     const diff = differences(client.state, snapshot);
-    fail(`client ${client.index}: file disagrees with acknowledged writes (in flight: ${JSON.stringify(op)}):\n  ${diff.join('\n  ')}`);
+    fail(
+      `client ${client.index}: file disagrees with acknowledged writes (in flight: ${JSON.stringify(op)}):\n  ${diff.join('\n  ')}`,
+    );
     return;
   }
   client.state = match.state;
@@ -118,7 +122,8 @@ async function round(n: number, clients: Client[], demo: Demo): Promise<void> {
   server.child.kill('SIGKILL');
   killed = true;
   const exit = await server.exited;
-  if (exit.signal !== 'SIGKILL') fail(`round ${n}: server exited on its own (${exit.code}) before the kill: ${server.stderr()}`);
+  if (exit.signal !== 'SIGKILL')
+    fail(`round ${n}: server exited on its own (${exit.code}) before the kill: ${server.stderr()}`);
   const acknowledged = (await Promise.all(driving)).reduce((a, b) => a + b, 0);
 
   const snapshot = readSnapshot(path, demo.organization_id, demo.user_id);
@@ -156,7 +161,8 @@ async function compareThroughApi(url: string, clients: Client[], demo: Demo): Pr
         headers: { 'x-api-key': demo.key },
       });
       const body: any = await res.json();
-      const got = res.status === 200 ? body.items.map((i: { track_id: string }) => i.track_id).join() : `HTTP ${res.status}`;
+      const got =
+        res.status === 200 ? body.items.map((i: { track_id: string }) => i.track_id).join() : `HTTP ${res.status}`;
       if (got !== c.entries.join()) fail(`after restart, ${id} lists [${got}], expected [${c.entries.join()}]`);
       stats.apiReads++;
     }
@@ -165,7 +171,12 @@ async function compareThroughApi(url: string, clients: Client[], demo: Demo): Pr
 
 const started = Date.now();
 const demo = seedDemo(path);
-const clients: Client[] = Array.from({ length: CLIENTS }, (_, index) => ({ index, state: emptyState(), pending: null, seq: 0 }));
+const clients: Client[] = Array.from({ length: CLIENTS }, (_, index) => ({
+  index,
+  state: emptyState(),
+  pending: null,
+  seq: 0,
+}));
 console.log(`crash-test: ${ROUNDS} rounds, ${CLIENTS} clients, seed ${SEED}, database ${path}`);
 let rounds = 0;
 try {

@@ -74,7 +74,10 @@ export function keepOwnMappings(map, keep) {
         open = false;
         continue;
       }
-      let fields = encodeField(read.source - written.source) + encodeField(read.line - written.line) + encodeField(read.column - written.column);
+      let fields =
+        encodeField(read.source - written.source) +
+        encodeField(read.line - written.line) +
+        encodeField(read.column - written.column);
       if (f.length === 5) {
         fields += encodeField(read.name - written.name);
         written.name = read.name;

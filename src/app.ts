@@ -100,7 +100,10 @@ export function createApp(options: AppOptions): App {
   const limiter = options.rateLimitPerMinute ? new RateLimiter(options.rateLimitPerMinute, now) : null;
   const budget = options.costBudget?.capacity
     ? new CostBudget(
-        { ...options.costBudget, leaseSize: options.costBudget.leaseSize ?? defaultLeaseSize(options.costBudget.capacity) },
+        {
+          ...options.costBudget,
+          leaseSize: options.costBudget.leaseSize ?? defaultLeaseSize(options.costBudget.capacity),
+        },
         sharedBuckets(database, options.costBudget),
         now,
       )
@@ -112,21 +115,36 @@ export function createApp(options: AppOptions): App {
   const observer = createRequestObserver(logger, metrics);
   let shuttingDown = false;
   let draining = false;
-  const sideRoutes = createSideRoutes({ database, metrics, graphiql: options.introspection ?? true, shuttingDown: () => shuttingDown });
+  const sideRoutes = createSideRoutes({
+    database,
+    metrics,
+    graphiql: options.introspection ?? true,
+    shuttingDown: () => shuttingDown,
+  });
 
-  const surfaceOf = (pathname: string): Surface => (pathname === '/graphql' ? 'graphql' : isGroovePath(pathname) ? 'groove' : 'rest');
+  const surfaceOf = (pathname: string): Surface =>
+    pathname === '/graphql' ? 'graphql' : isGroovePath(pathname) ? 'groove' : 'rest';
 
   /** Failures decided outside the surfaces' own handlers, in the shape of the surface that was called. */
   const refuse = (request: Request, error: DomainError, deps: Deps, headers: Record<string, string> = {}) =>
     errorResponse(surfaceOf(new URL(request.url).pathname), error, { traceId: deps.traceId, now: deps.now(), headers });
 
   /** Answers limits and preflights; null lets the request through. */
-  function guard(request: Request, deps: Deps, keyHash: string | null, rateHeaders: Record<string, string>): Response | null {
+  function guard(
+    request: Request,
+    deps: Deps,
+    keyHash: string | null,
+    rateHeaders: Record<string, string>,
+  ): Response | null {
     const preflight = cors.preflight(request);
     if (preflight) return preflight;
     const length = Number(request.headers.get('content-length') ?? 0);
     if (length > maxBodyBytes) {
-      return refuse(request, new DomainError('PAYLOAD_TOO_LARGE', `Body of ${length} bytes exceeds ${maxBodyBytes}`), deps);
+      return refuse(
+        request,
+        new DomainError('PAYLOAD_TOO_LARGE', `Body of ${length} bytes exceeds ${maxBodyBytes}`),
+        deps,
+      );
     }
     if (!limiter || !keyHash) return null;
     const decision = limiter.take(keyHash);
@@ -150,7 +168,8 @@ export function createApp(options: AppOptions): App {
    * limit, as a declared one is in guard(); yoga would otherwise read any size into memory.
    */
   async function bounded(request: Request, deps: Deps): Promise<Request | Response> {
-    if (request.body === null || request.headers.has('content-length') || /^(GET|HEAD)$/.test(request.method)) return request;
+    if (request.body === null || request.headers.has('content-length') || /^(GET|HEAD)$/.test(request.method))
+      return request;
     const reader = request.body.getReader();
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -158,14 +177,23 @@ export function createApp(options: AppOptions): App {
       size += chunk.value.byteLength;
       if (size > maxBodyBytes) {
         await reader.cancel();
-        return refuse(request, new DomainError('PAYLOAD_TOO_LARGE', `Request body is larger than ${maxBodyBytes} bytes`), deps);
+        return refuse(
+          request,
+          new DomainError('PAYLOAD_TOO_LARGE', `Request body is larger than ${maxBodyBytes} bytes`),
+          deps,
+        );
       }
       chunks.push(chunk.value);
     }
     return new Request(request.url, { method: request.method, headers: request.headers, body: Buffer.concat(chunks) });
   }
 
-  async function route(request: Request, deps: Deps, keyHash: string | null, accounting: Accounting): Promise<Response> {
+  async function route(
+    request: Request,
+    deps: Deps,
+    keyHash: string | null,
+    accounting: Accounting,
+  ): Promise<Response> {
     const url = new URL(request.url);
     // One policy for every surface: no path ends in "/" (only "/" itself), so `…/tracks/`, say
     // from an unset shell variable, is a 404 here rather than a different route or a 405.
@@ -176,12 +204,17 @@ export function createApp(options: AppOptions): App {
     const side = await sideRoutes(request, url, deps);
     if (side) return side;
     const context = { deps, keyHash, accounting };
-    if (url.pathname === '/graphql') return allowingHead(await graphql.fetch(request.method === 'HEAD' ? asGet(request) : request, context));
+    if (url.pathname === '/graphql')
+      return allowingHead(await graphql.fetch(request.method === 'HEAD' ? asGet(request) : request, context));
     // REST and Groove routes run their fixed operations in-process, through the same pipeline.
     const run: RunOperation = (req, operation, d) => graphql.run(req, operation, { ...context, deps: d });
     if (isRestPath(url.pathname)) return handleRest(request, url, deps, run);
     if (isGroovePath(url.pathname)) return handleGroove(request, url, deps, run);
-    return refuse(request, new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }), deps);
+    return refuse(
+      request,
+      new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }),
+      deps,
+    );
   }
 
   async function respond(request: Request, deps: Deps): Promise<Response> {
@@ -201,12 +234,19 @@ export function createApp(options: AppOptions): App {
       response = guarded instanceof Response ? guarded : await route(guarded, deps, keyHash, accounting);
     } catch (error) {
       deps.facts?.unexpected.push(error);
-      response = refuse(request, new DomainError('INTERNAL_SERVER_ERROR', 'Unexpected error; see the server log for this trace id'), deps);
+      response = refuse(
+        request,
+        new DomainError('INTERNAL_SERVER_ERROR', 'Unexpected error; see the server log for this trace id'),
+        deps,
+      );
     }
     for (const [name, value] of Object.entries(rateHeaders)) response.headers.set(name, value);
     // Every HTML page is a bundled one (GraphiQL too, which yoga renders): the browser may load
     // nothing from another host.
-    if (response.headers.get('content-type')?.startsWith('text/html') && !response.headers.has('content-security-policy')) {
+    if (
+      response.headers.get('content-type')?.startsWith('text/html') &&
+      !response.headers.has('content-security-policy')
+    ) {
       response.headers.set('content-security-policy', PAGE_CSP);
     }
     cors.decorate(request, response);
@@ -244,12 +284,14 @@ export function createApp(options: AppOptions): App {
   function doorTakes(req: IncomingMessage): number | null {
     const { method, url, headers } = req;
     if (!fastDoor || url === undefined || method === 'HEAD' || method === 'OPTIONS') return null;
-    if (headers['transfer-encoding'] !== undefined || headers.host === undefined || !PLAIN_HOST.test(headers.host)) return null;
+    if (headers['transfer-encoding'] !== undefined || headers.host === undefined || !PLAIN_HOST.test(headers.host))
+      return null;
     // A dot segment may lead the URL parser to another route (`/v1/../graphql` is /graphql).
     if (DOT_SEGMENT.test(url)) return null;
     const declared = headers['content-length'] === undefined ? 0 : Number(headers['content-length']);
     if (!(declared <= maxBodyBytes)) return null;
-    if (url === '/graphql') return method === 'POST' && isLeanRequest(headers['content-type'], headers.accept) ? declared : null;
+    if (url === '/graphql')
+      return method === 'POST' && isLeanRequest(headers['content-type'], headers.accept) ? declared : null;
     return url.startsWith('/v1/') || url.startsWith('/1/') ? declared : null;
   }
 
@@ -257,7 +299,12 @@ export function createApp(options: AppOptions): App {
     const body = await readBody(req, declared);
     if (body === null) return void res.destroy();
     // The members the pipeline reads of a Request on these paths (src/http/node-door.ts).
-    const request = new NodeRequest(req.method!, `http://${req.headers.host}${req.url}`, req.headers, body) as unknown as Request;
+    const request = new NodeRequest(
+      req.method!,
+      `http://${req.headers.host}${req.url}`,
+      req.headers,
+      body,
+    ) as unknown as Request;
     await writeResponse(res, await serve(request));
   }
 
@@ -299,7 +346,8 @@ const asGet = (request: Request) => new Request(request.url, { method: 'GET', he
 /** yoga's 405 says `Allow: GET, POST`; HEAD is answered wherever GET is. */
 function allowingHead(response: Response): Response {
   const allow = response.headers.get('allow');
-  if (allow && /\bGET\b/.test(allow) && !/\bHEAD\b/.test(allow)) response.headers.set('allow', allow.replace(/\bGET\b/, 'GET, HEAD'));
+  if (allow && /\bGET\b/.test(allow) && !/\bHEAD\b/.test(allow))
+    response.headers.set('allow', allow.replace(/\bGET\b/, 'GET, HEAD'));
   return response;
 }
 

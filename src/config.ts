@@ -46,7 +46,14 @@ const read = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
   return value ? value : undefined;
 };
 
-function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, takes: string): number {
+function wholeNumber(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  takes: string,
+): number {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
   const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
@@ -58,7 +65,8 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const raw = read(env, name);
   if (raw === undefined) return fallback;
   const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
-  if (!(value <= 3600)) throw new ConfigError(`${name} must be a number of seconds from 0 to 3600, e.g. 5 or 0.5, got "${raw}"`);
+  if (!(value <= 3600))
+    throw new ConfigError(`${name} must be a number of seconds from 0 to 3600, e.g. 5 or 0.5, got "${raw}"`);
   return value;
 }
 
@@ -79,7 +87,9 @@ function publicUrlOf(raw: string): string {
     url = undefined;
   }
   if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password) {
-    throw new ConfigError(`PUBLIC_URL must be an http:// or https:// base URL without query or credentials, e.g. https://music.example.com, got "${raw}"`);
+    throw new ConfigError(
+      `PUBLIC_URL must be an http:// or https:// base URL without query or credentials, e.g. https://music.example.com, got "${raw}"`,
+    );
   }
   return raw.replace(/\/+$/, '');
 }
@@ -99,7 +109,9 @@ function corsOriginsOf(raw: string | undefined): string[] {
       origin = undefined;
     }
     if (origin !== entry) {
-      throw new ConfigError(`CORS_ORIGINS must list origins like https://studio.example.com (scheme, host and port only) or *, got "${entry}"`);
+      throw new ConfigError(
+        `CORS_ORIGINS must list origins like https://studio.example.com (scheme, host and port only) or *, got "${entry}"`,
+      );
     }
   }
   return entries;
@@ -109,23 +121,62 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = wholeNumber(env, 'PORT', 4000, 0, 65535, 'a whole number from 0 to 65535 (0 picks a free port)');
   const host = read(env, 'HOST') ?? '127.0.0.1';
   const publicUrl = publicUrlOf(read(env, 'PUBLIC_URL') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`);
-  const rateLimitPerMinute = wholeNumber(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, Number.MAX_SAFE_INTEGER, 'a whole number of requests (0 turns the limit off)');
-  const databasePoolSize = wholeNumber(env, 'DATABASE_POOL_SIZE', 10, 1, 1000, 'a whole number of connections from 1 to 1000');
+  const rateLimitPerMinute = wholeNumber(
+    env,
+    'RATE_LIMIT_PER_MINUTE',
+    600,
+    0,
+    Number.MAX_SAFE_INTEGER,
+    'a whole number of requests (0 turns the limit off)',
+  );
+  const databasePoolSize = wholeNumber(
+    env,
+    'DATABASE_POOL_SIZE',
+    10,
+    1,
+    1000,
+    'a whole number of connections from 1 to 1000',
+  );
   const introspection = choice(env, 'GRAPHQL_INTROSPECTION', 'true', ['true', 'false'] as const);
   const logLevel = choice(env, 'LOG_LEVEL', 'info', LOG_LEVELS);
   const tracing = tracingConfig(env);
   if (tracing instanceof Error) throw new ConfigError(tracing.message);
-  const costLimit = wholeNumber(env, 'GRAPHQL_COST_LIMIT', OPERATION_COST_LIMIT, 1, Number.MAX_SAFE_INTEGER, 'a whole number of points of at least 1');
+  const costLimit = wholeNumber(
+    env,
+    'GRAPHQL_COST_LIMIT',
+    OPERATION_COST_LIMIT,
+    1,
+    Number.MAX_SAFE_INTEGER,
+    'a whole number of points of at least 1',
+  );
   const costBudget = {
-    capacity: wholeNumber(env, 'COST_BUDGET', DEFAULT_COST_BUDGET.capacity, 0, Number.MAX_SAFE_INTEGER, 'a whole number of points (0 turns budgets off)'),
-    restorePerSecond: wholeNumber(env, 'COST_BUDGET_RESTORE_PER_SECOND', DEFAULT_COST_BUDGET.restorePerSecond, 0, Number.MAX_SAFE_INTEGER, 'a whole number of points per second'),
+    capacity: wholeNumber(
+      env,
+      'COST_BUDGET',
+      DEFAULT_COST_BUDGET.capacity,
+      0,
+      Number.MAX_SAFE_INTEGER,
+      'a whole number of points (0 turns budgets off)',
+    ),
+    restorePerSecond: wholeNumber(
+      env,
+      'COST_BUDGET_RESTORE_PER_SECOND',
+      DEFAULT_COST_BUDGET.restorePerSecond,
+      0,
+      Number.MAX_SAFE_INTEGER,
+      'a whole number of points per second',
+    ),
   };
   // A bucket smaller than one operation may cost would refuse that operation for ever.
   if (costBudget.capacity > 0 && costBudget.capacity < costLimit) {
-    throw new ConfigError(`COST_BUDGET must be 0 (off) or at least GRAPHQL_COST_LIMIT (${costLimit}), got "${costBudget.capacity}"`);
+    throw new ConfigError(
+      `COST_BUDGET must be 0 (off) or at least GRAPHQL_COST_LIMIT (${costLimit}), got "${costBudget.capacity}"`,
+    );
   }
   if (costBudget.capacity > 0 && costBudget.restorePerSecond < 1) {
-    throw new ConfigError(`COST_BUDGET_RESTORE_PER_SECOND must be at least 1 while COST_BUDGET is on, got "${costBudget.restorePerSecond}"`);
+    throw new ConfigError(
+      `COST_BUDGET_RESTORE_PER_SECOND must be at least 1 while COST_BUDGET is on, got "${costBudget.restorePerSecond}"`,
+    );
   }
   return {
     port,
@@ -134,8 +185,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePoolSize,
     publicUrl,
     introspection: introspection === 'true',
-    fieldSuggestions: env['NODE_ENV'] === 'development',
-    corsOrigins: corsOriginsOf(env['CORS_ORIGINS']),
+    fieldSuggestions: env.NODE_ENV === 'development',
+    corsOrigins: corsOriginsOf(env.CORS_ORIGINS),
     rateLimitPerMinute,
     logLevel,
     // Inside Kubernetes (which sets KUBERNETES_SERVICE_HOST in every pod) endpoints take a few

@@ -30,7 +30,9 @@ async function main(): Promise<void> {
   // Pretty lines for a person at a terminal, JSON lines for everything else (files, collectors).
   const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY === true });
   // A manifest that cannot be used stops the start with one line, before the database is touched.
-  const trustedDocuments = config.trustedDocuments ? new TrustedDocuments(true, readManifest(config.trustedDocuments)) : undefined;
+  const trustedDocuments = config.trustedDocuments
+    ? new TrustedDocuments(true, readManifest(config.trustedDocuments))
+    : undefined;
   const tracing: Tracing | undefined = config.tracing ? await startTracing(config.tracing) : undefined;
   let database: Database;
   try {
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
     logger,
     metrics: createMetrics({ processMetrics: true }),
     database,
-    publicUrl: process.env['PUBLIC_URL']?.trim() ? config.publicUrl : undefined,
+    publicUrl: process.env.PUBLIC_URL?.trim() ? config.publicUrl : undefined,
     introspection: config.introspection,
     fieldSuggestions: config.fieldSuggestions,
     corsOrigins: config.corsOrigins,
@@ -58,10 +60,7 @@ async function main(): Promise<void> {
   });
   // Slow or oversized requests are cut off by Node before they reach the app: 10 s to send headers
   // (at most 16 KiB of them; more is a 431), 30 s for the whole request.
-  const server = createServer(
-    { headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024 },
-    app.handle,
-  );
+  const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024 }, app.handle);
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
@@ -79,7 +78,9 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  console.log(`music-gateway ready at http://${host}:${port}/graphql (database ${redactDatabaseUrl(config.databaseUrl)})`);
+  console.log(
+    `music-gateway ready at http://${host}:${port}/graphql (database ${redactDatabaseUrl(config.databaseUrl)})`,
+  );
 }
 
 // One line an operator can act on, and a non-zero exit; the stack trace only when asked for.
@@ -87,7 +88,7 @@ main().catch((error: unknown) => {
   const known = error instanceof ConfigError || error instanceof StartupError || error instanceof ManifestError;
   const message = known ? (error as Error).message : `start-up failed: ${(error as Error)?.message ?? String(error)}`;
   process.stderr.write(`error: ${message}\n`);
-  if (/^(debug|trace)$/i.test(process.env['LOG_LEVEL']?.trim() ?? '')) {
+  if (/^(debug|trace)$/i.test(process.env.LOG_LEVEL?.trim() ?? '')) {
     const cause = error instanceof StartupError ? error.cause : error;
     process.stderr.write(`${(cause as Error)?.stack ?? String(cause)}\n`);
   } else if (!known) {

@@ -31,8 +31,15 @@ const FORBIDDEN_PACKAGES: Record<string, [RegExp, string][]> = {
     [/^(@whatwg-node\/|node:http$|pino|prom-client)/, 'business rules know no HTTP or operations'],
     [/^(better-sqlite3|pg|@electric-sql\/pglite|drizzle-orm)/, 'the query builder and the dialect stay in src/db'],
   ],
-  wire: [[/^(graphql|graphql-yoga|@pothos\/|@envelop\/|drizzle-orm|better-sqlite3|pg)$/, 'wire forms are transport-neutral']],
-  rest: [[/^(graphql|graphql-yoga|graphql-jit|@pothos\/|@envelop\/)/, 'REST runs operations through the runner app.ts hands it']],
+  wire: [
+    [/^(graphql|graphql-yoga|@pothos\/|@envelop\/|drizzle-orm|better-sqlite3|pg)$/, 'wire forms are transport-neutral'],
+  ],
+  rest: [
+    [
+      /^(graphql|graphql-yoga|graphql-jit|@pothos\/|@envelop\/)/,
+      'REST runs operations through the runner app.ts hands it',
+    ],
+  ],
 };
 
 function sources(dir: string): string[] {
@@ -51,9 +58,11 @@ const layerOf = (file: string): number => {
 
 /** Static, side-effect and dynamic import specifiers, type-only ones included (they couple the code just the same). */
 const importsOf = (text: string): string[] =>
-  [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'|(?:^|\n)\s*import\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map(
-    (m) => (m[1] ?? m[2] ?? m[3])!,
-  );
+  [
+    ...text.matchAll(
+      /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'|(?:^|\n)\s*import\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g,
+    ),
+  ].map((m) => (m[1] ?? m[2] ?? m[3])!);
 
 /** What the domain may see of src/db: the neutral interface of named reads and writes, row types, ids. */
 const DOMAIN_VIEW_OF_DB = new Set(['db/database.ts', 'db/rows.ts', 'db/ids.ts']);
@@ -78,7 +87,10 @@ describe('layers (ARCHITECTURE.md)', () => {
         if (!specifier.startsWith('.')) continue;
         const target = resolve(dirname(file), specifier).replace(/\.js$/, '.ts');
         const to = layerOf(target);
-        if (to > from) upward.push(`${relative(src, file)} (${LAYERS[from]![0]}) imports ${relative(src, target)} (${LAYERS[to]![0]})`);
+        if (to > from)
+          upward.push(
+            `${relative(src, file)} (${LAYERS[from]![0]}) imports ${relative(src, target)} (${LAYERS[to]![0]})`,
+          );
       }
     }
     expect(upward).toEqual([]);
@@ -115,7 +127,8 @@ describe('layers (ARCHITECTURE.md)', () => {
     const circles = new Set<string>();
     const visit = (file: string, path: string[]) => {
       for (const next of edges.get(file) ?? []) {
-        if (path.includes(next)) circles.add([...path.slice(path.indexOf(next)), next].map((f) => relative(src, f)).join(' → '));
+        if (path.includes(next))
+          circles.add([...path.slice(path.indexOf(next)), next].map((f) => relative(src, f)).join(' → '));
         else visit(next, [...path, next]);
       }
     };
@@ -124,7 +137,8 @@ describe('layers (ARCHITECTURE.md)', () => {
   });
 
   it('the test reads imports as the compiler does (it would catch an upward import)', () => {
-    const text = "import type { A } from '../graphql/x.js';\nexport { B } from './b.js';\nimport './side.js';\nconst c = await import('../rest/c.js');";
+    const text =
+      "import type { A } from '../graphql/x.js';\nexport { B } from './b.js';\nimport './side.js';\nconst c = await import('../rest/c.js');";
     expect(importsOf(text)).toEqual(['../graphql/x.js', './b.js', './side.js', '../rest/c.js']);
   });
 

@@ -17,7 +17,10 @@ const pid = (collection: string) => `music.playlist.${collection}`;
 const tid = (track: string) => `music.${track}`;
 
 const groove = (w: World, action: 'create' | 'update', body: unknown) =>
-  rest(w.app, 'POST', `/1/content/music/collection/playlists/${action}`, { body, headers: { authorization: `Bearer ${w.alice.key}` } });
+  rest(w.app, 'POST', `/1/content/music/collection/playlists/${action}`, {
+    body,
+    headers: { authorization: `Bearer ${w.alice.key}` },
+  });
 
 describe.skipIf(backend !== 'postgres')('batch adds racing deletes of their tracks on a PostgreSQL server', () => {
   it('never leave a deleted track in a collection; positions stay 0..n-1 and counts match', async () => {
@@ -38,7 +41,9 @@ describe.skipIf(backend !== 'postgres')('batch adds racing deletes of their trac
     for (let round = 0; round < ROUNDS; round++) {
       const keep = await createTrackVia(w.app, w.alice.key, w.orgA, `kept ${round}`);
       const doomed = await Promise.all(
-        Array.from({ length: DOOMED_PER_ROUND }, (_, i) => createTrackVia(w.app, w.alice.key, w.orgA, `doomed ${round}.${i}`)),
+        Array.from({ length: DOOMED_PER_ROUND }, (_, i) =>
+          createTrackVia(w.app, w.alice.key, w.orgA, `doomed ${round}.${i}`),
+        ),
       );
       const batch = [doomed[0]!, keep, ...doomed.slice(1)];
       const position = Math.floor(Math.random() * (round + 1));
@@ -46,7 +51,10 @@ describe.skipIf(backend !== 'postgres')('batch adds racing deletes of their trac
 
       // All in one tick: three adds, each of every doomed track, and the deletes of those tracks.
       const [restAdd, grooveUpdate, grooveCreate, ...deletes] = await Promise.all([
-        rest(w.app, 'POST', `${base}/collections/${viaRest}/tracks`, { key: w.alice.key, body: { track_ids: batch, position } }),
+        rest(w.app, 'POST', `${base}/collections/${viaRest}/tracks`, {
+          key: w.alice.key,
+          body: { track_ids: batch, position },
+        }),
         groove(w, 'update', { Id: pid(viaGroove), TrackActions: actions }),
         groove(w, 'create', { Name: `Round ${round}`, TrackActions: actions }),
         ...doomed.map((t) => rest(w.app, 'DELETE', `${base}/tracks/${t}`, { key: w.alice.key })),
@@ -54,7 +62,8 @@ describe.skipIf(backend !== 'postgres')('batch adds racing deletes of their trac
 
       expect(deletes.map((d) => d.status)).toEqual(doomed.map(() => 200));
       expect(restAdd.status, restAdd.text).toBe(200);
-      const restResults: { track_id: string; success: boolean; error: { code: string } | null }[] = restAdd.body.results;
+      const restResults: { track_id: string; success: boolean; error: { code: string } | null }[] =
+        restAdd.body.results;
       expect(restResults.map((r) => r.track_id)).toEqual(batch);
       for (const r of restResults) {
         if (r.track_id === keep) expect(r.success, JSON.stringify(r)).toBe(true);
@@ -68,7 +77,8 @@ describe.skipIf(backend !== 'postgres')('batch adds racing deletes of their trac
 
       for (const answer of [grooveUpdate, grooveCreate]) {
         expect(answer.status, answer.text).toBe(200);
-        const results: { InputId: string; Id?: string; Error?: { Message: string } }[] = answer.body.PlaylistActionResult.TrackActionResults;
+        const results: { InputId: string; Id?: string; Error?: { Message: string } }[] =
+          answer.body.PlaylistActionResult.TrackActionResults;
         expect(results.map((r) => r.InputId)).toEqual(actions.map((a) => a.Id));
         for (const r of results) {
           if (r.InputId === tid(keep)) expect(r.Id, JSON.stringify(r)).toBe(tid(keep));
@@ -91,8 +101,15 @@ describe.skipIf(backend !== 'postgres')('batch adds racing deletes of their trac
     // Every collection holds exactly the live tracks it was given, where it was given them: no
     // acknowledged add was lost, and the deletes closed their gaps without disturbing the rest.
     for (const [collection, tracks] of expected) {
-      const held = await rows(w, 'SELECT track_id FROM collection_entries WHERE collection_id = ? ORDER BY position', collection);
-      expect(held.map((e) => e.track_id), collection).toEqual(tracks);
+      const held = await rows(
+        w,
+        'SELECT track_id FROM collection_entries WHERE collection_id = ? ORDER BY position',
+        collection,
+      );
+      expect(
+        held.map((e) => e.track_id),
+        collection,
+      ).toEqual(tracks);
     }
     expect(doomedOutcomes.added, JSON.stringify(doomedOutcomes)).toBeGreaterThan(0);
     expect(doomedOutcomes.notFound, JSON.stringify(doomedOutcomes)).toBeGreaterThan(0);

@@ -32,7 +32,7 @@ beforeAll(async () => {
   world = await seedTemplate(path, { pool: 10 });
   let url = path;
   if (backend === 'postgres') {
-    ({ databases: pg } = await PgDatabases.create(process.env['TEST_DATABASE']!, path));
+    ({ databases: pg } = await PgDatabases.create(process.env.TEST_DATABASE!, path));
     url = await pg.fresh();
   }
   app = createApp({ database: await openDatabase(url) });
@@ -53,18 +53,33 @@ const normalise = (value: unknown): unknown => {
     return value;
   }
   if (Array.isArray(value)) return value.map(normalise);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v)]));
   return value;
 };
 
 async function product(call: HttpCall) {
-  const response = await app.fetch(new Request(`http://bench${call.path}`, { method: call.method, headers: call.headers, body: call.body }));
-  return { status: response.status, etag: response.headers.get('etag'), body: JSON.parse(await response.text()) as unknown };
+  const response = await app.fetch(
+    new Request(`http://bench${call.path}`, { method: call.method, headers: call.headers, body: call.body }),
+  );
+  return {
+    status: response.status,
+    etag: response.headers.get('etag'),
+    body: JSON.parse(await response.text()) as unknown,
+  };
 }
 
 async function limitAnswer(call: HttpCall) {
-  const response = await fetch(`http://127.0.0.1:${limit.port}${call.path}`, { method: call.method, headers: call.headers, body: call.body });
-  return { status: response.status, etag: response.headers.get('etag'), body: JSON.parse(await response.text()) as unknown };
+  const response = await fetch(`http://127.0.0.1:${limit.port}${call.path}`, {
+    method: call.method,
+    headers: call.headers,
+    body: call.body,
+  });
+  return {
+    status: response.status,
+    etag: response.headers.get('etag'),
+    body: JSON.parse(await response.text()) as unknown,
+  };
 }
 
 describe.skipIf(skipped)(`the benchmark's ${backend} limit answers as the product does`, () => {
@@ -79,7 +94,8 @@ describe.skipIf(skipped)(`the benchmark's ${backend} limit answers as the produc
       expect(theirs.check(b.status, JSON.stringify(b.body))).toBeNull();
       expect(b.status).toBe(a.status);
       expect(b.etag === null).toBe(a.etag === null);
-      const body = (x: unknown) => normalise(op.consumes || op.name === 'addTrackToCollection' ? { ...(x as object), id: '<item>' } : x);
+      const body = (x: unknown) =>
+        normalise(op.consumes || op.name === 'addTrackToCollection' ? { ...(x as object), id: '<item>' } : x);
       expect(body(b.body)).toEqual(body(a.body));
     });
   }
@@ -104,7 +120,9 @@ describe.skipIf(skipped)(`the benchmark's ${backend} limit answers as the produc
       const a = await product(call);
       const b = await limitAnswer(call);
       expect(b.status).toBe(a.status);
-      expect((b.body as { error: { code: string } }).error.code).toBe((a.body as { error: { code: string } }).error.code);
+      expect((b.body as { error: { code: string } }).error.code).toBe(
+        (a.body as { error: { code: string } }).error.code,
+      );
     }
   });
 });

@@ -57,11 +57,15 @@ interface Answer {
 }
 
 const work = (all: string[], from: number) =>
-  all.slice(from).filter((s) => !/^(BEGIN|COMMIT|ROLLBACK)/.test(s) && !/^update "api_keys" set "last_used_at"/i.test(s));
+  all
+    .slice(from)
+    .filter((s) => !/^(BEGIN|COMMIT|ROLLBACK)/.test(s) && !/^update "api_keys" set "last_used_at"/i.test(s));
 
 async function product(call: HttpCall): Promise<Answer> {
   const from = statements.product.length;
-  const response = await app.fetch(new Request(`http://bench${call.path}`, { method: call.method, headers: call.headers, body: call.body }));
+  const response = await app.fetch(
+    new Request(`http://bench${call.path}`, { method: call.method, headers: call.headers, body: call.body }),
+  );
   const text = await response.text();
   return { status: response.status, text, body: answerOf(text), statements: work(statements.product, from) };
 }
@@ -69,7 +73,11 @@ async function product(call: HttpCall): Promise<Answer> {
 async function peer(name: 'mercurius' | 'yogaPlain', call: HttpCall): Promise<Answer> {
   const { port } = peers.find((p) => p.name === name)!;
   const from = statements[name].length;
-  const response = await fetch(`http://127.0.0.1:${port}${call.path}`, { method: call.method, headers: call.headers, body: call.body });
+  const response = await fetch(`http://127.0.0.1:${port}${call.path}`, {
+    method: call.method,
+    headers: call.headers,
+    body: call.body,
+  });
   const text = await response.text();
   return { status: response.status, text, body: JSON.parse(text), statements: work(statements[name], from) };
 }
@@ -84,7 +92,13 @@ function shape(sql: string): string {
   return `${verb} ${table}`;
 }
 
-const writes = new Set(['createCollection', 'addTrackToCollection', 'removeTrackFromCollection', 'deleteCollection', 'deleteTrack']);
+const writes = new Set([
+  'createCollection',
+  'addTrackToCollection',
+  'removeTrackFromCollection',
+  'deleteCollection',
+  'deleteTrack',
+]);
 const variablesOf = (call: HttpCall) => {
   const out = new Map<string, string>();
   const walk = (v: unknown, path: string) => {
@@ -110,7 +124,9 @@ describe.skipIf(notSqlite)('the benchmark peers answer as the product does', () 
         expect(theirs.check(b.status, b.text)).toBeNull();
         expect(b.status).toBe(a.status);
         if (writes.has(op.name)) {
-          expect(normaliseWrite(b.body, variablesOf(theirs.call))).toEqual(normaliseWrite(a.body, variablesOf(ours.call)));
+          expect(normaliseWrite(b.body, variablesOf(theirs.call))).toEqual(
+            normaliseWrite(a.body, variablesOf(ours.call)),
+          );
         } else {
           expect(b.body).toEqual(a.body);
         }
@@ -143,12 +159,14 @@ describe.skipIf(notSqlite)('the benchmark peers answer as the product does', () 
     const create = operations.find((o) => o.name === 'createCollection')!;
     const createCheck = answers.checked(create, create.graphql(world, 7)).check;
     const created = (version: number) =>
-      JSON.stringify({ data: { createCollection: { id: 'mcoll_0123456789abcdef0123', name: 'Bench 7', trackCount: 0, version } } });
+      JSON.stringify({
+        data: { createCollection: { id: 'mcoll_0123456789abcdef0123', name: 'Bench 7', trackCount: 0, version } },
+      });
     expect(createCheck(200, created(1))).toBeNull();
     expect(createCheck(200, created(2))).toMatch(/not the product's answer/);
   });
 
-  it('refuses an unknown key, another organization and a missing collection with the product\'s codes', async () => {
+  it("refuses an unknown key, another organization and a missing collection with the product's codes", async () => {
     const get = operations.find((o) => o.name === 'getCollection')!.graphql(world, 0).call;
     const calls: HttpCall[] = [
       { ...get, headers: { ...get.headers, 'x-api-key': 'mgk_unknown' } },
@@ -161,7 +179,9 @@ describe.skipIf(notSqlite)('the benchmark peers answer as the product does', () 
         const b = await peer(name, call);
         expect(b.status).toBe(a.status);
         expect(b.body.data).toBe(a.body.data);
-        expect(b.body.errors.map((e: any) => [e.extensions.code, e.path])).toEqual(a.body.errors.map((e: any) => [e.extensions.code, e.path]));
+        expect(b.body.errors.map((e: any) => [e.extensions.code, e.path])).toEqual(
+          a.body.errors.map((e: any) => [e.extensions.code, e.path]),
+        );
       }
     }
   });

@@ -37,7 +37,12 @@ describe.skipIf(backend === 'pglite')(`one cost budget per key across two proces
   it('two processes together admit at most the budget plus its restore plus one lease each', async () => {
     const url = await databaseUrl();
     const demo = seedDemo(url);
-    const env = { COST_BUDGET: String(BUDGET), COST_BUDGET_RESTORE_PER_SECOND: '1', GRAPHQL_COST_LIMIT: '2000', DATABASE_POOL_SIZE: '4' };
+    const env = {
+      COST_BUDGET: String(BUDGET),
+      COST_BUDGET_RESTORE_PER_SECOND: '1',
+      GRAPHQL_COST_LIMIT: '2000',
+      DATABASE_POOL_SIZE: '4',
+    };
     servers = await Promise.all([startServer(url, env), startServer(url, env)]);
     const started = performance.now();
     const admitted = [0, 0];
@@ -45,9 +50,12 @@ describe.skipIf(backend === 'pglite')(`one cost budget per key across two proces
     const client = async (server: number) => {
       let refusedInARow = 0;
       for (let i = 0; i < 400 && refusedInARow < 5; i++) {
-        const res = await fetch(`${servers[server]!.url}/v1/music/${demo.organization_id}/collections/${demo.collection_id}`, {
-          headers: { 'x-api-key': demo.key },
-        });
+        const res = await fetch(
+          `${servers[server]!.url}/v1/music/${demo.organization_id}/collections/${demo.collection_id}`,
+          {
+            headers: { 'x-api-key': demo.key },
+          },
+        );
         const body = (await res.json()) as { error?: { code: string } };
         if (res.status === 200) {
           admitted[server]! += Number(res.headers.get('x-request-cost'));
@@ -64,7 +72,9 @@ describe.skipIf(backend === 'pglite')(`one cost budget per key across two proces
     await Promise.all(Array.from({ length: 2 * CLIENTS_PER_SERVER }, (_, i) => client(i % 2)));
     const seconds = (performance.now() - started) / 1000;
     const total = admitted[0]! + admitted[1]!;
-    console.log(`budget over two processes (${backend}): admitted ${admitted.join(' + ')} = ${total} of ${BUDGET} in ${seconds.toFixed(1)} s, ${refusals} refusals`);
+    console.log(
+      `budget over two processes (${backend}): admitted ${admitted.join(' + ')} = ${total} of ${BUDGET} in ${seconds.toFixed(1)} s, ${refusals} refusals`,
+    );
     expect(refusals).toBeGreaterThan(0);
     expect(admitted[0]).toBeGreaterThan(0);
     expect(admitted[1]).toBeGreaterThan(0);

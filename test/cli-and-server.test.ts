@@ -33,7 +33,11 @@ afterEach(async () => {
 });
 
 function admin(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/admin.ts', ...args], { cwd: root, env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/admin.ts', ...args], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+  });
   return { status: r.status, out: r.stdout, err: r.stderr, json: () => JSON.parse(r.stdout) };
 }
 
@@ -45,7 +49,16 @@ describe.skipIf(skip)('admin CLI', () => {
     const user = admin('user', 'create', '--email', 'ada@example.com', '--name', 'Ada');
     expect(user.json()).toMatchObject({ id: expect.stringMatching(/^usr_/), email: 'ada@example.com', name: 'Ada' });
     const userId = user.json().id;
-    const member = admin('member', 'add', '--org', 'org_acme', '--user', userId, '--capability', 'USE_MUSIC_GENERATION');
+    const member = admin(
+      'member',
+      'add',
+      '--org',
+      'org_acme',
+      '--user',
+      userId,
+      '--capability',
+      'USE_MUSIC_GENERATION',
+    );
     expect(member.status).toBe(0);
     expect(member.json().capabilities).toEqual(['USE_MUSIC_GENERATION']);
     const key = admin('key', 'create', '--user', userId, '--label', 'laptop');
@@ -53,7 +66,7 @@ describe.skipIf(skip)('admin CLI', () => {
 
     const { createApp } = await import('../src/app.js');
     const { openDatabase } = await import('../src/db/connection.js');
-    const app = createApp({ database: await openDatabase(env['DATABASE_URL']!) });
+    const app = createApp({ database: await openDatabase(env.DATABASE_URL!) });
     const call = () =>
       app.fetch(
         new Request('http://x/v1/music/org_acme/collections', {
@@ -96,7 +109,10 @@ describe.skipIf(skip)('admin CLI', () => {
 });
 
 /** src/server.ts through tsx unless given another command line. */
-function startServer(extraEnv: Record<string, string> = {}, argv = [process.execPath, '--import', 'tsx', 'src/server.ts']) {
+function startServer(
+  extraEnv: Record<string, string> = {},
+  argv = [process.execPath, '--import', 'tsx', 'src/server.ts'],
+) {
   const [bin, ...args] = argv;
   const child = spawn(bin!, args, {
     cwd: root,
@@ -135,9 +151,16 @@ describe.skipIf(skip)('npm start', () => {
     expect(await (await get('/readyz')).json()).toMatchObject({ status: 'ready' });
 
     const auth = { 'x-api-key': key.key, 'content-type': 'application/json' };
-    const query = 'query ($id: ID!) { node(id: $id) { ... on Collection { name tracks(first: 5) { edges { node { title } } } } } }';
-    const graphql = await fetch(`${url}/graphql`, { method: 'POST', headers: auth, body: JSON.stringify({ query, variables: { id: key.collection_id } }) });
-    expect(await graphql.json()).toMatchObject({ data: { node: { name: 'Focus Sessions', tracks: { edges: expect.any(Array) } } } });
+    const query =
+      'query ($id: ID!) { node(id: $id) { ... on Collection { name tracks(first: 5) { edges { node { title } } } } } }';
+    const graphql = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ query, variables: { id: key.collection_id } }),
+    });
+    expect(await graphql.json()).toMatchObject({
+      data: { node: { name: 'Focus Sessions', tracks: { edges: expect.any(Array) } } },
+    });
     const rest = await get(`/v1/music/${key.organization_id}/collections/${key.collection_id}`, auth);
     expect(rest.status).toBe(200);
     expect(await rest.json()).toMatchObject({ id: key.collection_id });
@@ -170,10 +193,20 @@ describe.skipIf(skip)('npm start', () => {
     }
 
     // A bad setting is one line; with LOG_LEVEL=debug its stack trace follows, naming src/ lines (source maps).
-    const failed = spawnSync(argv[0]!, argv.slice(1), { cwd: root, env: { ...env, PORT: 'not-a-port' }, encoding: 'utf8' });
+    const failed = spawnSync(argv[0]!, argv.slice(1), {
+      cwd: root,
+      env: { ...env, PORT: 'not-a-port' },
+      encoding: 'utf8',
+    });
     expect(failed.status).toBe(1);
-    expect(failed.stderr).toBe('error: PORT must be a whole number from 0 to 65535 (0 picks a free port), got "not-a-port"\n');
-    const traced = spawnSync(argv[0]!, argv.slice(1), { cwd: root, env: { ...env, PORT: 'not-a-port', LOG_LEVEL: 'debug' }, encoding: 'utf8' });
+    expect(failed.stderr).toBe(
+      'error: PORT must be a whole number from 0 to 65535 (0 picks a free port), got "not-a-port"\n',
+    );
+    const traced = spawnSync(argv[0]!, argv.slice(1), {
+      cwd: root,
+      env: { ...env, PORT: 'not-a-port', LOG_LEVEL: 'debug' },
+      encoding: 'utf8',
+    });
     expect(traced.stderr).toMatch(/at loadConfig \(.*src\/config\.ts:\d+:\d+\)/);
   });
 

@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { addVia, createCollectionVia, createTrackVia, createWorld, gql, onlyError, rest, rows, type World, backend, sqliteOf } from './helpers.js';
+import {
+  addVia,
+  createCollectionVia,
+  createTrackVia,
+  createWorld,
+  gql,
+  onlyError,
+  rest,
+  rows,
+  type World,
+  backend,
+  sqliteOf,
+} from './helpers.js';
 
 const base = (w: World) => `/v1/music/${w.orgA}/collections`;
 
@@ -18,7 +30,9 @@ const order = async (w: World, c: string) =>
   (await rest(w.app, 'GET', `${base(w)}/${c}/tracks`, { key: w.alice.key })).body.items.map((i: any) => i.track_id);
 
 async function positionsOf(w: World, c: string) {
-  return (await rows(w, 'SELECT position FROM collection_entries WHERE collection_id = ? ORDER BY position', c)).map((r) => r.position);
+  return (await rows(w, 'SELECT position FROM collection_entries WHERE collection_id = ? ORDER BY position', c)).map(
+    (r) => r.position,
+  );
 }
 
 describe('PATCH a collection', () => {
@@ -30,7 +44,12 @@ describe('PATCH a collection', () => {
       body: { description: 'Deep', cover_track_id: tracks[0], cover_image_url: 'https://img.example.com/a.png' },
     });
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ name: 'A collection', description: 'Deep', cover_track_id: tracks[0], track_count: 2 });
+    expect(first.body).toMatchObject({
+      name: 'A collection',
+      description: 'Deep',
+      cover_track_id: tracks[0],
+      track_count: 2,
+    });
     w.clock.now += 1000;
     const cleared = await rest(w.app, 'PATCH', `${base(w)}/${c}`, {
       key: w.alice.key,
@@ -55,7 +74,7 @@ describe('PATCH a collection', () => {
       [{ name: null }, 'name'],
       [{ name: '' }, 'name'],
       [{ name: 'x'.repeat(513) }, 'name'],
-      [{ cover_image_url: 'https://x/' + 'a'.repeat(1015) }, 'cover_image_url'],
+      [{ cover_image_url: `https://x/${'a'.repeat(1015)}` }, 'cover_image_url'],
       [{ owner_id: 'usr_x' }, 'owner_id'],
     ];
     for (const [body, field] of cases) {
@@ -63,13 +82,18 @@ describe('PATCH a collection', () => {
       expect(res.status, JSON.stringify(body)).toBe(422);
       expect(res.body.error.details).toEqual({ field });
     }
-    const cover = await rest(w.app, 'PATCH', `${base(w)}/${c}`, { key: w.alice.key, body: { cover_track_id: 'mtrack_none' } });
+    const cover = await rest(w.app, 'PATCH', `${base(w)}/${c}`, {
+      key: w.alice.key,
+      body: { cover_track_id: 'mtrack_none' },
+    });
     expect(cover.status).toBe(404);
     expect(cover.body.error.details).toEqual({ track_id: 'mtrack_none' });
     const foreign = await rest(w.app, 'PATCH', `${base(w)}/${c}`, { key: w.bob.key, body: { name: 'mine' } });
     expect(foreign.status).toBe(404);
     expect(foreign.body.error.details).toEqual({ collection_id: c });
-    expect((await rows(w, 'SELECT name, version FROM collections WHERE id = ?', c))).toEqual([{ name: 'A collection', version: 1 }]);
+    expect(await rows(w, 'SELECT name, version FROM collections WHERE id = ?', c)).toEqual([
+      { name: 'A collection', version: 1 },
+    ]);
   });
 });
 
@@ -85,13 +109,16 @@ describe('reorder', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ success: true, id: c, detail: 'Collection reordered.' });
     expect(await order(w, c)).toEqual([d, b, a, cc, e]);
-    expect((await positionsOf(w, c))).toEqual([0, 1, 2, 3, 4]);
+    expect(await positionsOf(w, c)).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('an empty list changes nothing; duplicates are a 422 and change nothing', async () => {
     const w = await createWorld();
     const { c, tracks } = await collectionWith(w, 3);
-    const empty = await rest(w.app, 'PATCH', `${base(w)}/${c}/order`, { key: w.alice.key, body: { ordered_track_ids: [] } });
+    const empty = await rest(w.app, 'PATCH', `${base(w)}/${c}/order`, {
+      key: w.alice.key,
+      body: { ordered_track_ids: [] },
+    });
     expect(empty.status).toBe(200);
     expect(await order(w, c)).toEqual(tracks);
     const dup = await rest(w.app, 'PATCH', `${base(w)}/${c}/order`, {
@@ -125,9 +152,12 @@ describe('reorder', () => {
     const { c, tracks } = await collectionWith(w, 6);
     await rest(w.app, 'DELETE', `${base(w)}/${c}/tracks/${tracks[1]}`, { key: w.alice.key });
     await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/tracks/${tracks[3]}`, { key: w.alice.key });
-    await rest(w.app, 'PATCH', `${base(w)}/${c}/order`, { key: w.alice.key, body: { ordered_track_ids: [tracks[5], tracks[0]] } });
+    await rest(w.app, 'PATCH', `${base(w)}/${c}/order`, {
+      key: w.alice.key,
+      body: { ordered_track_ids: [tracks[5], tracks[0]] },
+    });
     await rest(w.app, 'DELETE', `${base(w)}/${c}/tracks/${tracks[5]}`, { key: w.alice.key });
-    expect((await positionsOf(w, c))).toEqual([0, 1, 2]);
+    expect(await positionsOf(w, c)).toEqual([0, 1, 2]);
     expect(await order(w, c)).toEqual([tracks[0], tracks[2], tracks[4]]);
     const got = await rest(w.app, 'GET', `${base(w)}/${c}`, { key: w.alice.key });
     expect(got.body.track_count).toBe(3);
@@ -144,13 +174,19 @@ describe('concurrent writers', () => {
     for (let i = 0; i < 10; i++) {
       ops.push(rest(w.app, 'POST', `${base(w)}/${c}/tracks`, { key: w.alice.key, body: { track_id: spare[i] } }));
       ops.push(rest(w.app, 'DELETE', `${base(w)}/${c}/tracks/${tracks[i * 2]}`, { key: w.alice.key }));
-      ops.push(rest(w.app, 'PATCH', `${base(w)}/${c}/order`, { key: w.alice.key, body: { ordered_track_ids: [tracks[19 - i], spare[i]] } }));
-      if (i % 3 === 0) ops.push(rest(w.app, 'DELETE', `/v1/music/${w.orgA}/tracks/${tracks[i * 2 + 1]}`, { key: w.alice.key }));
+      ops.push(
+        rest(w.app, 'PATCH', `${base(w)}/${c}/order`, {
+          key: w.alice.key,
+          body: { ordered_track_ids: [tracks[19 - i], spare[i]] },
+        }),
+      );
+      if (i % 3 === 0)
+        ops.push(rest(w.app, 'DELETE', `/v1/music/${w.orgA}/tracks/${tracks[i * 2 + 1]}`, { key: w.alice.key }));
     }
     const results = (await Promise.all(ops)) as { status: number }[];
     expect(results.filter((r) => r.status !== 200).map((r: any) => r.text ?? r.status)).toEqual([]);
     const count = (await rest(w.app, 'GET', `${base(w)}/${c}`, { key: w.alice.key })).body.track_count;
-    expect((await positionsOf(w, c))).toEqual([...Array(count).keys()]);
+    expect(await positionsOf(w, c)).toEqual([...Array(count).keys()]);
     expect(count).toBe(20 + 10 - 10 - 4);
   });
 });
@@ -171,7 +207,12 @@ describe('optimistic concurrency', () => {
     await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/tracks/${tracks[0]}`, { key: w.alice.key });
     seen.push(await etag());
     expect(new Set(seen).size).toBe(seen.length);
-    const gqlVersion = await gql(w.app, 'query($o: ID!, $id: ID!) { collection(organizationId: $o, id: $id) { version } }', { o: w.orgA, id: c }, w.alice.key);
+    const gqlVersion = await gql(
+      w.app,
+      'query($o: ID!, $id: ID!) { collection(organizationId: $o, id: $id) { version } }',
+      { o: w.orgA, id: c },
+      w.alice.key,
+    );
     expect(`"${gqlVersion.body.data.collection.version}"`).toBe(seen.at(-1));
   });
 
@@ -193,15 +234,23 @@ describe('optimistic concurrency', () => {
       expect(res.body.error.code).toBe('COLLECTION_CONCURRENT_UPDATE');
       expect(res.body.error.details).toEqual({ collection_id: c, current_version: 3 });
     }
-    expect((await rows(w, 'SELECT name, version, deleted_at FROM collections WHERE id = ?', c))).toEqual([
+    expect(await rows(w, 'SELECT name, version, deleted_at FROM collections WHERE id = ?', c)).toEqual([
       { name: 'A collection', version: 3, deleted_at: null },
     ]);
     expect(await order(w, c)).toEqual(tracks);
 
-    const fresh = await rest(w.app, 'PATCH', `${base(w)}/${c}`, { key: w.alice.key, body: { name: 'y' }, headers: { 'if-match': '"3"' } });
+    const fresh = await rest(w.app, 'PATCH', `${base(w)}/${c}`, {
+      key: w.alice.key,
+      body: { name: 'y' },
+      headers: { 'if-match': '"3"' },
+    });
     expect(fresh.status).toBe(200);
     expect(fresh.headers.get('etag')).toBe('"4"');
-    const bad = await rest(w.app, 'PATCH', `${base(w)}/${c}`, { key: w.alice.key, body: { name: 'z' }, headers: { 'if-match': 'yesterday' } });
+    const bad = await rest(w.app, 'PATCH', `${base(w)}/${c}`, {
+      key: w.alice.key,
+      body: { name: 'z' },
+      headers: { 'if-match': 'yesterday' },
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.error.details).toEqual({ field: 'If-Match' });
   });
@@ -218,7 +267,11 @@ describe('optimistic concurrency', () => {
     const { c } = await collectionWith(w, 1);
     const m = `mutation($o: ID!, $c: ID!, $v: Int) { updateCollection(organizationId: $o, collectionId: $c, input: { name: "n" }, ifVersion: $v) { name version } }`;
     const stale = await gql(w.app, m, { o: w.orgA, c, v: 1 }, w.alice.key);
-    expect(onlyError(stale).extensions).toMatchObject({ code: 'COLLECTION_CONCURRENT_UPDATE', status: 409, details: { current_version: 2 } });
+    expect(onlyError(stale).extensions).toMatchObject({
+      code: 'COLLECTION_CONCURRENT_UPDATE',
+      status: 409,
+      details: { current_version: 2 },
+    });
     const ok = await gql(w.app, m, { o: w.orgA, c, v: 2 }, w.alice.key);
     expect(ok.body.data.updateCollection).toEqual({ name: 'n', version: 3 });
   });

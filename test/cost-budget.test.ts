@@ -11,7 +11,10 @@ import { createCollectionVia, createTrackVia, gql, rest, rows, testDatabase, thr
 
 const VIEWER_COST = COST_WEIGHTS.value + COST_WEIGHTS.read + COST_WEIGHTS.value;
 
-async function setup(budget: { capacity: number; restorePerSecond: number; leaseSize?: number }, extra: Parameters<typeof createApp>[0] extends infer O ? Partial<O> : never = {}) {
+async function setup(
+  budget: { capacity: number; restorePerSecond: number; leaseSize?: number },
+  extra: Parameters<typeof createApp>[0] extends infer O ? Partial<O> : never = {},
+) {
   const clock = { now: Date.parse('2026-06-28T10:30:00Z') };
   const database = await testDatabase();
   const app = await throughFrontDoor(createApp({ database, now: () => clock.now, costBudget: budget, ...extra }));
@@ -29,12 +32,19 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('cost budget per key', () => {
   it('charges each operation its cost, reports the budget in extensions.cost and the headers, refuses with 429 and Retry-After when spent', async () => {
-    const { app, clock, key } = await setup({ capacity: 5 * VIEWER_COST, restorePerSecond: VIEWER_COST, leaseSize: VIEWER_COST });
+    const { app, clock, key } = await setup({
+      capacity: 5 * VIEWER_COST,
+      restorePerSecond: VIEWER_COST,
+      leaseSize: VIEWER_COST,
+    });
     const remaining: number[] = [];
     for (let i = 0; i < 5; i++) {
       const res = await gql(app, '{ viewer { id } }', {}, key);
       expect(res.body.errors, res.text).toBeUndefined();
-      expect(res.body.extensions.cost).toMatchObject({ requestedCost: VIEWER_COST, budget: { maximum: 5 * VIEWER_COST, restorePerSecond: VIEWER_COST } });
+      expect(res.body.extensions.cost).toMatchObject({
+        requestedCost: VIEWER_COST,
+        budget: { maximum: 5 * VIEWER_COST, restorePerSecond: VIEWER_COST },
+      });
       expect(res.headers.get('x-ratelimit-cost-limit')).toBe(String(5 * VIEWER_COST));
       expect(res.headers.get('x-request-cost')).toBe(String(VIEWER_COST));
       remaining.push(Number(res.headers.get('x-ratelimit-cost-remaining')));
@@ -44,7 +54,11 @@ describe('cost budget per key', () => {
     const refused = await gql(app, '{ viewer { id } }', {}, key);
     expect(refused.status).toBe(429);
     const error = refused.body.errors[0];
-    expect(error.extensions).toMatchObject({ code: 'RATE_LIMIT_EXCEEDED', status: 429, details: { retry_after_seconds: 1, cost: VIEWER_COST } });
+    expect(error.extensions).toMatchObject({
+      code: 'RATE_LIMIT_EXCEEDED',
+      status: 429,
+      details: { retry_after_seconds: 1, cost: VIEWER_COST },
+    });
     expect(refused.headers.get('retry-after')).toBe('1');
     expect(refused.body.data).toBeUndefined();
     clock.now += 1000;
@@ -62,7 +76,8 @@ describe('cost budget per key', () => {
       ['x-ratelimit-remaining', '99'],
       ['x-ratelimit-cost-limit', '100000'],
       ['x-ratelimit-cost-remaining', String(100_000 - cost)],
-    ]) expect(listed.headers.get(name!), name).toBe(value);
+    ])
+      expect(listed.headers.get(name!), name).toBe(value);
     expect(Number(listed.headers.get('x-ratelimit-cost-reset'))).toBeGreaterThan(0);
     await settle();
     const track = await createTrackVia(app, key, org);
@@ -85,7 +100,10 @@ describe('cost budget per key', () => {
     expect(res.status).toBe(429);
     expect(res.body.error).toMatchObject({ code: 'RATE_LIMIT_EXCEEDED', status: 429 });
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-    const groove = await rest(app, 'POST', '/1/content/music/collection/add', { key, body: { TrackIds: ['mtrack_x'] } });
+    const groove = await rest(app, 'POST', '/1/content/music/collection/add', {
+      key,
+      body: { TrackIds: ['mtrack_x'] },
+    });
     expect(groove.status).toBe(429);
     expect(groove.body.Error.ErrorCode).toBe('TOO_MANY_REQUESTS');
     // Another key of the same user has a bucket of its own.
@@ -120,7 +138,9 @@ describe('cost budget per key', () => {
   it('two apps on one database draw from one bucket per key: together they admit at most the bucket plus one lease each', async () => {
     const budget = { capacity: 40 * VIEWER_COST, restorePerSecond: 1, leaseSize: 4 * VIEWER_COST };
     const first = await setup(budget);
-    const second: App = await throughFrontDoor(createApp({ database: first.database, now: () => first.clock.now, costBudget: budget }));
+    const second: App = await throughFrontDoor(
+      createApp({ database: first.database, now: () => first.clock.now, costBudget: budget }),
+    );
     let admitted = 0;
     for (let i = 0; i < 100; i++) {
       const res = await gql(i % 2 === 0 ? first.app : second, '{ viewer { id } }', {}, first.key);

@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 // without its mentions fails here instead of leaving a newcomer at a dead link.
 
 const root = new URL('..', import.meta.url).pathname;
-const pages = ['README.md', 'ARCHITECTURE.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  'ARCHITECTURE.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 describe('documentation', () => {
   it.each(pages)('%s links only to files that exist', (page) => {
@@ -22,7 +28,9 @@ describe('documentation', () => {
     const text = readFileSync(join(root, page), 'utf8');
     const named = [...text.matchAll(/`((?:src|test|bench|scripts|drizzle|examples)\/[\w./-]*\w)`/g)].map((m) => m[1]!);
     // Paths inside the codegen example are relative to it; output folders exist once something ran.
-    const missing = named.filter((path) => !existsSync(join(root, path)) && !/^test\/artifacts|^bench\/profiles/.test(path));
+    const missing = named.filter(
+      (path) => !existsSync(join(root, path)) && !/^test\/artifacts|^bench\/profiles/.test(path),
+    );
     expect(missing).toEqual([]);
   });
 });

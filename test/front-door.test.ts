@@ -10,12 +10,21 @@ import { overNode } from './support/front-door.js';
 
 const ORIGIN = 'https://studio.example.com';
 
-async function doors(w: World, options: { rateLimitPerMinute?: number; logger?: ReturnType<typeof captureLogger>['logger'] } = {}) {
+async function doors(
+  w: World,
+  options: { rateLimitPerMinute?: number; logger?: ReturnType<typeof captureLogger>['logger'] } = {},
+) {
   const make = (fastDoor: boolean) =>
     createApp({ database: w.app.database, now: () => w.clock.now, corsOrigins: [ORIGIN], fastDoor, ...options });
   const fast = await overNode(make(true));
   const adapter = await overNode(make(false));
-  return { fast: fast.app, adapter: adapter.app, port: fast.port, adapterPort: adapter.port, close: () => Promise.all([fast.close(), adapter.close()]) };
+  return {
+    fast: fast.app,
+    adapter: adapter.app,
+    port: fast.port,
+    adapterPort: adapter.port,
+    close: () => Promise.all([fast.close(), adapter.close()]),
+  };
 }
 
 /** What a client sees, with what differs per request (ids, dates) written the same way. */
@@ -36,10 +45,22 @@ describe('the fast door', () => {
     const { fast, adapter, close } = await doors(w);
     const key = { 'x-api-key': w.alice.key };
     const json = { 'content-type': 'application/json' };
-    const post = (body: string, headers: Record<string, string> = {}) => ({ method: 'POST', headers: { ...json, ...key, ...headers }, body });
+    const post = (body: string, headers: Record<string, string> = {}) => ({
+      method: 'POST',
+      headers: { ...json, ...key, ...headers },
+      body,
+    });
     const cases: [string, RequestInit][] = [
       ['/graphql', post(JSON.stringify({ query: '{ viewer { id email } }' }))],
-      ['/graphql', post(JSON.stringify({ query: `query ($o: ID!) { collections(organizationId: $o, first: 2) { edges { node { id name } } } }`, variables: { o: w.orgA } }))],
+      [
+        '/graphql',
+        post(
+          JSON.stringify({
+            query: `query ($o: ID!) { collections(organizationId: $o, first: 2) { edges { node { id name } } } }`,
+            variables: { o: w.orgA },
+          }),
+        ),
+      ],
       ['/graphql', post(JSON.stringify({ query: '{ viewer { id email } }' }), { origin: ORIGIN })],
       ['/graphql', post(JSON.stringify({ query: '{ viewer { id email } }' }), { 'x-api-key': 'mgk_wrong' })],
       ['/graphql', post(JSON.stringify({ query: '{' }))],
@@ -49,7 +70,14 @@ describe('the fast door', () => {
       ['/graphql', post(JSON.stringify({ query: '{ __typename }', extra: 1 }))],
       ['/graphql', post(JSON.stringify([{ query: '{ __typename }' }]))],
       ['/graphql', post(JSON.stringify({ query: 'query ($n: Int!) { __typename }', variables: { n: 'x' } }))],
-      ['/graphql', post(JSON.stringify({ query: 'mutation { createCollection(organizationId: "org_a", input: { name: "" }) { id } }' }))],
+      [
+        '/graphql',
+        post(
+          JSON.stringify({
+            query: 'mutation { createCollection(organizationId: "org_a", input: { name: "" }) { id } }',
+          }),
+        ),
+      ],
       ['/graphql', { method: 'POST', headers: { ...key, 'content-type': 'text/plain' }, body: '{ __typename }' }],
       ['/graphql', { method: 'PUT', headers: { ...key, ...json }, body: '{}' }],
       [`/v1/music/${w.orgA}/collections`, { headers: key }],
@@ -61,7 +89,10 @@ describe('the fast door', () => {
       [`/v1/music/${w.orgA}/collections`, post('{"name": 5}')],
       [`/v1/music/${w.orgA}/collections`, post('{"name": "x", "colour": "red"}')],
       [`/v1/music/${w.orgA}/collections`, post('{"name": ')],
-      [`/v1/music/${w.orgA}/collections`, { method: 'POST', headers: { ...key, 'content-type': 'text/plain' }, body: 'name=x' }],
+      [
+        `/v1/music/${w.orgA}/collections`,
+        { method: 'POST', headers: { ...key, 'content-type': 'text/plain' }, body: 'name=x' },
+      ],
       [`/v1/music/${w.orgA}/collections/${collection}`, { method: 'PUT', headers: key }],
       [`/v1/music/%E0%A4%A/collections`, { headers: key }],
       ['/v1/nothing-here', { headers: key }],
@@ -93,7 +124,10 @@ describe('the fast door', () => {
     const { fast, adapter, close } = await doors(w, { rateLimitPerMinute: 2 });
     const init = { headers: { 'x-api-key': w.alice.key } };
     for (let i = 0; i < 3; i++) {
-      const [a, b] = [await seen(fast, `/v1/music/${w.orgA}/collections`, init), await seen(adapter, `/v1/music/${w.orgA}/collections`, init)];
+      const [a, b] = [
+        await seen(fast, `/v1/music/${w.orgA}/collections`, init),
+        await seen(adapter, `/v1/music/${w.orgA}/collections`, init),
+      ];
       expect(a).toEqual(b);
       expect(a.status).toBe(i < 2 ? 200 : 429);
     }
@@ -117,7 +151,7 @@ describe('the fast door', () => {
     const after = await seen(fast, `/v1/music/${w.orgA}/collections`, { headers: { 'x-api-key': w.alice.key } });
     expect(after.status).toBe(200);
     expect(await rows(w, 'SELECT id FROM collections')).toEqual(before);
-    expect(lines.filter((l) => l['level'] >= 50)).toEqual([]);
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
     await close();
   });
 });

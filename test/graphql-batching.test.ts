@@ -47,7 +47,11 @@ describe('a page of collections with cover tracks and first tracks (no N+1)', ()
     const org = world.orgA;
     for (let i = 0; i < 40; i++) {
       const cover = await createTrack(world.deps, alice, { organizationId: org, title: `cover ${i}` });
-      const c = await createCollection(world.deps, alice, { organizationId: org, name: `c${i}`, coverTrackId: cover.id });
+      const c = await createCollection(world.deps, alice, {
+        organizationId: org,
+        name: `c${i}`,
+        coverTrackId: cover.id,
+      });
       for (let j = 0; j < 12; j++) {
         const t = await createTrack(world.deps, alice, { organizationId: org, title: `c${i} t${j}` });
         await addTrackToCollection(world.deps, alice, { organizationId: org, collectionId: c.id, trackId: t.id });
@@ -86,9 +90,14 @@ describe('a page of collections with cover tracks and first tracks (no N+1)', ()
     const { world, alice } = counted;
     const org = world.orgA;
     const tracks: string[] = [];
-    for (let j = 0; j < 40; j++) tracks.push((await createTrack(world.deps, alice, { organizationId: org, title: `t${j}` })).id);
+    for (let j = 0; j < 40; j++)
+      tracks.push((await createTrack(world.deps, alice, { organizationId: org, title: `t${j}` })).id);
     for (let i = 0; i < 40; i++) {
-      const c = await createCollection(world.deps, alice, { organizationId: org, name: `c${i}`, coverTrackId: tracks[i] });
+      const c = await createCollection(world.deps, alice, {
+        organizationId: org,
+        name: `c${i}`,
+        coverTrackId: tracks[i],
+      });
       for (let j = 0; j <= i; j++) {
         await addTrackToCollection(world.deps, alice, { organizationId: org, collectionId: c.id, trackId: tracks[j]! });
       }

@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { captureLogger, createCollectionVia, createWorld, gql, onlyError, rest, rows, type HttpResult } from './helpers.js';
+import {
+  captureLogger,
+  createCollectionVia,
+  createWorld,
+  gql,
+  onlyError,
+  rest,
+  rows,
+  type HttpResult,
+} from './helpers.js';
 
 // How /graphql fails: every error has the documented extensions, GraphQL's own errors are
 // classified, nothing internal leaks, and the trace id travels in X-Request-Id.
@@ -49,7 +58,12 @@ describe('GraphQL document errors', () => {
     const res = await gql(w.app, '{ viewer { id passwordHash } }', {}, w.alice.key);
     const error = onlyError(res);
     expect(error.message).toBe('The GraphQL operation is not valid for this schema.');
-    expect(error.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', status: 400, type: 'client_error', details: {} });
+    expect(error.extensions).toMatchObject({
+      code: 'GRAPHQL_VALIDATION_FAILED',
+      status: 400,
+      type: 'client_error',
+      details: {},
+    });
     expect(Object.keys(error.extensions).sort()).toEqual(EXTENSION_KEYS);
     expect(res.body.data).toBeUndefined();
     expect(res.text).not.toMatch(/Did you mean/);
@@ -94,11 +108,23 @@ describe('GraphQL document errors', () => {
     const w = await createWorld();
     const query = 'query($o: ID!, $first: Int) { collections(organizationId: $o, first: $first) { edges { cursor } } }';
     const missing = await gql(w.app, query, {}, w.alice.key);
-    expect(onlyError(missing).extensions).toMatchObject({ code: 'VALIDATION_ERROR', status: 422, details: { field: 'o' } });
+    expect(onlyError(missing).extensions).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      status: 422,
+      details: { field: 'o' },
+    });
     const wrong = await gql(w.app, query, { o: w.orgA, first: 'ten' }, w.alice.key);
-    expect(onlyError(wrong).extensions).toMatchObject({ code: 'VALIDATION_ERROR', status: 422, details: { field: 'first' } });
+    expect(onlyError(wrong).extensions).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      status: 422,
+      details: { field: 'first' },
+    });
     const huge = await gql(w.app, query, { o: w.orgA, first: 2 ** 31 }, w.alice.key);
-    expect(onlyError(huge).extensions).toMatchObject({ code: 'VALIDATION_ERROR', status: 422, details: { field: 'first' } });
+    expect(onlyError(huge).extensions).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      status: 422,
+      details: { field: 'first' },
+    });
   });
 
   it('an unexpected failure is INTERNAL_SERVER_ERROR, masked, and logged with its trace id', async () => {
@@ -121,7 +147,11 @@ describe('GraphQL document errors', () => {
     expectNoInternals(res);
     // Logged through the app's logger, with the cause, under the response's trace id.
     const logged = lines.find((l) => l.msg === 'unexpected error');
-    expect(logged).toMatchObject({ level: 50, trace_id: error.extensions.trace_id, err: { type: expect.stringMatching(/Error$/) } });
+    expect(logged).toMatchObject({
+      level: 50,
+      trace_id: error.extensions.trace_id,
+      err: { type: expect.stringMatching(/Error$/) },
+    });
   });
 
   it('no error response carries a stack trace or a source path', async () => {
@@ -132,10 +162,30 @@ describe('GraphQL document errors', () => {
       await gql(w.app, '{ viewer { nope } }', {}, w.alice.key),
       await gql(w.app, '{ viewer { id } }', {}),
       await gql(w.app, '{ viewer { id } }', {}, 'mgk_unknown'),
-      await gql(w.app, 'query($o: ID!, $id: ID!) { collection(organizationId: $o, id: $id) { id } }', { o: w.orgA, id: c }, w.bob.key),
-      await gql(w.app, 'query($o: ID!, $id: ID!) { collection(organizationId: $o, id: $id) { id } }', { o: w.orgA, id: c }, w.dave.key),
-      await gql(w.app, 'query($o: ID!) { collections(organizationId: $o, first: 0) { edges { cursor } } }', { o: w.orgA }, w.alice.key),
-      await gql(w.app, 'query($o: ID!) { collections(organizationId: $o, after: "bad") { edges { cursor } } }', { o: w.orgA }, w.alice.key),
+      await gql(
+        w.app,
+        'query($o: ID!, $id: ID!) { collection(organizationId: $o, id: $id) { id } }',
+        { o: w.orgA, id: c },
+        w.bob.key,
+      ),
+      await gql(
+        w.app,
+        'query($o: ID!, $id: ID!) { collection(organizationId: $o, id: $id) { id } }',
+        { o: w.orgA, id: c },
+        w.dave.key,
+      ),
+      await gql(
+        w.app,
+        'query($o: ID!) { collections(organizationId: $o, first: 0) { edges { cursor } } }',
+        { o: w.orgA },
+        w.alice.key,
+      ),
+      await gql(
+        w.app,
+        'query($o: ID!) { collections(organizationId: $o, after: "bad") { edges { cursor } } }',
+        { o: w.orgA },
+        w.alice.key,
+      ),
       await gql(
         w.app,
         'mutation($o: ID!, $i: CreateCollectionInput!) { createCollection(organizationId: $o, input: $i) { id } }',
@@ -251,7 +301,11 @@ describe('X-Request-Id', () => {
       { o: w.orgA },
       w.alice.key,
     );
-    const [row] = await rows(w, 'SELECT trace_id FROM audit_log WHERE target_id = ?', res.body.data.createCollection.id);
+    const [row] = await rows(
+      w,
+      'SELECT trace_id FROM audit_log WHERE target_id = ?',
+      res.body.data.createCollection.id,
+    );
     expect(row.trace_id).toBe(res.headers.get('x-request-id'));
   });
 
@@ -271,7 +325,11 @@ describe('the GraphQL endpoint over HTTP', () => {
       rawBody: '{"query": ',
       headers: { 'content-type': 'application/json' },
     });
-    expect(onlyError(res).extensions).toMatchObject({ code: 'INVALID_REQUEST_BODY', status: 400, type: 'client_error' });
+    expect(onlyError(res).extensions).toMatchObject({
+      code: 'INVALID_REQUEST_BODY',
+      status: 400,
+      type: 'client_error',
+    });
     expect(res.headers.get('x-request-id')).toBe(onlyError(res).extensions.trace_id);
     expectNoInternals(res);
   });

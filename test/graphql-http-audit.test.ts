@@ -40,12 +40,18 @@ describe('graphql-http audit of /graphql', () => {
   it('a body that is not JSON is a 400 for application/json clients too, with the documented code', async () => {
     const w = await createWorld();
     for (const accept of ['application/json', 'application/graphql-response+json', '*/*']) {
-      const res = await rest(w.app, 'POST', '/graphql', { rawBody: '{"query": "{ __typename }"', headers: { 'content-type': 'application/json', accept } });
+      const res = await rest(w.app, 'POST', '/graphql', {
+        rawBody: '{"query": "{ __typename }"',
+        headers: { 'content-type': 'application/json', accept },
+      });
       expect(res.status, accept).toBe(400);
       expect(res.body.errors[0].extensions).toMatchObject({ code: 'INVALID_REQUEST_BODY', status: 400 });
     }
     // A document that does not parse is a well-formed request: 200 for application/json, as the spec asks.
-    const syntax = await rest(w.app, 'POST', '/graphql', { body: { query: '{' }, headers: { accept: 'application/json' } });
+    const syntax = await rest(w.app, 'POST', '/graphql', {
+      body: { query: '{' },
+      headers: { accept: 'application/json' },
+    });
     expect(syntax.status).toBe(200);
     expect(syntax.body.errors[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
   });

@@ -98,7 +98,10 @@ describe('mutation success shapes', () => {
     const res = await gql(
       w.app,
       CREATE_COLLECTION,
-      { org: w.orgA, input: { name: 'Focus Sessions', description: 'Deep work', coverImageUrl: 'https://img.example.com/a.png' } },
+      {
+        org: w.orgA,
+        input: { name: 'Focus Sessions', description: 'Deep work', coverImageUrl: 'https://img.example.com/a.png' },
+      },
       w.alice.key,
     );
     expect(res.body.errors).toBeUndefined();
@@ -116,7 +119,7 @@ describe('mutation success shapes', () => {
       createdAt: NOW,
       updatedAt: NOW,
     });
-    expect((await rows(w, 'SELECT action, target_id, actor_id FROM audit_log WHERE target_id = ?', c.id))).toEqual([
+    expect(await rows(w, 'SELECT action, target_id, actor_id FROM audit_log WHERE target_id = ?', c.id)).toEqual([
       { action: 'collection.create', target_id: c.id, actor_id: w.alice.userId },
     ]);
   });
@@ -131,7 +134,10 @@ describe('mutation success shapes', () => {
       { org: w.orgA, input: { name: 'With cover', coverTrackId: t } },
       w.alice.key,
     );
-    expect(res.body).toEqual({ data: { createCollection: { coverTrackId: t, coverTrack: { id: t, title: 'Cover' }, trackCount: 0 } }, extensions: costed });
+    expect(res.body).toEqual({
+      data: { createCollection: { coverTrackId: t, coverTrack: { id: t, title: 'Cover' }, trackCount: 0 } },
+      extensions: costed,
+    });
   });
 
   it('createTrack returns the track with defaults, and puts it in the library as own', async () => {
@@ -153,7 +159,7 @@ describe('mutation success shapes', () => {
       createdAt: NOW,
       updatedAt: NOW,
     });
-    expect((await rows(w, 'SELECT user_id, track_id, organization_id, source FROM library_saves'))).toEqual([
+    expect(await rows(w, 'SELECT user_id, track_id, organization_id, source FROM library_saves')).toEqual([
       { user_id: w.alice.userId, track_id: t.id, organization_id: 'org_a', source: 'own' },
     ]);
   });
@@ -190,7 +196,10 @@ describe('mutation success shapes', () => {
     });
 
     const delTrack = await gql(w.app, DELETE_TRACK, { org: w.orgA, t: t2 }, w.alice.key);
-    expect(delTrack.body).toEqual({ data: { deleteTrack: { success: true, id: t2, detail: 'Track deleted.' } }, extensions: costed });
+    expect(delTrack.body).toEqual({
+      data: { deleteTrack: { success: true, id: t2, detail: 'Track deleted.' } },
+      extensions: costed,
+    });
 
     const delCollection = await gql(w.app, DELETE_COLLECTION, { org: w.orgA, c }, w.alice.key);
     expect(delCollection.body).toEqual({
@@ -199,7 +208,12 @@ describe('mutation success shapes', () => {
     });
 
     const actions = (await rows(w, 'SELECT action FROM audit_log ORDER BY seq')).map((r) => r.action);
-    expect(actions.slice(-4)).toEqual(['collection.track_add', 'collection.track_remove', 'track.delete', 'collection.delete']);
+    expect(actions.slice(-4)).toEqual([
+      'collection.track_add',
+      'collection.track_remove',
+      'track.delete',
+      'collection.delete',
+    ]);
   });
 
   it('accepts the key as Authorization: Bearer too', async () => {
@@ -215,12 +229,12 @@ describe('authentication: missing, unknown and revoked keys', () => {
   type Credentials = { key?: string | null; headers?: Record<string, string> };
   const variants: [string, (w: World) => Promise<Credentials>][] = [
     ['no key', async () => ({ key: null })],
-    ['an unknown key', async () => ({ key: 'mgk_' + 'x'.repeat(43) })],
+    ['an unknown key', async () => ({ key: `mgk_${'x'.repeat(43)}` })],
     ['an unknown Bearer token', async () => ({ headers: { authorization: 'Bearer mgk_nope' } })],
     [
       'a revoked key',
       async (w) => {
-        (await revokeApiKey(w.deps, { keyId: w.alice.keyId }));
+        await revokeApiKey(w.deps, { keyId: w.alice.keyId });
         return { key: w.alice.key };
       },
     ],
@@ -232,7 +246,7 @@ describe('authentication: missing, unknown and revoked keys', () => {
       const ids = await seedAlice(w);
       const calls = everyMutation(w, ids);
       const { key, headers } = await keyOf(w);
-      const before = (await snapshot(w));
+      const before = await snapshot(w);
       for (const name of MUTATIONS) {
         const [query, variables] = calls[name]();
         const res = await gql(w.app, query, variables, key, headers);
@@ -240,7 +254,7 @@ describe('authentication: missing, unknown and revoked keys', () => {
         expect(error.message, name).toBe('Authentication required. Please provide a valid API key.');
         expect(error.path, name).toEqual([name]);
       }
-      expect((await snapshot(w))).toEqual(before);
+      expect(await snapshot(w)).toEqual(before);
     });
   }
 
@@ -248,7 +262,7 @@ describe('authentication: missing, unknown and revoked keys', () => {
     const w = await createWorld();
     const ok = await gql(w.app, CREATE_TRACK, { org: w.orgA, input: { title: 'before' } }, w.alice.key);
     expect(ok.body.data.createTrack.title).toBe('before');
-    expect((await revokeApiKey(w.deps, { keyId: w.alice.keyId }))).toEqual({ id: w.alice.keyId, revoked: true });
+    expect(await revokeApiKey(w.deps, { keyId: w.alice.keyId })).toEqual({ id: w.alice.keyId, revoked: true });
     const refused = await gql(w.app, CREATE_TRACK, { org: w.orgA, input: { title: 'after' } }, w.alice.key);
     expectError(refused, 'AUTHENTICATION_REQUIRED', 401, {});
     // bob's key is unaffected
@@ -262,14 +276,14 @@ describe('organization scope', () => {
     const w = await createWorld();
     const ids = await seedAlice(w);
     const calls = everyMutation(w, ids);
-    const before = (await snapshot(w));
+    const before = await snapshot(w);
     for (const name of MUTATIONS) {
       const [query, variables] = calls[name]();
       const res = await gql(w.app, query, variables, w.dave.key);
       const error = expectError(res, 'ORGANIZATION_ACCESS_DENIED', 403, { organization_id: 'org_a' });
       expect(error.message, name).toBe("You don't have access to this organization.");
     }
-    expect((await snapshot(w))).toEqual(before);
+    expect(await snapshot(w)).toEqual(before);
   });
 
   it('a non-member learns nothing: real and nonexistent ids get the same answer', async () => {
@@ -316,13 +330,13 @@ describe('organization scope', () => {
 describe('capabilities', () => {
   it('a member without USE_MUSIC_GENERATION (carol) cannot create collections or tracks (403 INSUFFICIENT_PERMISSIONS)', async () => {
     const w = await createWorld();
-    const before = (await snapshot(w));
+    const before = await snapshot(w);
     const collection = await gql(w.app, CREATE_COLLECTION, { org: w.orgA, input: { name: 'Mine' } }, w.carol.key);
     const error = expectError(collection, 'INSUFFICIENT_PERMISSIONS', 403);
     expect(error.message).toBe('You do not have permission to perform this action.');
     const track = await gql(w.app, CREATE_TRACK, { org: w.orgA, input: { title: 'Mine' } }, w.carol.key);
     expectError(track, 'INSUFFICIENT_PERMISSIONS', 403);
-    expect((await snapshot(w))).toEqual(before);
+    expect(await snapshot(w)).toEqual(before);
   });
 
   it('carol is still a member: touching a collection that is not hers is RESOURCE_NOT_FOUND, not 403', async () => {
@@ -357,7 +371,7 @@ describe("someone else's collection is not found, exactly like a nonexistent one
       const w = await createWorld();
       const { c } = await seedAlice(w);
       const bobTrack = await createTrackVia(w.app, w.bob.key, w.orgA, 'bob');
-      const before = (await snapshot(w));
+      const before = await snapshot(w);
 
       const theirs = await gql(w.app, query, { org: w.orgA, ...vars(c, bobTrack) }, w.bob.key);
       const error = expectError(theirs, 'RESOURCE_NOT_FOUND', 404, { collection_id: c });
@@ -368,7 +382,7 @@ describe("someone else's collection is not found, exactly like a nonexistent one
       expectError(missing, 'RESOURCE_NOT_FOUND', 404, { collection_id: MISSING_COLLECTION });
       expect(normalised(theirs, c)).toEqual(normalised(missing, MISSING_COLLECTION));
 
-      expect((await snapshot(w))).toEqual(before);
+      expect(await snapshot(w)).toEqual(before);
     });
   }
 
@@ -386,7 +400,7 @@ describe("someone else's collection is not found, exactly like a nonexistent one
     }
   });
 
-  it("a collection id from another organization is not found in this one, even for its owner", async () => {
+  it('a collection id from another organization is not found in this one, even for its owner', async () => {
     const w = await createWorld();
     const daveCollection = await createCollectionVia(w.app, w.dave.key, w.orgB);
     // alice is not in org_b; dave is not in org_a: use alice in org_a with dave's id
@@ -399,7 +413,7 @@ describe('tracks the caller cannot see', () => {
   it("deleteTrack: bob deleting alice's track he cannot see is RESOURCE_NOT_FOUND with details.track_id", async () => {
     const w = await createWorld();
     const { t } = await seedAlice(w);
-    const before = (await snapshot(w));
+    const before = await snapshot(w);
     const res = await gql(w.app, DELETE_TRACK, { org: w.orgA, t }, w.bob.key);
     const error = expectError(res, 'RESOURCE_NOT_FOUND', 404, { track_id: t });
     expect(error.extensions.system_message).toBe('Music track not found');
@@ -407,7 +421,7 @@ describe('tracks the caller cannot see', () => {
     const missingError = expectError(missing, 'RESOURCE_NOT_FOUND', 404, { track_id: MISSING_TRACK });
     expect(missingError.message).toBe(error.message);
     expect(missingError.extensions.system_message).toBe(error.extensions.system_message);
-    expect((await snapshot(w))).toEqual(before);
+    expect(await snapshot(w)).toEqual(before);
   });
 
   it("addTrackToCollection: bob adding alice's track to his own collection is RESOURCE_NOT_FOUND with details.track_id", async () => {
@@ -416,10 +430,10 @@ describe('tracks the caller cannot see', () => {
     const mine = await createCollectionVia(w.app, w.bob.key, w.orgA);
     const res = await gql(w.app, ADD_TRACK, { org: w.orgA, c: mine, t }, w.bob.key);
     expectError(res, 'RESOURCE_NOT_FOUND', 404, { track_id: t });
-    expect((await rows(w, 'SELECT * FROM collection_entries WHERE collection_id = ?', mine))).toEqual([]);
+    expect(await rows(w, 'SELECT * FROM collection_entries WHERE collection_id = ?', mine)).toEqual([]);
   });
 
-  it("createCollection: a cover track the caller cannot see is RESOURCE_NOT_FOUND and creates nothing", async () => {
+  it('createCollection: a cover track the caller cannot see is RESOURCE_NOT_FOUND and creates nothing', async () => {
     const w = await createWorld();
     const { t } = await seedAlice(w);
     const before = (await rows(w, 'SELECT count(*) AS n FROM collections'))[0].n;
@@ -432,8 +446,12 @@ describe('tracks the caller cannot see', () => {
     const w = await createWorld();
     const { c, t2 } = await seedAlice(w);
     await gql(w.app, DELETE_TRACK, { org: w.orgA, t: t2 }, w.alice.key);
-    expectError(await gql(w.app, ADD_TRACK, { org: w.orgA, c, t: t2 }, w.alice.key), 'RESOURCE_NOT_FOUND', 404, { track_id: t2 });
-    expectError(await gql(w.app, DELETE_TRACK, { org: w.orgA, t: t2 }, w.alice.key), 'RESOURCE_NOT_FOUND', 404, { track_id: t2 });
+    expectError(await gql(w.app, ADD_TRACK, { org: w.orgA, c, t: t2 }, w.alice.key), 'RESOURCE_NOT_FOUND', 404, {
+      track_id: t2,
+    });
+    expectError(await gql(w.app, DELETE_TRACK, { org: w.orgA, t: t2 }, w.alice.key), 'RESOURCE_NOT_FOUND', 404, {
+      track_id: t2,
+    });
   });
 
   it('a track visible through the library but created by someone else: deleteTrack is INSUFFICIENT_PERMISSIONS', async () => {
@@ -441,18 +459,23 @@ describe('tracks the caller cannot see', () => {
     const { t } = await seedAlice(w);
     await saveToLibrary(w, w.bob.userId, t);
     // bob can now see it ...
-    const seen = await gql(w.app, 'query($org: ID!, $id: ID!) { track(organizationId: $org, id: $id) { id } }', { org: w.orgA, id: t }, w.bob.key);
+    const seen = await gql(
+      w.app,
+      'query($org: ID!, $id: ID!) { track(organizationId: $org, id: $id) { id } }',
+      { org: w.orgA, id: t },
+      w.bob.key,
+    );
     expect(seen.body.data.track.id).toBe(t);
     // ... and add it to his own collection ...
     const mine = await createCollectionVia(w.app, w.bob.key, w.orgA);
     const add = await gql(w.app, ADD_TRACK, { org: w.orgA, c: mine, t }, w.bob.key);
     expect(add.body.data.addTrackToCollection.success).toBe(true);
     // ... but not delete it
-    const before = (await snapshot(w));
+    const before = await snapshot(w);
     const res = await gql(w.app, DELETE_TRACK, { org: w.orgA, t }, w.bob.key);
     expectError(res, 'INSUFFICIENT_PERMISSIONS', 403, { track_id: t });
-    expect((await snapshot(w))).toEqual(before);
-    expect((await rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t))).toEqual([{ deleted_at: null }]);
+    expect(await snapshot(w)).toEqual(before);
+    expect(await rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t)).toEqual([{ deleted_at: null }]);
   });
 });
 
@@ -471,7 +494,7 @@ describe('input validation (422 VALIDATION_ERROR naming the field)', () => {
       const error = expectError(res, 'VALIDATION_ERROR', 422, { field: 'name' });
       expect(error.message).toBe('The request payload is invalid.');
     }
-    expect((await collectionCount(w))).toBe(0);
+    expect(await collectionCount(w)).toBe(0);
   });
 
   it('collection name: 512 characters are accepted, 513 are rejected', async () => {
@@ -479,7 +502,7 @@ describe('input validation (422 VALIDATION_ERROR naming the field)', () => {
     const ok = await createCollection(w, { name: 'x'.repeat(512) });
     expect(ok.body.data.createCollection.name).toBe('x'.repeat(512));
     expectError(await createCollection(w, { name: 'x'.repeat(513) }), 'VALIDATION_ERROR', 422, { field: 'name' });
-    expect((await collectionCount(w))).toBe(1);
+    expect(await collectionCount(w)).toBe(1);
   });
 
   it('collection name: lengths count code points, so 512 astral-plane emoji are accepted and 513 rejected', async () => {
@@ -488,9 +511,9 @@ describe('input validation (422 VALIDATION_ERROR naming the field)', () => {
     const ok = await createCollection(w, { name });
     expect(ok.body.errors).toBeUndefined();
     expect(ok.body.data.createCollection.name).toBe(name);
-    expect((await rows(w, 'SELECT name FROM collections'))).toEqual([{ name }]);
+    expect(await rows(w, 'SELECT name FROM collections')).toEqual([{ name }]);
     expectError(await createCollection(w, { name: '😀'.repeat(513) }), 'VALIDATION_ERROR', 422, { field: 'name' });
-    expect((await collectionCount(w))).toBe(1);
+    expect(await collectionCount(w)).toBe(1);
   });
 
   it('coverImageUrl: 1024 characters are accepted, 1025 and non-http(s) URLs are rejected as cover_image_url', async () => {
@@ -500,11 +523,11 @@ describe('input validation (422 VALIDATION_ERROR naming the field)', () => {
     expect(url1024).toHaveLength(1024);
     const ok = await createCollection(w, { name: 'ok', coverImageUrl: url1024 });
     expect(ok.body.data.createCollection.coverImageUrl).toBe(url1024);
-    for (const coverImageUrl of [url1024 + 'a', 'ftp://x', 'not a url', '/relative/path.png', 'javascript:alert(1)']) {
+    for (const coverImageUrl of [`${url1024}a`, 'ftp://x', 'not a url', '/relative/path.png', 'javascript:alert(1)']) {
       const res = await createCollection(w, { name: 'bad', coverImageUrl });
       expectError(res, 'VALIDATION_ERROR', 422, { field: 'cover_image_url' });
     }
-    expect((await collectionCount(w))).toBe(1);
+    expect(await collectionCount(w)).toBe(1);
   });
 
   it('description: 4000 characters are accepted, 4001 are rejected', async () => {
@@ -521,10 +544,10 @@ describe('input validation (422 VALIDATION_ERROR naming the field)', () => {
     for (const title of ['', '   ', 't'.repeat(513), '🎵'.repeat(513)]) {
       expectError(await createTrack(w, { title }), 'VALIDATION_ERROR', 422, { field: 'title' });
     }
-    expect((await trackCount(w))).toBe(0);
+    expect(await trackCount(w)).toBe(0);
     expect((await createTrack(w, { title: 't'.repeat(512) })).body.data.createTrack.title).toHaveLength(512);
     expect((await createTrack(w, { title: '🎵'.repeat(512) })).body.data.createTrack.title).toBe('🎵'.repeat(512));
-    expect((await trackCount(w))).toBe(2);
+    expect(await trackCount(w)).toBe(2);
   });
 
   it('track fields: duration, URLs, mode and engine are checked and named in snake_case', async () => {
@@ -533,15 +556,19 @@ describe('input validation (422 VALIDATION_ERROR naming the field)', () => {
       [{ durationSeconds: -1 }, 'duration_seconds'],
       [{ durationSeconds: 86401 }, 'duration_seconds'],
       [{ audioUrl: 'ftp://x' }, 'audio_url'],
-      [{ artworkUrl: 'https://example.com/' + 'a'.repeat(1005) }, 'artwork_url'],
+      [{ artworkUrl: `https://example.com/${'a'.repeat(1005)}` }, 'artwork_url'],
       [{ mode: 'party' }, 'mode'],
       [{ engine: 'Not An Engine!' }, 'engine'],
     ];
     for (const [extra, field] of cases) {
       expectError(await createTrack(w, { title: 'ok', ...extra }), 'VALIDATION_ERROR', 422, { field });
     }
-    expect((await trackCount(w))).toBe(0);
-    const edge = await createTrack(w, { title: 'edge', durationSeconds: 86400, audioUrl: 'https://example.com/' + 'a'.repeat(1004) });
+    expect(await trackCount(w)).toBe(0);
+    const edge = await createTrack(w, {
+      title: 'edge',
+      durationSeconds: 86400,
+      audioUrl: `https://example.com/${'a'.repeat(1004)}`,
+    });
     expect(edge.body.data.createTrack.durationSeconds).toBe(86400);
   });
 
@@ -577,7 +604,7 @@ describe('input validation (422 VALIDATION_ERROR naming the field)', () => {
     expectError(await createCollection(w, { name: 'x', ownerId: w.bob.userId }), 'VALIDATION_ERROR', 422, {
       field: 'owner_id',
     });
-    expect((await collectionCount(w))).toBe(0);
+    expect(await collectionCount(w)).toBe(0);
   });
 });
 
@@ -588,11 +615,19 @@ describe('idempotency', () => {
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     for (let i = 0; i < 2; i++) {
       const res = await gql(w.app, ADD_TRACK, { org: w.orgA, c, t }, w.alice.key);
-      expect(res.body).toEqual({ data: { addTrackToCollection: { success: true, id: t, detail: 'Track added to collection.' } }, extensions: costed });
+      expect(res.body).toEqual({
+        data: { addTrackToCollection: { success: true, id: t, detail: 'Track added to collection.' } },
+        extensions: costed,
+      });
     }
     const got = await gql(w.app, COLLECTION, { org: w.orgA, id: c }, w.alice.key);
-    expect(got.body.data.collection).toEqual({ id: c, name: 'A collection', trackCount: 1, tracks: { edges: [{ position: 0, node: { id: t } }] } });
-    expect((await rows(w, 'SELECT track_id, position FROM collection_entries WHERE collection_id = ?', c))).toEqual([
+    expect(got.body.data.collection).toEqual({
+      id: c,
+      name: 'A collection',
+      trackCount: 1,
+      tracks: { edges: [{ position: 0, node: { id: t } }] },
+    });
+    expect(await rows(w, 'SELECT track_id, position FROM collection_entries WHERE collection_id = ?', c)).toEqual([
       { track_id: t, position: 0 },
     ]);
   });
@@ -600,8 +635,8 @@ describe('idempotency', () => {
   it('removing a track that is not in the collection succeeds and changes nothing', async () => {
     const w = await createWorld();
     const { c, t, t2 } = await seedAlice(w);
-    const entriesBefore = (await rows(w, 'SELECT * FROM collection_entries'));
-    const countBefore = (await rows(w, 'SELECT track_count, version FROM collections WHERE id = ?', c));
+    const entriesBefore = await rows(w, 'SELECT * FROM collection_entries');
+    const countBefore = await rows(w, 'SELECT track_count, version FROM collections WHERE id = ?', c);
     for (const absent of [t2, MISSING_TRACK]) {
       const res = await gql(w.app, REMOVE_TRACK, { org: w.orgA, c, t: absent }, w.alice.key);
       expect(res.body).toEqual({
@@ -609,12 +644,12 @@ describe('idempotency', () => {
         extensions: costed,
       });
     }
-    expect((await rows(w, 'SELECT * FROM collection_entries'))).toEqual(entriesBefore);
-    expect((await rows(w, 'SELECT track_count, version FROM collections WHERE id = ?', c))).toEqual(countBefore);
+    expect(await rows(w, 'SELECT * FROM collection_entries')).toEqual(entriesBefore);
+    expect(await rows(w, 'SELECT track_count, version FROM collections WHERE id = ?', c)).toEqual(countBefore);
     // removing twice: the second is the no-op
     await gql(w.app, REMOVE_TRACK, { org: w.orgA, c, t }, w.alice.key);
     const again = await gql(w.app, REMOVE_TRACK, { org: w.orgA, c, t }, w.alice.key);
     expect(again.body.data.removeTrackFromCollection.success).toBe(true);
-    expect((await rows(w, 'SELECT track_count FROM collections WHERE id = ?', c))).toEqual([{ track_count: 0 }]);
+    expect(await rows(w, 'SELECT track_count FROM collections WHERE id = ?', c)).toEqual([{ track_count: 0 }]);
   });
 });

@@ -103,8 +103,10 @@ const names = (conn: any) => conn.edges.map((e: any) => e.node.name);
 describe('viewer', () => {
   it('returns the user behind the key with their organizations and capabilities', async () => {
     const w = await createWorld();
-    const [user] = (await rows(w, 'SELECT email FROM users WHERE id = ?', w.alice.userId));
-    const data = await ok(gql(w.app, '{ viewer { id email name organizations { id name capabilities } } }', {}, w.alice.key));
+    const [user] = await rows(w, 'SELECT email FROM users WHERE id = ?', w.alice.userId);
+    const data = await ok(
+      gql(w.app, '{ viewer { id email name organizations { id name capabilities } } }', {}, w.alice.key),
+    );
     expect(data).toEqual({
       viewer: {
         id: w.alice.userId,
@@ -250,7 +252,12 @@ describe('collection and collections', () => {
   it('a malformed cursor is VALIDATION_ERROR naming after/before', async () => {
     const w = await createWorld();
     await aliceCollections(w, 1);
-    for (const after of ['garbage', '', Buffer.from('k:-1').toString('base64url'), Buffer.from('x:1').toString('base64url')]) {
+    for (const after of [
+      'garbage',
+      '',
+      Buffer.from('k:-1').toString('base64url'),
+      Buffer.from('x:1').toString('base64url'),
+    ]) {
       expectError(await gql(w.app, COLLECTIONS, { org: w.orgA, after }, w.alice.key), 'VALIDATION_ERROR', 422, {
         field: 'after',
       });
@@ -281,7 +288,7 @@ describe('track and tracks (the library)', () => {
     expect(saved.track.id).toBe(t);
   });
 
-  it('tracks lists your own created tracks with source own, newest first, and nobody else\'s', async () => {
+  it("tracks lists your own created tracks with source own, newest first, and nobody else's", async () => {
     const w = await createWorld();
     const ids: string[] = [];
     for (const title of ['first', 'second', 'third']) {
@@ -324,12 +331,15 @@ describe('track and tracks (the library)', () => {
     const p1 = (await ok(gql(w.app, LIBRARY, { org: w.orgA, first: 2 }, w.alice.key))).tracks;
     expect(p1.edges.map((e: any) => e.node.title)).toEqual(['t3', 't2']);
     expect(p1.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
-    const p2 = (await ok(gql(w.app, LIBRARY, { org: w.orgA, first: 2, after: p1.pageInfo.endCursor }, w.alice.key))).tracks;
+    const p2 = (await ok(gql(w.app, LIBRARY, { org: w.orgA, first: 2, after: p1.pageInfo.endCursor }, w.alice.key)))
+      .tracks;
     expect(p2.edges.map((e: any) => e.node.title)).toEqual(['t1']);
     expect(p2.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
 
     for (const first of [0, 101]) {
-      expectError(await gql(w.app, LIBRARY, { org: w.orgA, first }, w.alice.key), 'VALIDATION_ERROR', 422, { field: 'first' });
+      expectError(await gql(w.app, LIBRARY, { org: w.orgA, first }, w.alice.key), 'VALIDATION_ERROR', 422, {
+        field: 'first',
+      });
     }
     expectError(await gql(w.app, LIBRARY, { org: w.orgA, after: '!!' }, w.alice.key), 'VALIDATION_ERROR', 422, {
       field: 'after',
@@ -358,7 +368,9 @@ describe('node(id)', () => {
       expectError(await gql(w.app, NODE, { id: tracks[0] }, key), 'RESOURCE_NOT_FOUND', 404, { track_id: tracks[0] });
     }
     await ok(gql(w.app, DELETE_TRACK, { org: w.orgA, t: tracks[1] }, w.alice.key));
-    expectError(await gql(w.app, NODE, { id: tracks[1] }, w.alice.key), 'RESOURCE_NOT_FOUND', 404, { track_id: tracks[1] });
+    expectError(await gql(w.app, NODE, { id: tracks[1] }, w.alice.key), 'RESOURCE_NOT_FOUND', 404, {
+      track_id: tracks[1],
+    });
     await ok(gql(w.app, DELETE_COLLECTION, { org: w.orgA, c }, w.alice.key));
     expectError(await gql(w.app, NODE, { id: c }, w.alice.key), 'RESOURCE_NOT_FOUND', 404, { collection_id: c });
     expectError(await gql(w.app, NODE, { id: 'mcoll_00000000000000000000' }, w.alice.key), 'RESOURCE_NOT_FOUND', 404, {
@@ -393,7 +405,11 @@ describe("a collection's tracks", () => {
       ),
     );
     const data = await ok(gql(w.app, COLLECTION, { org: w.orgA, id: c }, w.alice.key));
-    expect(data.collection).toMatchObject({ trackCount: 3, coverTrackId: cover, coverTrack: { id: cover, title: 'Cover' } });
+    expect(data.collection).toMatchObject({
+      trackCount: 3,
+      coverTrackId: cover,
+      coverTrack: { id: cover, title: 'Cover' },
+    });
     expect(data.collection.tracks.edges).toEqual([
       { position: 0, addedAt: '2026-06-28T10:30:00Z', node: { id: tracks[0], title: 't0' } },
       { position: 1, addedAt: '2026-06-28T10:30:01Z', node: { id: tracks[1], title: 't1' } },
@@ -432,7 +448,8 @@ describe("a collection's tracks", () => {
   it('tracks page sizes are 1..500 and cursors must be valid', async () => {
     const w = await createWorld();
     const { c } = await collectionWith(w, 1);
-    const run = (vars: Record<string, unknown>) => gql(w.app, COLLECTION_TRACKS, { org: w.orgA, id: c, ...vars }, w.alice.key);
+    const run = (vars: Record<string, unknown>) =>
+      gql(w.app, COLLECTION_TRACKS, { org: w.orgA, id: c, ...vars }, w.alice.key);
     expectError(await run({ first: 0 }), 'VALIDATION_ERROR', 422, { field: 'first' });
     expectError(await run({ first: 501 }), 'VALIDATION_ERROR', 422, { field: 'first' });
     expectError(await run({ after: 'zzz' }), 'VALIDATION_ERROR', 422, { field: 'after' });
@@ -453,7 +470,9 @@ describe("a collection's tracks", () => {
     ]);
     // removed from the head too
     await ok(gql(w.app, REMOVE_TRACK, { org: w.orgA, c, t: tracks[0] }, w.alice.key));
-    expect((await rows(w, 'SELECT track_id, position FROM collection_entries WHERE collection_id = ? ORDER BY position', c))).toEqual([
+    expect(
+      await rows(w, 'SELECT track_id, position FROM collection_entries WHERE collection_id = ? ORDER BY position', c),
+    ).toEqual([
       { track_id: tracks[2], position: 0 },
       { track_id: tracks[4], position: 1 },
     ]);
@@ -496,7 +515,9 @@ describe('soft delete', () => {
     );
     // bob has it in his library
     await saveToLibrary(w, w.bob.userId, victim);
-    const versions = Object.fromEntries((await rows(w, 'SELECT id, version FROM collections')).map((r) => [r.id, r.version]));
+    const versions = Object.fromEntries(
+      (await rows(w, 'SELECT id, version FROM collections')).map((r) => [r.id, r.version]),
+    );
 
     w.clock.now = Date.parse('2026-06-28T12:00:00Z');
     const res = await gql(w.app, DELETE_TRACK, { org: w.orgA, t: victim }, w.alice.key);
@@ -513,7 +534,9 @@ describe('soft delete', () => {
     expect(b).toMatchObject({ trackCount: 1, coverTrackId: null, coverTrack: null });
     expect(b.tracks.edges.map((e: any) => [e.position, e.node.id])).toEqual([[0, tracks[3]]]);
     for (const [id, version] of Object.entries(versions)) {
-      expect((await rows(w, 'SELECT version FROM collections WHERE id = ?', id))[0].version).toBeGreaterThan(version as number);
+      expect((await rows(w, 'SELECT version FROM collections WHERE id = ?', id))[0].version).toBeGreaterThan(
+        version as number,
+      );
     }
 
     const lib = await ok(gql(w.app, LIBRARY, { org: w.orgA }, w.alice.key));
@@ -529,25 +552,33 @@ describe('soft delete', () => {
     });
 
     // the row is kept, marked deleted; nothing in the database still points at it
-    expect((await rows(w, 'SELECT id, title, deleted_at, updated_at FROM tracks WHERE id = ?', victim))).toEqual([
+    expect(await rows(w, 'SELECT id, title, deleted_at, updated_at FROM tracks WHERE id = ?', victim)).toEqual([
       { id: victim, title: 't1', deleted_at: w.clock.now, updated_at: w.clock.now },
     ]);
-    expect((await rows(w, 'SELECT * FROM collection_entries WHERE track_id = ?', victim))).toEqual([]);
-    expect((await rows(w, 'SELECT id FROM collections WHERE cover_track_id = ?', victim))).toEqual([]);
+    expect(await rows(w, 'SELECT * FROM collection_entries WHERE track_id = ?', victim)).toEqual([]);
+    expect(await rows(w, 'SELECT id FROM collections WHERE cover_track_id = ?', victim)).toEqual([]);
     for (const id of [first, second]) {
-      const positions = (await rows(w, 'SELECT position FROM collection_entries WHERE collection_id = ? ORDER BY position', id));
+      const positions = await rows(
+        w,
+        'SELECT position FROM collection_entries WHERE collection_id = ? ORDER BY position',
+        id,
+      );
       expect(positions.map((r) => r.position)).toEqual([...positions.keys()]);
     }
 
     // the audit trail of the track is complete and still there
-    expect((await rows(w, 'SELECT action, actor_id FROM audit_log WHERE target_id = ? ORDER BY seq', victim))).toEqual([
+    expect(await rows(w, 'SELECT action, actor_id FROM audit_log WHERE target_id = ? ORDER BY seq', victim)).toEqual([
       { action: 'track.create', actor_id: w.alice.userId },
       { action: 'collection.track_add', actor_id: w.alice.userId },
       { action: 'collection.track_add', actor_id: w.alice.userId },
       { action: 'track.delete', actor_id: w.alice.userId },
     ]);
-    const [deletion] = (await rows(w, "SELECT * FROM audit_log WHERE action = 'track.delete'"));
-    expect(deletion).toMatchObject({ organization_id: 'org_a', trace_id: res.headers.get('x-request-id'), created_at: w.clock.now });
+    const [deletion] = await rows(w, "SELECT * FROM audit_log WHERE action = 'track.delete'");
+    expect(deletion).toMatchObject({
+      organization_id: 'org_a',
+      trace_id: res.headers.get('x-request-id'),
+      created_at: w.clock.now,
+    });
   });
 
   it('deleteCollection removes it from list, get and node, and leaves its tracks alone', async () => {
@@ -569,10 +600,12 @@ describe('soft delete', () => {
     }
     const lib = await ok(gql(w.app, LIBRARY, { org: w.orgA }, w.alice.key));
     expect(lib.tracks.edges.map((e: any) => e.node.id).sort()).toEqual([...tracks].sort());
-    expect((await rows(w, 'SELECT count(*) AS n FROM tracks WHERE deleted_at IS NOT NULL'))).toEqual([{ n: 0 }]);
+    expect(await rows(w, 'SELECT count(*) AS n FROM tracks WHERE deleted_at IS NOT NULL')).toEqual([{ n: 0 }]);
 
-    expect((await rows(w, 'SELECT deleted_at FROM collections WHERE id = ?', c))).toEqual([{ deleted_at: w.clock.now }]);
-    expect((await rows(w, "SELECT target_id FROM audit_log WHERE action = 'collection.delete'"))).toEqual([{ target_id: c }]);
-    expect((await rows(w, "SELECT count(*) AS n FROM audit_log WHERE action = 'collection.create'"))).toEqual([{ n: 2 }]);
+    expect(await rows(w, 'SELECT deleted_at FROM collections WHERE id = ?', c)).toEqual([{ deleted_at: w.clock.now }]);
+    expect(await rows(w, "SELECT target_id FROM audit_log WHERE action = 'collection.delete'")).toEqual([
+      { target_id: c },
+    ]);
+    expect(await rows(w, "SELECT count(*) AS n FROM audit_log WHERE action = 'collection.create'")).toEqual([{ n: 2 }]);
   });
 });

@@ -15,8 +15,8 @@ function groove(w: World, path: string, key: string | null, body: unknown, heade
 }
 
 const snapshot = async (w: World) => ({
-  saves: (await rows(w, 'SELECT * FROM library_saves ORDER BY seq')),
-  audit: (await rows(w, 'SELECT action, target_id FROM audit_log ORDER BY seq')),
+  saves: await rows(w, 'SELECT * FROM library_saves ORDER BY seq'),
+  audit: await rows(w, 'SELECT action, target_id FROM audit_log ORDER BY seq'),
 });
 
 const INVALID_ID = { ErrorCode: 'COLLECTION_INVALID_ID', Description: 'Invalid collection id for this operation' };
@@ -40,16 +40,19 @@ describe('POST /1/content/music/collection/delete', () => {
       Error: SOME_FAILED,
     });
     expect(res.headers.get('x-request-id')).toMatch(/^req_/);
-    expect((await rows(w, 'SELECT * FROM library_saves WHERE track_id = ?', kept))).toEqual([]);
+    expect(await rows(w, 'SELECT * FROM library_saves WHERE track_id = ?', kept)).toEqual([]);
   });
 
   it('mixed batch: results in input order, duplicates with or without the prefix, failed items change nothing', async () => {
     const { w, kept, unsaved, deleted, bobs, daves, unknown } = await mixedWorld();
-    const before = (await snapshot(w));
+    const before = await snapshot(w);
     const input = [kept, unknown, `music.${kept}`, unsaved, bobs, `MUSIC.${daves}`, deleted, ''];
     const res = await groove(w, DELETE, w.alice.key, { TrackIds: input });
     expect(res.status).toBe(200);
-    const failed = (InputId: string) => ({ InputId, Error: { ...INVALID_ID, Message: 'Music track not found in library' } });
+    const failed = (InputId: string) => ({
+      InputId,
+      Error: { ...INVALID_ID, Message: 'Music track not found in library' },
+    });
     expect(res.body.TrackActionResults).toEqual([
       { InputId: kept },
       failed(unknown),
@@ -62,7 +65,7 @@ describe('POST /1/content/music/collection/delete', () => {
       failed(''),
     ]);
     expect(res.body.Error).toEqual(SOME_FAILED);
-    const after = (await snapshot(w));
+    const after = await snapshot(w);
     expect(after.saves).toEqual(before.saves.filter((s: any) => !(s.track_id === kept)));
     expect(after.audit).toEqual([...before.audit, { action: 'library.unsave', target_id: kept }]);
   });
@@ -77,7 +80,7 @@ describe('POST /1/content/music/collection/delete', () => {
 describe('POST /1/content/music/collection/add', () => {
   it('saves into the library; Id is the track in Groove form and round-trips to delete', async () => {
     const { w, kept, unsaved, deleted, bobs, daves, unknown } = await mixedWorld();
-    const before = (await snapshot(w));
+    const before = await snapshot(w);
     const input = [`music.${unsaved}`, unknown, kept, unsaved, bobs, daves, deleted];
     const res = await groove(w, ADD, w.alice.key, { TrackIds: input });
     expect(res.status).toBe(200);
@@ -94,7 +97,7 @@ describe('POST /1/content/music/collection/add', () => {
       ],
       Error: SOME_FAILED,
     });
-    const after = (await snapshot(w));
+    const after = await snapshot(w);
     expect(after.saves).toHaveLength(before.saves.length + 1);
     expect(after.saves.at(-1)).toMatchObject({ user_id: w.alice.userId, track_id: unsaved, source: 'own' });
     expect(after.audit).toEqual([...before.audit, { action: 'library.save', target_id: unsaved }]);
@@ -102,18 +105,26 @@ describe('POST /1/content/music/collection/add', () => {
     // Idempotent: the same request again writes nothing and answers the same.
     const again = await groove(w, ADD, w.alice.key, { TrackIds: input });
     expect(again.body).toEqual(res.body);
-    expect((await snapshot(w))).toEqual(after);
+    expect(await snapshot(w)).toEqual(after);
 
     const ok = res.body.TrackActionResults.filter((r: any) => r.Id).map((r: any) => r.Id);
     const removed = await groove(w, DELETE, w.alice.key, { TrackIds: ok });
     expect(removed.body).toEqual({ TrackActionResults: [{ InputId: ok[0] }, { InputId: ok[1] }, { InputId: ok[2] }] });
-    expect((await rows(w, 'SELECT * FROM library_saves WHERE user_id = ? AND track_id IN (?, ?)', w.alice.userId, kept, unsaved))).toEqual([]);
+    expect(
+      await rows(
+        w,
+        'SELECT * FROM library_saves WHERE user_id = ? AND track_id IN (?, ?)',
+        w.alice.userId,
+        kept,
+        unsaved,
+      ),
+    ).toEqual([]);
   });
 
   it('takes 100 ids; 101 is 400 COLLECTION_INVALID_OPERATION and changes nothing', async () => {
     const { w, unsaved } = await mixedWorld();
     const filler = (n: number) => Array.from({ length: n }, (_, i) => `music.mtrack_${i}`);
-    const before = (await snapshot(w));
+    const before = await snapshot(w);
     const over = await groove(w, ADD, w.alice.key, { TrackIds: [unsaved, ...filler(100)] });
     expect(over.status).toBe(400);
     expect(over.body).toEqual({
@@ -123,7 +134,7 @@ describe('POST /1/content/music/collection/add', () => {
         Message: 'Number of tracks for this operation is limited to 100',
       },
     });
-    expect((await snapshot(w))).toEqual(before);
+    expect(await snapshot(w)).toEqual(before);
     const overDelete = await groove(w, DELETE, w.alice.key, { TrackIds: filler(101) });
     expect(overDelete.status).toBe(400);
     expect(overDelete.body.Error.ErrorCode).toBe('COLLECTION_INVALID_OPERATION');
@@ -154,9 +165,9 @@ describe('Groove requests that fail as a whole', () => {
 
   it('a missing, unknown, revoked or non-Bearer credential is 401 INVALID_AUTHORIZATION_HEADER, before the body is read', async () => {
     const { w, kept } = await mixedWorld();
-    const before = (await snapshot(w));
-    const revoked = (await createApiKey(w.deps, { userId: w.alice.userId }));
-    (await revokeApiKey(w.deps, { keyId: revoked.id }));
+    const before = await snapshot(w);
+    const revoked = await createApiKey(w.deps, { userId: w.alice.userId });
+    await revokeApiKey(w.deps, { keyId: revoked.id });
     const cases: [string | null, unknown, Record<string, string>][] = [
       [null, { TrackIds: [kept] }, {}],
       ['mgk_not-a-key', { TrackIds: [kept] }, {}],
@@ -170,7 +181,7 @@ describe('Groove requests that fail as a whole', () => {
       expect(res.body).toEqual(INVALID_AUTH);
       expect(res.headers.get('x-request-id')).toMatch(/^req_/);
     }
-    expect((await snapshot(w))).toEqual(before);
+    expect(await snapshot(w)).toEqual(before);
   });
 
   it('X-API-Key works as well as Bearer', async () => {
@@ -182,13 +193,25 @@ describe('Groove requests that fail as a whole', () => {
 
   it('a malformed body is 400 INVALID_INPUT_PARAMETER and changes nothing', async () => {
     const { w, kept } = await mixedWorld();
-    const before = (await snapshot(w));
+    const before = await snapshot(w);
     const auth = { authorization: `Bearer ${w.alice.key}`, 'content-type': 'application/json' };
-    const raws = ['{"TrackIds": [', '[]', '"x"', '', '{}', '{"TrackIds": "x"}', '{"TrackIds": [1, 2]}', `{"TrackIds": ["${kept}", null]}`];
+    const raws = [
+      '{"TrackIds": [',
+      '[]',
+      '"x"',
+      '',
+      '{}',
+      '{"TrackIds": "x"}',
+      '{"TrackIds": [1, 2]}',
+      `{"TrackIds": ["${kept}", null]}`,
+    ];
     for (const rawBody of raws) {
       const res = await rest(w.app, 'POST', DELETE, { rawBody, headers: auth });
       expect(res.status, rawBody).toBe(400);
-      expect(res.body.Error).toMatchObject({ ErrorCode: 'INVALID_INPUT_PARAMETER', Description: 'Invalid input parameter' });
+      expect(res.body.Error).toMatchObject({
+        ErrorCode: 'INVALID_INPUT_PARAMETER',
+        Description: 'Invalid input parameter',
+      });
       expect(typeof res.body.Error.Message).toBe('string');
       expect(res.body.success).toBeUndefined();
     }
@@ -198,7 +221,7 @@ describe('Groove requests that fail as a whole', () => {
     });
     expect(xml.status).toBe(400);
     expect(xml.body.Error.ErrorCode).toBe('INVALID_INPUT_PARAMETER');
-    expect((await snapshot(w))).toEqual(before);
+    expect(await snapshot(w)).toEqual(before);
   });
 
   it('a namespace other than music is 400 INVALID_INPUT_PARAMETER', async () => {
@@ -212,7 +235,7 @@ describe('Groove requests that fail as a whole', () => {
         Message: 'Unknown namespace "video"; only music is supported',
       },
     });
-    expect((await rows(w, 'SELECT count(*) AS n FROM library_saves WHERE track_id = ?', kept))).toEqual([{ n: 1 }]);
+    expect(await rows(w, 'SELECT count(*) AS n FROM library_saves WHERE track_id = ?', kept)).toEqual([{ n: 1 }]);
   });
 
   it('unknown paths are 404 and other methods 405, Groove-shaped', async () => {
@@ -231,8 +254,8 @@ describe('which organization a Groove request acts in', () => {
   it('the only one; with several, X-Organization-Id must name one (else 400 AMBIGUOUS_ORGANIZATION)', async () => {
     const w = await createWorld();
     const inA = await createTrackVia(w.app, w.alice.key, w.orgA);
-    (await addMember(w.deps, { organizationId: w.orgB, userId: w.alice.userId, capabilities: [] }));
-    const before = (await snapshot(w));
+    await addMember(w.deps, { organizationId: w.orgB, userId: w.alice.userId, capabilities: [] });
+    const before = await snapshot(w);
     const ambiguous = await groove(w, DELETE, w.alice.key, { TrackIds: [inA] });
     expect(ambiguous.status).toBe(400);
     expect(ambiguous.body).toEqual({
@@ -242,7 +265,7 @@ describe('which organization a Groove request acts in', () => {
         Message: 'Caller belongs to 2 organizations; name one with the X-Organization-Id header',
       },
     });
-    expect((await snapshot(w))).toEqual(before);
+    expect(await snapshot(w)).toEqual(before);
 
     // Named: acts there, and only there.
     const inB = await groove(w, DELETE, w.alice.key, { TrackIds: [inA] }, { 'x-organization-id': w.orgB });
@@ -253,7 +276,7 @@ describe('which organization a Groove request acts in', () => {
 
   it('a single-organization caller needs no header; naming an organization they are not in is 403', async () => {
     const { w, kept } = await mixedWorld();
-    const before = (await snapshot(w));
+    const before = await snapshot(w);
     const foreign = await groove(w, DELETE, w.alice.key, { TrackIds: [kept] }, { 'x-organization-id': w.orgB });
     expect(foreign.status).toBe(403);
     expect(foreign.body).toEqual({
@@ -263,7 +286,7 @@ describe('which organization a Groove request acts in', () => {
         Message: 'Caller is not a member of this organization',
       },
     });
-    expect((await snapshot(w))).toEqual(before);
+    expect(await snapshot(w)).toEqual(before);
     // Dave (orgB only) acting on Alice's track: his own organization, where it does not exist.
     const dave = await groove(w, ADD, w.dave.key, { TrackIds: [kept] });
     expect(dave.body.TrackActionResults[0].Error.ErrorCode).toBe('COLLECTION_INVALID_ID');
@@ -271,8 +294,8 @@ describe('which organization a Groove request acts in', () => {
 
   it('a caller in no organization is 403 NO_ORGANIZATION_MEMBERSHIP', async () => {
     const w = await createWorld();
-    const loner = (await createUser(w.deps, { email: 'loner@example.com' }));
-    const key = (await createApiKey(w.deps, { userId: loner.id }));
+    const loner = await createUser(w.deps, { email: 'loner@example.com' });
+    const key = await createApiKey(w.deps, { userId: loner.id });
     const res = await groove(w, ADD, key.key, { TrackIds: ['mtrack_x'] });
     expect(res.status).toBe(403);
     expect(res.body.Error.ErrorCode).toBe('NO_ORGANIZATION_MEMBERSHIP');

@@ -11,8 +11,18 @@ const P = '/1/content/music/collection/playlists';
 const pid = (collection: string) => `music.playlist.${collection}`;
 const tid = (track: string) => `music.${track}`;
 
-function groove(w: World, method: string, path: string, key: string | null, body?: unknown, headers: Record<string, string> = {}) {
-  return rest(w.app, method, path, { body, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers } });
+function groove(
+  w: World,
+  method: string,
+  path: string,
+  key: string | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  return rest(w.app, method, path, {
+    body,
+    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
+  });
 }
 const post = (w: World, action: string, body: unknown, key = w.alice.key, headers: Record<string, string> = {}) =>
   groove(w, 'POST', `${P}/${action}`, key, body, headers);
@@ -21,7 +31,9 @@ const SOME_FAILED = { ErrorCode: 'COLLECTION_SOME_OPERATIONS_FAILED', Descriptio
 const INVALID_ID = { ErrorCode: 'COLLECTION_INVALID_ID', Description: 'Invalid collection id for this operation' };
 
 const entries = async (w: World, c: string) =>
-  (await rows(w, 'SELECT track_id FROM collection_entries WHERE collection_id = ? ORDER BY position', c)).map((r) => r.track_id);
+  (await rows(w, 'SELECT track_id FROM collection_entries WHERE collection_id = ? ORDER BY position', c)).map(
+    (r) => r.track_id,
+  );
 
 async function playlistOf(w: World, n: number) {
   const c = await createCollectionVia(w.app, w.alice.key, w.orgA, 'Mix');
@@ -40,7 +52,13 @@ describe('POST …/collection/playlists/create', () => {
     const res = await post(w, 'create', { Name: 'Road trip', IsPublished: false });
     expect(res.status, res.text).toBe(200);
     const [created] = await rows(w, 'SELECT id, name, owner_id, organization_id, track_count FROM collections');
-    expect(created).toEqual({ id: expect.stringMatching(/^mcoll_/), name: 'Road trip', owner_id: w.alice.userId, organization_id: w.orgA, track_count: 0 });
+    expect(created).toEqual({
+      id: expect.stringMatching(/^mcoll_/),
+      name: 'Road trip',
+      owner_id: w.alice.userId,
+      organization_id: w.orgA,
+      track_count: 0,
+    });
     expect(res.body).toEqual({ PlaylistActionResult: { Id: pid(created.id), Name: 'Road trip', IsPublished: false } });
     expect(await rows(w, "SELECT action, target_id FROM audit_log WHERE action LIKE 'collection.%'")).toEqual([
       { action: 'collection.create', target_id: created.id },
@@ -74,20 +92,47 @@ describe('POST …/collection/playlists/create', () => {
   it('refuses, creating nothing: no Name, a blank one, one over 256 characters, other actions, more than 100 tracks', async () => {
     const w = await createWorld();
     const before = await snapshotAll(w);
-    const info = { ErrorCode: 'COLLECTION_INVALID_PLAYLIST_INFO', Description: 'Required playlist information is missing or invalid' };
+    const info = {
+      ErrorCode: 'COLLECTION_INVALID_PLAYLIST_INFO',
+      Description: 'Required playlist information is missing or invalid',
+    };
     const cases: [unknown, Record<string, unknown>][] = [
       [{}, { ...info, Message: 'Name is required to create a playlist' }],
       [{ Name: null }, { ...info, Message: 'Name is required to create a playlist' }],
       [{ Name: 7 }, { ...info, Message: 'Name must be a string' }],
       [{ Name: '   ' }, { ...info, Message: 'name must not be blank' }],
-      [{ Name: 'x'.repeat(PLAYLIST_NAME_MAX + 1) }, { ...info, Message: `name must be between 1 and ${PLAYLIST_NAME_MAX} characters` }],
-      [{ Name: 'ok', TrackActions: [{ Id: 'music.x', Action: 'Delete' }] }, { ErrorCode: 'INVALID_INPUT_PARAMETER', Message: 'A new playlist takes only Add track actions' }],
-      [{ Name: 'ok', TrackActions: [{ Id: 'music.x', Action: 'Shuffle' }] }, { ErrorCode: 'INVALID_INPUT_PARAMETER', Message: 'The Action of TrackActions entry 1 must be Add, Delete or Move' }],
-      [{ Name: 'ok', TrackActions: 'x' }, { ErrorCode: 'INVALID_INPUT_PARAMETER' }],
-      [{ Name: 'ok', IsPublished: 'yes' }, { ErrorCode: 'INVALID_INPUT_PARAMETER', Message: 'IsPublished must be true or false' }],
       [
-        { Name: 'ok', TrackActions: Array.from({ length: BATCH_MAX_IDS + 1 }, (_, i) => ({ Id: `music.mtrack_${i}`, Action: 'Add' })) },
-        { ErrorCode: 'COLLECTION_INVALID_OPERATION', Message: `Number of tracks for this operation is limited to ${BATCH_MAX_IDS}` },
+        { Name: 'x'.repeat(PLAYLIST_NAME_MAX + 1) },
+        { ...info, Message: `name must be between 1 and ${PLAYLIST_NAME_MAX} characters` },
+      ],
+      [
+        { Name: 'ok', TrackActions: [{ Id: 'music.x', Action: 'Delete' }] },
+        { ErrorCode: 'INVALID_INPUT_PARAMETER', Message: 'A new playlist takes only Add track actions' },
+      ],
+      [
+        { Name: 'ok', TrackActions: [{ Id: 'music.x', Action: 'Shuffle' }] },
+        {
+          ErrorCode: 'INVALID_INPUT_PARAMETER',
+          Message: 'The Action of TrackActions entry 1 must be Add, Delete or Move',
+        },
+      ],
+      [{ Name: 'ok', TrackActions: 'x' }, { ErrorCode: 'INVALID_INPUT_PARAMETER' }],
+      [
+        { Name: 'ok', IsPublished: 'yes' },
+        { ErrorCode: 'INVALID_INPUT_PARAMETER', Message: 'IsPublished must be true or false' },
+      ],
+      [
+        {
+          Name: 'ok',
+          TrackActions: Array.from({ length: BATCH_MAX_IDS + 1 }, (_, i) => ({
+            Id: `music.mtrack_${i}`,
+            Action: 'Add',
+          })),
+        },
+        {
+          ErrorCode: 'COLLECTION_INVALID_OPERATION',
+          Message: `Number of tracks for this operation is limited to ${BATCH_MAX_IDS}`,
+        },
       ],
     ];
     for (const [body, error] of cases) {
@@ -116,7 +161,9 @@ describe('POST …/collection/playlists/update', () => {
     const { c } = await playlistOf(w, 0);
     const res = await post(w, 'update', { Id: pid(c), Name: 'Renamed', IsPublished: true });
     expect(res.body).toEqual({ PlaylistActionResult: { Id: pid(c), Name: 'Renamed', IsPublished: false } });
-    expect(await rows(w, 'SELECT name, version FROM collections WHERE id = ?', c)).toEqual([{ name: 'Renamed', version: 2 }]);
+    expect(await rows(w, 'SELECT name, version FROM collections WHERE id = ?', c)).toEqual([
+      { name: 'Renamed', version: 2 },
+    ]);
   });
 
   it('Add and Delete in one request: deletes, then adds at the end; per-item results in the order sent', async () => {
@@ -148,7 +195,11 @@ describe('POST …/collection/playlists/update', () => {
       Error: SOME_FAILED,
     });
     expect(await entries(w, c)).toEqual([tracks[0], tracks[2], fresh]);
-    const audit = await rows(w, "SELECT action FROM audit_log WHERE target_id = ? AND action LIKE 'collection.tracks%' ORDER BY seq", c);
+    const audit = await rows(
+      w,
+      "SELECT action FROM audit_log WHERE target_id = ? AND action LIKE 'collection.tracks%' ORDER BY seq",
+      c,
+    );
     expect(audit.map((a) => a.action)).toEqual(['collection.tracks_remove', 'collection.tracks_add']);
   });
 
@@ -158,14 +209,23 @@ describe('POST …/collection/playlists/update', () => {
     const res = await post(w, 'update', {
       Id: pid(c),
       InsertBeforeTrackId: tid(t[1]!),
-      TrackActions: [{ Id: tid(t[4]!), Action: 'Move' }, { Id: tid(t[2]!), Action: 'Move' }],
+      TrackActions: [
+        { Id: tid(t[4]!), Action: 'Move' },
+        { Id: tid(t[2]!), Action: 'Move' },
+      ],
     });
     expect(res.status, res.text).toBe(200);
     expect(res.body).toEqual({ PlaylistActionResult: { Id: pid(c) } });
     expect(await entries(w, c)).toEqual([t[0], t[4], t[2], t[1], t[3]]);
-    await post(w, 'update', { Id: pid(c), InsertBeforeTrackId: null, TrackActions: [{ Id: tid(t[0]!), Action: 'Move' }] });
+    await post(w, 'update', {
+      Id: pid(c),
+      InsertBeforeTrackId: null,
+      TrackActions: [{ Id: tid(t[0]!), Action: 'Move' }],
+    });
     expect(await entries(w, c)).toEqual([t[4], t[2], t[1], t[3], t[0]]);
-    expect(await rows(w, "SELECT count(*) AS n FROM audit_log WHERE action = 'collection.tracks_move' AND target_id = ?", c)).toEqual([{ n: 2 }]);
+    expect(
+      await rows(w, "SELECT count(*) AS n FROM audit_log WHERE action = 'collection.tracks_move' AND target_id = ?", c),
+    ).toEqual([{ n: 2 }]);
   });
 
   it('an invalid reorder is 400 COLLECTION_INVALID_PLAYLIST_REORDER and moves nothing: mixed with Add or Delete or a Name, a track not in the playlist, a target among the moved', async () => {
@@ -184,7 +244,10 @@ describe('POST …/collection/playlists/update', () => {
     for (const body of cases) {
       const res = await post(w, 'update', body);
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(res.body.Error, res.text).toMatchObject({ ErrorCode: 'COLLECTION_INVALID_PLAYLIST_REORDER', Description: 'Invalid playlist reorder' });
+      expect(res.body.Error, res.text).toMatchObject({
+        ErrorCode: 'COLLECTION_INVALID_PLAYLIST_REORDER',
+        Description: 'Invalid playlist reorder',
+      });
     }
     expect(await snapshotAll(w)).toBe(before);
   });
@@ -197,7 +260,11 @@ describe('POST …/collection/playlists/update', () => {
     expect(token).toBe('3');
     await post(w, 'update', { Id: pid(c), Name: 'someone else' });
     const before = await snapshotAll(w);
-    const stale = await post(w, 'update', { Id: pid(c), CollectionStateToken: token, TrackActions: [{ Id: tid(tracks[0]!), Action: 'Delete' }] });
+    const stale = await post(w, 'update', {
+      Id: pid(c),
+      CollectionStateToken: token,
+      TrackActions: [{ Id: tid(tracks[0]!), Action: 'Delete' }],
+    });
     expect([stale.status, stale.body.Error.ErrorCode]).toEqual([409, 'COLLECTION_CONCURRENT_UPDATE']);
     const bad = await post(w, 'update', { Id: pid(c), CollectionStateToken: '3.0.1.1.7.7.7', Name: 'x' });
     expect([bad.status, bad.body.Error.ErrorCode]).toEqual([400, 'INVALID_INPUT_PARAMETER']);
@@ -208,10 +275,15 @@ describe('POST …/collection/playlists/update', () => {
       Id: pid(c),
       Name: 'Now',
       CollectionStateToken: '4',
-      TrackActions: [{ Id: tid(fresh), Action: 'Add' }, { Id: tid(tracks[0]!), Action: 'Delete' }],
+      TrackActions: [
+        { Id: tid(fresh), Action: 'Add' },
+        { Id: tid(tracks[0]!), Action: 'Delete' },
+      ],
     });
     expect(ok.body.Error, ok.text).toBeUndefined();
-    expect(await rows(w, 'SELECT name, version FROM collections WHERE id = ?', c)).toEqual([{ name: 'Now', version: 7 }]);
+    expect(await rows(w, 'SELECT name, version FROM collections WHERE id = ?', c)).toEqual([
+      { name: 'Now', version: 7 },
+    ]);
   });
 
   it('a playlist that is not yours, deleted or unknown is 400 COLLECTION_INVALID_ID; no Id is COLLECTION_INVALID_PLAYLIST_INFO', async () => {
@@ -225,7 +297,9 @@ describe('POST …/collection/playlists/update', () => {
     ] as const) {
       const res = await post(w, 'update', body, key);
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ Error: { ...INVALID_ID, Message: 'Music collection not found or not owned by caller' } });
+      expect(res.body).toEqual({
+        Error: { ...INVALID_ID, Message: 'Music collection not found or not owned by caller' },
+      });
     }
     const noId = await post(w, 'update', { Name: 'x' });
     expect([noId.status, noId.body.Error.ErrorCode]).toEqual([400, 'COLLECTION_INVALID_PLAYLIST_INFO']);
@@ -240,7 +314,9 @@ describe('POST …/collection/playlists/delete', () => {
     const res = await post(w, 'delete', { Id: pid(c), Name: 'ignored', TrackActions: 'ignored too' });
     expect(res.body).toEqual({ PlaylistActionResult: { Id: pid(c) } });
     expect((await rows(w, 'SELECT deleted_at FROM collections WHERE id = ?', c))[0].deleted_at).not.toBeNull();
-    expect(await rows(w, 'SELECT count(*) AS n FROM tracks WHERE id = ? AND deleted_at IS NULL', tracks[0])).toEqual([{ n: 1 }]);
+    expect(await rows(w, 'SELECT count(*) AS n FROM tracks WHERE id = ? AND deleted_at IS NULL', tracks[0])).toEqual([
+      { n: 1 },
+    ]);
     const again = await post(w, 'delete', { Id: pid(c) });
     expect([again.status, again.body.Error.ErrorCode]).toEqual([400, 'COLLECTION_INVALID_ID']);
   });
@@ -274,7 +350,9 @@ describe('GET …/collection/playlists/browse', () => {
     const paged = await groove(w, 'GET', `${P}/browse?maxItems=10&page=2&orderBy=collectiondate`, w.alice.key);
     expect(paged.body.Playlists.Items.map((i: any) => i.Name)).toEqual(['p6', 'p5', 'p4', 'p3', 'p2', 'p1', 'p0']);
     // More than 25 is 25.
-    expect((await groove(w, 'GET', `${P}/browse?maxItems=100`, w.alice.key)).body.Playlists.Items).toHaveLength(GROOVE_BROWSE_PAGE.maxSize);
+    expect((await groove(w, 'GET', `${P}/browse?maxItems=100`, w.alice.key)).body.Playlists.Items).toHaveLength(
+      GROOVE_BROWSE_PAGE.maxSize,
+    );
   });
 
   it('refuses bad parameters in Groove words', async () => {
@@ -313,11 +391,21 @@ describe('GET /1/content/{playlist id}/collection/playlist/tracks/browse', () =>
     expect(first.status, first.text).toBe(200);
     expect(first.body.Tracks.TotalItemCount).toBe(27);
     expect(first.body.Tracks.Items[0]).toEqual({ Id: tid(tracks[0]!), Name: 't0', Source: 'Collection' });
-    const next = await groove(w, 'GET', `${path}?continuationToken=${first.body.Tracks.ContinuationToken}`, w.alice.key);
+    const next = await groove(
+      w,
+      'GET',
+      `${path}?continuationToken=${first.body.Tracks.ContinuationToken}`,
+      w.alice.key,
+    );
     expect(next.body.Tracks.Items.map((i: any) => i.Id)).toEqual([tid(tracks[25]!), tid(tracks[26]!)]);
-    const removed = await post(w, 'update', { Id: pid(c), TrackActions: next.body.Tracks.Items.map((i: any) => ({ Id: i.Id, Action: 'Delete' })) });
+    const removed = await post(w, 'update', {
+      Id: pid(c),
+      TrackActions: next.body.Tracks.Items.map((i: any) => ({ Id: i.Id, Action: 'Delete' })),
+    });
     expect(removed.body.Error, removed.text).toBeUndefined();
-    expect((await groove(w, 'GET', path, w.alice.key)).body.Tracks).toEqual(expect.objectContaining({ TotalItemCount: 25 }));
+    expect((await groove(w, 'GET', path, w.alice.key)).body.Tracks).toEqual(
+      expect.objectContaining({ TotalItemCount: 25 }),
+    );
   });
 
   it("someone else's playlist is COLLECTION_INVALID_ID; orderBy is not offered", async () => {
@@ -350,7 +438,10 @@ describe('what every playlist endpoint shares', () => {
       for (const key of [null, 'mgk_unknown', revoked.key]) {
         for (const sent of [body, method === 'POST' ? { Name: 5 } : undefined]) {
           const res = await groove(w, method, path, key, sent);
-          expect([res.status, res.body.Error.ErrorCode], `${method} ${path}`).toEqual([401, 'INVALID_AUTHORIZATION_HEADER']);
+          expect([res.status, res.body.Error.ErrorCode], `${method} ${path}`).toEqual([
+            401,
+            'INVALID_AUTHORIZATION_HEADER',
+          ]);
         }
       }
       const query = await groove(w, method, `${path}?maxItems=x`, null, body);
@@ -368,16 +459,23 @@ describe('what every playlist endpoint shares', () => {
       const res = await groove(w, method, path, w.alice.key, body);
       expect([res.status, res.body.Error.ErrorCode], `${method} ${path}`).toEqual([400, 'AMBIGUOUS_ORGANIZATION']);
       const foreign = await groove(w, method, path, w.alice.key, body, { 'x-organization-id': 'org_zzz' });
-      expect([foreign.status, foreign.body.Error.ErrorCode], `${method} ${path}`).toEqual([403, 'ORGANIZATION_ACCESS_DENIED']);
+      expect([foreign.status, foreign.body.Error.ErrorCode], `${method} ${path}`).toEqual([
+        403,
+        'ORGANIZATION_ACCESS_DENIED',
+      ]);
     }
     expect(await snapshotAll(w)).toBe(before);
     // Named: the playlists of that organization only.
     const inB = await groove(w, 'GET', `${P}/browse`, w.alice.key, undefined, { 'x-organization-id': w.orgB });
     expect(inB.body.Playlists).toEqual({ Items: [], TotalItemCount: 0 });
     const created = await post(w, 'create', { Name: 'in B' }, w.alice.key, { 'x-organization-id': w.orgB });
-    expect(await rows(w, 'SELECT organization_id FROM collections WHERE id = ?', created.body.PlaylistActionResult.Id.slice('music.playlist.'.length))).toEqual([
-      { organization_id: w.orgB },
-    ]);
+    expect(
+      await rows(
+        w,
+        'SELECT organization_id FROM collections WHERE id = ?',
+        created.body.PlaylistActionResult.Id.slice('music.playlist.'.length),
+      ),
+    ).toEqual([{ organization_id: w.orgB }]);
     const inA = await groove(w, 'GET', `${P}/browse`, w.alice.key, undefined, { 'x-organization-id': w.orgA });
     expect(inA.body.Playlists.Items.map((i: any) => i.Id)).toEqual([pid(c)]);
   });
@@ -385,7 +483,11 @@ describe('what every playlist endpoint shares', () => {
   it('other methods are 405 with Allow; a namespace other than music is INVALID_INPUT_PARAMETER', async () => {
     const w = await createWorld();
     const get = await groove(w, 'GET', `${P}/create`, w.alice.key);
-    expect([get.status, get.headers.get('allow'), get.body.Error.ErrorCode]).toEqual([405, 'POST', 'METHOD_NOT_ALLOWED']);
+    expect([get.status, get.headers.get('allow'), get.body.Error.ErrorCode]).toEqual([
+      405,
+      'POST',
+      'METHOD_NOT_ALLOWED',
+    ]);
     const post2 = await groove(w, 'POST', `${P}/browse`, w.alice.key, {});
     expect([post2.status, post2.headers.get('allow')]).toEqual([405, 'GET']);
     const video = await groove(w, 'POST', '/1/content/video/collection/playlists/create', w.alice.key, { Name: 'x' });

@@ -79,7 +79,12 @@ export async function createWorld(options: OpenOptions & { logger?: Logger; trac
   cleanups.push(release);
   app = await throughFrontDoor(app);
   releases.set(app, release);
-  const deps: Deps = { database: app.database, now: () => clock.now, traceId: 'req_seed', origin: 'http://gateway.test' };
+  const deps: Deps = {
+    database: app.database,
+    now: () => clock.now,
+    traceId: 'req_seed',
+    origin: 'http://gateway.test',
+  };
   const orgA = (await createOrganization(deps, { name: 'Org A', id: 'org_a' })).id;
   const orgB = (await createOrganization(deps, { name: 'Org B', id: 'org_b' })).id;
   const principal = async (org: string, capabilities: string[]): Promise<Principal> => {
@@ -112,7 +117,7 @@ export interface HttpResult {
 async function send(app: App, request: Request): Promise<HttpResult> {
   const response = await app.fetch(request);
   const text = await response.text();
-  let body: unknown ;
+  let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
@@ -149,7 +154,14 @@ export function gql(
 ): Promise<HttpResult> {
   const h = new Headers({ 'content-type': 'application/json', ...headers });
   if (key) h.set('x-api-key', key);
-  return send(app, new Request('http://gateway.test/graphql', { method: 'POST', headers: h, body: JSON.stringify({ query, variables }) }));
+  return send(
+    app,
+    new Request('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: h,
+      body: JSON.stringify({ query, variables }),
+    }),
+  );
 }
 
 /** The single error of a GraphQL response, asserting there is exactly one. */
@@ -197,7 +209,10 @@ export function sqliteOf(world: Pick<World, 'app'>): BetterSqlite3.Database {
 /** A logger whose JSON lines land in `lines`, parsed, for tests that read the log. */
 export function captureLogger(level: 'info' | 'debug' = 'debug'): { logger: Logger; lines: Record<string, any>[] } {
   const lines: Record<string, any>[] = [];
-  return { lines, logger: createLogger({ level, destination: { write: (line: string) => lines.push(JSON.parse(line)) } }) };
+  return {
+    lines,
+    logger: createLogger({ level, destination: { write: (line: string) => lines.push(JSON.parse(line)) } }),
+  };
 }
 
 /** `extensions` of a GraphQL answer that only carries its cost report (every answer does). */

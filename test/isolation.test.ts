@@ -61,7 +61,8 @@ function changedRows(before: Rows, after: Rows): { table: string; row: Record<st
   const changed = [];
   for (const [table, rows] of after) {
     const old = before.get(table) ?? new Map();
-    for (const [rowid, row] of rows) if (JSON.stringify(old.get(rowid)) !== JSON.stringify(row)) changed.push({ table, row });
+    for (const [rowid, row] of rows)
+      if (JSON.stringify(old.get(rowid)) !== JSON.stringify(row)) changed.push({ table, row });
     for (const [rowid, row] of old) if (!rows.has(rowid)) changed.push({ table, row });
   }
   return changed;
@@ -79,7 +80,8 @@ function rowOwner(db: Database.Database, table: string, row: Record<string, unkn
   }[table];
   if (column) return row[column];
   if (table === 'collection_entries') {
-    return (db.prepare('SELECT owner_id FROM collections WHERE id = ?').get(row['collection_id']) as { owner_id: string }).owner_id;
+    return (db.prepare('SELECT owner_id FROM collections WHERE id = ?').get(row.collection_id) as { owner_id: string })
+      .owner_id;
   }
   return `a row of ${table}`;
 }
@@ -92,7 +94,13 @@ interface Outcome {
   result: HttpResult;
 }
 
-function graphqlDocument(op: Operation, org: string, id: string, ids: Template['own'][Owner], aliased: boolean): string {
+function graphqlDocument(
+  op: Operation,
+  org: string,
+  id: string,
+  ids: Template['own'][Owner],
+  aliased: boolean,
+): string {
   const kind = getSchema().getQueryType()!.getFields()[op.graphql.field] ? 'query' : 'mutation';
   const args = op.graphql.args(org, id, ids);
   const call = `${op.graphql.field}${args ? `(${args})` : ''} ${op.graphql.selection}`;
@@ -111,7 +119,10 @@ async function run(app: App, cell: Cell): Promise<Outcome[]> {
   const id = op.target && cell.object ? t.objects[op.target][cell.object] : '';
   const org = t.orgA;
   if (cell.transport === 'rest') {
-    const result = await rest(app, op.rest!.method, op.rest!.path(org, id, ids), { key, body: op.rest!.body?.(ids, id) });
+    const result = await rest(app, op.rest!.method, op.rest!.path(org, id, ids), {
+      key,
+      body: op.rest!.body?.(ids, id),
+    });
     const itemError = result.status === 200 ? result.body?.results?.[0]?.error : null;
     if (itemError) return [{ status: 200, code: itemError.code, item: true, details: null, result }];
     const error = result.body?.error;
@@ -174,7 +185,9 @@ function foreignIdsIn(text: string, cell: Cell): string[] {
   const self = selfOf(cell.principal);
   const object = op.target && cell.object ? t.objects[op.target][cell.object] : null;
   const allowed = new Set(object ? [object, ...(t.reveals.get(object) ?? [])] : []);
-  return [...t.ownerOf].filter(([id, owner]) => owner !== self && !allowed.has(id) && text.includes(id)).map(([id]) => id);
+  return [...t.ownerOf]
+    .filter(([id, owner]) => owner !== self && !allowed.has(id) && text.includes(id))
+    .map(([id]) => id);
 }
 
 const all = cells();
@@ -183,7 +196,9 @@ const count = (key: 'transport' | 'principal') =>
 
 describe.skipIf(notSqlite)(`tenant isolation matrix (${all.length} cells)`, () => {
   it('cell counts by transport and principal (docs/reliability.md quotes them)', () => {
-    console.log(`isolation matrix: ${all.length} cells; by transport ${JSON.stringify(count('transport'))}; by principal ${JSON.stringify(count('principal'))}`);
+    console.log(
+      `isolation matrix: ${all.length} cells; by transport ${JSON.stringify(count('transport'))}; by principal ${JSON.stringify(count('principal'))}`,
+    );
     expect(all.length).toBeGreaterThan(2000);
   });
 
@@ -216,7 +231,8 @@ describe.skipIf(notSqlite)(`tenant isolation matrix (${all.length} cells)`, () =
             } else {
               // A success changes the caller's own rows and nobody else's.
               const self = template.users[selfOf(cell.principal)!];
-              for (const { table, row } of changed) expect(rowOwner(db, table, row), `${table} ${JSON.stringify(row)}`).toBe(self);
+              for (const { table, row } of changed)
+                expect(rowOwner(db, table, row), `${table} ${JSON.stringify(row)}`).toBe(self);
             }
           } finally {
             await close();
@@ -267,11 +283,21 @@ describe.skipIf(notSqlite)('another organization and nothing at all are indistin
         for (const token of [template.objects.token.deleted, template.objects.token.nonexistent, 'not-a-token']) {
           const { app, close } = await cloneApp(template);
           try {
-            const opWithToken: Operation = { ...op, graphql: { ...op.graphql, args: () => `token: ${JSON.stringify(token)}` } };
+            const opWithToken: Operation = {
+              ...op,
+              graphql: { ...op.graphql, args: () => `token: ${JSON.stringify(token)}` },
+            };
             const res =
               transport === 'rest'
-                ? await rest(app, op.rest!.method, op.rest!.path('', token, template.own.owner), { key: template.keys.owner })
-                : await gql(app, graphqlDocument(opWithToken, '', token, template.own.owner, false), {}, template.keys.owner);
+                ? await rest(app, op.rest!.method, op.rest!.path('', token, template.own.owner), {
+                    key: template.keys.owner,
+                  })
+                : await gql(
+                    app,
+                    graphqlDocument(opWithToken, '', token, template.own.owner, false),
+                    {},
+                    template.keys.owner,
+                  );
             texts.push([res.status, normalise(res.text, token)]);
           } finally {
             await close();
@@ -308,7 +334,12 @@ describe.skipIf(notSqlite)('the matrix covers the whole surface', () => {
       method: route.method,
       pattern: new RegExp(`^${route.path.replace(/:[a-z_]+/g, '[^/]+')}/?$`),
     }));
-    const sample = { ownCollection: 'mcoll_sample', ownTrack: 'mtrack_sample', emptyCollection: 'mcoll_empty', spareTrack: 'mtrack_spare' };
+    const sample = {
+      ownCollection: 'mcoll_sample',
+      ownTrack: 'mtrack_sample',
+      emptyCollection: 'mcoll_empty',
+      spareTrack: 'mtrack_spare',
+    };
     const covered = new Set<string>();
     for (const op of operations.filter((o) => o.rest)) {
       const id = { collection: 'mcoll_x', track: 'mtrack_x', share: 'mslink_x', token: 'shr_x' }[op.target ?? 'track'];
@@ -329,7 +360,10 @@ describe.skipIf(notSqlite)('the matrix covers the whole surface', () => {
       ['POST', '/1/content/music/collection/playlists/create'],
       ['POST', '/1/content/music/collection/playlists/update'],
       ['POST', '/1/content/music/collection/playlists/delete'],
-      ...['albums', 'artists', 'playlists', 'playlistsforyou', 'tracks'].map((t) => ['GET', `/1/content/music/collection/${t}/browse`]),
+      ...['albums', 'artists', 'playlists', 'playlistsforyou', 'tracks'].map((t) => [
+        'GET',
+        `/1/content/music/collection/${t}/browse`,
+      ]),
       ['GET', '/1/content/music.AQQf/collection/browse'],
       // §2.7's sub-item browse of a collection playlist, album and artist.
       ...['playlist', 'album', 'artist'].map((t) => ['GET', `/1/content/{playlist}/collection/${t}/tracks/browse`]),
@@ -340,10 +374,15 @@ describe.skipIf(notSqlite)('the matrix covers the whole surface', () => {
       const answered = [];
       for (const [method, path] of family) {
         const sent = path.replace('{playlist}', `music.playlist.${template.own.owner.ownCollection}`);
-        const res = await rest(app, method, sent, { key: template.keys.owner, body: method === 'POST' ? { TrackIds: [] } : undefined });
+        const res = await rest(app, method, sent, {
+          key: template.keys.owner,
+          body: method === 'POST' ? { TrackIds: [] } : undefined,
+        });
         if (res.body?.Error?.ErrorCode !== 'ENDPOINT_NOT_FOUND') answered.push(`${method} ${path}`);
       }
-      expect(answered.sort()).toEqual([...new Set(operations.flatMap((o) => (o.groove ? [o.groove.endpoint] : [])))].sort());
+      expect(answered.sort()).toEqual(
+        [...new Set(operations.flatMap((o) => (o.groove ? [o.groove.endpoint] : [])))].sort(),
+      );
     } finally {
       await close();
     }

@@ -7,9 +7,9 @@ const SAVE_MANY = `mutation ($org: ID!, $ids: [ID!]!) { saveTracks(organizationI
 const UNSAVE_MANY = `mutation ($org: ID!, $ids: [ID!]!) { unsaveTracks(organizationId: $org, trackIds: $ids) { ${RESULT} } }`;
 
 const snapshot = async (w: World) => ({
-  saves: (await rows(w, 'SELECT * FROM library_saves ORDER BY seq')),
-  tracks: (await rows(w, 'SELECT * FROM tracks ORDER BY id')),
-  audit: (await rows(w, "SELECT action, target_id FROM audit_log WHERE action LIKE 'library.%' ORDER BY seq")),
+  saves: await rows(w, 'SELECT * FROM library_saves ORDER BY seq'),
+  tracks: await rows(w, 'SELECT * FROM tracks ORDER BY id'),
+  audit: await rows(w, "SELECT action, target_id FROM audit_log WHERE action LIKE 'library.%' ORDER BY seq"),
 });
 
 const notFound = (inputId: string, systemMessage: string) => ({
@@ -27,13 +27,13 @@ async function mixedWorld() {
 describe('saveTracks', () => {
   it('answers one result per input in order; valid ids are saved, each failure is its own', async () => {
     const { w, kept, unsaved, deleted, bobs, daves, unknown } = await mixedWorld();
-    const before = (await snapshot(w));
+    const before = await snapshot(w);
     const ids = [unsaved, unknown, bobs, unsaved, daves, deleted, kept];
     const res = await gql(w.app, SAVE_MANY, { org: w.orgA, ids }, w.alice.key);
     expect(res.status).toBe(200);
     expect(res.body.errors).toBeUndefined();
     const results = res.body.data.saveTracks;
-    const after = (await snapshot(w));
+    const after = await snapshot(w);
     const newEntry = after.saves.find((s: any) => s.track_id === unsaved);
     const keptEntry = after.saves.find((s: any) => s.track_id === kept && s.user_id === w.alice.userId);
     const success = (inputId: string, id: string) => ({ inputId, success: true, id, error: null });
@@ -57,21 +57,21 @@ describe('saveTracks', () => {
   it('is idempotent: repeating the batch returns the same results and writes nothing', async () => {
     const { w, unsaved, unknown } = await mixedWorld();
     const first = await gql(w.app, SAVE_MANY, { org: w.orgA, ids: [unsaved, unknown] }, w.alice.key);
-    const before = (await snapshot(w));
+    const before = await snapshot(w);
     const second = await gql(w.app, SAVE_MANY, { org: w.orgA, ids: [unsaved, unknown] }, w.alice.key);
     expect(second.body.data).toEqual(first.body.data);
-    expect((await snapshot(w))).toEqual(before);
+    expect(await snapshot(w)).toEqual(before);
   });
 
   it('takes 100 ids and refuses 101 with VALIDATION_ERROR on track_ids, changing nothing', async () => {
     const { w, unsaved } = await mixedWorld();
     const filler = (n: number) => Array.from({ length: n }, (_, i) => `mtrack_${String(i).padStart(20, '0')}`);
-    const before = (await snapshot(w));
+    const before = await snapshot(w);
     const over = await gql(w.app, SAVE_MANY, { org: w.orgA, ids: [unsaved, ...filler(100)] }, w.alice.key);
     const error = onlyError(over);
     expect(error.extensions).toMatchObject({ code: 'VALIDATION_ERROR', status: 422, details: { field: 'track_ids' } });
     expect(over.body.data).toBeNull();
-    expect((await snapshot(w))).toEqual(before);
+    expect(await snapshot(w)).toEqual(before);
 
     const exactly = await gql(w.app, SAVE_MANY, { org: w.orgA, ids: [unsaved, ...filler(99)] }, w.alice.key);
     expect(exactly.body.data.saveTracks).toHaveLength(100);
@@ -97,7 +97,7 @@ describe('unsaveTracks', () => {
     // Bob saved Alice's kept track through a share: Alice removing hers must leave his.
     const share = await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks/${kept}/share`, { key: w.alice.key });
     await rest(w.app, 'POST', `/v1/music/shared/${share.body.token}/save`, { key: w.bob.key });
-    const before = (await snapshot(w));
+    const before = await snapshot(w);
     const ids = [kept, unknown, kept, unsaved, bobs, daves, deleted];
     const res = await gql(w.app, UNSAVE_MANY, { org: w.orgA, ids }, w.alice.key);
     expect(res.body.errors).toBeUndefined();
@@ -112,8 +112,10 @@ describe('unsaveTracks', () => {
       // The deleted track's entry is kept (soft delete), but it is in no library any more.
       notFound(deleted, gone),
     ]);
-    const after = (await snapshot(w));
-    expect(after.saves).toEqual(before.saves.filter((s: any) => !(s.track_id === kept && s.user_id === w.alice.userId)));
+    const after = await snapshot(w);
+    expect(after.saves).toEqual(
+      before.saves.filter((s: any) => !(s.track_id === kept && s.user_id === w.alice.userId)),
+    );
     expect(after.saves.filter((s: any) => s.track_id === deleted)).toHaveLength(1);
     expect(after.audit).toEqual([...before.audit, { action: 'library.unsave', target_id: kept }]);
 

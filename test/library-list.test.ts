@@ -47,7 +47,12 @@ describe('the library list', () => {
     const first = await gql(w.app, q, { org: w.orgA, engine: 'lofi' }, w.alice.key);
     expect(first.body.data.tracks.edges.map((e: any) => e.node.id)).toEqual([focusLofi]);
     expect(first.body.data.tracks.pageInfo.hasNextPage).toBe(true);
-    const next = await gql(w.app, q, { org: w.orgA, engine: 'lofi', after: first.body.data.tracks.pageInfo.endCursor }, w.alice.key);
+    const next = await gql(
+      w.app,
+      q,
+      { org: w.orgA, engine: 'lofi', after: first.body.data.tracks.pageInfo.endCursor },
+      w.alice.key,
+    );
     expect(next.body.data.tracks.edges.map((e: any) => e.node.id)).toEqual([creationLofi]);
     expect(next.body.data.tracks.pageInfo.hasNextPage).toBe(false);
   });
@@ -109,10 +114,15 @@ describe('the library list', () => {
       });
     }
     const g = onlyError(
-      await gql(w.app, 'query ($org: ID!, $col: ID) { tracks(organizationId: $org, collectionId: $col) { edges { cursor } } }', {
-        org: w.orgA,
-        col: bobs,
-      }, w.alice.key),
+      await gql(
+        w.app,
+        'query ($org: ID!, $col: ID) { tracks(organizationId: $org, collectionId: $col) { edges { cursor } } }',
+        {
+          org: w.orgA,
+          col: bobs,
+        },
+        w.alice.key,
+      ),
     );
     expect(g.extensions.code).toBe('RESOURCE_NOT_FOUND');
     // Membership is still decided first.

@@ -2,35 +2,42 @@ import { describe, expect, it } from 'vitest';
 import { createTrackVia, createWorld, gql, onlyError, rest, rows, type World } from './helpers.js';
 
 const savePath = (w: World, track: string, org = w.orgA) => `/v1/music/${org}/tracks/${track}/save`;
-const saves = async (w: World) => (await rows(w, 'SELECT id, user_id, track_id, source FROM library_saves ORDER BY seq'));
-const audits = async (w: World, action: string) => (await rows(w, 'SELECT actor_id, target_id FROM audit_log WHERE action = ? ORDER BY seq', action));
+const saves = async (w: World) => await rows(w, 'SELECT id, user_id, track_id, source FROM library_saves ORDER BY seq');
+const audits = async (w: World, action: string) =>
+  await rows(w, 'SELECT actor_id, target_id FROM audit_log WHERE action = ? ORDER BY seq', action);
 
 describe('save and unsave over REST', () => {
   it('saving a track already in the library returns its entry (200), idempotently and without a write', async () => {
     const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
-    const [entry] = (await rows(w, 'SELECT id FROM library_saves WHERE track_id = ?', t));
+    const [entry] = await rows(w, 'SELECT id FROM library_saves WHERE track_id = ?', t);
     const first = await rest(w.app, 'POST', savePath(w, t), { key: w.alice.key });
     expect(first.status).toBe(200);
-    expect(first.body).toEqual({ id: entry.id, track_id: t, source: 'own', created_at: '2026-06-28T10:30:00Z', saved: true });
+    expect(first.body).toEqual({
+      id: entry.id,
+      track_id: t,
+      source: 'own',
+      created_at: '2026-06-28T10:30:00Z',
+      saved: true,
+    });
     const again = await rest(w.app, 'POST', savePath(w, t), { key: w.alice.key });
     expect(again.body).toEqual(first.body);
-    expect((await saves(w))).toHaveLength(1);
-    expect((await audits(w, 'library.save'))).toEqual([]);
+    expect(await saves(w)).toHaveLength(1);
+    expect(await audits(w, 'library.save')).toEqual([]);
   });
 
   it('unsave is 200 with an ack, idempotent, audited once; saving again makes a new entry', async () => {
     const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
-    const [before] = (await rows(w, 'SELECT id FROM library_saves WHERE track_id = ?', t));
+    const [before] = await rows(w, 'SELECT id FROM library_saves WHERE track_id = ?', t);
     const removed = await rest(w.app, 'DELETE', savePath(w, t), { key: w.alice.key });
     expect(removed.status).toBe(200);
     expect(removed.body).toEqual({ success: true, id: t, detail: 'Track removed from library.' });
     const again = await rest(w.app, 'DELETE', savePath(w, t), { key: w.alice.key });
     expect(again.status).toBe(200);
     expect(again.body).toEqual(removed.body);
-    expect((await saves(w))).toEqual([]);
-    expect((await audits(w, 'library.unsave'))).toEqual([{ actor_id: w.alice.userId, target_id: t }]);
+    expect(await saves(w)).toEqual([]);
+    expect(await audits(w, 'library.unsave')).toEqual([{ actor_id: w.alice.userId, target_id: t }]);
 
     // Out of the library but still hers: she can read it and save it back.
     const library = await rest(w.app, 'GET', `/v1/music/${w.orgA}/tracks`, { key: w.alice.key });
@@ -42,7 +49,7 @@ describe('save and unsave over REST', () => {
     expect(saved.body).toMatchObject({ track_id: t, source: 'own', created_at: '2026-06-28T10:31:00Z', saved: true });
     expect(saved.body.id).toMatch(/^mlib_[0-9a-f]{20}$/);
     expect(saved.body.id).not.toBe(before.id);
-    expect((await audits(w, 'library.save'))).toEqual([{ actor_id: w.alice.userId, target_id: t }]);
+    expect(await audits(w, 'library.save')).toEqual([{ actor_id: w.alice.userId, target_id: t }]);
   });
 
   it('unsaving a track that is unknown or not yours is a successful no-op', async () => {
@@ -53,8 +60,8 @@ describe('save and unsave over REST', () => {
       expect(res.status).toBe(200);
       expect(res.body.success).toBe(true);
     }
-    expect((await saves(w))).toEqual([{ id: expect.any(String), user_id: w.bob.userId, track_id: bobs, source: 'own' }]);
-    expect((await audits(w, 'library.unsave'))).toEqual([]);
+    expect(await saves(w)).toEqual([{ id: expect.any(String), user_id: w.bob.userId, track_id: bobs, source: 'own' }]);
+    expect(await audits(w, 'library.unsave')).toEqual([]);
   });
 
   it('saving a missing, deleted, invisible or other-organization track is 404 and writes nothing', async () => {
@@ -63,15 +70,15 @@ describe('save and unsave over REST', () => {
     const daves = await createTrackVia(w.app, w.dave.key, w.orgB);
     const deleted = await createTrackVia(w.app, w.alice.key, w.orgA);
     await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/tracks/${deleted}`, { key: w.alice.key });
-    const before = (await saves(w));
+    const before = await saves(w);
     for (const t of [bobs, daves, deleted, 'mtrack_00000000000000000000']) {
       const res = await rest(w.app, 'POST', savePath(w, t), { key: w.alice.key });
       expect(res.status, t).toBe(404);
       expect(res.body.error.code).toBe('RESOURCE_NOT_FOUND');
       expect(res.body.error.details).toEqual({ track_id: t });
     }
-    expect((await saves(w))).toEqual(before);
-    expect((await audits(w, 'library.save'))).toEqual([]);
+    expect(await saves(w)).toEqual(before);
+    expect(await audits(w, 'library.save')).toEqual([]);
   });
 
   it('a non-member gets 403 before anything is looked up', async () => {
@@ -81,11 +88,14 @@ describe('save and unsave over REST', () => {
       for (const track of [t, 'mtrack_nope']) {
         const res = await rest(w.app, method, savePath(w, track), { key: w.dave.key });
         expect(res.status).toBe(403);
-        expect(res.body.error).toMatchObject({ code: 'ORGANIZATION_ACCESS_DENIED', details: { organization_id: w.orgA } });
+        expect(res.body.error).toMatchObject({
+          code: 'ORGANIZATION_ACCESS_DENIED',
+          details: { organization_id: w.orgA },
+        });
       }
     }
     expect((await rest(w.app, 'POST', savePath(w, t), {})).status).toBe(401);
-    expect((await saves(w))).toHaveLength(1);
+    expect(await saves(w)).toHaveLength(1);
   });
 
   it('a track saved from a share keeps its entry; once unsaved it is no longer visible, so it cannot be saved back', async () => {
@@ -130,7 +140,11 @@ describe('saveTrack and unsaveTrack over GraphQL', () => {
       createdAt: '2026-06-28T10:30:00Z',
     });
     const missing = onlyError(await gql(w.app, SAVE, { org: w.orgA, t: 'mtrack_nope' }, w.alice.key));
-    expect(missing.extensions).toMatchObject({ code: 'RESOURCE_NOT_FOUND', status: 404, details: { track_id: 'mtrack_nope' } });
+    expect(missing.extensions).toMatchObject({
+      code: 'RESOURCE_NOT_FOUND',
+      status: 404,
+      details: { track_id: 'mtrack_nope' },
+    });
     const stranger = onlyError(await gql(w.app, SAVE, { org: w.orgA, t }, w.dave.key));
     expect(stranger.extensions.code).toBe('ORGANIZATION_ACCESS_DENIED');
   });

@@ -28,7 +28,8 @@ import { createCollectionVia, createTrackVia, createWorld, rest } from './helper
 // as a literal that no longer matches the rule the domain enforces.
 
 const doc = openApiDocument() as any;
-const body = (path: string, method: string) => doc.paths[path][method].requestBody.content['application/json'].schema.properties;
+const body = (path: string, method: string) =>
+  doc.paths[path][method].requestBody.content['application/json'].schema.properties;
 const param = (path: string, name: string) =>
   doc.paths[path].get.parameters.find((p: { name: string }) => p.name === name).schema;
 
@@ -48,7 +49,9 @@ describe('limits are defined once, in src/domain/limits.ts', () => {
     const add = body('/v1/music/{organization_id}/collections/{collection_id}/tracks', 'post');
     expect(add.track_ids.maxItems).toBe(BATCH_MAX_IDS);
     expect(add.track_ids.description).toContain(String(BATCH_MAX_IDS));
-    expect(body('/v1/music/{organization_id}/collections/{collection_id}/tracks', 'delete').track_ids.maxItems).toBe(BATCH_MAX_IDS);
+    expect(body('/v1/music/{organization_id}/collections/{collection_id}/tracks', 'delete').track_ids.maxItems).toBe(
+      BATCH_MAX_IDS,
+    );
     expect(doc.components.schemas.CollectionTracksEdit.properties.results.maxItems).toBe(BATCH_MAX_IDS);
     const share = body('/v1/music/{organization_id}/tracks/{track_id}/share', 'post');
     expect(share.visibility.enum).toEqual([...shareVisibilities]);
@@ -75,7 +78,9 @@ describe('limits are defined once, in src/domain/limits.ts', () => {
       const path = template.replace('{organization_id}', w.orgA).replace('{collection_id}', c);
       const byDefault = await rest(w.app, 'GET', path, { key: w.alice.key });
       expect(byDefault.body.limit, path).toBe(limits.defaultSize);
-      expect((await rest(w.app, 'GET', `${path}?limit=${limits.maxSize}`, { key: w.alice.key })).status, path).toBe(200);
+      expect((await rest(w.app, 'GET', `${path}?limit=${limits.maxSize}`, { key: w.alice.key })).status, path).toBe(
+        200,
+      );
       const over = await rest(w.app, 'GET', `${path}?limit=${limits.maxSize + 1}`, { key: w.alice.key });
       expect([over.status, over.body.error.details.field], path).toEqual([422, 'limit']);
       expect(over.body.error.system_message).toContain(String(limits.maxSize));
@@ -93,13 +98,16 @@ describe('limits are defined once, in src/domain/limits.ts', () => {
     expect(sdl).toContain(`the first ${SHARED_COLLECTION_TRACKS} tracks`);
   });
 
-  it('are the collection batch edits\' limit on REST', async () => {
+  it("are the collection batch edits' limit on REST", async () => {
     const w = await createWorld();
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
     const path = `/v1/music/${w.orgA}/collections/${c}/tracks`;
     const ids = (n: number) => Array.from({ length: n }, (_, i) => `mtrack_${i}`);
     for (const method of ['POST', 'DELETE']) {
-      expect((await rest(w.app, method, path, { key: w.alice.key, body: { track_ids: ids(BATCH_MAX_IDS) } })).status, method).toBe(200);
+      expect(
+        (await rest(w.app, method, path, { key: w.alice.key, body: { track_ids: ids(BATCH_MAX_IDS) } })).status,
+        method,
+      ).toBe(200);
       const over = await rest(w.app, method, path, { key: w.alice.key, body: { track_ids: ids(BATCH_MAX_IDS + 1) } });
       expect([over.status, over.body.error.details.field], method).toEqual([422, 'track_ids']);
       expect(over.body.error.system_message).toContain(String(BATCH_MAX_IDS));
@@ -108,7 +116,8 @@ describe('limits are defined once, in src/domain/limits.ts', () => {
 
   it('are the Groove playlist limits: the name, the batch, the browse page', async () => {
     const w = await createWorld();
-    const create = (body: unknown) => rest(w.app, 'POST', '/1/content/music/collection/playlists/create', { key: w.alice.key, body });
+    const create = (body: unknown) =>
+      rest(w.app, 'POST', '/1/content/music/collection/playlists/create', { key: w.alice.key, body });
     expect((await create({ Name: 'x'.repeat(PLAYLIST_NAME_MAX) })).status).toBe(200);
     const long = await create({ Name: 'x'.repeat(PLAYLIST_NAME_MAX + 1) });
     expect([long.status, long.body.Error.ErrorCode]).toEqual([400, 'COLLECTION_INVALID_PLAYLIST_INFO']);
@@ -119,10 +128,14 @@ describe('limits are defined once, in src/domain/limits.ts', () => {
     const actions = (n: number) => Array.from({ length: n }, () => ({ Id: `music.${track}`, Action: 'Add' }));
     expect((await create({ Name: 'full', TrackActions: actions(BATCH_MAX_IDS) })).status).toBe(200);
     const over = await create({ Name: 'over', TrackActions: actions(BATCH_MAX_IDS + 1) });
-    expect(over.body.Error).toMatchObject({ ErrorCode: 'COLLECTION_INVALID_OPERATION', Message: `Number of tracks for this operation is limited to ${BATCH_MAX_IDS}` });
+    expect(over.body.Error).toMatchObject({
+      ErrorCode: 'COLLECTION_INVALID_OPERATION',
+      Message: `Number of tracks for this operation is limited to ${BATCH_MAX_IDS}`,
+    });
     for (let i = 0; i < GROOVE_BROWSE_PAGE.maxSize; i++) await create({ Name: `p${i}` });
     const browse = async (query: string) =>
-      (await rest(w.app, 'GET', `/1/content/music/collection/playlists/browse${query}`, { key: w.alice.key })).body.Playlists.Items.length;
+      (await rest(w.app, 'GET', `/1/content/music/collection/playlists/browse${query}`, { key: w.alice.key })).body
+        .Playlists.Items.length;
     expect(await browse('')).toBe(GROOVE_BROWSE_PAGE.defaultSize);
     expect(await browse(`?maxItems=${GROOVE_BROWSE_PAGE.maxSize + 5}`)).toBe(GROOVE_BROWSE_PAGE.maxSize);
   });
@@ -130,7 +143,10 @@ describe('limits are defined once, in src/domain/limits.ts', () => {
   it('word the Groove batch limit', async () => {
     const w = await createWorld();
     const ids = Array.from({ length: BATCH_MAX_IDS + 1 }, (_, i) => `music.mtrack_${i}`);
-    const res = await rest(w.app, 'POST', '/1/content/music/collection/add', { key: w.alice.key, body: { TrackIds: ids } });
+    const res = await rest(w.app, 'POST', '/1/content/music/collection/add', {
+      key: w.alice.key,
+      body: { TrackIds: ids },
+    });
     expect(res.status).toBe(400);
     expect(res.body.Error).toMatchObject({
       ErrorCode: 'COLLECTION_INVALID_OPERATION',

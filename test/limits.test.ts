@@ -20,13 +20,13 @@ describe('GraphQL operation limits', () => {
 
   it('rejects too deep, too many aliases, too many directives, too many tokens and too costly (400 QUERY_LIMIT_EXCEEDED)', async () => {
     const w = await createWorld();
-    const deep = '{ viewer ' + '{ a '.repeat(12) + '}'.repeat(12) + ' }';
-    const aliases = '{ ' + Array.from({ length: 16 }, (_, i) => `v${i}: viewer { id }`).join(' ') + ' }';
-    const directives = '{ viewer ' + '@skip(if: false) '.repeat(11) + '{ id } }';
-    const tokens = '{ ' + 'viewer { id } '.repeat(600) + '}';
+    const deep = `{ viewer ${'{ a '.repeat(12)}${'}'.repeat(12)} }`;
+    const aliases = `{ ${Array.from({ length: 16 }, (_, i) => `v${i}: viewer { id }`).join(' ')} }`;
+    const directives = `{ viewer ${'@skip(if: false) '.repeat(11)}{ id } }`;
+    const tokens = `{ ${'viewer { id } '.repeat(600)}}`;
     const page = `collections(organizationId: "org_a", first: 50) { edges { node { id name trackCount
       coverTrack { id title } tracks(first: 10) { edges { position node { id title durationSeconds audioUrl } } } } } }`;
-    const costly = '{ ' + Array.from({ length: 15 }, (_, i) => `c${i}: ${page}`).join(' ') + ' }';
+    const costly = `{ ${Array.from({ length: 15 }, (_, i) => `c${i}: ${page}`).join(' ')} }`;
     for (const [name, query] of Object.entries({ deep, aliases, directives, tokens, costly })) {
       const res = await gql(w.app, query, {}, w.alice.key);
       expect(codes(res), name).toContain('QUERY_LIMIT_EXCEEDED');
@@ -100,7 +100,7 @@ describe('HTTP limits', () => {
 
   it('refuses deeply nested JSON on the REST shim', async () => {
     const w = await createWorld();
-    const nested = '{"name":' + '{"a":'.repeat(40) + '1' + '}'.repeat(40) + '}';
+    const nested = `{"name":${'{"a":'.repeat(40)}1${'}'.repeat(40)}}`;
     const res = await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections`, {
       key: w.alice.key,
       rawBody: nested,
@@ -167,7 +167,9 @@ describe('CORS', () => {
     expect(ok.headers.get('access-control-allow-credentials')).toBeNull();
     const evil = await preflight(app, 'https://evil.example');
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
-    const actual = await app.fetch(new Request('http://x/healthz', { headers: { origin: 'https://studio.example.com' } }));
+    const actual = await app.fetch(
+      new Request('http://x/healthz', { headers: { origin: 'https://studio.example.com' } }),
+    );
     expect(actual.headers.get('access-control-allow-origin')).toBe('https://studio.example.com');
     expect(actual.headers.get('access-control-expose-headers')).toContain('x-request-id');
     const other = await app.fetch(new Request('http://x/healthz', { headers: { origin: 'https://evil.example' } }));

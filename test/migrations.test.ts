@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -22,7 +31,9 @@ describe.skipIf(backend !== 'sqlite')('SQLite migrations', () => {
     const path = join(dir, 'nested', 'music.db');
     const db = openSqlite(path);
     const tables = db.sqlite
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name")
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name",
+      )
       .all()
       .map((r: any) => r.name);
     expect(tables).toEqual(appTables);
@@ -59,7 +70,9 @@ describe.skipIf(backend !== 'sqlite')('SQLite migrations', () => {
     const raw = new BetterSqlite3(path);
     migrate(drizzle(raw), { migrationsFolder: older });
     raw.pragma('foreign_keys = OFF');
-    raw.prepare("INSERT INTO api_keys (id, user_id, key_hash, created_at) VALUES ('key_orphan', 'usr_missing', 'h', 0)").run();
+    raw
+      .prepare("INSERT INTO api_keys (id, user_id, key_hash, created_at) VALUES ('key_orphan', 'usr_missing', 'h', 0)")
+      .run();
     raw.close();
     expect(() => openSqlite(path)).toThrow(/foreign key violation/);
   });
@@ -72,10 +85,14 @@ describe.skipIf(backend !== 'sqlite')('SQLite migrations', () => {
     await openSqlite(path).close();
     const raw = new BetterSqlite3(path);
     raw.pragma('foreign_keys = OFF');
-    raw.prepare("INSERT INTO api_keys (id, user_id, key_hash, created_at) VALUES ('key_orphan', 'usr_missing', 'h', 0)").run();
+    raw
+      .prepare("INSERT INTO api_keys (id, user_id, key_hash, created_at) VALUES ('key_orphan', 'usr_missing', 'h', 0)")
+      .run();
     raw.close();
     const reopened = openSqlite(path);
-    expect(await reopened.appliedMigrations()).toHaveLength(readdirSync(sqliteMigrationsFolder).filter((f) => f.endsWith('.sql')).length);
+    expect(await reopened.appliedMigrations()).toHaveLength(
+      readdirSync(sqliteMigrationsFolder).filter((f) => f.endsWith('.sql')).length,
+    );
     await reopened.close();
   });
 
@@ -89,14 +106,28 @@ describe.skipIf(backend !== 'sqlite')('SQLite migrations', () => {
     // (2f4f79e): journal entries, and each file's SHA-256, which drizzle records when it applies
     // it. A database knows its migrations by `when`; a released entry or file must never change.
     const released = [
-      { tag: '0000_init', when: 1795374181092, sha256: '3cd776573594a30e75ee6c759f477e8b3e200f6594458fdaf4b2e08f3b92c4b7' },
-      { tag: '0001_audit_log_append_only', when: 1795374181643, sha256: '6d80209589641fcd136fd22eb9f27088b204b393260161f62d9af3dfecf39649' },
-      { tag: '0002_share_links', when: 1795375009805, sha256: 'be92a555831d55792a3972207316b4f1c2b73d91a25541783e1c44c0a5832c98' },
+      {
+        tag: '0000_init',
+        when: 1795374181092,
+        sha256: '3cd776573594a30e75ee6c759f477e8b3e200f6594458fdaf4b2e08f3b92c4b7',
+      },
+      {
+        tag: '0001_audit_log_append_only',
+        when: 1795374181643,
+        sha256: '6d80209589641fcd136fd22eb9f27088b204b393260161f62d9af3dfecf39649',
+      },
+      {
+        tag: '0002_share_links',
+        when: 1795375009805,
+        sha256: 'be92a555831d55792a3972207316b4f1c2b73d91a25541783e1c44c0a5832c98',
+      },
     ];
     const releasedUpTo = (lastTag: string) => released.slice(0, released.findIndex((r) => r.tag === lastTag) + 1);
 
     it('are still shipped as released', () => {
-      expect(journal.entries.slice(0, released.length).map((e) => [e.tag, e.when])).toEqual(released.map((r) => [r.tag, r.when]));
+      expect(journal.entries.slice(0, released.length).map((e) => [e.tag, e.when])).toEqual(
+        released.map((r) => [r.tag, r.when]),
+      );
       for (const r of released) expect(sha256(join(sqliteMigrationsFolder, `${r.tag}.sql`)), r.tag).toBe(r.sha256);
     });
 
@@ -110,7 +141,10 @@ describe.skipIf(backend !== 'sqlite')('SQLite migrations', () => {
       const folder = join(dir, 'old-drizzle');
       mkdirSync(join(folder, 'meta'), { recursive: true });
       const entries = shipped.map((r, idx) => ({ idx, version: '6', when: r.when, tag: r.tag, breakpoints: true }));
-      writeFileSync(join(folder, 'meta', '_journal.json'), JSON.stringify({ version: '7', dialect: 'sqlite', entries }));
+      writeFileSync(
+        join(folder, 'meta', '_journal.json'),
+        JSON.stringify({ version: '7', dialect: 'sqlite', entries }),
+      );
       for (const r of shipped) {
         copyFileSync(join(sqliteMigrationsFolder, `${r.tag}.sql`), join(folder, `${r.tag}.sql`));
         expect(sha256(join(folder, `${r.tag}.sql`)), r.tag).toBe(r.sha256);
@@ -142,7 +176,13 @@ describe.skipIf(backend !== 'sqlite')('SQLite migrations', () => {
       it(`from the release whose last migration was ${lastTag}`, async () => {
         dir = mkdtempSync(join(tmpdir(), 'music-gateway-mig-'));
         const path = join(dir, 'music.db');
-        const ids = { org: 'org_old', user: 'usr_old', first: 'mtrack_old1', second: 'mtrack_old2', collection: 'mcoll_old' };
+        const ids = {
+          org: 'org_old',
+          user: 'usr_old',
+          first: 'mtrack_old1',
+          second: 'mtrack_old2',
+          collection: 'mcoll_old',
+        };
         oldReleaseDatabase(path, lastTag, ids);
         const readApplied = () => {
           const raw = new BetterSqlite3(path, { readonly: true });
@@ -177,7 +217,9 @@ describe.skipIf(backend !== 'sqlite')('SQLite migrations', () => {
           const base = `/v1/music/${ids.org}`;
           const tracks = await rest(app, 'GET', `${base}/collections/${ids.collection}/tracks`, { key });
           expect(tracks.status).toBe(200);
-          expect(tracks.body.items.map((i: { track_id: string; position: number }) => [i.track_id, i.position])).toEqual([
+          expect(
+            tracks.body.items.map((i: { track_id: string; position: number }) => [i.track_id, i.position]),
+          ).toEqual([
             [ids.second, 0],
             [ids.first, 1],
           ]);

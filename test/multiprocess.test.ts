@@ -156,7 +156,13 @@ async function hammer(url: string, key: string, demo: Demo, shared: Shared, outc
       const body = { track_ids: some(), position: Math.floor(Math.random() * 4) };
       await send({ label: 'add batch', method: 'POST', route: entries, collection, body });
     } else if (r < 0.35) {
-      await send({ label: 'remove', method: 'DELETE', route: `${entries}/:track_id`, collection, track: pick(shared.tracks) });
+      await send({
+        label: 'remove',
+        method: 'DELETE',
+        route: `${entries}/:track_id`,
+        collection,
+        track: pick(shared.tracks),
+      });
     } else if (r < 0.4) {
       await send({ label: 'remove batch', method: 'DELETE', route: entries, collection, body: { track_ids: some() } });
     } else if (r < 0.45) {
@@ -164,10 +170,22 @@ async function hammer(url: string, key: string, demo: Demo, shared: Shared, outc
       const start = Math.floor(Math.random() * 2);
       const length = 1 + Math.floor(Math.random() * 2);
       const before = start > 0 && Math.random() < 0.5 ? 0 : start + length + 1 + Math.floor(Math.random() * 2);
-      await send({ label: 'move range', method: 'PATCH', route: entries, collection, body: { range_start: start, range_length: length, insert_before: before } });
+      await send({
+        label: 'move range',
+        method: 'PATCH',
+        route: entries,
+        collection,
+        body: { range_start: start, range_length: length, insert_before: before },
+      });
     } else if (r < 0.55) {
       const ids = shuffled(shared.tracks).slice(0, 1 + Math.floor(Math.random() * shared.tracks.length));
-      await send({ label: 'reorder', method: 'PATCH', route: '/collections/:collection_id/order', collection, body: { ordered_track_ids: ids } });
+      await send({
+        label: 'reorder',
+        method: 'PATCH',
+        route: '/collections/:collection_id/order',
+        collection,
+        body: { ordered_track_ids: ids },
+      });
     } else if (r < 0.75) {
       // Read, then write on condition that nothing changed since. The write is chosen so that it
       // always changes the collection (a different order, or a track it did not hold), so it
@@ -191,7 +209,15 @@ async function hammer(url: string, key: string, demo: Demo, shared: Shared, outc
         const absent = shared.tracks.filter((t) => !held.includes(t));
         if (absent.length === 0) continue;
         const track = pick(absent);
-        await send({ label: 'add if-match', method: 'POST', route: entries, collection, track, ifMatch: version, body: { track_id: track } });
+        await send({
+          label: 'add if-match',
+          method: 'POST',
+          route: entries,
+          collection,
+          track,
+          ifMatch: version,
+          body: { track_id: track },
+        });
       }
     } else if (r < 0.85 || (r < 0.91 && shared.tracks.length <= 2)) {
       const created = await send({ label: 'create track', method: 'POST', route: '/tracks', body: { title: `t${i}` } });
@@ -206,7 +232,12 @@ async function hammer(url: string, key: string, demo: Demo, shared: Shared, outc
       const track = pick(shared.tracks);
       await send({ label: 'add', method: 'POST', route: entries, collection, track, body: { track_id: track } });
     } else if (r < 0.96 || shared.collections.length <= 1) {
-      const created = await send({ label: 'create collection', method: 'POST', route: '/collections', body: { name: `c${i}` } });
+      const created = await send({
+        label: 'create collection',
+        method: 'POST',
+        route: '/collections',
+        body: { name: `c${i}` },
+      });
       if (created.status === 201) shared.collections.push(created.body.id);
     } else {
       shared.collections.splice(shared.collections.indexOf(collection), 1);
@@ -249,7 +280,9 @@ function effectsOf(o: Outcome): Effect[] {
   if (o.label === 'remove') return [{ kind: 'remove', track: o.track!, ...at }];
   if (o.label !== 'add batch' && o.label !== 'remove batch') return [];
   const kind = o.label === 'add batch' ? 'add' : 'remove';
-  return (o.body.results as { track_id: string; success: boolean }[]).filter((item) => item.success).map((item) => ({ kind, track: item.track_id, ...at }));
+  return (o.body.results as { track_id: string; success: boolean }[])
+    .filter((item) => item.success)
+    .map((item) => ({ kind, track: item.track_id, ...at }));
 }
 
 /** The audit row a successful write leaves (one, in its own transaction), as action and target. */
@@ -307,25 +340,41 @@ async function databaseProblems(databaseUrl: string, outcomes: readonly Outcome[
   try {
     const q = (text: string) => runSql(database, text, []);
     const problems = entryViolations((await q(entryChecks.shapes)) as Shape[], (await q(entryChecks.deadEntries))[0]);
-    const held = new Set((await q('SELECT collection_id, track_id FROM collection_entries')).map((e) => `${e.collection_id} ${e.track_id}`));
+    const held = new Set(
+      (await q('SELECT collection_id, track_id FROM collection_entries')).map(
+        (e) => `${e.collection_id} ${e.track_id}`,
+      ),
+    );
     const deleted = new Set(
       [
         ...(await q('SELECT id FROM tracks WHERE deleted_at IS NOT NULL')),
         ...(await q('SELECT id FROM collections WHERE deleted_at IS NOT NULL')),
       ].map((r) => r.id as string),
     );
-    const existing = new Set([...(await q('SELECT id FROM tracks')), ...(await q('SELECT id FROM collections'))].map((r) => r.id as string));
+    const existing = new Set(
+      [...(await q('SELECT id FROM tracks')), ...(await q('SELECT id FROM collections'))].map((r) => r.id as string),
+    );
 
     const ok = outcomes.filter((o) => o.status < 300);
     const effects = ok.flatMap(effectsOf);
     for (const add of effects.filter((e) => e.kind === 'add')) {
       const undone =
         ok.some((o) => o.answered > add.sent && o.label === 'delete track' && o.track === add.track) ||
-        effects.some((e) => e.answered > add.sent && e.kind === 'remove' && e.track === add.track && e.collection === add.collection);
-      if (!undone && !held.has(`${add.collection} ${add.track}`)) problems.push(`acknowledged add of ${add.track} to ${add.collection} is lost`);
+        effects.some(
+          (e) =>
+            e.answered > add.sent && e.kind === 'remove' && e.track === add.track && e.collection === add.collection,
+        );
+      if (!undone && !held.has(`${add.collection} ${add.track}`))
+        problems.push(`acknowledged add of ${add.track} to ${add.collection} is lost`);
     }
     for (const remove of effects.filter((e) => e.kind === 'remove')) {
-      const redone = effects.some((e) => e.answered > remove.sent && e.kind === 'add' && e.track === remove.track && e.collection === remove.collection);
+      const redone = effects.some(
+        (e) =>
+          e.answered > remove.sent &&
+          e.kind === 'add' &&
+          e.track === remove.track &&
+          e.collection === remove.collection,
+      );
       if (!redone && held.has(`${remove.collection} ${remove.track}`)) {
         problems.push(`acknowledged remove of ${remove.track} from ${remove.collection} is undone`);
       }
@@ -333,15 +382,18 @@ async function databaseProblems(databaseUrl: string, outcomes: readonly Outcome[
     const conditional = new Map<string, Outcome>();
     for (const o of ok.filter((o) => o.ifMatch !== undefined)) {
       const key = `${o.collection} ${o.ifMatch}`;
-      if (conditional.has(key)) problems.push(`two writes conditional on ${o.collection} at version ${o.ifMatch} both succeeded`);
+      if (conditional.has(key))
+        problems.push(`two writes conditional on ${o.collection} at version ${o.ifMatch} both succeeded`);
       conditional.set(key, o);
     }
     for (const o of ok) {
       if (o.label === 'create track' || o.label === 'create collection') {
         if (!existing.has(o.body.id)) problems.push(`${o.label} ${o.body.id} acknowledged but missing`);
       }
-      if (o.label === 'delete track' && !deleted.has(o.track!)) problems.push(`track ${o.track} deleted but still live`);
-      if (o.label === 'delete collection' && !deleted.has(o.collection!)) problems.push(`collection ${o.collection} deleted but still live`);
+      if (o.label === 'delete track' && !deleted.has(o.track!))
+        problems.push(`track ${o.track} deleted but still live`);
+      if (o.label === 'delete collection' && !deleted.has(o.collection!))
+        problems.push(`collection ${o.collection} deleted but still live`);
     }
 
     // Exactly once: a write that succeeded left its one audit row (a retried transaction left no
@@ -360,10 +412,17 @@ async function databaseProblems(databaseUrl: string, outcomes: readonly Outcome[
     const reads = ok.filter((o) => o.label === 'read');
     for (const r of reads) {
       const positions = r.body.items.map((item: { position: number }) => item.position);
-      if (positions.join() !== positions.map((_: unknown, i: number) => i).join()) problems.push(`a read saw positions ${positions.join()}`);
+      if (positions.join() !== positions.map((_: unknown, i: number) => i).join())
+        problems.push(`a read saw positions ${positions.join()}`);
       const version = Number(JSON.parse(r.etag!));
-      const newest = Math.max(0, ...reads.filter((e) => e.collection === r.collection && e.answered < r.sent).map((e) => Number(JSON.parse(e.etag!))));
-      if (version < newest) problems.push(`a read of ${r.collection} saw version ${version} after one had seen ${newest}`);
+      const newest = Math.max(
+        0,
+        ...reads
+          .filter((e) => e.collection === r.collection && e.answered < r.sent)
+          .map((e) => Number(JSON.parse(e.etag!))),
+      );
+      if (version < newest)
+        problems.push(`a read of ${r.collection} saw version ${version} after one had seen ${newest}`);
     }
     return problems;
   } finally {
@@ -395,7 +454,13 @@ function watchLockWaits(databaseUrl: string) {
            WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.wait_event_type = 'Lock'`,
         );
         samples++;
-        waits.push(...rows.map((r) => ({ waitEvent: r.wait_event, query: r.query.slice(0, 200), blockedBy: r.blocked_by.map((q) => q.slice(0, 200)) })));
+        waits.push(
+          ...rows.map((r) => ({
+            waitEvent: r.wait_event,
+            query: r.query.slice(0, 200),
+            blockedBy: r.blocked_by.map((q) => q.slice(0, 200)),
+          })),
+        );
         await sleep(5);
       }
     } finally {
@@ -424,9 +489,11 @@ async function seedOwners(databaseUrl: string, owners: number): Promise<Demo[]> 
       const key = (await createApiKey(deps, { userId: user.id })).key;
       const viewer = (await authenticate(deps, key))!;
       const track_ids: string[] = [];
-      for (let t = 0; t < 3; t++) track_ids.push((await createTrack(deps, viewer, { organizationId: org, title: `t${t}` })).id);
+      for (let t = 0; t < 3; t++)
+        track_ids.push((await createTrack(deps, viewer, { organizationId: org, title: `t${t}` })).id);
       const collection_id = (await createCollection(deps, viewer, { organizationId: org, name: `owner ${i}` })).id;
-      for (const trackId of track_ids) await addTrackToCollection(deps, viewer, { organizationId: org, collectionId: collection_id, trackId });
+      for (const trackId of track_ids)
+        await addTrackToCollection(deps, viewer, { organizationId: org, collectionId: collection_id, trackId });
       demos.push({ organization_id: org, user_id: user.id, key, track_ids, collection_id });
     }
     return demos;
@@ -440,7 +507,8 @@ async function retries(): Promise<number> {
   let total = 0;
   for (const server of servers) {
     const text = await (await fetch(`${server.url}/metrics`)).text();
-    for (const m of text.matchAll(/^music_gateway_db_transaction_retries_total\{[^}]*\} (\d+)/gm)) total += Number(m[1]);
+    for (const m of text.matchAll(/^music_gateway_db_transaction_retries_total\{[^}]*\} (\d+)/gm))
+      total += Number(m[1]);
   }
   return total;
 }
@@ -526,7 +594,9 @@ describe.skipIf(backend !== 'sqlite')('two gateway processes on one database fil
     const file = sqliteFile();
     const holder = new BetterSqlite3(file);
     holder.pragma('journal_mode = WAL');
-    holder.exec('CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)');
+    holder.exec(
+      'CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)',
+    );
     holder.exec('BEGIN IMMEDIATE');
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/open-database.ts', file], { cwd: root });
     let out = '';
@@ -554,7 +624,7 @@ describe.skipIf(backend !== 'postgres')('gateway processes on one PostgreSQL dat
     await editConcurrently(await postgresDatabase(), { env: { DATABASE_POOL_SIZE: '4' } });
   }, 180_000);
 
-  it('two writing to disjoint owners\' collections never wait on a lock, and never retry', async () => {
+  it("two writing to disjoint owners' collections never wait on a lock, and never retry", async () => {
     const { locks, retried } = await editConcurrently(await postgresDatabase(), {
       env: { DATABASE_POOL_SIZE: '4' },
       mode: 'disjoint',
@@ -618,10 +688,14 @@ describe.skipIf(backend !== 'postgres')('gateway processes on one PostgreSQL dat
       expect(res.status).toBe(200);
     }
 
-    const journal = JSON.parse(readFileSync(join(pgMigrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: { when: number }[] };
+    const journal = JSON.parse(readFileSync(join(pgMigrationsFolder, 'meta', '_journal.json'), 'utf8')) as {
+      entries: { when: number }[];
+    };
     const applied = await admin.query('SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id');
     expect(applied.rows.map((r) => Number(r.created_at))).toEqual(journal.entries.map((e) => e.when));
-    const tables = await admin.query("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
+    const tables = await admin.query(
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+    );
     expect(tables.rows.map((r) => r.name)).toEqual(appTables);
   }, 180_000);
 });

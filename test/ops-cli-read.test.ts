@@ -55,7 +55,12 @@ beforeAll(async () => {
   const ada = (await admin('key', 'create', '--user', ids.ada, '--label', 'laptop')).json();
   const bob = (await admin('key', 'create', '--user', ids.bob)).json();
   await admin('key', 'revoke', '--id', adaOld.id);
-  Object.assign(ids, { adaKey: ada.key, adaOldKey: adaOld.id, bobKey: bob.key, secrets: [adaOld.key, ada.key, bob.key] });
+  Object.assign(ids, {
+    adaKey: ada.key,
+    adaOldKey: adaOld.id,
+    bobKey: bob.key,
+    secrets: [adaOld.key, ada.key, bob.key],
+  });
   // Two changes through the API, for the audit log.
   const app = createApp({ database: await openDatabase(databaseUrl) });
   for (const name of ['First', 'Second']) {
@@ -73,7 +78,11 @@ afterAll(async () => {
 
 function call(app: App, method: string, path: string, key: string, body?: unknown) {
   return app.fetch(
-    new Request(`http://x${path}`, { method, headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }),
+    new Request(`http://x${path}`, {
+      method,
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
   );
 }
 
@@ -82,7 +91,12 @@ describe.skipIf(skip)('admin list commands', () => {
     const [all, one] = await Promise.all([admin('org', 'list'), admin('org', 'list', '--limit', '1')]);
     expect(all.err).toBe('');
     expect(all.json()).toEqual([
-      { id: 'org_acme', name: 'Acme Music', created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), members: 2 },
+      {
+        id: 'org_acme',
+        name: 'Acme Music',
+        created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        members: 2,
+      },
       { id: 'org_beta', name: 'Beta Sounds', created_at: expect.any(String), members: 1 },
     ]);
     expect(one.json().map((o: { id: string }) => o.id)).toEqual(['org_acme']);
@@ -90,27 +104,57 @@ describe.skipIf(skip)('admin list commands', () => {
   });
 
   it("user list and member list: everyone, or one organization's members with their capabilities", async () => {
-    const [users, inBeta, members] = await Promise.all([admin('user', 'list'), admin('user', 'list', '--org', 'org_beta'), admin('member', 'list', '--org', 'org_acme')]);
+    const [users, inBeta, members] = await Promise.all([
+      admin('user', 'list'),
+      admin('user', 'list', '--org', 'org_beta'),
+      admin('member', 'list', '--org', 'org_acme'),
+    ]);
     expect(users.json()).toEqual([
       { id: ids.ada, email: 'ada@example.com', name: 'Ada', created_at: expect.any(String) },
       { id: ids.bob, email: 'bob@example.com', name: null, created_at: expect.any(String) },
     ]);
     expect(inBeta.json().map((u: { id: string }) => u.id)).toEqual([ids.ada]);
     expect(members.json()).toEqual([
-      { organization_id: 'org_acme', user_id: ids.ada, email: 'ada@example.com', name: 'Ada', capabilities: ['USE_MUSIC_GENERATION'], member_since: expect.any(String) },
-      { organization_id: 'org_acme', user_id: ids.bob, email: 'bob@example.com', name: null, capabilities: [], member_since: expect.any(String) },
+      {
+        organization_id: 'org_acme',
+        user_id: ids.ada,
+        email: 'ada@example.com',
+        name: 'Ada',
+        capabilities: ['USE_MUSIC_GENERATION'],
+        member_since: expect.any(String),
+      },
+      {
+        organization_id: 'org_acme',
+        user_id: ids.bob,
+        email: 'bob@example.com',
+        name: null,
+        capabilities: [],
+        member_since: expect.any(String),
+      },
     ]);
   });
 
   it('key list: newest first, active or revoked, when last used; never a secret or its hash', async () => {
-    const [all, ada, beta] = await Promise.all([admin('key', 'list'), admin('key', 'list', '--user', ids.ada), admin('key', 'list', '--org', 'org_beta')]);
+    const [all, ada, beta] = await Promise.all([
+      admin('key', 'list'),
+      admin('key', 'list', '--user', ids.ada),
+      admin('key', 'list', '--org', 'org_beta'),
+    ]);
     const keys = all.json();
     expect(keys.map((k: { label: string | null; status: string }) => [k.label, k.status])).toEqual([
       [null, 'active'],
       ['laptop', 'active'],
       ['old laptop', 'revoked'],
     ]);
-    expect(Object.keys(keys[0]).sort()).toEqual(['created_at', 'id', 'label', 'last_used_at', 'revoked_at', 'status', 'user_id']);
+    expect(Object.keys(keys[0]).sort()).toEqual([
+      'created_at',
+      'id',
+      'label',
+      'last_used_at',
+      'revoked_at',
+      'status',
+      'user_id',
+    ]);
     expect(keys[1].last_used_at).toEqual(expect.any(String));
     expect(keys[2]).toMatchObject({ id: ids.adaOldKey, revoked_at: expect.any(String), last_used_at: null });
     for (const secret of ids.secrets) expect(all.out).not.toContain(secret);
@@ -150,7 +194,7 @@ describe.skipIf(skip)('admin list commands', () => {
 });
 
 describe.skipIf(skip)('admin member remove', () => {
-  it("takes a member out: the API refuses them there from then on, their other organizations stay; idempotent", async () => {
+  it('takes a member out: the API refuses them there from then on, their other organizations stay; idempotent', async () => {
     const database = await openDatabase(databaseUrl);
     const app = createApp({ database });
     try {
@@ -160,7 +204,9 @@ describe.skipIf(skip)('admin member remove', () => {
       const refused = await call(app, 'GET', '/v1/music/org_beta/collections', ids.adaKey);
       expect(refused.status).toBe(403);
       expect((await call(app, 'GET', '/v1/music/org_acme/collections', ids.adaKey)).status).toBe(200);
-      expect((await admin('member', 'remove', '--org', 'org_beta', '--user', ids.ada)).json()).toMatchObject({ removed: false });
+      expect((await admin('member', 'remove', '--org', 'org_beta', '--user', ids.ada)).json()).toMatchObject({
+        removed: false,
+      });
       expect((await admin('member', 'list', '--org', 'org_beta')).json()).toEqual([]);
       const missing = await admin('member', 'remove', '--org', 'org_beta', '--user', 'usr_missing');
       expect(missing).toMatchObject({ code: 1, out: '', err: 'error: user usr_missing does not exist\n' });

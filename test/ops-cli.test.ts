@@ -62,7 +62,11 @@ describe('admin --help', () => {
     expect(results[COMMANDS.indexOf('audit list')]!.out).toContain('--action ACTION');
     expect(results[COMMANDS.indexOf('key list')]!.out).toContain('--limit N');
     // -h after other options, and `help <command>`, work too.
-    const [late, word, group] = await Promise.all([admin('key', 'create', '--user', 'usr_x', '-h'), admin('help', 'key', 'revoke'), admin('key', '--help')]);
+    const [late, word, group] = await Promise.all([
+      admin('key', 'create', '--user', 'usr_x', '-h'),
+      admin('help', 'key', 'revoke'),
+      admin('key', '--help'),
+    ]);
     expect(late.out).toMatch(/^usage: .* key create/);
     expect(word.out).toMatch(/^usage: .* key revoke/);
     expect(group.out).toContain('key create');
@@ -85,24 +89,48 @@ describe('admin mistakes', () => {
       [['frobnicate'], /^error: unknown command "frobnicate"; the commands are: org create, /, 2],
       [['org'], /^error: "org" needs a subcommand: org create, org list\n/, 2],
       [['org', 'delete'], /^error: unknown command "org delete"; "org" has: org create, org list\n/, 2],
-      [['org', 'create'], /^error: org create needs --name NAME\n\(run "npm run --silent admin -- org create --help" for its options\)/, 2],
+      [
+        ['org', 'create'],
+        /^error: org create needs --name NAME\n\(run "npm run --silent admin -- org create --help" for its options\)/,
+        2,
+      ],
       [['org', 'create', '--name'], /^error: --name needs a value\n/, 2],
       [['org', 'create', '--name', '  '], /^error: --name is empty; give NAME\n/, 2],
-      [['org', 'create', '--colour', 'red'], /^error: unknown option --colour for "org create"; it takes --name, --id\n/, 2],
+      [
+        ['org', 'create', '--colour', 'red'],
+        /^error: unknown option --colour for "org create"; it takes --name, --id\n/,
+        2,
+      ],
       [['org', 'create', 'Acme'], /^error: unexpected argument "Acme" for "org create"; options start with --/, 2],
       [['demo', '--force'], /^error: unknown option --force for "demo"; it takes no options\n/, 2],
       [['org', 'create', '--name', 'X', '--id', 'nope'], /^error: id must look like org_/, 1],
       [['user', 'create', '--email', 'not-an-email'], /^error: email is not a valid address\n$/, 1],
-      [['member', 'add', '--org', 'org_missing', '--user', 'usr_missing'], /^error: organization org_missing does not exist\n$/, 1],
+      [
+        ['member', 'add', '--org', 'org_missing', '--user', 'usr_missing'],
+        /^error: organization org_missing does not exist\n$/,
+        1,
+      ],
       [['key', 'revoke', '--id', 'key_missing'], /^error: API key key_missing does not exist\n$/, 1],
       [['member', 'list'], /^error: member list needs --org ORG_ID\n/, 2],
-      [['member', 'remove', '--org', 'org_missing', '--user', 'usr_x'], /^error: organization org_missing does not exist\n$/, 1],
+      [
+        ['member', 'remove', '--org', 'org_missing', '--user', 'usr_x'],
+        /^error: organization org_missing does not exist\n$/,
+        1,
+      ],
       [['org', 'list', '--limit', '0'], /^error: limit must be a whole number from 1 to 1000\n$/, 1],
       [['key', 'list', '--limit', 'ten'], /^error: limit must be a whole number from 1 to 1000\n$/, 1],
       [['key', 'list', '--user', 'usr_missing'], /^error: user usr_missing does not exist\n$/, 1],
-      [['audit', 'list', '--since', 'yesterday'], /^error: since must be a date \(2026-06-28, UTC\) or a time with its zone/, 1],
+      [
+        ['audit', 'list', '--since', 'yesterday'],
+        /^error: since must be a date \(2026-06-28, UTC\) or a time with its zone/,
+        1,
+      ],
       [['audit', 'list', '--since', '2026-06-28T10:30:00'], /^error: since must be a date/, 1],
-      [['audit', 'list', '--action', 'track.explode'], /^error: unknown action track\.explode; the actions are collection\.create, /, 1],
+      [
+        ['audit', 'list', '--action', 'track.explode'],
+        /^error: unknown action track\.explode; the actions are collection\.create, /,
+        1,
+      ],
       [['--version', 'demo'], /^error: unknown command "--version"/, 2],
     ];
     const results = await Promise.all(cases.map(([args]) => admin(...args)));
@@ -121,6 +149,8 @@ describe('admin mistakes', () => {
       env: { ...process.env, DATABASE_URL: '/dev/null/nested/music.db' },
     }).catch((e: { code: number; stdout: string; stderr: string }) => e);
     expect(r).toMatchObject({ code: 1, stdout: '' });
-    expect((r as { stderr: string }).stderr).toMatch(/^error: cannot open the database at \/dev\/null\/nested\/music\.db \(DATABASE_URL\): /);
+    expect((r as { stderr: string }).stderr).toMatch(
+      /^error: cannot open the database at \/dev\/null\/nested\/music\.db \(DATABASE_URL\): /,
+    );
   });
 });

@@ -18,7 +18,11 @@ describe('examples/codegen', () => {
 
   it('has operations that are valid against schema.graphql', () => {
     expect(files.length).toBeGreaterThan(0);
-    for (const file of files) expect(validate(schema, parse(read(`src/${file}`))).map((e) => e.message), file).toEqual([]);
+    for (const file of files)
+      expect(
+        validate(schema, parse(read(`src/${file}`))).map((e) => e.message),
+        file,
+      ).toEqual([]);
   });
 
   it('commits generated, typed documents for every operation', () => {
@@ -49,17 +53,22 @@ describe('examples/codegen ships a trusted-document manifest', () => {
     const hashes = [...read('src/gql/graphql.ts').matchAll(/"__meta__":\{"hash":"([^"]+)"\}/g)].map((m) => m[1]!);
     expect(hashes.length).toBeGreaterThan(0);
     expect(Object.keys(manifest).sort()).toEqual([...hashes].sort());
-    for (const [id, text] of Object.entries(manifest)) expect(id).toBe(`sha256:${createHash('sha256').update(text).digest('hex')}`);
+    for (const [id, text] of Object.entries(manifest))
+      expect(id).toBe(`sha256:${createHash('sha256').update(text).digest('hex')}`);
   });
 
   it("its client runs against a gateway started with the manifest, sending only documents' ids", async () => {
     dir = mkdtempSync(join(tmpdir(), 'music-gateway-codegen-'));
     const database = join(dir, 'music.db');
     const demo = seedDemo(database);
-    server = await startServer(database, { GRAPHQL_TRUSTED_DOCUMENTS: new URL('src/gql/persisted-documents.json', example).pathname });
+    server = await startServer(database, {
+      GRAPHQL_TRUSTED_DOCUMENTS: new URL('src/gql/persisted-documents.json', example).pathname,
+    });
     // The example's own module (typed against its own dependencies, so not followed by this typecheck).
     const client = new URL('src/client.ts', example).pathname;
-    const { example: run } = (await import(client)) as { example: (endpoint: string, key: string, org: string) => Promise<{ id: string; names: string[] }> };
+    const { example: run } = (await import(client)) as {
+      example: (endpoint: string, key: string, org: string) => Promise<{ id: string; names: string[] }>;
+    };
     const result = await run(`${server.url}/graphql`, demo.key, demo.organization_id);
     expect(result.id).toMatch(/^mcoll_/);
     expect(result.names).toContain('Focus Sessions (0)');

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { backend, createWorld, migrationsTable, rest, rows } from './helpers.js';
 
 const folder = join(import.meta.dirname, '..', 'drizzle', backend === 'sqlite' ? 'sqlite' : 'pg');
-const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as {
+  entries: { tag: string }[];
+};
 const shipped = journal.entries.length;
 
 describe('GET /healthz (alive)', () => {
@@ -25,7 +27,11 @@ describe('GET /readyz (ready for traffic)', () => {
     const w = await createWorld();
     const res = await rest(w.app, 'GET', '/readyz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ready', database: 'ok', migrations: { expected: shipped, applied: shipped, pending: [] } });
+    expect(res.body).toEqual({
+      status: 'ready',
+      database: 'ok',
+      migrations: { expected: shipped, applied: shipped, pending: [] },
+    });
   });
 
   it('is 503 naming the migration a database has not applied', async () => {
@@ -34,13 +40,20 @@ describe('GET /readyz (ready for traffic)', () => {
     await rows(w, `DELETE FROM ${migrationsTable} WHERE created_at = (SELECT max(created_at) FROM ${migrationsTable})`);
     const res = await rest(w.app, 'GET', '/readyz');
     expect(res.status).toBe(503);
-    expect(res.body).toMatchObject({ status: 'unavailable', database: 'ok', migrations: { applied: shipped - 1, pending: [journal.entries.at(-1)!.tag] } });
+    expect(res.body).toMatchObject({
+      status: 'unavailable',
+      database: 'ok',
+      migrations: { applied: shipped - 1, pending: [journal.entries.at(-1)!.tag] },
+    });
   });
 
   it('is 503 from the start of a shutdown, while every other request is still served', async () => {
     const w = await createWorld();
     w.app.beginShutdown();
-    expect(await rest(w.app, 'GET', '/readyz')).toMatchObject({ status: 503, body: { status: 'unavailable', shutting_down: true } });
+    expect(await rest(w.app, 'GET', '/readyz')).toMatchObject({
+      status: 503,
+      body: { status: 'unavailable', shutting_down: true },
+    });
     expect((await rest(w.app, 'GET', '/healthz')).status).toBe(200);
     expect((await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections`, { key: w.alice.key })).status).toBe(200);
     // Once the listener has closed, requests still arriving on open connections are refused.

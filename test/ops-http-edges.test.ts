@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { captureLogger, createCollectionVia, createTrackVia, createWorld, rest, rows, type HttpResult } from './helpers.js';
+import {
+  captureLogger,
+  createCollectionVia,
+  createTrackVia,
+  createWorld,
+  rest,
+  rows,
+  type HttpResult,
+} from './helpers.js';
 
 /** HEAD answers as GET does, with the same status and headers, and no body. */
 async function expectHeadLikeGet(get: HttpResult, head: HttpResult) {
@@ -14,12 +22,18 @@ describe('HEAD on every GET route', () => {
   it('REST routes: the GET answer without its body, errors included', async () => {
     const w = await createWorld();
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
-    for (const path of [`/v1/music/${w.orgA}/collections`, `/v1/music/${w.orgA}/collections/${c}`, `/v1/music/${w.orgA}/collections/mcoll_missing`]) {
+    for (const path of [
+      `/v1/music/${w.orgA}/collections`,
+      `/v1/music/${w.orgA}/collections/${c}`,
+      `/v1/music/${w.orgA}/collections/mcoll_missing`,
+    ]) {
       const get = await rest(w.app, 'GET', path, { key: w.alice.key });
       const head = await rest(w.app, 'HEAD', path, { key: w.alice.key });
       await expectHeadLikeGet(get, head);
     }
-    expect((await rest(w.app, 'HEAD', `/v1/music/${w.orgA}/collections/mcoll_missing`, { key: w.alice.key })).status).toBe(404);
+    expect(
+      (await rest(w.app, 'HEAD', `/v1/music/${w.orgA}/collections/mcoll_missing`, { key: w.alice.key })).status,
+    ).toBe(404);
   });
 
   it('REST routes without GET: 405, and Allow lists HEAD wherever it lists GET', async () => {
@@ -67,8 +81,14 @@ describe('HEAD on every GET route', () => {
     const { logger, lines } = captureLogger('debug');
     const w = await createWorld({ logger });
     await rest(w.app, 'HEAD', `/v1/music/${w.orgA}/collections`, { key: w.alice.key });
-    expect(lines.find((l) => l.msg === 'request')).toMatchObject({ method: 'HEAD', route: '/v1/music/:organization_id/collections', status: 200 });
-    expect((await rest(w.app, 'GET', '/metrics')).text).toMatch(/music_gateway_http_requests_total\{method="HEAD",route="\/v1\/music\/:organization_id\/collections",status="200"\} 1/);
+    expect(lines.find((l) => l.msg === 'request')).toMatchObject({
+      method: 'HEAD',
+      route: '/v1/music/:organization_id/collections',
+      status: 200,
+    });
+    expect((await rest(w.app, 'GET', '/metrics')).text).toMatch(
+      /music_gateway_http_requests_total\{method="HEAD",route="\/v1\/music\/:organization_id\/collections",status="200"\} 1/,
+    );
   });
 });
 
@@ -100,7 +120,8 @@ describe('GET /', () => {
     const res = await rest(w.app, 'GET', '/', { headers: { accept: 'text/html,application/xhtml+xml' } });
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
-    for (const href of ['graphql', 'v1/docs', 'v1/openapi.json', 'healthz', 'readyz']) expect(res.text).toContain(`href="${href}"`);
+    for (const href of ['graphql', 'v1/docs', 'v1/openapi.json', 'healthz', 'readyz'])
+      expect(res.text).toContain(`href="${href}"`);
   });
 
   it('takes GET and HEAD only', async () => {
@@ -126,11 +147,18 @@ describe('a trailing slash', () => {
       ['GET', '/graphql/'],
     ];
     for (const [method, path] of paths) {
-      const res = await rest(w.app, method, path, { key: w.alice.key, body: method === 'POST' ? { name: 'x' } : undefined });
+      const res = await rest(w.app, method, path, {
+        key: w.alice.key,
+        body: method === 'POST' ? { name: 'x' } : undefined,
+      });
       expect(res.status, `${method} ${path}`).toBe(404);
       expect(res.body).toMatchObject({
         success: false,
-        error: { code: 'ENDPOINT_NOT_FOUND', details: { path }, system_message: expect.stringContaining('paths do not end in "/"') },
+        error: {
+          code: 'ENDPOINT_NOT_FOUND',
+          details: { path },
+          system_message: expect.stringContaining('paths do not end in "/"'),
+        },
       });
     }
     expect(await rows(w, 'SELECT count(*) AS n FROM collections')).toEqual([{ n: 1 }]);
@@ -147,10 +175,19 @@ describe('X-Request-Id and traceparent', () => {
     const { logger, lines } = captureLogger('info');
     const w = await createWorld({ logger });
     const id = 'edge-7f3a9c2e-4b1d-4e8f-9a6b-2c5d8e1f0a3b';
-    const created = await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections`, { key: w.alice.key, body: { name: 'Traced' }, headers: { 'x-request-id': id } });
+    const created = await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections`, {
+      key: w.alice.key,
+      body: { name: 'Traced' },
+      headers: { 'x-request-id': id },
+    });
     expect(created.headers.get('x-request-id')).toBe(id);
-    expect(await rows(w, 'SELECT trace_id FROM audit_log WHERE action = ?', 'collection.create')).toEqual([{ trace_id: id }]);
-    const missing = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/mcoll_x`, { key: w.alice.key, headers: { 'x-request-id': 'a' } });
+    expect(await rows(w, 'SELECT trace_id FROM audit_log WHERE action = ?', 'collection.create')).toEqual([
+      { trace_id: id },
+    ]);
+    const missing = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/mcoll_x`, {
+      key: w.alice.key,
+      headers: { 'x-request-id': 'a' },
+    });
     expect(missing.body.error.trace_id).toBe('a');
     expect(lines.filter((l) => l.msg === 'request').map((l) => l.trace_id)).toEqual([id, 'a']);
   });
@@ -161,7 +198,11 @@ describe('X-Request-Id and traceparent', () => {
       const res = await rest(w.app, 'GET', '/healthz', { headers: { 'x-request-id': bad } });
       expect(res.headers.get('x-request-id'), bad).toMatch(/^req_[0-9a-f]{20}$/);
     }
-    expect((await rest(w.app, 'GET', '/healthz', { headers: { 'x-request-id': 'x'.repeat(128) } })).headers.get('x-request-id')).toBe('x'.repeat(128));
+    expect(
+      (await rest(w.app, 'GET', '/healthz', { headers: { 'x-request-id': 'x'.repeat(128) } })).headers.get(
+        'x-request-id',
+      ),
+    ).toBe('x'.repeat(128));
   });
 
   it('the trace id of a valid traceparent is in the log line (tracing off)', async () => {
@@ -178,6 +219,8 @@ describe('X-Request-Id and traceparent', () => {
       ['garbage', undefined],
     ];
     for (const [traceparent] of cases) await rest(w.app, 'GET', '/healthz', { headers: { traceparent } });
-    expect(lines.filter((l) => l.msg === 'request').map((l) => l.w3c_trace_id)).toEqual(cases.map(([, expected]) => expected));
+    expect(lines.filter((l) => l.msg === 'request').map((l) => l.w3c_trace_id)).toEqual(
+      cases.map(([, expected]) => expected),
+    );
   });
 });

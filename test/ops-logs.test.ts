@@ -37,11 +37,22 @@ describe('one JSON line per request', () => {
   it('for GraphQL: route /graphql and the organization of the operation, from a variable or a literal', async () => {
     const { logger, lines } = captureLogger('info');
     const w = await createWorld({ logger });
-    await gql(w.app, 'query($o: ID!) { collections(organizationId: $o) { edges { cursor } } }', { o: w.orgA }, w.bob.key);
+    await gql(
+      w.app,
+      'query($o: ID!) { collections(organizationId: $o) { edges { cursor } } }',
+      { o: w.orgA },
+      w.bob.key,
+    );
     await gql(w.app, `{ tracks(organizationId: "${w.orgA}") { edges { cursor } } }`, {}, w.bob.key);
     await gql(w.app, '{ viewer { id } }', {}, w.bob.key);
     const [byVariable, byLiteral, viewer] = requestLines(lines);
-    expect(byVariable).toMatchObject({ method: 'POST', route: '/graphql', status: 200, key_id: w.bob.keyId, organization_id: w.orgA });
+    expect(byVariable).toMatchObject({
+      method: 'POST',
+      route: '/graphql',
+      status: 200,
+      key_id: w.bob.keyId,
+      organization_id: w.orgA,
+    });
     expect(byLiteral).toMatchObject({ organization_id: w.orgA });
     expect(viewer).toMatchObject({ key_id: w.bob.keyId });
     expect(viewer!.organization_id).toBeUndefined();
@@ -57,7 +68,12 @@ describe('one JSON line per request', () => {
     expect(unknownKey).toMatchObject({ status: 401, error_code: 'AUTHENTICATION_REQUIRED' });
     expect(unknownKey!.key_id).toBeUndefined();
     expect(unknownPath).toMatchObject({ status: 404, route: 'unmatched', error_code: 'ENDPOINT_NOT_FOUND' });
-    expect(otherOrg).toMatchObject({ status: 403, key_id: w.alice.keyId, organization_id: w.orgB, error_code: 'ORGANIZATION_ACCESS_DENIED' });
+    expect(otherOrg).toMatchObject({
+      status: 403,
+      key_id: w.alice.keyId,
+      organization_id: w.orgB,
+      error_code: 'ORGANIZATION_ACCESS_DENIED',
+    });
     expect(JSON.stringify(lines)).not.toContain('mgk_not_a_key');
   });
 
@@ -118,7 +134,11 @@ describe('npm start', () => {
         });
         child.on('exit', (code) => reject(new Error(`exited ${code}`)));
       });
-      const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ viewer { id } }"}' });
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"query":"{ viewer { id } }"}',
+      });
       await res.text();
       const exited = new Promise((resolve) => child.on('exit', resolve));
       child.kill('SIGTERM');
@@ -127,9 +147,18 @@ describe('npm start', () => {
     };
     try {
       const info = await run('info');
-      const lines = info.out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      const lines = info.out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l));
       expect(lines).toContainEqual(
-        expect.objectContaining({ route: '/graphql', status: 200, error_code: 'AUTHENTICATION_REQUIRED', trace_id: info.traceId, msg: 'request' }),
+        expect.objectContaining({
+          route: '/graphql',
+          status: 200,
+          error_code: 'AUTHENTICATION_REQUIRED',
+          trace_id: info.traceId,
+          msg: 'request',
+        }),
       );
       const silent = await run('silent');
       expect(silent.out.split('\n').filter((l) => l.startsWith('{'))).toEqual([]);

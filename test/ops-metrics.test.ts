@@ -7,7 +7,7 @@ import { addVia, captureLogger, createCollectionVia, createTrackVia, createWorld
 function series(text: string, name: string): { labels: Record<string, string>; value: number }[] {
   return text
     .split('\n')
-    .filter((l) => l.startsWith(name + '{') || l.startsWith(name + ' '))
+    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
     .map((l) => {
       const labels = Object.fromEntries([...l.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
       return { labels, value: Number(l.slice(l.lastIndexOf(' ') + 1)) };
@@ -26,13 +26,13 @@ describe('GET /metrics', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const requests = series(res.text, 'music_gateway_http_requests_total');
     const count = (method: string, route: string, status: string) =>
-      requests.find((s) => s.labels['method'] === method && s.labels['route'] === route && s.labels['status'] === status)?.value;
+      requests.find((s) => s.labels.method === method && s.labels.route === route && s.labels.status === status)?.value;
     expect(count('POST', '/v1/music/:organization_id/collections', '201')).toBe(1);
     expect(count('GET', '/v1/music/:organization_id/collections/:collection_id', '200')).toBe(1);
     expect(count('GET', '/v1/music/:organization_id/collections/:collection_id', '404')).toBe(1);
     expect(count('POST', '/graphql', '200')).toBe(1);
     const durations = series(res.text, 'music_gateway_http_request_duration_seconds_count');
-    expect(durations.find((s) => s.labels['route'] === '/graphql')?.value).toBe(1);
+    expect(durations.find((s) => s.labels.route === '/graphql')?.value).toBe(1);
     expect(series(res.text, 'music_gateway_http_request_duration_seconds_bucket').length).toBeGreaterThan(10);
   });
 
@@ -43,7 +43,7 @@ describe('GET /metrics', () => {
     await rest(w.app, 'GET', `/v1/music/${w.orgB}/collections`, { key: w.alice.key });
     await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections`, { key: w.alice.key, body: { name: '' } });
     const errors = series((await rest(w.app, 'GET', '/metrics')).text, 'music_gateway_errors_total');
-    const byCode = Object.fromEntries(errors.map((s) => [s.labels['code'], s.value]));
+    const byCode = Object.fromEntries(errors.map((s) => [s.labels.code, s.value]));
     expect(byCode).toEqual({ AUTHENTICATION_REQUIRED: 2, ORGANIZATION_ACCESS_DENIED: 1, VALIDATION_ERROR: 1 });
   });
 
@@ -54,7 +54,7 @@ describe('GET /metrics', () => {
     await addVia(w.app, w.alice.key, w.orgA, c, t);
     const text = (await rest(w.app, 'GET', '/metrics')).text;
     const held = series(text, 'music_gateway_db_transaction_duration_seconds_count');
-    expect(held.find((s) => s.labels['outcome'] === 'commit')?.value).toBeGreaterThanOrEqual(3);
+    expect(held.find((s) => s.labels.outcome === 'commit')?.value).toBeGreaterThanOrEqual(3);
     expect(series(text, 'music_gateway_db_transaction_wait_seconds_count')[0]?.value).toBeGreaterThanOrEqual(3);
     expect(series(text, 'music_gateway_db_transaction_duration_seconds_sum')[0]?.value).toBeGreaterThan(0);
   });
@@ -63,18 +63,28 @@ describe('GET /metrics', () => {
     const w = await createWorld();
     const c = await createCollectionVia(w.app, w.alice.key, w.orgA);
     for (let i = 0; i < 25; i++) await rest(w.app, 'GET', `/random/${i}/mcoll_${i}`);
-    for (let i = 0; i < 5; i++) await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/mcoll_${i}`, { key: w.alice.key });
+    for (let i = 0; i < 5; i++)
+      await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/mcoll_${i}`, { key: w.alice.key });
     await rest(w.app, 'PROPFIND', `/v1/music/${w.orgA}/collections`);
     const text = (await rest(w.app, 'GET', '/metrics')).text;
-    for (const secretish of [w.orgA, c, 'mcoll_', 'req_', '/random', w.alice.key]) expect(text).not.toContain(secretish);
+    for (const secretish of [w.orgA, c, 'mcoll_', 'req_', '/random', w.alice.key])
+      expect(text).not.toContain(secretish);
     const requests = series(text, 'music_gateway_http_requests_total');
-    const allowedRoutes = new Set([...routes.map((r) => r.path), '/graphql', '/metrics', '/healthz', '/readyz', 'unmatched', 'other']);
+    const allowedRoutes = new Set([
+      ...routes.map((r) => r.path),
+      '/graphql',
+      '/metrics',
+      '/healthz',
+      '/readyz',
+      'unmatched',
+      'other',
+    ]);
     for (const s of requests) {
-      expect(allowedRoutes.has(s.labels['route']!), s.labels['route']).toBe(true);
-      expect(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'OTHER']).toContain(s.labels['method']);
+      expect(allowedRoutes.has(s.labels.route!), s.labels.route).toBe(true);
+      expect(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'OTHER']).toContain(s.labels.method);
     }
-    expect(requests.filter((s) => s.labels['route'] === 'unmatched')).toHaveLength(1);
-    expect(requests.find((s) => s.labels['method'] === 'OTHER')).toBeDefined();
+    expect(requests.filter((s) => s.labels.route === 'unmatched')).toHaveLength(1);
+    expect(requests.find((s) => s.labels.method === 'OTHER')).toBeDefined();
   });
 });
 
@@ -82,7 +92,7 @@ describe('per-operation metrics for /graphql', () => {
   const operations = (text: string) =>
     Object.fromEntries(
       series(text, 'music_gateway_graphql_operations_total').map((s) => [
-        `${s.labels['operation_type']} ${s.labels['operation_name']} ${s.labels['outcome']}`,
+        `${s.labels.operation_type} ${s.labels.operation_name} ${s.labels.outcome}`,
         s.value,
       ]),
     );
@@ -92,7 +102,12 @@ describe('per-operation metrics for /graphql', () => {
     await gql(w.app, 'query Me { viewer { id } }', {}, w.alice.key);
     await gql(w.app, 'query Me { viewer { id } }', {}, w.alice.key);
     await gql(w.app, 'query Me { viewer { id } }', {}, 'mgk_nope');
-    await gql(w.app, 'mutation Make($o: ID!) { createCollection(organizationId: $o, input: { name: "M" }) { id } }', { o: w.orgA }, w.alice.key);
+    await gql(
+      w.app,
+      'mutation Make($o: ID!) { createCollection(organizationId: $o, input: { name: "M" }) { id } }',
+      { o: w.orgA },
+      w.alice.key,
+    );
     await gql(w.app, '{ __typename }');
     await gql(w.app, '{ viewer { id } }', {}, w.alice.key);
     // Refused before running: a named document that does not validate, and one that does not parse.
@@ -111,7 +126,9 @@ describe('per-operation metrics for /graphql', () => {
       '(unknown) (unknown) rejected': 1,
     });
     const durations = series(text, 'music_gateway_graphql_operation_duration_seconds_count');
-    expect(Object.fromEntries(durations.map((s) => [`${s.labels['operation_type']} ${s.labels['operation_name']}`, s.value]))).toEqual({
+    expect(
+      Object.fromEntries(durations.map((s) => [`${s.labels.operation_type} ${s.labels.operation_name}`, s.value])),
+    ).toEqual({
       'query Me': 3,
       'mutation Make': 1,
       'query (anonymous)': 2,
@@ -123,11 +140,11 @@ describe('per-operation metrics for /graphql', () => {
     for (let i = 0; i < MAX_OPERATION_NAMES + 50; i++) await gql(w.app, `query Op${i} { __typename }`);
     await gql(w.app, `query ${'L'.repeat(101)} { __typename }`);
     const counted = series((await rest(w.app, 'GET', '/metrics')).text, 'music_gateway_graphql_operations_total');
-    const names = new Set(counted.map((s) => s.labels['operation_name']));
+    const names = new Set(counted.map((s) => s.labels.operation_name));
     expect(names.size).toBe(MAX_OPERATION_NAMES + 1);
     expect(names.has('Op0')).toBe(true);
     expect(names.has(`Op${MAX_OPERATION_NAMES}`)).toBe(false);
-    expect(counted.find((s) => s.labels['operation_name'] === '(other)')?.value).toBe(51);
+    expect(counted.find((s) => s.labels.operation_name === '(other)')?.value).toBe(51);
   });
 
   it('REST and Groove requests are not GraphQL operations here: their route is their series', async () => {
@@ -151,7 +168,14 @@ describe("Node's process metrics", () => {
   it('are exported under their standard names, for stock dashboards', async () => {
     const metrics = createMetrics({ processMetrics: true });
     const text = await metrics.registry.metrics();
-    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_version_info']) {
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'process_start_time_seconds',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_version_info',
+    ]) {
       expect(text).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
     }
     expect(text).not.toContain('music_gateway_process_');

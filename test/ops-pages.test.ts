@@ -52,7 +52,9 @@ describe('GraphiQL at GET /graphql', () => {
     expect(res.headers.get('content-security-policy')).toContain("connect-src 'self'");
     const html = await res.text();
     expect(html).not.toMatch(/https?:\/\//);
-    const options = JSON.parse(/<script id="graphiql-options" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!);
+    const options = JSON.parse(
+      /<script id="graphiql-options" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!,
+    );
     expect(JSON.parse(options.headers)).toEqual({ 'X-API-Key': '' });
     expect(options.defaultQuery).toContain('query Me');
     expect(options.defaultQuery).toContain('viewer');
@@ -81,7 +83,9 @@ describe('GraphiQL at GET /graphql', () => {
     const body = Buffer.from(await zipped.arrayBuffer());
     expect(body.length).toBeLessThan(plain.text.length / 2);
     expect(gunzipSync(body).toString('utf8')).toBe(plain.text);
-    const again = await rest(w.app, 'GET', '/assets/graphiql/json.worker.js', { headers: { 'if-none-match': plain.headers.get('etag')! } });
+    const again = await rest(w.app, 'GET', '/assets/graphiql/json.worker.js', {
+      headers: { 'if-none-match': plain.headers.get('etag')! },
+    });
     expect(again.status).toBe(304);
     expect(again.text).toBe('');
   });

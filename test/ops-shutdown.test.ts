@@ -40,7 +40,8 @@ async function startServer(env: Record<string, string>) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
       children.delete(child);
       resolve(code);
     }),
@@ -79,7 +80,9 @@ function slowCreate(url: URL) {
     req.write('{"name": "Written while ');
     sendRest = () => req.end('shutting down"}');
   });
-  return { answered, finish: () => {
+  return {
+    answered,
+    finish: () => {
       sendRest();
       return answered;
     },
@@ -87,7 +90,10 @@ function slowCreate(url: URL) {
 }
 
 const get = (url: URL, path: string, headers: Record<string, string> = {}) =>
-  fetch(new URL(path, url), { headers: { connection: 'close', ...headers } }).then(async (r) => ({ status: r.status, body: await r.json() }));
+  fetch(new URL(path, url), { headers: { connection: 'close', ...headers } }).then(async (r) => ({
+    status: r.status,
+    body: await r.json(),
+  }));
 
 const refusesConnections = (url: URL) =>
   fetch(new URL('/healthz', url), { headers: { connection: 'close' } }).then(

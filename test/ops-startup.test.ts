@@ -44,7 +44,10 @@ function expectOneLine(r: { code: number | null; out: string; err: string }, mes
 
 describe.skipIf(skip)('start-up failures: one error line and exit 1', () => {
   it('PORT=abc', async () => {
-    expectOneLine(await start({ PORT: 'abc' }), /^error: PORT must be a whole number from 0 to 65535 \(0 picks a free port\), got "abc"\n$/);
+    expectOneLine(
+      await start({ PORT: 'abc' }),
+      /^error: PORT must be a whole number from 0 to 65535 \(0 picks a free port\), got "abc"\n$/,
+    );
   });
 
   it('the port already in use (npm start twice)', async () => {
@@ -54,7 +57,9 @@ describe.skipIf(skip)('start-up failures: one error line and exit 1', () => {
     try {
       expectOneLine(
         await start({ PORT: String(port) }),
-        new RegExp(`^error: port ${port} is already in use on 127\\.0\\.0\\.1 \\(PORT\\): .*stop it or choose another PORT\\n$`),
+        new RegExp(
+          `^error: port ${port} is already in use on 127\\.0\\.0\\.1 \\(PORT\\): .*stop it or choose another PORT\\n$`,
+        ),
       );
     } finally {
       holder.close();
@@ -72,18 +77,30 @@ describe.skipIf(skip)('start-up failures: one error line and exit 1', () => {
 
   it('HOST that is not an address of this machine', async () => {
     // 203.0.113.0/24 is reserved for documentation: never a local address.
-    expectOneLine(await start({ HOST: '203.0.113.7' }), /^error: HOST 203\.0\.113\.7 is not an address of this machine: use 127\.0\.0\.1/);
+    expectOneLine(
+      await start({ HOST: '203.0.113.7' }),
+      /^error: HOST 203\.0\.113\.7 is not an address of this machine: use 127\.0\.0\.1/,
+    );
   });
 
   it('a SQLite path under a file, and a file that is not a database', async () => {
     const file = join(dir, 'plain.txt');
     writeFileSync(file, 'not a database, and not a folder either\n'.repeat(100));
-    expectOneLine(await start({ DATABASE_URL: join(file, 'music.db') }), /^error: cannot open the database at .*plain\.txt\/music\.db \(DATABASE_URL\): a part of the path is a file, not a folder\n$/);
-    expectOneLine(await start({ DATABASE_URL: file }), /\(DATABASE_URL\): the file exists but is not a SQLite database/);
+    expectOneLine(
+      await start({ DATABASE_URL: join(file, 'music.db') }),
+      /^error: cannot open the database at .*plain\.txt\/music\.db \(DATABASE_URL\): a part of the path is a file, not a folder\n$/,
+    );
+    expectOneLine(
+      await start({ DATABASE_URL: file }),
+      /\(DATABASE_URL\): the file exists but is not a SQLite database/,
+    );
   });
 
   it('an unusable OTEL_* setting', async () => {
-    expectOneLine(await start({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }), /^error: OTEL_EXPORTER_OTLP_PROTOCOL must be http\/protobuf or http\/json/);
+    expectOneLine(
+      await start({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }),
+      /^error: OTEL_EXPORTER_OTLP_PROTOCOL must be http\/protobuf or http\/json/,
+    );
   });
 
   it('with LOG_LEVEL=debug, the stack trace follows the line', async () => {
@@ -113,21 +130,36 @@ describe('every setting is checked before anything starts', () => {
     [{ PORT: '70000' }, /^PORT must be a whole number from 0 to 65535/],
     [{ PORT: '4000.5' }, /^PORT must be a whole number/],
     [{ PORT: '0x10' }, /^PORT must be a whole number/],
-    [{ RATE_LIMIT_PER_MINUTE: 'ten' }, /^RATE_LIMIT_PER_MINUTE must be a whole number of requests \(0 turns the limit off\)/],
+    [
+      { RATE_LIMIT_PER_MINUTE: 'ten' },
+      /^RATE_LIMIT_PER_MINUTE must be a whole number of requests \(0 turns the limit off\)/,
+    ],
     [{ RATE_LIMIT_PER_MINUTE: '-1' }, /^RATE_LIMIT_PER_MINUTE must be/],
     [{ DATABASE_POOL_SIZE: '0' }, /^DATABASE_POOL_SIZE must be a whole number of connections from 1 to 1000/],
     [{ GRAPHQL_INTROSPECTION: 'yes' }, /^GRAPHQL_INTROSPECTION must be one of true, false, got "yes"/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of fatal, error/],
     [{ PUBLIC_URL: 'music.example.com' }, /^PUBLIC_URL must be an http:\/\/ or https:\/\/ base URL/],
     [{ PUBLIC_URL: 'https://music.example.com/?x=1' }, /^PUBLIC_URL must be/],
-    [{ CORS_ORIGINS: 'https://studio.example.com,studio2.example.com' }, /^CORS_ORIGINS must list origins like https:\/\/studio\.example\.com .*got "studio2\.example\.com"/],
+    [
+      { CORS_ORIGINS: 'https://studio.example.com,studio2.example.com' },
+      /^CORS_ORIGINS must list origins like https:\/\/studio\.example\.com .*got "studio2\.example\.com"/,
+    ],
     [{ CORS_ORIGINS: 'https://studio.example.com/app' }, /^CORS_ORIGINS must list origins/],
     [{ SHUTDOWN_DELAY_SECONDS: 'soon' }, /^SHUTDOWN_DELAY_SECONDS must be a number of seconds from 0 to 3600/],
     [{ SHUTDOWN_TIMEOUT_SECONDS: '-5' }, /^SHUTDOWN_TIMEOUT_SECONDS must be a number of seconds/],
     [{ OTEL_TRACES_EXPORTER: 'jaeger' }, /^OTEL_TRACES_EXPORTER must list otlp, console or none/],
-    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /^OTEL_EXPORTER_OTLP_ENDPOINT must be an http:\/\/ or https:\/\/ URL/],
-    [{ OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'sometimes' }, /^OTEL_TRACES_SAMPLER must be one of always_on/],
-    [{ OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '2' }, /^OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1/],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' },
+      /^OTEL_EXPORTER_OTLP_ENDPOINT must be an http:\/\/ or https:\/\/ URL/,
+    ],
+    [
+      { OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'sometimes' },
+      /^OTEL_TRACES_SAMPLER must be one of always_on/,
+    ],
+    [
+      { OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '2' },
+      /^OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1/,
+    ],
   ];
   it.each(refused)('%o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
@@ -135,8 +167,22 @@ describe('every setting is checked before anything starts', () => {
   });
 
   it('an empty variable is the default, as if unset', () => {
-    const config = loadConfig({ PORT: '', RATE_LIMIT_PER_MINUTE: '', DATABASE_URL: ' ', LOG_LEVEL: '', CORS_ORIGINS: '', GRAPHQL_INTROSPECTION: '' });
-    expect(config).toMatchObject({ port: 4000, rateLimitPerMinute: 600, databaseUrl: './data/music.db', logLevel: 'info', corsOrigins: [], introspection: true });
+    const config = loadConfig({
+      PORT: '',
+      RATE_LIMIT_PER_MINUTE: '',
+      DATABASE_URL: ' ',
+      LOG_LEVEL: '',
+      CORS_ORIGINS: '',
+      GRAPHQL_INTROSPECTION: '',
+    });
+    expect(config).toMatchObject({
+      port: 4000,
+      rateLimitPerMinute: 600,
+      databaseUrl: './data/music.db',
+      logLevel: 'info',
+      corsOrigins: [],
+      introspection: true,
+    });
   });
 
   it('accepts the documented forms', () => {
@@ -160,6 +206,8 @@ describe('every setting is checked before anything starts', () => {
   it('waits 5 s after SIGTERM by default inside Kubernetes, not elsewhere', () => {
     expect(loadConfig({}).shutdownDelaySeconds).toBe(0);
     expect(loadConfig({ KUBERNETES_SERVICE_HOST: '10.96.0.1' }).shutdownDelaySeconds).toBe(5);
-    expect(loadConfig({ KUBERNETES_SERVICE_HOST: '10.96.0.1', SHUTDOWN_DELAY_SECONDS: '15' }).shutdownDelaySeconds).toBe(15);
+    expect(
+      loadConfig({ KUBERNETES_SERVICE_HOST: '10.96.0.1', SHUTDOWN_DELAY_SECONDS: '15' }).shutdownDelaySeconds,
+    ).toBe(15);
   });
 });

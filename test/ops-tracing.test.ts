@@ -21,7 +21,8 @@ async function tracedWorld(options: Parameters<typeof createWorld>[0] = {}) {
 }
 
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
-const childrenOf = (spans: ReadableSpan[], parent: ReadableSpan) => spans.filter((s) => parentOf(s) === parent.spanContext().spanId);
+const childrenOf = (spans: ReadableSpan[], parent: ReadableSpan) =>
+  spans.filter((s) => parentOf(s) === parent.spanContext().spanId);
 const system = backend === 'sqlite' ? 'sqlite' : 'postgresql';
 
 describe('OpenTelemetry tracing', () => {
@@ -85,11 +86,17 @@ describe('OpenTelemetry tracing', () => {
     const { logger, lines } = captureLogger('info');
     const { world: w, exporter } = await tracedWorld({ logger });
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections`, { key: w.alice.key, headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+    await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections`, {
+      key: w.alice.key,
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
     const server = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER)!;
     expect(server.spanContext().traceId).toBe(traceId);
     expect(parentOf(server)).toBe('00f067aa0ba902b7');
-    expect(lines.find((l) => l.msg === 'request')).toMatchObject({ w3c_trace_id: traceId, w3c_span_id: server.spanContext().spanId });
+    expect(lines.find((l) => l.msg === 'request')).toMatchObject({
+      w3c_trace_id: traceId,
+      w3c_span_id: server.spanContext().spanId,
+    });
   });
 
   it('an error envelope names its code on the server span', async () => {
@@ -97,7 +104,10 @@ describe('OpenTelemetry tracing', () => {
     await rest(w.app, 'GET', `/v1/music/${w.orgB}/collections`, { key: w.alice.key });
     const spans = exporter.getFinishedSpans();
     const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
-    expect(server.attributes).toMatchObject({ 'http.response.status_code': 403, 'music_gateway.error_codes': ['ORGANIZATION_ACCESS_DENIED'] });
+    expect(server.attributes).toMatchObject({
+      'http.response.status_code': 403,
+      'music_gateway.error_codes': ['ORGANIZATION_ACCESS_DENIED'],
+    });
     // The REST route's operation span is marked failed too.
     expect(childrenOf(spans, server).map((s) => [s.name, s.status.code])).toEqual([['query', SpanStatusCode.ERROR]]);
   });
@@ -120,12 +130,23 @@ describe('OTEL_* variables', () => {
   });
 
   it('switch it on with an exporter or an OTLP endpoint', () => {
-    expect(tracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' })).toEqual({ exporters: ['otlp'], protocol: 'http/protobuf' });
-    expect(tracingConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://c/v1/traces', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toEqual({
+    expect(tracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' })).toEqual({
+      exporters: ['otlp'],
+      protocol: 'http/protobuf',
+    });
+    expect(
+      tracingConfig({
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://c/v1/traces',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      }),
+    ).toEqual({
       exporters: ['otlp'],
       protocol: 'http/json',
     });
-    expect(tracingConfig({ OTEL_TRACES_EXPORTER: 'console,otlp' })).toEqual({ exporters: ['console', 'otlp'], protocol: 'http/protobuf' });
+    expect(tracingConfig({ OTEL_TRACES_EXPORTER: 'console,otlp' })).toEqual({
+      exporters: ['console', 'otlp'],
+      protocol: 'http/protobuf',
+    });
   });
 });
 
@@ -150,7 +171,11 @@ describe.skipIf(backend !== 'sqlite')('a server process exporting over OTLP/HTTP
         });
         child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
       });
-      const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"query Ping { __typename }"}' });
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"query":"query Ping { __typename }"}',
+      });
       expect(((await res.json()) as { data: unknown }).data).toEqual({ __typename: 'Query' });
       // The spans still buffered are exported on the way out.
       child.kill('SIGTERM');
@@ -164,13 +189,21 @@ describe.skipIf(backend !== 'sqlite')('a server process exporting over OTLP/HTTP
   it('http/json: the request and operation spans, with OTEL_SERVICE_NAME as the service', async () => {
     const collector = await startCollector();
     try {
-      await run({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'gw-under-test' });
+      await run({
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_SERVICE_NAME: 'gw-under-test',
+      });
       await collector.received();
-      expect(collector.exports.every((e) => e.path === '/v1/traces' && e.contentType.startsWith('application/json'))).toBe(true);
+      expect(
+        collector.exports.every((e) => e.path === '/v1/traces' && e.contentType.startsWith('application/json')),
+      ).toBe(true);
       const batches = collector.exports.flatMap((e) => JSON.parse(e.body.toString()).resourceSpans);
       const service = batches[0].resource.attributes.find((a: { key: string }) => a.key === 'service.name');
       expect(service.value.stringValue).toBe('gw-under-test');
-      const names = batches.flatMap((b: any) => b.scopeSpans.flatMap((s: any) => s.spans.map((span: any) => span.name)));
+      const names = batches.flatMap((b: any) =>
+        b.scopeSpans.flatMap((s: any) => s.spans.map((span: any) => span.name)),
+      );
       expect(names).toEqual(expect.arrayContaining(['POST /graphql', 'query Ping']));
     } finally {
       collector.close();

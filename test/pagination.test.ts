@@ -14,7 +14,7 @@ function refusal(fn: () => unknown): { field: unknown; message: string } {
   try {
     fn();
   } catch (error) {
-    if (error instanceof DomainError) return { field: error.details['field'], message: error.systemMessage };
+    if (error instanceof DomainError) return { field: error.details.field, message: error.systemMessage };
     throw error;
   }
   throw new Error('expected a VALIDATION_ERROR');
@@ -35,7 +35,10 @@ describe('keysetWindow', () => {
   it('takes the largest size and refuses one more, zero, negatives and fractions, naming the argument', () => {
     expect(keysetWindow({ first: 5 }, limits).size).toBe(5);
     for (const args of [{ first: 6 }, { first: 0 }, { first: -1 }, { first: 1.5 }] as PageArgs[]) {
-      expect(refusal(() => keysetWindow(args, limits))).toEqual({ field: 'first', message: 'first must be between 1 and 5' });
+      expect(refusal(() => keysetWindow(args, limits))).toEqual({
+        field: 'first',
+        message: 'first must be between 1 and 5',
+      });
     }
     expect(refusal(() => keysetWindow({ last: 6 }, limits)).field).toBe('last');
   });
@@ -48,8 +51,17 @@ describe('keysetWindow', () => {
   });
 
   it('refuses cursors that do not decode to a non-negative integer key', () => {
-    for (const cursor of ['', 'bad', encodeCursor(-1), Buffer.from('k:1.5').toString('base64url'), Buffer.from('x:1').toString('base64url')]) {
-      expect(refusal(() => keysetWindow({ after: cursor }, limits)), cursor).toEqual({ field: 'after', message: 'after is not a valid cursor' });
+    for (const cursor of [
+      '',
+      'bad',
+      encodeCursor(-1),
+      Buffer.from('k:1.5').toString('base64url'),
+      Buffer.from('x:1').toString('base64url'),
+    ]) {
+      expect(
+        refusal(() => keysetWindow({ after: cursor }, limits)),
+        cursor,
+      ).toEqual({ field: 'after', message: 'after is not a valid cursor' });
     }
     expect(decodeCursor('before', encodeCursor(0))).toBe(0);
   });
@@ -62,7 +74,11 @@ describe('finishPage', () => {
     expect(finishPage([9], forward)).toEqual({ items: [9], hasNextPage: false, hasPreviousPage: false });
     const backward = keysetWindow({ last: 2, before: encodeCursor(5) }, limits);
     expect(finishPage([4, 3, 2], backward)).toEqual({ items: [3, 4], hasNextPage: true, hasPreviousPage: true });
-    expect(finishPage([], keysetWindow({ offset: 1 }, limits))).toEqual({ items: [], hasNextPage: false, hasPreviousPage: true });
+    expect(finishPage([], keysetWindow({ offset: 1 }, limits))).toEqual({
+      items: [],
+      hasNextPage: false,
+      hasPreviousPage: true,
+    });
   });
 });
 
@@ -70,24 +86,69 @@ describe('entryRange', () => {
   const collection = (trackCount: number) => ({ trackCount }) as CollectionRow;
 
   it('covers the first page by default, and nothing of an empty collection', () => {
-    expect(entryRange(collection(1000), {})).toEqual({ start: 0, end: COLLECTION_TRACKS_PAGE.defaultSize, hasNextPage: true, hasPreviousPage: false });
+    expect(entryRange(collection(1000), {})).toEqual({
+      start: 0,
+      end: COLLECTION_TRACKS_PAGE.defaultSize,
+      hasNextPage: true,
+      hasPreviousPage: false,
+    });
     expect(entryRange(collection(0), {})).toEqual({ start: 0, end: 0, hasNextPage: false, hasPreviousPage: false });
   });
 
   it('continues after a cursor (a position) and stops at the last entry', () => {
-    expect(entryRange(collection(10), { first: 4, after: encodeCursor(3) })).toEqual({ start: 4, end: 8, hasNextPage: true, hasPreviousPage: true });
-    expect(entryRange(collection(10), { first: 4, after: encodeCursor(7) })).toEqual({ start: 8, end: 10, hasNextPage: false, hasPreviousPage: true });
-    expect(entryRange(collection(10), { first: 4, after: encodeCursor(9) })).toEqual({ start: 10, end: 10, hasNextPage: false, hasPreviousPage: true });
+    expect(entryRange(collection(10), { first: 4, after: encodeCursor(3) })).toEqual({
+      start: 4,
+      end: 8,
+      hasNextPage: true,
+      hasPreviousPage: true,
+    });
+    expect(entryRange(collection(10), { first: 4, after: encodeCursor(7) })).toEqual({
+      start: 8,
+      end: 10,
+      hasNextPage: false,
+      hasPreviousPage: true,
+    });
+    expect(entryRange(collection(10), { first: 4, after: encodeCursor(9) })).toEqual({
+      start: 10,
+      end: 10,
+      hasNextPage: false,
+      hasPreviousPage: true,
+    });
   });
 
   it('starts an offset at that position; past the end is an empty page, never a negative range', () => {
-    expect(entryRange(collection(10), { first: 3, offset: 5 })).toEqual({ start: 5, end: 8, hasNextPage: true, hasPreviousPage: true });
-    expect(entryRange(collection(10), { first: 3, offset: 50 })).toEqual({ start: 50, end: 50, hasNextPage: false, hasPreviousPage: true });
+    expect(entryRange(collection(10), { first: 3, offset: 5 })).toEqual({
+      start: 5,
+      end: 8,
+      hasNextPage: true,
+      hasPreviousPage: true,
+    });
+    expect(entryRange(collection(10), { first: 3, offset: 50 })).toEqual({
+      start: 50,
+      end: 50,
+      hasNextPage: false,
+      hasPreviousPage: true,
+    });
   });
 
   it('reads backwards from before a cursor, or from the end', () => {
-    expect(entryRange(collection(10), { last: 3 })).toEqual({ start: 7, end: 10, hasNextPage: false, hasPreviousPage: true });
-    expect(entryRange(collection(10), { last: 3, before: encodeCursor(2) })).toEqual({ start: 0, end: 2, hasNextPage: true, hasPreviousPage: false });
-    expect(entryRange(collection(10), { last: 3, before: encodeCursor(50) })).toEqual({ start: 7, end: 10, hasNextPage: false, hasPreviousPage: true });
+    expect(entryRange(collection(10), { last: 3 })).toEqual({
+      start: 7,
+      end: 10,
+      hasNextPage: false,
+      hasPreviousPage: true,
+    });
+    expect(entryRange(collection(10), { last: 3, before: encodeCursor(2) })).toEqual({
+      start: 0,
+      end: 2,
+      hasNextPage: true,
+      hasPreviousPage: false,
+    });
+    expect(entryRange(collection(10), { last: 3, before: encodeCursor(50) })).toEqual({
+      start: 7,
+      end: 10,
+      hasNextPage: false,
+      hasPreviousPage: true,
+    });
   });
 });

@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { addMember, createApiKey, createOrganization, createUser } from '../src/domain/admin.js';
 import { readManifest, TrustedDocuments } from '../src/graphql/trusted-documents.js';
-import { createCollectionVia, createTrackVia, rest, testDatabase, throughFrontDoor, type HttpResult } from './helpers.js';
+import {
+  createCollectionVia,
+  createTrackVia,
+  rest,
+  testDatabase,
+  throughFrontDoor,
+  type HttpResult,
+} from './helpers.js';
 
 // One request pipeline whatever the front door: a plugin registered the way an ecosystem plugin
 // would be (onParams, onValidate, onExecute) must see the operation of every path, GraphQL POST
@@ -30,7 +37,8 @@ function probe() {
       const request = requestOf(args.contextValue);
       mark(request, 'onExecute');
       // A plugin's refusal must hold on every path too.
-      if (request?.headers.get('x-deny')) setResultAndStopExecution({ errors: [new GraphQLError('denied by a plugin')] });
+      if (request?.headers.get('x-deny'))
+        setResultAndStopExecution({ errors: [new GraphQLError('denied by a plugin')] });
     },
   };
   return { plugin, seen };
@@ -38,7 +46,10 @@ function probe() {
 
 async function world(trustedDocuments: TrustedDocuments | undefined, door: 'fetch' | 'node') {
   const { plugin, seen } = probe();
-  const app = await throughFrontDoor(createApp({ database: await testDatabase(), graphqlPlugins: [plugin], trustedDocuments }), door);
+  const app = await throughFrontDoor(
+    createApp({ database: await testDatabase(), graphqlPlugins: [plugin], trustedDocuments }),
+    door,
+  );
   const deps = { database: app.database, now: Date.now, traceId: 'req_seed', origin: 'http://gateway.test' };
   const org = (await createOrganization(deps, { name: 'Org', id: 'org_p' })).id;
   const user = await createUser(deps, { email: 'p@example.com' });
@@ -51,18 +62,31 @@ type World = Awaited<ReturnType<typeof world>>;
 
 /** Every front door, each carrying its probe id; `deny` asks the plugin to refuse. */
 function paths(w: World, trusted: { id: string } | null) {
-  const headers = (id: string, deny: boolean) => ({ 'x-probe': id, 'x-api-key': w.key, ...(deny ? { 'x-deny': '1' } : {}) });
-  const me = trusted ? { documentId: trusted.id } : { query: 'query Me { viewer { email id organizations { capabilities id name } } }' };
+  const headers = (id: string, deny: boolean) => ({
+    'x-probe': id,
+    'x-api-key': w.key,
+    ...(deny ? { 'x-deny': '1' } : {}),
+  });
+  const me = trusted
+    ? { documentId: trusted.id }
+    : { query: 'query Me { viewer { email id organizations { capabilities id name } } }' };
   const getQuery = trusted ? `documentId=${encodeURIComponent(trusted.id)}` : `query=${encodeURIComponent(me.query!)}`;
   return {
     'GraphQL POST': (id: string, deny = false) =>
-      rest(w.app, 'POST', '/graphql', { headers: { ...headers(id, deny), 'content-type': 'application/json' }, rawBody: JSON.stringify(me) }),
+      rest(w.app, 'POST', '/graphql', {
+        headers: { ...headers(id, deny), 'content-type': 'application/json' },
+        rawBody: JSON.stringify(me),
+      }),
     'GraphQL GET': (id: string, deny = false) =>
       rest(w.app, 'GET', `/graphql?${getQuery}`, { headers: { ...headers(id, deny), accept: 'application/json' } }),
-    'REST route': (id: string, deny = false) => rest(w.app, 'GET', `/v1/music/${w.org}/collections`, { headers: headers(id, deny) }),
+    'REST route': (id: string, deny = false) =>
+      rest(w.app, 'GET', `/v1/music/${w.org}/collections`, { headers: headers(id, deny) }),
     'Groove batch': async (id: string, deny = false) => {
       const t = await createTrackVia(w.app, w.key, w.org);
-      return rest(w.app, 'POST', '/1/content/music/collection/add', { headers: headers(id, deny), body: { TrackIds: [t] } });
+      return rest(w.app, 'POST', '/1/content/music/collection/add', {
+        headers: headers(id, deny),
+        body: { TrackIds: [t] },
+      });
     },
   } satisfies Record<string, (id: string, deny?: boolean) => Promise<HttpResult>>;
 }
@@ -81,7 +105,9 @@ for (const [doorName, door] of Object.entries(DOORS)) {
       const setup = async () => {
         const trusted = mode === 'open' ? undefined : new TrustedDocuments(true, readManifest(MANIFEST));
         const w = await world(trusted, door);
-        const me = trusted ? { id: [...readManifestIds(MANIFEST)].find((id) => readManifest(MANIFEST).get(id)!.startsWith('query Me'))! } : null;
+        const me = trusted
+          ? { id: [...readManifestIds(MANIFEST)].find((id) => readManifest(MANIFEST).get(id)!.startsWith('query Me'))! }
+          : null;
         return { w, doors: paths(w, me) };
       };
 

@@ -26,12 +26,18 @@ const freePort = () =>
 // A folder that looks like a fresh checkout after `npm install` (the package's files, linked),
 // so the README's relative paths (`./data/…`) land in a folder of the test's own.
 const work = mkdtempSync(join(tmpdir(), 'music-gateway-readme-'));
-for (const name of readdirSync(root)) if (!['data', '.git'].includes(name)) symlinkSync(join(root, name), join(work, name));
+for (const name of readdirSync(root))
+  if (!['data', '.git'].includes(name)) symlinkSync(join(root, name), join(work, name));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe.skipIf(backend === 'pglite')('README', () => {
   it('starts with the two commands a newcomer runs', () => {
-    expect(blocks[0]?.split('\n').map((line) => line.split('#')[0]!.trim()).filter(Boolean)).toEqual(['npm install && npm start', 'npm test']);
+    expect(
+      blocks[0]
+        ?.split('\n')
+        .map((line) => line.split('#')[0]!.trim())
+        .filter(Boolean),
+    ).toEqual(['npm install && npm start', 'npm test']);
     expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.test).toBeDefined();
   });
 
@@ -47,7 +53,9 @@ describe.skipIf(backend === 'pglite')('README', () => {
         const timer = setTimeout(() => reject(new Error(`npm start printed no ready line: ${printed}`)), 60_000);
         const read = (chunk: Buffer) => {
           printed += chunk.toString();
-          if (/music-gateway ready at http:\/\/127\.0\.0\.1:\d+\/graphql \(database \.\/data\/music\.db\)/.test(printed)) {
+          if (
+            /music-gateway ready at http:\/\/127\.0\.0\.1:\d+\/graphql \(database \.\/data\/music\.db\)/.test(printed)
+          ) {
             clearTimeout(timer);
             resolve();
           }
@@ -72,7 +80,9 @@ describe.skipIf(backend === 'pglite')('README', () => {
       // Every answer the examples print is a success: no REST envelope, no GraphQL error.
       expect(run.stdout).not.toMatch(/"success":\s*false|"errors"\s*:|^error:/m);
       expect(run.stdout).toContain('"name":"Focus Sessions","trackCount":3');
-      expect(run.stdout).toMatch(/\{"collection_id":"mcoll_\w+","items":\[\{"track_id":"mtrack_\w+","position":0,"added_at":"[^"]+"\}\],"limit":200,"offset":0\}/);
+      expect(run.stdout).toMatch(
+        /\{"collection_id":"mcoll_\w+","items":\[\{"track_id":"mtrack_\w+","position":0,"added_at":"[^"]+"\}\],"limit":200,"offset":0\}/,
+      );
       expect(run.stdout).toMatch(/"key": "mgk_/);
     } finally {
       process.kill(-server.pid!, 'SIGTERM');

@@ -21,13 +21,20 @@ async function setup(n: number) {
   return { w, c, tracks };
 }
 
-const order = async (w: World, c: string) => (await rest(w.app, 'GET', tracksOf(w, c), { key: w.alice.key })).body.items;
+const order = async (w: World, c: string) =>
+  (await rest(w.app, 'GET', tracksOf(w, c), { key: w.alice.key })).body.items;
 
 describe('POST …/collections/{collection_id}/tracks with track_ids', () => {
   it('inserts at the position and answers the collection, one result per id, and the new version as ETag', async () => {
     const { w, c, tracks } = await setup(3);
-    const [x, y] = [await createTrackVia(w.app, w.alice.key, w.orgA, 'x'), await createTrackVia(w.app, w.alice.key, w.orgA, 'y')];
-    const res = await rest(w.app, 'POST', tracksOf(w, c), { key: w.alice.key, body: { track_ids: [x, tracks[0], y], position: 1 } });
+    const [x, y] = [
+      await createTrackVia(w.app, w.alice.key, w.orgA, 'x'),
+      await createTrackVia(w.app, w.alice.key, w.orgA, 'y'),
+    ];
+    const res = await rest(w.app, 'POST', tracksOf(w, c), {
+      key: w.alice.key,
+      body: { track_ids: [x, tracks[0], y], position: 1 },
+    });
     expect(res.status, res.text).toBe(200);
     expect(res.headers.get('etag')).toBe('"5"');
     expect(res.body).toEqual({
@@ -47,7 +54,11 @@ describe('POST …/collections/{collection_id}/tracks with track_ids', () => {
           track_id: tracks[0],
           success: false,
           position: null,
-          error: { code: 'TRACK_ALREADY_IN_COLLECTION', message: 'The track is already in the collection.', system_message: 'Music track already in collection' },
+          error: {
+            code: 'TRACK_ALREADY_IN_COLLECTION',
+            message: 'The track is already in the collection.',
+            system_message: 'Music track already in collection',
+          },
         },
         { track_id: y, success: true, position: 2, error: null },
       ],
@@ -61,7 +72,9 @@ describe('POST …/collections/{collection_id}/tracks with track_ids', () => {
       [tracks[2], 4],
     ]);
     // The ETag is the one a read now shows.
-    expect((await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/${c}`, { key: w.alice.key })).headers.get('etag')).toBe('"5"');
+    expect(
+      (await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/${c}`, { key: w.alice.key })).headers.get('etag'),
+    ).toBe('"5"');
   });
 
   it('the single track_id form is as documented: an ack, appended, idempotent', async () => {
@@ -81,16 +94,18 @@ describe('POST …/collections/{collection_id}/tracks with track_ids', () => {
       [{ track_ids: null }, 'track_ids', 'track_ids must not be null'],
       [{ track_ids: [tracks[0]], position: 'first' }, 'position', 'position must be an integer'],
       [{ track_ids: [tracks[0]], position: 2 }, 'position', 'position must be at most the track count (1)'],
-      [{ track_ids: Array.from({ length: 101 }, (_, i) => `mtrack_${i}`) }, 'track_ids', 'track_ids may list at most 100 ids, got 101'],
+      [
+        { track_ids: Array.from({ length: 101 }, (_, i) => `mtrack_${i}`) },
+        'track_ids',
+        'track_ids may list at most 100 ids, got 101',
+      ],
     ];
     for (const [body, field, message] of cases) {
       const res = await rest(w.app, 'POST', tracksOf(w, c), { key: w.alice.key, body });
-      expect([res.status, res.body.error.code, res.body.error.details.field, res.body.error.system_message], JSON.stringify(body)).toEqual([
-        422,
-        'VALIDATION_ERROR',
-        field,
-        message,
-      ]);
+      expect(
+        [res.status, res.body.error.code, res.body.error.details.field, res.body.error.system_message],
+        JSON.stringify(body),
+      ).toEqual([422, 'VALIDATION_ERROR', field, message]);
     }
     expect(await snapshotAll(w)).toBe(before);
   });
@@ -99,7 +114,10 @@ describe('POST …/collections/{collection_id}/tracks with track_ids', () => {
 describe('DELETE …/collections/{collection_id}/tracks', () => {
   it('removes a batch, closes the gaps, answers per id with the new version as ETag', async () => {
     const { w, c, tracks } = await setup(4);
-    const res = await rest(w.app, 'DELETE', tracksOf(w, c), { key: w.alice.key, body: { track_ids: [tracks[2], 'mtrack_none', tracks[0]] } });
+    const res = await rest(w.app, 'DELETE', tracksOf(w, c), {
+      key: w.alice.key,
+      body: { track_ids: [tracks[2], 'mtrack_none', tracks[0]] },
+    });
     expect(res.status, res.text).toBe(200);
     expect(res.headers.get('etag')).toBe('"6"');
     expect(res.body.collection.track_count).toBe(2);
@@ -109,7 +127,11 @@ describe('DELETE …/collections/{collection_id}/tracks', () => {
         track_id: 'mtrack_none',
         success: false,
         position: null,
-        error: { code: 'RESOURCE_NOT_FOUND', message: 'The requested resource could not be found.', system_message: 'Music track not found in collection' },
+        error: {
+          code: 'RESOURCE_NOT_FOUND',
+          message: 'The requested resource could not be found.',
+          system_message: 'Music track not found in collection',
+        },
       },
       { track_id: tracks[0], success: true, position: 0, error: null },
     ]);
@@ -131,19 +153,34 @@ describe('DELETE …/collections/{collection_id}/tracks', () => {
 describe('PATCH …/collections/{collection_id}/tracks (range move)', () => {
   it('moves the range and answers the collection with its version as ETag; range_length defaults to 1', async () => {
     const { w, c, tracks } = await setup(5);
-    const res = await rest(w.app, 'PATCH', tracksOf(w, c), { key: w.alice.key, body: { range_start: 3, range_length: 2, insert_before: 0 } });
+    const res = await rest(w.app, 'PATCH', tracksOf(w, c), {
+      key: w.alice.key,
+      body: { range_start: 3, range_length: 2, insert_before: 0 },
+    });
     expect(res.status, res.text).toBe(200);
     expect(res.headers.get('etag')).toBe('"7"');
     expect(res.body).toMatchObject({ id: c, track_count: 5 });
-    const one = await rest(w.app, 'PATCH', tracksOf(w, c), { key: w.alice.key, body: { range_start: 0, insert_before: 5 } });
+    const one = await rest(w.app, 'PATCH', tracksOf(w, c), {
+      key: w.alice.key,
+      body: { range_start: 0, insert_before: 5 },
+    });
     expect(one.headers.get('etag')).toBe('"8"');
-    expect((await order(w, c)).map((i: any) => i.track_id)).toEqual([tracks[4], tracks[0], tracks[1], tracks[2], tracks[3]]);
+    expect((await order(w, c)).map((i: any) => i.track_id)).toEqual([
+      tracks[4],
+      tracks[0],
+      tracks[1],
+      tracks[2],
+      tracks[3],
+    ]);
   });
 
   it('a range past the end is 422 INVALID_TRACK_MOVE; missing or mistyped fields are 422 VALIDATION_ERROR; nothing changes', async () => {
     const { w, c } = await setup(2);
     const before = await snapshotAll(w);
-    const past = await rest(w.app, 'PATCH', tracksOf(w, c), { key: w.alice.key, body: { range_start: 1, range_length: 2, insert_before: 0 } });
+    const past = await rest(w.app, 'PATCH', tracksOf(w, c), {
+      key: w.alice.key,
+      body: { range_start: 1, range_length: 2, insert_before: 0 },
+    });
     expect(past.status).toBe(422);
     expect(past.body.error).toMatchObject({
       code: 'INVALID_TRACK_MOVE',
@@ -160,7 +197,11 @@ describe('PATCH …/collections/{collection_id}/tracks (range move)', () => {
     ];
     for (const [body, message] of cases) {
       const res = await rest(w.app, 'PATCH', tracksOf(w, c), { key: w.alice.key, body });
-      expect([res.status, res.body.error.code, res.body.error.system_message], JSON.stringify(body)).toEqual([422, 'VALIDATION_ERROR', message]);
+      expect([res.status, res.body.error.code, res.body.error.system_message], JSON.stringify(body)).toEqual([
+        422,
+        'VALIDATION_ERROR',
+        message,
+      ]);
     }
     expect(await snapshotAll(w)).toBe(before);
   });
@@ -177,17 +218,33 @@ describe('If-Match, and collections that are not yours', () => {
     ];
     const before = await snapshotAll(w);
     for (const [method, body] of calls) {
-      const stale = await rest(w.app, method, tracksOf(w, c), { key: w.alice.key, body, headers: { 'if-match': '"1"' } });
-      expect([stale.status, stale.body.error.code, stale.body.error.details], method).toEqual([409, 'COLLECTION_CONCURRENT_UPDATE', { collection_id: c, current_version: 3 }]);
+      const stale = await rest(w.app, method, tracksOf(w, c), {
+        key: w.alice.key,
+        body,
+        headers: { 'if-match': '"1"' },
+      });
+      expect([stale.status, stale.body.error.code, stale.body.error.details], method).toEqual([
+        409,
+        'COLLECTION_CONCURRENT_UPDATE',
+        { collection_id: c, current_version: 3 },
+      ]);
       const foreign = await rest(w.app, method, tracksOf(w, c), { key: w.bob.key, body });
-      expect([foreign.status, foreign.body.error.code, foreign.body.error.details], method).toEqual([404, 'RESOURCE_NOT_FOUND', { collection_id: c }]);
+      expect([foreign.status, foreign.body.error.code, foreign.body.error.details], method).toEqual([
+        404,
+        'RESOURCE_NOT_FOUND',
+        { collection_id: c },
+      ]);
       const otherOrg = await rest(w.app, method, tracksOf(w, c), { key: w.dave.key, body });
       expect([otherOrg.status, otherOrg.body.error.code], method).toEqual([403, 'ORGANIZATION_ACCESS_DENIED']);
     }
     expect(await snapshotAll(w)).toBe(before);
     let version = 3;
     for (const [method, body] of calls) {
-      const ok = await rest(w.app, method, tracksOf(w, c), { key: w.alice.key, body, headers: { 'if-match': `"${version}"` } });
+      const ok = await rest(w.app, method, tracksOf(w, c), {
+        key: w.alice.key,
+        body,
+        headers: { 'if-match': `"${version}"` },
+      });
       expect(ok.status, ok.text).toBe(200);
       version += 1;
       expect(ok.headers.get('etag'), method).toBe(`"${version}"`);

@@ -52,7 +52,9 @@ describe('collections over REST', () => {
     expect(res.body.track_count).toBe(1);
 
     const foreign = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/${c}`, { key: w.bob.key });
-    const missing = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/mcoll_00000000000000000000`, { key: w.bob.key });
+    const missing = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/mcoll_00000000000000000000`, {
+      key: w.bob.key,
+    });
     await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/collections/${c}`, { key: w.alice.key });
     const deleted = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/${c}`, { key: w.alice.key });
     for (const r of [foreign, missing, deleted]) {
@@ -88,9 +90,13 @@ describe('collections over REST', () => {
       limit: 200,
       offset: 0,
     });
-    const page = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/${c}/tracks?limit=1&offset=1`, { key: w.alice.key });
+    const page = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/${c}/tracks?limit=1&offset=1`, {
+      key: w.alice.key,
+    });
     expect(page.body.items.map((i: any) => i.track_id)).toEqual([t2]);
-    const tooBig = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/${c}/tracks?limit=501`, { key: w.alice.key });
+    const tooBig = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/${c}/tracks?limit=501`, {
+      key: w.alice.key,
+    });
     expect(tooBig.status).toBe(422);
     expect(tooBig.body.error.details).toEqual({ field: 'limit' });
     expect(tooBig.body.error.system_message).toBe('limit must be between 1 and 500');
@@ -109,10 +115,13 @@ describe('collections over REST', () => {
       expect(res.status).toBe(404);
       expect(res.body.error.details).toEqual({ track_id: t });
     }
-    const missingField = await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections/${c}/tracks`, { key: w.alice.key, body: {} });
+    const missingField = await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections/${c}/tracks`, {
+      key: w.alice.key,
+      body: {},
+    });
     expect(missingField.status).toBe(422);
     expect(missingField.body.error.details).toEqual({ field: 'track_id' });
-    expect((await rows(w, 'SELECT * FROM collection_entries'))).toHaveLength(0);
+    expect(await rows(w, 'SELECT * FROM collection_entries')).toHaveLength(0);
   });
 });
 
@@ -121,7 +130,12 @@ describe('tracks over REST', () => {
     const w = await createWorld();
     const res = await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks`, {
       key: w.alice.key,
-      body: { title: 'Night Drive', duration_seconds: 187.5, instrumental: true, audio_url: 'https://cdn.example.com/a.mp3' },
+      body: {
+        title: 'Night Drive',
+        duration_seconds: 187.5,
+        instrumental: true,
+        audio_url: 'https://cdn.example.com/a.mp3',
+      },
     });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
@@ -144,7 +158,9 @@ describe('tracks over REST', () => {
     const library = await rest(w.app, 'GET', `/v1/music/${w.orgA}/tracks`, { key: w.alice.key });
     expect(library.body.items.map((t: any) => t.id)).toEqual([res.body.id]);
     expect(library.body.items[0].playback_url).toBeNull();
-    expect((await rows(w, 'SELECT source FROM library_saves WHERE track_id = ?', res.body.id))).toEqual([{ source: 'own' }]);
+    expect(await rows(w, 'SELECT source FROM library_saves WHERE track_id = ?', res.body.id)).toEqual([
+      { source: 'own' },
+    ]);
   });
 
   it('hides other members tracks (404), and validates input (422)', async () => {
@@ -167,7 +183,7 @@ describe('tracks over REST', () => {
       expect(res.status, JSON.stringify(body)).toBe(422);
       expect(res.body.error.details).toEqual({ field });
     }
-    expect((await rows(w, 'SELECT * FROM tracks'))).toHaveLength(1);
+    expect(await rows(w, 'SELECT * FROM tracks')).toHaveLength(1);
   });
 
   it('deleting a track removes it from every collection, cover and library, keeping rows and audit', async () => {
@@ -204,14 +220,11 @@ describe('tracks over REST', () => {
     const again = await rest(w.app, 'GET', `/v1/music/${w.orgA}/tracks/${t2}`, { key: w.alice.key });
     expect(again.status).toBe(404);
 
-    expect((await rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t2))).toEqual([{ deleted_at: w.clock.now }]);
-    expect((await rows(w, 'SELECT count(*) AS n FROM library_saves WHERE track_id = ?', t2))).toEqual([{ n: 1 }]);
-    expect((await rows(w, "SELECT action FROM audit_log WHERE target_id = ? ORDER BY seq", t2)).map((r) => r.action)).toEqual([
-      'track.create',
-      'collection.track_add',
-      'collection.track_add',
-      'track.delete',
-    ]);
+    expect(await rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t2)).toEqual([{ deleted_at: w.clock.now }]);
+    expect(await rows(w, 'SELECT count(*) AS n FROM library_saves WHERE track_id = ?', t2)).toEqual([{ n: 1 }]);
+    expect(
+      (await rows(w, 'SELECT action FROM audit_log WHERE target_id = ? ORDER BY seq', t2)).map((r) => r.action),
+    ).toEqual(['track.create', 'collection.track_add', 'collection.track_add', 'track.delete']);
     await expect(rows(w, 'DELETE FROM audit_log')).rejects.toThrow(/append-only/);
     await expect(rows(w, "UPDATE audit_log SET action = 'x'")).rejects.toThrow(/append-only/);
   });
@@ -245,8 +258,8 @@ describe('organization scope', () => {
       bodies.add(JSON.stringify({ ...res.body.error, trace_id: 0 }));
     }
     expect(bodies.size).toBe(1);
-    expect((await rows(w, 'SELECT count(*) AS n FROM collections'))).toEqual([{ n: 1 }]);
-    expect((await rows(w, 'SELECT count(*) AS n FROM tracks WHERE deleted_at IS NULL'))).toEqual([{ n: 1 }]);
+    expect(await rows(w, 'SELECT count(*) AS n FROM collections')).toEqual([{ n: 1 }]);
+    expect(await rows(w, 'SELECT count(*) AS n FROM tracks WHERE deleted_at IS NULL')).toEqual([{ n: 1 }]);
   });
 
   it('accepts Authorization: Bearer as well as X-API-Key; rejects other schemes', async () => {
@@ -294,14 +307,18 @@ describe('HTTP-level errors use the same envelope', () => {
     const array = await rest(w.app, 'POST', path, { key: w.alice.key, body: [{ name: 'x' }] });
     expect(array.status).toBe(400);
     expect(array.body.error.code).toBe('INVALID_REQUEST_BODY');
-    const text = await rest(w.app, 'POST', path, { key: w.alice.key, rawBody: 'name=x', headers: { 'content-type': 'text/plain' } });
+    const text = await rest(w.app, 'POST', path, {
+      key: w.alice.key,
+      rawBody: 'name=x',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(text.status).toBe(415);
     expect(text.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     const wrongType = await rest(w.app, 'POST', path, { key: w.alice.key, body: { name: 5 } });
     expect(wrongType.status).toBe(422);
     expect(wrongType.body.error.details).toEqual({ field: 'name' });
     expect(wrongType.text).not.toMatch(/\.ts:\d+|at \//);
-    expect((await rows(w, 'SELECT * FROM collections'))).toHaveLength(0);
+    expect(await rows(w, 'SELECT * FROM collections')).toHaveLength(0);
   });
 
   it('every response carries X-Request-Id equal to the error trace_id', async () => {

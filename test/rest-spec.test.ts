@@ -64,7 +64,7 @@ describe('POST /v1/music/{organization_id}/collections (spec 004)', () => {
     expect(res.body.error.message).toBe('Authentication required. Please provide a valid API key.');
     expect(res.body.error.system_message).toBe('Missing or invalid authorization header');
     expect(res.body.error.type).toBe('authentication_error');
-    expect((await rows(w, 'SELECT * FROM collections'))).toHaveLength(0);
+    expect(await rows(w, 'SELECT * FROM collections')).toHaveLength(0);
   });
 
   it('403 INSUFFICIENT_PERMISSIONS without USE_MUSIC_GENERATION', async () => {
@@ -107,7 +107,7 @@ describe('DELETE /v1/music/{organization_id}/collections/{collection_id} (spec 0
     expect(res.body.error.message).toBe('The requested resource was not found.');
     expect(res.body.error.system_message).toBe('Music collection not found or not owned by caller');
     expect(res.body.error.type).toBe('client_error');
-    expect((await rows(w, 'SELECT deleted_at FROM collections WHERE id = ?', id))).toEqual([{ deleted_at: null }]);
+    expect(await rows(w, 'SELECT deleted_at FROM collections WHERE id = ?', id)).toEqual([{ deleted_at: null }]);
   });
 
   it('401 without a key', async () => {
@@ -129,8 +129,8 @@ describe('DELETE /v1/music/{organization_id}/collections/{collection_id}/tracks/
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ success: true, id: t, detail: 'Track removed from collection.' });
     }
-    expect((await rows(w, 'SELECT * FROM collection_entries'))).toHaveLength(0);
-    expect((await rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t))).toEqual([{ deleted_at: null }]);
+    expect(await rows(w, 'SELECT * FROM collection_entries')).toHaveLength(0);
+    expect(await rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t)).toEqual([{ deleted_at: null }]);
   });
 
   it('404 when the collection is not the caller', async () => {
@@ -177,7 +177,7 @@ describe('DELETE /v1/music/{organization_id}/tracks/{track_id} (spec 002)', () =
     expect(res.body.error.message).toBe('You do not have permission to access this resource.');
     expect(res.body.error.system_message).toBe('Only the track creator may delete it');
     expect(res.body.error.type).toBe('authorization_error');
-    expect((await rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t))).toEqual([{ deleted_at: null }]);
+    expect(await rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t)).toEqual([{ deleted_at: null }]);
   });
 
   it('404 when the track is missing or not visible, with the documented words', async () => {
@@ -195,10 +195,10 @@ describe('DELETE /v1/music/{organization_id}/tracks/{track_id} (spec 002)', () =
   it('401 for a revoked key', async () => {
     const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
-    (await revokeApiKey(w.deps, { keyId: w.alice.keyId }));
+    await revokeApiKey(w.deps, { keyId: w.alice.keyId });
     const res = await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/tracks/${t}`, { key: w.alice.key });
     expect(res.status).toBe(401);
     expectEnvelope(res.body, 401, 'AUTHENTICATION_REQUIRED', {});
-    expect((await rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t))).toEqual([{ deleted_at: null }]);
+    expect(await rows(w, 'SELECT deleted_at FROM tracks WHERE id = ?', t)).toEqual([{ deleted_at: null }]);
   });
 });

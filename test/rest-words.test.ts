@@ -11,15 +11,45 @@ describe('REST input errors in REST words', () => {
     ['POST', 'collections', { name: null }, 'name', 'name must not be null'],
     ['POST', 'collections', { name: 5 }, 'name', 'name must be a string'],
     ['POST', 'collections', { name: 'x', description: ['a'] }, 'description', 'description must be a string'],
-    ['POST', 'tracks', { title: 'x', duration_seconds: 'abc' }, 'duration_seconds', 'duration_seconds must be a number'],
+    [
+      'POST',
+      'tracks',
+      { title: 'x', duration_seconds: 'abc' },
+      'duration_seconds',
+      'duration_seconds must be a number',
+    ],
     ['POST', 'tracks', { title: 'x', instrumental: 'yes' }, 'instrumental', 'instrumental must be true or false'],
     ['POST', 'tracks', { title: { text: 'x' } }, 'title', 'title must be a string'],
-    ['POST', 'tracks/:track/share', { visibility: 'secret' }, 'visibility', 'visibility must be one of link_only, public'],
+    [
+      'POST',
+      'tracks/:track/share',
+      { visibility: 'secret' },
+      'visibility',
+      'visibility must be one of link_only, public',
+    ],
     ['POST', 'tracks/:track/share', { expires_in_days: 1.5 }, 'expires_in_days', 'expires_in_days must be an integer'],
-    ['POST', 'tracks/:track/share', { expires_in_days: 2 ** 31 }, 'expires_in_days', 'expires_in_days must be an integer'],
+    [
+      'POST',
+      'tracks/:track/share',
+      { expires_in_days: 2 ** 31 },
+      'expires_in_days',
+      'expires_in_days must be an integer',
+    ],
     ['PATCH', 'collections/:collection/order', {}, 'ordered_track_ids', 'ordered_track_ids is required'],
-    ['PATCH', 'collections/:collection/order', { ordered_track_ids: ['a', null] }, 'ordered_track_ids', 'ordered_track_ids must not contain null'],
-    ['PATCH', 'collections/:collection/order', { ordered_track_ids: [{}] }, 'ordered_track_ids', 'every entry of ordered_track_ids must be a string'],
+    [
+      'PATCH',
+      'collections/:collection/order',
+      { ordered_track_ids: ['a', null] },
+      'ordered_track_ids',
+      'ordered_track_ids must not contain null',
+    ],
+    [
+      'PATCH',
+      'collections/:collection/order',
+      { ordered_track_ids: [{}] },
+      'ordered_track_ids',
+      'every entry of ordered_track_ids must be a string',
+    ],
     ['POST', 'collections/:collection/tracks', {}, 'track_id', 'track_id is required'],
     ['POST', 'collections/:collection/tracks', { track_id: true }, 'track_id', 'track_id must be a string'],
     ['PATCH', 'collections/:collection', { cover_image_url: 7 }, 'cover_image_url', 'cover_image_url must be a string'],
@@ -38,18 +68,23 @@ describe('REST input errors in REST words', () => {
   it('a query parameter is named as sent (limit, not first)', async () => {
     const w = await createWorld();
     const res = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections?limit=1000`, { key: w.alice.key });
-    expect(res.body.error).toMatchObject({ system_message: 'limit must be between 1 and 100', details: { field: 'limit' } });
+    expect(res.body.error).toMatchObject({
+      system_message: 'limit must be between 1 and 100',
+      details: { field: 'limit' },
+    });
   });
 
   it('GraphQL clients keep the coercion message naming their variable, with the same snake_case field', async () => {
     const w = await createWorld();
     const document = 'mutation($o: ID!, $i: CreateTrackInput!) { createTrack(organizationId: $o, input: $i) { id } }';
-    const wrong = onlyError(await gql(w.app, document, { o: w.orgA, i: { title: 'x', durationSeconds: 'abc' } }, w.alice.key));
+    const wrong = onlyError(
+      await gql(w.app, document, { o: w.orgA, i: { title: 'x', durationSeconds: 'abc' } }, w.alice.key),
+    );
     expect(wrong.extensions).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'duration_seconds' } });
-    expect(wrong.extensions['system_message']).toMatch(/^Variable "\$i" got invalid value "abc" at "i\.durationSeconds"/);
+    expect(wrong.extensions.system_message).toMatch(/^Variable "\$i" got invalid value "abc" at "i\.durationSeconds"/);
     const missing = onlyError(await gql(w.app, document, { o: w.orgA, i: {} }, w.alice.key));
     expect(missing.extensions).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'title' } });
-    expect(missing.extensions['system_message']).toContain('"String!"');
+    expect(missing.extensions.system_message).toContain('"String!"');
   });
 
   it('an operation name that names no operation is a 400 client error, not an unexpected one', async () => {

@@ -21,7 +21,7 @@ describe('share links', () => {
       expires_at: '2026-07-28T10:30:00Z',
       created_at: '2026-06-28T10:30:00Z',
     });
-    const stored = (await rows(w, 'SELECT * FROM share_links'));
+    const stored = await rows(w, 'SELECT * FROM share_links');
     expect(stored).toHaveLength(1);
     expect(JSON.stringify(stored)).not.toContain(res.body.token);
   });
@@ -46,7 +46,7 @@ describe('share links', () => {
       expect(res.status, JSON.stringify(body)).toBe(422);
       expect(res.body.error.details).toEqual({ field });
     }
-    expect((await rows(w, 'SELECT count(*) AS n FROM share_links'))).toEqual([{ n: 2 }]);
+    expect(await rows(w, 'SELECT count(*) AS n FROM share_links')).toEqual([{ n: 2 }]);
   });
 
   it('only the creator may share a track and only the owner a collection (404 otherwise)', async () => {
@@ -66,7 +66,7 @@ describe('share links', () => {
     const coll = await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections/${c}/share`, { key: w.bob.key });
     expect(coll.status).toBe(404);
     expect(coll.body.error.details).toEqual({ collection_id: c });
-    expect((await rows(w, 'SELECT * FROM share_links'))).toHaveLength(0);
+    expect(await rows(w, 'SELECT * FROM share_links')).toHaveLength(0);
   });
 
   it('resolves without a key: a track view, and a collection view with its tracks in order', async () => {
@@ -77,7 +77,8 @@ describe('share links', () => {
     await addVia(w.app, w.alice.key, w.orgA, c, t2);
     await addVia(w.app, w.alice.key, w.orgA, c, t1);
     const trackShare = (await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks/${t1}/share`, { key: w.alice.key })).body;
-    const collShare = (await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections/${c}/share`, { key: w.alice.key })).body;
+    const collShare = (await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections/${c}/share`, { key: w.alice.key }))
+      .body;
 
     const track = await rest(w.app, 'GET', `/v1/music/shared/${trackShare.token}`);
     expect(track.status).toBe(200);
@@ -116,7 +117,13 @@ describe('share links', () => {
     for (const token of [ts.token, cs.token]) {
       const res = await rest(w.app, 'GET', `/v1/music/shared/${token}`);
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ available: false, message: 'The shared content is no longer available.', track: null, collection: null, tracks: null });
+      expect(res.body).toMatchObject({
+        available: false,
+        message: 'The shared content is no longer available.',
+        track: null,
+        collection: null,
+        tracks: null,
+      });
     }
   });
 
@@ -124,7 +131,12 @@ describe('share links', () => {
     const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA);
     const revoked = (await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks/${t}/share`, { key: w.alice.key })).body;
-    const expiring = (await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks/${t}/share`, { key: w.alice.key, body: { expires_in_days: 1 } })).body;
+    const expiring = (
+      await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks/${t}/share`, {
+        key: w.alice.key,
+        body: { expires_in_days: 1 },
+      })
+    ).body;
     const revoke = await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/share/${revoked.id}`, { key: w.alice.key });
     expect(revoke.status).toBe(200);
     expect(revoke.body).toEqual({ success: true, id: revoked.id, detail: 'Share link revoked.' });
@@ -153,7 +165,9 @@ describe('share links', () => {
     expect(foreign.status).toBe(404);
     expect(foreign.body.error.details).toEqual({ share_id: share.id });
     for (let i = 0; i < 2; i++) {
-      expect((await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/share/${share.id}`, { key: w.alice.key })).status).toBe(200);
+      expect((await rest(w.app, 'DELETE', `/v1/music/${w.orgA}/share/${share.id}`, { key: w.alice.key })).status).toBe(
+        200,
+      );
     }
     const again = await rest(w.app, 'POST', `/v1/music/shared/${share.token}/save`, { key: w.carol.key });
     expect(again.status).toBe(404);
@@ -181,7 +195,7 @@ describe('share links', () => {
     expect(second.body.id).toBe(first.body.id);
     const library = await rest(w.app, 'GET', `/v1/music/${w.orgA}/tracks`, { key: w.bob.key });
     expect(library.body.items.map((x: any) => x.id)).toEqual([t]);
-    expect((await rows(w, 'SELECT title FROM tracks WHERE id = ?', t))).toEqual([{ title: 'A track' }]);
+    expect(await rows(w, 'SELECT title FROM tracks WHERE id = ?', t)).toEqual([{ title: 'A track' }]);
 
     const outsider = await rest(w.app, 'POST', `/v1/music/shared/${share.token}/save`, { key: w.dave.key });
     expect(outsider.status).toBe(403);
@@ -189,14 +203,24 @@ describe('share links', () => {
     const cs = (await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections/${c}/share`, { key: w.alice.key })).body;
     const collSave = await rest(w.app, 'POST', `/v1/music/shared/${cs.token}/save`, { key: w.bob.key });
     expect(collSave.status).toBe(422);
-    expect((await rows(w, "SELECT count(*) AS n FROM library_saves WHERE source = 'shared'"))).toEqual([{ n: 1 }]);
+    expect(await rows(w, "SELECT count(*) AS n FROM library_saves WHERE source = 'shared'")).toEqual([{ n: 1 }]);
   });
 
   it('GraphQL sharedContent needs no key either', async () => {
     const w = await createWorld();
     const t = await createTrackVia(w.app, w.alice.key, w.orgA, 'Open');
-    const share = await gql(w.app, 'mutation($o: ID!, $t: ID!) { shareTrack(organizationId: $o, trackId: $t) { token } }', { o: w.orgA, t }, w.alice.key);
-    const res = await gql(w.app, 'query($k: String!) { sharedContent(token: $k) { available track { title } } }', { k: share.body.data.shareTrack.token });
-    expect(res.body).toEqual({ data: { sharedContent: { available: true, track: { title: 'Open' } } }, extensions: costed });
+    const share = await gql(
+      w.app,
+      'mutation($o: ID!, $t: ID!) { shareTrack(organizationId: $o, trackId: $t) { token } }',
+      { o: w.orgA, t },
+      w.alice.key,
+    );
+    const res = await gql(w.app, 'query($k: String!) { sharedContent(token: $k) { available track { title } } }', {
+      k: share.body.data.shareTrack.token,
+    });
+    expect(res.body).toEqual({
+      data: { sharedContent: { available: true, track: { title: 'Open' } } },
+      extensions: costed,
+    });
   });
 });

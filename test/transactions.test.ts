@@ -134,7 +134,12 @@ describe.skipIf(backend !== 'postgres')('write transactions on a PostgreSQL serv
 
     // One of the two was aborted once and ran again; both changes are there.
     expect(attempts.a + attempts.b).toBe(3);
-    const described = await rows(w, 'SELECT description FROM collections WHERE id IN (?, ?) ORDER BY description', first, second);
+    const described = await rows(
+      w,
+      'SELECT description FROM collections WHERE id IN (?, ?) ORDER BY description',
+      first,
+      second,
+    );
     expect(described.map((r) => r.description)).toEqual(['a was here', 'b was here']);
     const metrics = (await rest(w.app, 'GET', '/metrics')).text;
     expect(metrics).toMatch(/^music_gateway_db_transaction_retries_total\{reason="deadlock"\} 1$/m);
@@ -148,7 +153,10 @@ describe.skipIf(backend !== 'postgres')('write transactions on a PostgreSQL serv
     const held = holdCollection(w, alices);
     await held.inside;
     try {
-      const added = rest(w.app, 'POST', `/v1/music/${w.orgA}/collections/${bobs}/tracks`, { key: w.bob.key, body: { track_id: track } });
+      const added = rest(w.app, 'POST', `/v1/music/${w.orgA}/collections/${bobs}/tracks`, {
+        key: w.bob.key,
+        body: { track_id: track },
+      });
       const answer = await Promise.race([added, sleep(5000).then(() => undefined)]);
       expect(answer?.status).toBe(200);
     } finally {

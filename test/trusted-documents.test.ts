@@ -43,7 +43,8 @@ async function world(trustedDocuments?: TrustedDocuments) {
   await addMember(deps, { organizationId: org, userId: user.id, capabilities: ['USE_MUSIC_GENERATION'] });
   const key = (await createApiKey(deps, { userId: user.id })).key;
   const post = (body: unknown) => rest(app, 'POST', '/graphql', { key, body });
-  const get = (query: string) => rest(app, 'GET', `/graphql?${query}`, { key, headers: { accept: 'application/json' } });
+  const get = (query: string) =>
+    rest(app, 'GET', `/graphql?${query}`, { key, headers: { accept: 'application/json' } });
   return { app, org, key, user, post, get };
 }
 
@@ -56,12 +57,16 @@ describe('with a manifest, only trusted documents run', () => {
     expect(byId.status).toBe(200);
     expect(byId.body.data.viewer.id).toBe(w.user.id);
     expect(byId.body.extensions.cost.requestedCost).toBeGreaterThan(0);
-    const apollo = await w.post({ extensions: { persistedQuery: { version: 1, sha256Hash: ME.replace('sha256:', '') } } });
+    const apollo = await w.post({
+      extensions: { persistedQuery: { version: 1, sha256Hash: ME.replace('sha256:', '') } },
+    });
     expect(apollo.body.data.viewer.id).toBe(w.user.id);
     await createCollectionVia(w.app, w.key, w.org, 'Listed');
     const page = await w.post({ documentId: PAGE, variables: { organizationId: w.org } });
     expect(page.body.data.collections.edges.map((e: any) => e.node.name)).toEqual(['Listed']);
-    const get = await w.get(`documentId=${encodeURIComponent(PAGE)}&variables=${encodeURIComponent(JSON.stringify({ organizationId: w.org }))}`);
+    const get = await w.get(
+      `documentId=${encodeURIComponent(PAGE)}&variables=${encodeURIComponent(JSON.stringify({ organizationId: w.org }))}`,
+    );
     expect(get.status).toBe(200);
     expect(get.body.data.collections.edges).toHaveLength(1);
     // The text of a trusted document is that document.
@@ -70,9 +75,16 @@ describe('with a manifest, only trusted documents run', () => {
 
   it('refuses any other document with TRUSTED_DOCUMENT_REQUIRED (POST and GET) and an unknown id with PERSISTED_QUERY_NOT_FOUND', async () => {
     const w = await enforced();
-    for (const res of [await w.post({ query: '{ viewer { id } }' }), await w.get(`query=${encodeURIComponent('{ viewer { id } }')}`)]) {
+    for (const res of [
+      await w.post({ query: '{ viewer { id } }' }),
+      await w.get(`query=${encodeURIComponent('{ viewer { id } }')}`),
+    ]) {
       expect(res.status).toBe(200);
-      expect(res.body.errors[0].extensions).toMatchObject({ code: 'TRUSTED_DOCUMENT_REQUIRED', status: 400, type: 'client_error' });
+      expect(res.body.errors[0].extensions).toMatchObject({
+        code: 'TRUSTED_DOCUMENT_REQUIRED',
+        status: 400,
+        type: 'client_error',
+      });
       expect(res.body.data).toBeUndefined();
     }
     const strict = await rest(w.app, 'POST', '/graphql', {
@@ -86,7 +98,10 @@ describe('with a manifest, only trusted documents run', () => {
     const unknownApollo = await w.post({ extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } });
     expect(unknownApollo.body.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
     // An unknown id sent with a document (Apollo's retry) is that document: still refused.
-    const retry = await w.post({ query: '{ viewer { id } }', extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } });
+    const retry = await w.post({
+      query: '{ viewer { id } }',
+      extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } },
+    });
     expect(retry.body.errors[0].extensions.code).toBe('TRUSTED_DOCUMENT_REQUIRED');
   });
 
@@ -95,7 +110,10 @@ describe('with a manifest, only trusted documents run', () => {
     const created = await rest(w.app, 'POST', `/v1/music/${w.org}/collections`, { key: w.key, body: { name: 'Kept' } });
     expect(created.status).toBe(201);
     expect((await rest(w.app, 'GET', `/v1/music/${w.org}/collections`, { key: w.key })).body.items).toHaveLength(1);
-    const groove = await rest(w.app, 'POST', '/1/content/music/collection/add', { key: w.key, body: { TrackIds: ['mtrack_unknown'] } });
+    const groove = await rest(w.app, 'POST', '/1/content/music/collection/add', {
+      key: w.key,
+      body: { TrackIds: ['mtrack_unknown'] },
+    });
     expect(groove.status).toBe(200);
     expect(groove.body.TrackActionResults[0].Error.ErrorCode).toBe('COLLECTION_INVALID_ID');
   });
@@ -107,7 +125,10 @@ describe('without a manifest (the default)', () => {
     expect((await w.post({ query: '{ viewer { id } }' })).body.data.viewer.id).toBe(w.user.id);
     const unknown = await w.post({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } });
     expect(unknown.body.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
-    const retry = await w.post({ query: '{ viewer { id } }', extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } });
+    const retry = await w.post({
+      query: '{ viewer { id } }',
+      extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } },
+    });
     expect(retry.body.data.viewer.id).toBe(w.user.id);
   });
 });
@@ -124,7 +145,9 @@ describe('a manifest that cannot be used', () => {
       [JSON.stringify({ [sha('{ a }')]: '{ b }' }), /is not the SHA-256 of its document/],
     ];
     for (const [contents, message] of cases) expect(() => readManifest(file(contents)), contents).toThrow(message);
-    expect(() => readManifest(join(tmpdir(), 'no-such-manifest.json'))).toThrow(/cannot read .*no-such-manifest\.json \(ENOENT\)/);
+    expect(() => readManifest(join(tmpdir(), 'no-such-manifest.json'))).toThrow(
+      /cannot read .*no-such-manifest\.json \(ENOENT\)/,
+    );
   });
 
   it('is refused when the gateway is built if a document does not run here: not valid, too deep, or over the limits', async () => {
@@ -138,7 +161,10 @@ describe('a manifest that cannot be used', () => {
     ] as const) {
       const trusted = new TrustedDocuments(true, new Map([['doc1', text]]));
       expect(() => createApp({ database, trustedDocuments: trusted }), text).toThrow(ManifestError);
-      expect(() => createApp({ database, trustedDocuments: new TrustedDocuments(true, new Map([['doc1', text]])) }), text).toThrow(message);
+      expect(
+        () => createApp({ database, trustedDocuments: new TrustedDocuments(true, new Map([['doc1', text]])) }),
+        text,
+      ).toThrow(message);
     }
   });
 });
@@ -157,7 +183,12 @@ describe('GRAPHQL_TRUSTED_DOCUMENTS on a real server', () => {
     for (const manifestPath of [file('[1, 2'), file(JSON.stringify({ doc: '{ viewer { nope } }' }))]) {
       const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
         cwd: root,
-        env: { ...process.env, DATABASE_URL: join(dir, 'music.db'), PORT: '0', GRAPHQL_TRUSTED_DOCUMENTS: manifestPath },
+        env: {
+          ...process.env,
+          DATABASE_URL: join(dir, 'music.db'),
+          PORT: '0',
+          GRAPHQL_TRUSTED_DOCUMENTS: manifestPath,
+        },
         encoding: 'utf8',
         timeout: 60_000,
       });
@@ -174,7 +205,11 @@ describe('GRAPHQL_TRUSTED_DOCUMENTS on a real server', () => {
     dirs.push(dir);
     server = await startServer(join(dir, 'music.db'), { GRAPHQL_TRUSTED_DOCUMENTS: MANIFEST });
     const post = (body: unknown) =>
-      fetch(`${server!.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+      fetch(`${server!.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.json());
     expect((await post({ documentId: ME })).errors[0].extensions.code).toBe('AUTHENTICATION_REQUIRED');
     expect((await post({ query: '{ __typename }' })).errors[0].extensions.code).toBe('TRUSTED_DOCUMENT_REQUIRED');
   }, 120_000);

@@ -11,14 +11,14 @@ import { getSchema } from '../../src/graphql/schema.js';
 // served by Apollo Server 5's standalone server with its defaults (production mode: no landing
 // page). Not part of the product.
 
-const path = process.env['DATABASE_URL'];
+const path = process.env.DATABASE_URL;
 if (!path) throw new Error('DATABASE_URL is required');
 const database = await openDatabase(path);
 
 const server = new ApolloServer<GraphQLContext>({ schema: getSchema() });
 
 const { url } = await startStandaloneServer(server, {
-  listen: { port: Number(process.env['PORT'] ?? 0), host: '127.0.0.1' },
+  listen: { port: Number(process.env.PORT ?? 0), host: '127.0.0.1' },
   context: async ({ req }) => {
     const deps: Deps = { database, now: Date.now, traceId: newId('req_'), origin: 'http://127.0.0.1' };
     const header = req.headers['x-api-key'];

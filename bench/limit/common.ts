@@ -8,7 +8,7 @@ export const LAST_USED_RESOLUTION_MS = 60_000;
 
 export const ts = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 export const id = (prefix: string) => prefix + randomBytes(10).toString('hex');
-export const cursor = (key: number) => Buffer.from('k:' + key, 'utf8').toString('base64url');
+export const cursor = (key: number) => Buffer.from(`k:${key}`, 'utf8').toString('base64url');
 
 export interface Viewer {
   userId: string;
@@ -56,7 +56,8 @@ export function secretOf(req: IncomingMessage): string {
 export function member(viewer: Viewer, org: string, capability?: string): void {
   const held = viewer.orgs.get(org);
   if (!held) throw new HttpError(403, 'ORGANIZATION_ACCESS_DENIED', 'Access to this organization is denied');
-  if (capability && !held.includes(capability)) throw new HttpError(403, 'INSUFFICIENT_PERMISSIONS', 'Insufficient permissions');
+  if (capability && !held.includes(capability))
+    throw new HttpError(403, 'INSUFFICIENT_PERMISSIONS', 'Insufficient permissions');
 }
 
 export const forbidden = () => new HttpError(403, 'INSUFFICIENT_PERMISSIONS', 'Insufficient permissions');
@@ -69,12 +70,18 @@ export const collectionJson = (c: CollectionRow, count: boolean) =>
 export const collectionsPageJson = (rows: CollectionRow[], limit: number, offset: number) =>
   `{"items":[${rows.map((r) => collectionJson(r, false)).join(',')}],"limit":${limit},"offset":${offset}}`;
 
-export const entriesPageJson = (collectionId: string, entries: { trackId: string; position: number; addedAt: number }[], limit: number, offset: number) =>
+export const entriesPageJson = (
+  collectionId: string,
+  entries: { trackId: string; position: number; addedAt: number }[],
+  limit: number,
+  offset: number,
+) =>
   `{"collection_id":${JSON.stringify(collectionId)},"items":[${entries
     .map((e) => `{"track_id":${JSON.stringify(e.trackId)},"position":${e.position},"added_at":"${ts(e.addedAt)}"}`)
     .join(',')}],"limit":${limit},"offset":${offset}}`;
 
-export const ackJson = (target: string, detail: string) => `{"success":true,"id":${JSON.stringify(target)},"detail":"${detail}"}`;
+export const ackJson = (target: string, detail: string) =>
+  `{"success":true,"id":${JSON.stringify(target)},"detail":"${detail}"}`;
 
 export function intParam(query: URLSearchParams, name: string, fallback: number, max: number): number {
   const raw = query.get(name);
@@ -89,21 +96,24 @@ export async function readBody(req: IncomingMessage): Promise<Record<string, unk
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
-  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported');
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported');
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     throw new HttpError(400, 'INVALID_REQUEST_BODY', 'Malformed JSON');
   }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'INVALID_REQUEST_BODY', 'Not an object');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new HttpError(400, 'INVALID_REQUEST_BODY', 'Not an object');
   return body as Record<string, unknown>;
 }
 
 export function checkName(value: unknown): string {
   if (typeof value !== 'string') throw new HttpError(422, 'VALIDATION_ERROR', 'name is required', { field: 'name' });
   const length = [...value].length;
-  if (length < 1 || length > 512 || value.trim() === '') throw new HttpError(422, 'VALIDATION_ERROR', 'bad name', { field: 'name' });
+  if (length < 1 || length > 512 || value.trim() === '')
+    throw new HttpError(422, 'VALIDATION_ERROR', 'bad name', { field: 'name' });
   return value;
 }
 
@@ -116,8 +126,9 @@ export function checkCreateFields(body: Record<string, unknown>): void {
 }
 
 export function trackIdOf(body: Record<string, unknown>): string {
-  const trackId = body['track_id'];
-  if (typeof trackId !== 'string') throw new HttpError(422, 'VALIDATION_ERROR', 'track_id is required', { field: 'track_id' });
+  const trackId = body.track_id;
+  if (typeof trackId !== 'string')
+    throw new HttpError(422, 'VALIDATION_ERROR', 'track_id is required', { field: 'track_id' });
   return trackId;
 }
 
@@ -133,7 +144,9 @@ export function nestedPageJson(
   for (const e of entries) {
     const track = tracks.get(e.trackId);
     if (!track) throw new Error('track not loaded');
-    byRequest[e.request]!.push(`{"position":${e.position},"node":{"id":${JSON.stringify(track.id)},"title":${JSON.stringify(track.title)}}}`);
+    byRequest[e.request]!.push(
+      `{"position":${e.position},"node":{"id":${JSON.stringify(track.id)},"title":${JSON.stringify(track.title)}}}`,
+    );
   }
   const edges = page.map((c, i) => {
     const cover = c.cover_track_id ? covers.get(c.cover_track_id) : undefined;
@@ -163,7 +176,11 @@ export function routeOf(req: IncomingMessage) {
 export type Reply = { status: number; body: string; etag?: number };
 
 /** Answers one request with `route`'s reply, or the error envelope of what it threw. */
-export async function respond(req: IncomingMessage, res: ServerResponse, route: (req: IncomingMessage, traceId: string) => Promise<Reply>) {
+export async function respond(
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: (req: IncomingMessage, traceId: string) => Promise<Reply>,
+) {
   const traceId = id('req_');
   let reply: Reply;
   try {
@@ -172,7 +189,14 @@ export async function respond(req: IncomingMessage, res: ServerResponse, route: 
     const e = error instanceof HttpError ? error : new HttpError(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error');
     const body = {
       success: false,
-      error: { code: e.code, message: e.message, status: e.status, details: e.details, trace_id: traceId, timestamp: ts(Date.now()) },
+      error: {
+        code: e.code,
+        message: e.message,
+        status: e.status,
+        details: e.details,
+        trace_id: traceId,
+        timestamp: ts(Date.now()),
+      },
     };
     reply = { status: e.status, body: JSON.stringify(body) };
   }
@@ -181,7 +205,7 @@ export async function respond(req: IncomingMessage, res: ServerResponse, route: 
     'content-length': String(Buffer.byteLength(reply.body)),
     'x-request-id': traceId,
   };
-  if (reply.etag !== undefined) headers['etag'] = `"${reply.etag}"`;
+  if (reply.etag !== undefined) headers.etag = `"${reply.etag}"`;
   res.writeHead(reply.status, headers);
   res.end(reply.body);
 }
@@ -191,13 +215,23 @@ export interface LimitHandler {
   close(): Promise<void> | void;
 }
 
-export function listen(limit: LimitHandler, port: number): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+export function listen(
+  limit: LimitHandler,
+  port: number,
+): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => void limit.handle(req, res));
   return new Promise((resolve) => {
     server.listen(port, '127.0.0.1', () => {
       const address = server.address();
       const bound = typeof address === 'object' && address ? address.port : port;
-      resolve({ server, port: bound, close: async () => (server.close(), await limit.close()) });
+      resolve({
+        server,
+        port: bound,
+        close: async () => {
+          server.close();
+          await limit.close();
+        },
+      });
     });
   });
 }

@@ -43,7 +43,10 @@ const s = {
   key: q('key', 'SELECT id, user_id, last_used_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL'),
   touchKey: q('touch_key', 'UPDATE api_keys SET last_used_at = $1 WHERE id = $2'),
   members: q('members', 'SELECT organization_id, capabilities FROM memberships WHERE user_id = $1'),
-  ownCollection: q('own_collection', 'SELECT * FROM collections WHERE id = $1 AND organization_id = $2 AND owner_id = $3 AND deleted_at IS NULL'),
+  ownCollection: q(
+    'own_collection',
+    'SELECT * FROM collections WHERE id = $1 AND organization_id = $2 AND owner_id = $3 AND deleted_at IS NULL',
+  ),
   collectionToChange: q(
     'collection_to_change',
     'SELECT * FROM collections WHERE id = $1 AND organization_id = $2 AND owner_id = $3 AND deleted_at IS NULL FOR NO KEY UPDATE',
@@ -76,14 +79,20 @@ const s = {
     'audit',
     'INSERT INTO audit_log (actor_id, organization_id, action, target_id, trace_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
   ),
-  deleteCollection: q('delete_collection', 'UPDATE collections SET deleted_at = $1, updated_at = $1, version = version + 1 WHERE id = $2'),
+  deleteCollection: q(
+    'delete_collection',
+    'UPDATE collections SET deleted_at = $1, updated_at = $1, version = version + 1 WHERE id = $2',
+  ),
   appendEntry: q(
     'append_entry',
     `INSERT INTO collection_entries (collection_id, track_id, position, added_at)
      SELECT id, CAST($1 AS TEXT), track_count, CAST($2 AS BIGINT) FROM collections WHERE id = $3
      ON CONFLICT (collection_id, track_id) DO NOTHING RETURNING track_id`,
   ),
-  countUp: q('count_up', 'UPDATE collections SET track_count = track_count + 1, version = version + 1, updated_at = $1 WHERE id = $2'),
+  countUp: q(
+    'count_up',
+    'UPDATE collections SET track_count = track_count + 1, version = version + 1, updated_at = $1 WHERE id = $2',
+  ),
   removeEntries: q(
     'remove_entries',
     `DELETE FROM collection_entries WHERE track_id = $1 AND (CAST($2 AS TEXT) IS NULL OR collection_id = $2) RETURNING collection_id, position`,
@@ -105,7 +114,10 @@ const s = {
      WHERE id IN (SELECT value ->> 0 FROM jsonb_array_elements(CAST($2 AS jsonb)) AS value LIMIT $3)`,
   ),
   deleteTrack: q('delete_track', 'UPDATE tracks SET deleted_at = $1, updated_at = $1 WHERE id = $2'),
-  uncover: q('uncover', 'UPDATE collections SET cover_track_id = NULL, version = version + 1, updated_at = $1 WHERE cover_track_id = $2'),
+  uncover: q(
+    'uncover',
+    'UPDATE collections SET cover_track_id = NULL, version = version + 1, updated_at = $1 WHERE cover_track_id = $2',
+  ),
   listCollections: q(
     'list_collections',
     'SELECT * FROM collections WHERE owner_id = $1 AND organization_id = $2 AND deleted_at IS NULL ORDER BY seq DESC LIMIT $3 OFFSET $4',
@@ -135,7 +147,7 @@ type Run = <T = Record<string, unknown>>(query: Query) => Promise<T[]>;
 export function createPostgresLimit(url: string): LimitHandler {
   const pool = new pg.Pool({
     connectionString: url,
-    max: Number(process.env['DATABASE_POOL_SIZE'] ?? 10),
+    max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
     types: { getTypeParser: (oid, format) => (oid === INT8 ? Number : pg.types.getTypeParser(oid, format)) as never },
   });
   pool.on('error', () => undefined);
@@ -166,7 +178,8 @@ export function createPostgresLimit(url: string): LimitHandler {
     );
     if (!key) throw unauthenticated();
     const now = Date.now();
-    if (key.last_used_at === null || now - key.last_used_at >= LAST_USED_RESOLUTION_MS) await write((run) => run(s.touchKey([now, key.id])));
+    if (key.last_used_at === null || now - key.last_used_at >= LAST_USED_RESOLUTION_MS)
+      await write((run) => run(s.touchKey([now, key.id])));
     const orgs = new Map<string, string[]>();
     for (const m of await read<{ organization_id: string; capabilities: string }>(s.members([key.user_id]))) {
       orgs.set(m.organization_id, JSON.parse(m.capabilities) as string[]);
@@ -174,7 +187,13 @@ export function createPostgresLimit(url: string): LimitHandler {
     return { userId: key.user_id, orgs };
   }
 
-  async function collection(run: Run, query: typeof s.ownCollection, viewer: Viewer, org: string, collectionId: string): Promise<CollectionRow> {
+  async function collection(
+    run: Run,
+    query: typeof s.ownCollection,
+    viewer: Viewer,
+    org: string,
+    collectionId: string,
+  ): Promise<CollectionRow> {
     const [row] = await run<CollectionRow>(query([collectionId, org, viewer.userId]));
     if (!row) throw notFound('collection', collectionId);
     return row;
@@ -200,7 +219,8 @@ export function createPostgresLimit(url: string): LimitHandler {
     const viewer = await authenticate(req);
     const now = Date.now();
     const method = req.method;
-    const audit = (run: Run, action: string, target: string) => run(s.audit([viewer.userId, org, action, target, traceId, now]));
+    const audit = (run: Run, action: string, target: string) =>
+      run(s.audit([viewer.userId, org, action, target, traceId, now]));
 
     if (nested && method === 'GET') return { status: 200, body: await nestedPage(viewer, org, url.searchParams) };
     if (kind === 'collections' && first === undefined) {
@@ -208,9 +228,11 @@ export function createPostgresLimit(url: string): LimitHandler {
         member(viewer, org, 'USE_MUSIC_GENERATION');
         const body = await readBody(req);
         checkCreateFields(body);
-        const name = checkName(body['name']);
+        const name = checkName(body.name);
         const row = await write(async (run) => {
-          const [inserted] = await run<CollectionRow>(s.insertCollection([id('mcoll_'), org, viewer.userId, name, now]));
+          const [inserted] = await run<CollectionRow>(
+            s.insertCollection([id('mcoll_'), org, viewer.userId, name, now]),
+          );
           await audit(run, 'collection.create', inserted!.id);
           return inserted!;
         });
@@ -220,7 +242,10 @@ export function createPostgresLimit(url: string): LimitHandler {
         member(viewer, org);
         const limit = intParam(url.searchParams, 'limit', 50, 100);
         const offset = intParam(url.searchParams, 'offset', 0, 1e9);
-        const rows = (await read<CollectionRow>(s.listCollections([viewer.userId, org, limit + 1, offset]))).slice(0, limit);
+        const rows = (await read<CollectionRow>(s.listCollections([viewer.userId, org, limit + 1, offset]))).slice(
+          0,
+          limit,
+        );
         return { status: 200, body: collectionsPageJson(rows, limit, offset) };
       }
     }
@@ -257,7 +282,9 @@ export function createPostgresLimit(url: string): LimitHandler {
         const offset = intParam(url.searchParams, 'offset', 0, 1e9);
         const row = await collection(read, s.ownCollection, viewer, org, first);
         const end = Math.max(offset, Math.min(offset + limit, row.track_count));
-        const entries = await read<{ trackId: string; position: number; addedAt: number }>(s.entriesInRange([row.id, offset, end]));
+        const entries = await read<{ trackId: string; position: number; addedAt: number }>(
+          s.entriesInRange([row.id, offset, end]),
+        );
         const live = await liveTracks(entries.map((e) => e.trackId));
         if (entries.some((e) => !live.has(e.trackId))) throw new Error('track not loaded');
         return { status: 200, body: entriesPageJson(row.id, entries, limit, offset), etag: row.version };
@@ -299,7 +326,9 @@ export function createPostgresLimit(url: string): LimitHandler {
     const page = rows.slice(0, first);
     const covers = await liveTracks([...new Set(page.flatMap((c) => (c.cover_track_id ? [c.cover_track_id] : [])))]);
     const ranges = page.map((c) => [c.id, 0, Math.min(perCollection, c.track_count)]);
-    const entries = await read<{ request: number; trackId: string; position: number }>(s.entriesInRanges([JSON.stringify(ranges)]));
+    const entries = await read<{ request: number; trackId: string; position: number }>(
+      s.entriesInRanges([JSON.stringify(ranges)]),
+    );
     const tracks = await liveTracks([...new Set(entries.map((e) => e.trackId))]);
     return nestedPageJson(page, rows.length > first, covers, entries, tracks);
   }

@@ -21,8 +21,8 @@ export async function startLimitServer(url: string, port = 0) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const url = process.env['DATABASE_URL'];
+  const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is required');
-  const { port } = await startLimitServer(url, Number(process.env['PORT'] ?? 0));
+  const { port } = await startLimitServer(url, Number(process.env.PORT ?? 0));
   console.log(`limit ready at http://127.0.0.1:${port}/`);
 }

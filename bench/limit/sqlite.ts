@@ -57,12 +57,16 @@ export function createSqliteLimit(path: string): LimitHandler {
     audit: db.prepare(
       'INSERT INTO audit_log (actor_id, organization_id, action, target_id, trace_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
-    deleteCollection: db.prepare('UPDATE collections SET deleted_at = ?, updated_at = ?, version = version + 1 WHERE id = ?'),
+    deleteCollection: db.prepare(
+      'UPDATE collections SET deleted_at = ?, updated_at = ?, version = version + 1 WHERE id = ?',
+    ),
     appendEntry: db.prepare(
       `INSERT INTO collection_entries (collection_id, track_id, position, added_at)
        SELECT id, ?, track_count, ? FROM collections WHERE id = ? ON CONFLICT (collection_id, track_id) DO NOTHING`,
     ),
-    countUp: db.prepare('UPDATE collections SET track_count = track_count + 1, version = version + 1, updated_at = ? WHERE id = ?'),
+    countUp: db.prepare(
+      'UPDATE collections SET track_count = track_count + 1, version = version + 1, updated_at = ? WHERE id = ?',
+    ),
     removeEntries: db.prepare(
       `DELETE FROM collection_entries WHERE track_id = ? AND (? IS NULL OR collection_id = ?) RETURNING collection_id, position`,
     ),
@@ -78,7 +82,9 @@ export function createSqliteLimit(path: string): LimitHandler {
       'UPDATE collections SET track_count = track_count - 1, version = version + 1, updated_at = ? WHERE id IN (SELECT value ->> 0 FROM json_each(?))',
     ),
     deleteTrack: db.prepare('UPDATE tracks SET updated_at = ?, deleted_at = ? WHERE id = ?'),
-    uncover: db.prepare('UPDATE collections SET cover_track_id = NULL, version = version + 1, updated_at = ? WHERE cover_track_id = ?'),
+    uncover: db.prepare(
+      'UPDATE collections SET cover_track_id = NULL, version = version + 1, updated_at = ? WHERE cover_track_id = ?',
+    ),
     listCollections: db.prepare(
       'SELECT * FROM collections WHERE owner_id = ? AND organization_id = ? AND deleted_at IS NULL ORDER BY seq DESC LIMIT ? OFFSET ?',
     ),
@@ -95,7 +101,9 @@ export function createSqliteLimit(path: string): LimitHandler {
     if (ids.length === 0) return new Map();
     let statement = liveTracksStatements.get(ids.length);
     if (!statement) {
-      statement = db.prepare(`SELECT * FROM tracks WHERE id IN (${ids.map(() => '?').join(', ')}) AND deleted_at IS NULL`);
+      statement = db.prepare(
+        `SELECT * FROM tracks WHERE id IN (${ids.map(() => '?').join(', ')}) AND deleted_at IS NULL`,
+      );
       liveTracksStatements.set(ids.length, statement);
     }
     const rows = statement.all(...ids) as { id: string; title: string }[];
@@ -138,7 +146,10 @@ export function createSqliteLimit(path: string): LimitHandler {
   }
 
   function removeEntries(trackId: string, collectionId: string | null, now: number): void {
-    const removed = s.removeEntries.all(trackId, collectionId, collectionId) as { collection_id: string; position: number }[];
+    const removed = s.removeEntries.all(trackId, collectionId, collectionId) as {
+      collection_id: string;
+      position: number;
+    }[];
     if (removed.length === 0) return;
     const gaps = JSON.stringify(removed.map((r) => [r.collection_id, r.position]));
     s.negateAfterGaps.run(gaps);
@@ -159,7 +170,7 @@ export function createSqliteLimit(path: string): LimitHandler {
         member(viewer, org, 'USE_MUSIC_GENERATION');
         const body = await readBody(req);
         checkCreateFields(body);
-        const name = checkName(body['name']);
+        const name = checkName(body.name);
         const row = write(() => {
           const inserted = s.insertCollection.get(id('mcoll_'), org, viewer.userId, name, now, now) as CollectionRow;
           audit('collection.create', inserted.id);
@@ -207,7 +218,11 @@ export function createSqliteLimit(path: string): LimitHandler {
         const offset = intParam(url.searchParams, 'offset', 0, 1e9);
         const row = ownCollection(viewer, org, first);
         const end = Math.max(offset, Math.min(offset + limit, row.track_count));
-        const entries = s.entriesInRanges.all(JSON.stringify([[row.id, offset, end]])) as { trackId: string; position: number; addedAt: number }[];
+        const entries = s.entriesInRanges.all(JSON.stringify([[row.id, offset, end]])) as {
+          trackId: string;
+          position: number;
+          addedAt: number;
+        }[];
         const live = liveTracks(entries.map((e) => e.trackId));
         if (entries.some((e) => !live.has(e.trackId))) throw new Error('track not loaded');
         return { status: 200, body: entriesPageJson(row.id, entries, limit, offset), etag: row.version };
@@ -246,7 +261,11 @@ export function createSqliteLimit(path: string): LimitHandler {
     const page = rows.slice(0, first);
     const covers = liveTracks([...new Set(page.flatMap((c) => (c.cover_track_id ? [c.cover_track_id] : [])))]);
     const ranges = page.map((c) => [c.id, 0, Math.min(perCollection, c.track_count)]);
-    const entries = s.entriesInRanges.all(JSON.stringify(ranges)) as { request: number; trackId: string; position: number }[];
+    const entries = s.entriesInRanges.all(JSON.stringify(ranges)) as {
+      request: number;
+      trackId: string;
+      position: number;
+    }[];
     const tracks = liveTracks([...new Set(entries.map((e) => e.trackId))]);
     return nestedPageJson(page, rows.length > first, covers, entries, tracks);
   }

@@ -1,5 +1,15 @@
 import { GraphQLScalarType } from 'graphql';
-import { cursorOf, fail, formatTimestamp, newId, type CollectionRow, type EntryRow, type Store, type TrackRow, type Viewer } from './store.js';
+import {
+  cursorOf,
+  fail,
+  formatTimestamp,
+  newId,
+  type CollectionRow,
+  type EntryRow,
+  type Store,
+  type TrackRow,
+  type Viewer,
+} from './store.js';
 
 // The hand-written GraphQL side of the peers: the subset of the product's schema.graphql the
 // benchmark asks for, with the same type, field and argument names, and plain resolvers over
@@ -117,7 +127,12 @@ function viewerOf(ctx: Context): Viewer {
 function connection<Edge extends { cursor: string }>(edges: Edge[], hasNextPage: boolean, hasPreviousPage: boolean) {
   return {
     edges,
-    pageInfo: { hasNextPage, hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
   };
 }
 
@@ -134,31 +149,31 @@ export const resolvers = {
     },
   }),
   Query: {
-    collection: (_: unknown, a: Args, ctx: Context) => ctx.store.getCollection(viewerOf(ctx), a['organizationId'], a['id']),
+    collection: (_: unknown, a: Args, ctx: Context) => ctx.store.getCollection(viewerOf(ctx), a.organizationId, a.id),
     collections: (_: unknown, a: Args, ctx: Context) => {
-      const page = ctx.store.listCollections(viewerOf(ctx), a['organizationId'], a);
+      const page = ctx.store.listCollections(viewerOf(ctx), a.organizationId, a);
       const edges = page.rows.map((node) => ({ cursor: cursorOf(node.seq), node }));
       return connection(edges, page.hasNextPage, page.hasPreviousPage);
     },
   },
   Mutation: {
     createCollection: (_: unknown, a: Args, ctx: Context) =>
-      ctx.store.createCollection(viewerOf(ctx), a['organizationId'], a['input'], ctx.traceId),
+      ctx.store.createCollection(viewerOf(ctx), a.organizationId, a.input, ctx.traceId),
     deleteCollection: (_: unknown, a: Args, ctx: Context) => {
-      ctx.store.deleteCollection(viewerOf(ctx), a['organizationId'], a['collectionId'], ctx.traceId);
-      return ack(a['collectionId'], 'Collection deleted.');
+      ctx.store.deleteCollection(viewerOf(ctx), a.organizationId, a.collectionId, ctx.traceId);
+      return ack(a.collectionId, 'Collection deleted.');
     },
     addTrackToCollection: (_: unknown, a: Args, ctx: Context) => {
-      ctx.store.addTrackToCollection(viewerOf(ctx), a['organizationId'], a['collectionId'], a['trackId'], ctx.traceId);
-      return ack(a['trackId'], 'Track added to collection.');
+      ctx.store.addTrackToCollection(viewerOf(ctx), a.organizationId, a.collectionId, a.trackId, ctx.traceId);
+      return ack(a.trackId, 'Track added to collection.');
     },
     removeTrackFromCollection: (_: unknown, a: Args, ctx: Context) => {
-      ctx.store.removeTrackFromCollection(viewerOf(ctx), a['organizationId'], a['collectionId'], a['trackId'], ctx.traceId);
-      return ack(a['trackId'], 'Track removed from collection.');
+      ctx.store.removeTrackFromCollection(viewerOf(ctx), a.organizationId, a.collectionId, a.trackId, ctx.traceId);
+      return ack(a.trackId, 'Track removed from collection.');
     },
     deleteTrack: (_: unknown, a: Args, ctx: Context) => {
-      ctx.store.deleteTrack(viewerOf(ctx), a['organizationId'], a['trackId'], ctx.traceId);
-      return ack(a['trackId'], 'Track deleted.');
+      ctx.store.deleteTrack(viewerOf(ctx), a.organizationId, a.trackId, ctx.traceId);
+      return ack(a.trackId, 'Track deleted.');
     },
   },
 };

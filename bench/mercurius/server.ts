@@ -48,8 +48,8 @@ export async function startMercurius(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const path = process.env['DATABASE_URL'];
+  const path = process.env.DATABASE_URL;
   if (!path) throw new Error('DATABASE_URL is required');
-  const { port } = await startMercurius(path, Number(process.env['PORT'] ?? 0));
+  const { port } = await startMercurius(path, Number(process.env.PORT ?? 0));
   console.log(`mercurius ready at http://127.0.0.1:${port}/graphql`);
 }

@@ -70,11 +70,11 @@ export function newId(prefix: string): string {
   return prefix + pool.toString('hex', offset - 10, offset);
 }
 
-export const cursorOf = (key: number) => Buffer.from('k:' + key, 'utf8').toString('base64url');
+export const cursorOf = (key: number) => Buffer.from(`k:${key}`, 'utf8').toString('base64url');
 
 export const formatTimestamp = (ms: number) => {
   const iso = new Date(ms).toISOString();
-  return iso.length === 24 ? iso.slice(0, 19) + 'Z' : iso.replace(/\.\d{3}Z$/, 'Z');
+  return iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, 'Z');
 };
 
 const COLLECTION_COLUMNS = `"seq", "id", "organization_id" AS "organizationId", "owner_id" AS "ownerId", "name", "description",
@@ -84,9 +84,14 @@ const TRACK_COLUMNS = `"id", "organization_id" AS "organizationId", "creator_id"
   "duration_seconds" AS "durationSeconds", "instrumental", "audio_url" AS "audioUrl", "artwork_url" AS "artworkUrl",
   "mode", "engine", "created_at" AS "createdAt", "updated_at" AS "updatedAt", "deleted_at" AS "deletedAt"`;
 
-function checkSize(field: string, value: number | null | undefined, limits: { defaultSize: number; maxSize: number }): number {
+function checkSize(
+  field: string,
+  value: number | null | undefined,
+  limits: { defaultSize: number; maxSize: number },
+): number {
   const size = value ?? limits.defaultSize;
-  if (!Number.isInteger(size) || size < 1 || size > limits.maxSize) throw invalid(`${field} must be between 1 and ${limits.maxSize}`);
+  if (!Number.isInteger(size) || size < 1 || size > limits.maxSize)
+    throw invalid(`${field} must be between 1 and ${limits.maxSize}`);
   return size;
 }
 
@@ -98,7 +103,8 @@ function checkOffset(value: number | null | undefined): number {
 
 function checkName(value: string): string {
   const length = [...value].length;
-  if (length < 1 || length > 512 || value.trim() === '') throw invalid('name must be 1 to 512 characters and not blank');
+  if (length < 1 || length > 512 || value.trim() === '')
+    throw invalid('name must be 1 to 512 characters and not blank');
   return value;
 }
 
@@ -113,16 +119,23 @@ export interface CreateInput {
 
 /** `onStatement` sees the text of every statement run (the parity test counts them). */
 export function openStore(path: string, options: { onStatement?: (sql: string) => void } = {}) {
-  const db = new BetterSqlite3(path, options.onStatement ? { verbose: (text: unknown) => options.onStatement!(String(text)) } : {});
+  const db = new BetterSqlite3(
+    path,
+    options.onStatement ? { verbose: (text: unknown) => options.onStatement!(String(text)) } : {},
+  );
   db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
 
   const s = {
-    key: db.prepare('SELECT "id", "user_id" AS "userId", "last_used_at" AS "lastUsedAt" FROM "api_keys" WHERE "key_hash" = ? AND "revoked_at" IS NULL'),
+    key: db.prepare(
+      'SELECT "id", "user_id" AS "userId", "last_used_at" AS "lastUsedAt" FROM "api_keys" WHERE "key_hash" = ? AND "revoked_at" IS NULL',
+    ),
     touchKey: db.prepare('UPDATE "api_keys" SET "last_used_at" = ? WHERE "id" = ?'),
-    members: db.prepare('SELECT "organization_id" AS "organizationId", "capabilities" FROM "memberships" WHERE "user_id" = ?'),
+    members: db.prepare(
+      'SELECT "organization_id" AS "organizationId", "capabilities" FROM "memberships" WHERE "user_id" = ?',
+    ),
     ownCollection: db.prepare(
       `SELECT ${COLLECTION_COLUMNS} FROM "collections" WHERE "id" = ? AND "organization_id" = ? AND "owner_id" = ? AND "deleted_at" IS NULL`,
     ),
@@ -146,7 +159,9 @@ export function openStore(path: string, options: { onStatement?: (sql: string) =
          ON e.collection_id = r.value ->> 0 AND e.position >= CAST(r.value ->> 1 AS INTEGER) AND e.position < CAST(r.value ->> 2 AS INTEGER)
        ORDER BY r.i, e.position`,
     ),
-    liveTracks: db.prepare(`SELECT ${TRACK_COLUMNS} FROM "tracks" WHERE "id" IN (SELECT value FROM json_each(?)) AND "deleted_at" IS NULL`),
+    liveTracks: db.prepare(
+      `SELECT ${TRACK_COLUMNS} FROM "tracks" WHERE "id" IN (SELECT value FROM json_each(?)) AND "deleted_at" IS NULL`,
+    ),
     insertCollection: db.prepare(
       `INSERT INTO "collections" ("seq", "id", "organization_id", "owner_id", "name", "description", "cover_track_id", "cover_image_url",
          "track_count", "version", "created_at", "updated_at", "deleted_at")
@@ -155,13 +170,17 @@ export function openStore(path: string, options: { onStatement?: (sql: string) =
     audit: db.prepare(
       'INSERT INTO "audit_log" ("seq", "actor_id", "organization_id", "action", "target_id", "trace_id", "created_at") VALUES (NULL, ?, ?, ?, ?, ?, ?)',
     ),
-    markCollectionDeleted: db.prepare('UPDATE "collections" SET "version" = "version" + 1, "updated_at" = ?, "deleted_at" = ? WHERE "id" = ?'),
+    markCollectionDeleted: db.prepare(
+      'UPDATE "collections" SET "version" = "version" + 1, "updated_at" = ?, "deleted_at" = ? WHERE "id" = ?',
+    ),
     append: db.prepare(
       `INSERT INTO collection_entries (collection_id, track_id, position, added_at)
        SELECT id, CAST(? AS TEXT), track_count, CAST(? AS BIGINT) FROM collections WHERE id = ?
        ON CONFLICT (collection_id, track_id) DO NOTHING RETURNING track_id`,
     ),
-    countUp: db.prepare('UPDATE collections SET track_count = track_count + 1, version = version + 1, updated_at = ? WHERE id = ?'),
+    countUp: db.prepare(
+      'UPDATE collections SET track_count = track_count + 1, version = version + 1, updated_at = ? WHERE id = ?',
+    ),
     removeEntries: db.prepare(
       `DELETE FROM collection_entries WHERE track_id = ? AND (CAST(? AS TEXT) IS NULL OR collection_id = ?) RETURNING collection_id, position`,
     ),
@@ -179,7 +198,9 @@ export function openStore(path: string, options: { onStatement?: (sql: string) =
        WHERE id IN (SELECT value ->> 0 FROM (SELECT value FROM json_each(?)) AS j)`,
     ),
     markTrackDeleted: db.prepare('UPDATE "tracks" SET "updated_at" = ?, "deleted_at" = ? WHERE "id" = ?'),
-    clearCover: db.prepare('UPDATE "collections" SET "cover_track_id" = NULL, "version" = "version" + 1, "updated_at" = ? WHERE "cover_track_id" = ?'),
+    clearCover: db.prepare(
+      'UPDATE "collections" SET "cover_track_id" = NULL, "version" = "version" + 1, "updated_at" = ? WHERE "cover_track_id" = ?',
+    ),
   };
 
   // BEGIN IMMEDIATE, as the product's transactions: the write lock is taken up front.
@@ -204,7 +225,8 @@ export function openStore(path: string, options: { onStatement?: (sql: string) =
   function member(viewer: Viewer, org: string, capability?: string): void {
     const held = viewer.organizations.get(org);
     if (!held) throw fail('ORGANIZATION_ACCESS_DENIED', 'Caller is not a member of this organization');
-    if (capability && !held.includes(capability)) throw fail('INSUFFICIENT_PERMISSIONS', `Missing ${capability} capability`);
+    if (capability && !held.includes(capability))
+      throw fail('INSUFFICIENT_PERMISSIONS', `Missing ${capability} capability`);
   }
 
   function ownCollection(viewer: Viewer, org: string, id: string): CollectionRow {
@@ -217,7 +239,10 @@ export function openStore(path: string, options: { onStatement?: (sql: string) =
     s.visibleTrack.get(id, org, viewer.userId, viewer.userId) as TrackRow | undefined;
 
   function removeEntries(trackId: string, collectionId: string | null, now: number): void {
-    const removed = s.removeEntries.all(trackId, collectionId, collectionId) as { collection_id: string; position: number }[];
+    const removed = s.removeEntries.all(trackId, collectionId, collectionId) as {
+      collection_id: string;
+      position: number;
+    }[];
     if (removed.length === 0) return;
     const gaps = JSON.stringify(removed.map((r) => [r.collection_id, r.position]));
     s.negateAfterGaps.run(gaps);
@@ -253,23 +278,28 @@ export function openStore(path: string, options: { onStatement?: (sql: string) =
       s.markCollectionDeleted.run(now, now, row.id);
       audit(viewer, org, 'collection.delete', row.id, traceId, now);
     }),
-    addTrackToCollection: write((viewer: Viewer, org: string, collectionId: string, trackId: string, traceId: string) => {
-      const row = ownCollection(viewer, org, collectionId);
-      if (!visibleTrack(viewer, org, trackId)) throw trackNotFound();
-      const now = Date.now();
-      if (s.append.all(trackId, now, row.id).length > 0) s.countUp.run(now, row.id);
-      audit(viewer, org, 'collection.track_add', trackId, traceId, now);
-    }),
-    removeTrackFromCollection: write((viewer: Viewer, org: string, collectionId: string, trackId: string, traceId: string) => {
-      const row = ownCollection(viewer, org, collectionId);
-      const now = Date.now();
-      removeEntries(trackId, row.id, now);
-      audit(viewer, org, 'collection.track_remove', trackId, traceId, now);
-    }),
+    addTrackToCollection: write(
+      (viewer: Viewer, org: string, collectionId: string, trackId: string, traceId: string) => {
+        const row = ownCollection(viewer, org, collectionId);
+        if (!visibleTrack(viewer, org, trackId)) throw trackNotFound();
+        const now = Date.now();
+        if (s.append.all(trackId, now, row.id).length > 0) s.countUp.run(now, row.id);
+        audit(viewer, org, 'collection.track_add', trackId, traceId, now);
+      },
+    ),
+    removeTrackFromCollection: write(
+      (viewer: Viewer, org: string, collectionId: string, trackId: string, traceId: string) => {
+        const row = ownCollection(viewer, org, collectionId);
+        const now = Date.now();
+        removeEntries(trackId, row.id, now);
+        audit(viewer, org, 'collection.track_remove', trackId, traceId, now);
+      },
+    ),
     deleteTrack: write((viewer: Viewer, org: string, trackId: string, traceId: string) => {
       const track = visibleTrack(viewer, org, trackId);
       if (!track) throw trackNotFound();
-      if (track.creatorId !== viewer.userId) throw fail('INSUFFICIENT_PERMISSIONS', 'Only the track creator may delete it');
+      if (track.creatorId !== viewer.userId)
+        throw fail('INSUFFICIENT_PERMISSIONS', 'Only the track creator may delete it');
       const now = Date.now();
       s.markTrackDeleted.run(now, now, track.id);
       removeEntries(track.id, null, now);
@@ -337,7 +367,13 @@ export function openStore(path: string, options: { onStatement?: (sql: string) =
       tx.addTrackToCollection(viewer, org, collectionId, trackId, traceId);
     },
 
-    removeTrackFromCollection(viewer: Viewer, org: string, collectionId: string, trackId: string, traceId: string): void {
+    removeTrackFromCollection(
+      viewer: Viewer,
+      org: string,
+      collectionId: string,
+      trackId: string,
+      traceId: string,
+    ): void {
       member(viewer, org);
       tx.removeTrackFromCollection(viewer, org, collectionId, trackId, traceId);
     },

@@ -16,7 +16,8 @@ type YogaContext = Context & { loaders: Record<string, DataLoader<LoaderQuery, u
 const batched = Object.fromEntries(
   Object.keys(loaders.Collection).map((field) => [
     field,
-    (obj: LoaderQuery['obj'], params: LoaderQuery['params'], ctx: YogaContext) => ctx.loaders[field]!.load({ obj, params }),
+    (obj: LoaderQuery['obj'], params: LoaderQuery['params'], ctx: YogaContext) =>
+      ctx.loaders[field]!.load({ obj, params }),
   ]),
 );
 
@@ -43,21 +44,29 @@ export function startYogaPlain(
     },
   });
   const server = createServer((req, res) => {
-    if (req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    if (req.url === '/healthz')
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     void yoga(req, res);
   });
   return new Promise((resolve) => {
     server.listen(port, '127.0.0.1', () => {
       const address = server.address();
       const bound = typeof address === 'object' && address ? address.port : port;
-      resolve({ port: bound, server, close: () => (server.close(), store.close()) });
+      resolve({
+        port: bound,
+        server,
+        close: () => {
+          server.close();
+          return store.close();
+        },
+      });
     });
   });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const path = process.env['DATABASE_URL'];
+  const path = process.env.DATABASE_URL;
   if (!path) throw new Error('DATABASE_URL is required');
-  const { port } = await startYogaPlain(path, Number(process.env['PORT'] ?? 0));
+  const { port } = await startYogaPlain(path, Number(process.env.PORT ?? 0));
   console.log(`yoga (plain) ready at http://127.0.0.1:${port}/graphql`);
 }

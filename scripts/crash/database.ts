@@ -40,7 +40,9 @@ export function entryViolations(shapes: readonly Shape[], deadEntries: { n: numb
   for (const s of shapes) {
     if (s.count !== s.n) violations.push(`collection ${s.id}: track_count ${s.count} but ${s.n} entries`);
     if (s.n > 0 && (s.lo !== 0 || s.hi !== s.n - 1 || s.distinct_positions !== s.n)) {
-      violations.push(`collection ${s.id}: positions ${s.lo}..${s.hi} (${s.distinct_positions} distinct) for ${s.n} entries`);
+      violations.push(
+        `collection ${s.id}: positions ${s.lo}..${s.hi} (${s.distinct_positions} distinct) for ${s.n} entries`,
+      );
     }
   }
   if (deadEntries.n) violations.push(`${deadEntries.n} collection entries point at deleted tracks`);

@@ -113,7 +113,12 @@ export function toHttp(org: string, op: Op): HttpCall {
     case 'createTrack':
       return { method: 'POST', path: `${base}/tracks`, body: { title: op.title, duration_seconds: 120 }, status: 201 };
     case 'add':
-      return { method: 'POST', path: `${base}/collections/${op.collectionId}/tracks`, body: { track_id: op.trackId }, status: 200 };
+      return {
+        method: 'POST',
+        path: `${base}/collections/${op.collectionId}/tracks`,
+        body: { track_id: op.trackId },
+        status: 200,
+      };
     case 'remove':
       return { method: 'DELETE', path: `${base}/collections/${op.collectionId}/tracks/${op.trackId}`, status: 200 };
     case 'reorder':
@@ -152,8 +157,14 @@ export function nextOp(state: State, random: () => number, label: string): Op {
   const liveCollections = [...state.collections].filter(([, c]) => !c.deleted);
   const liveTracks = [...state.tracks].filter(([, t]) => !t.deleted).map(([id]) => id);
   const choices: [number, () => Op | null][] = [
-    [liveCollections.length === 0 ? 50 : liveCollections.length < MAX_LIVE_COLLECTIONS ? 1 : 0, () => ({ kind: 'createCollection', name: label })],
-    [liveTracks.length < 2 ? 50 : liveTracks.length < MAX_LIVE_TRACKS ? 2 : 0, () => ({ kind: 'createTrack', title: label })],
+    [
+      liveCollections.length === 0 ? 50 : liveCollections.length < MAX_LIVE_COLLECTIONS ? 1 : 0,
+      () => ({ kind: 'createCollection', name: label }),
+    ],
+    [
+      liveTracks.length < 2 ? 50 : liveTracks.length < MAX_LIVE_TRACKS ? 2 : 0,
+      () => ({ kind: 'createTrack', title: label }),
+    ],
     [
       6,
       () => {
@@ -181,7 +192,8 @@ export function nextOp(state: State, random: () => number, label: string): Op {
         let listed = shuffled.slice(0, 1 + Math.floor(random() * shuffled.length));
         const after = apply(state, { kind: 'reorder', collectionId, orderedTrackIds: listed });
         // An order that changes nothing would not bump the version; swap the first two instead.
-        if (after.collections.get(collectionId)!.entries.join() === c.entries.join()) listed = [c.entries[1]!, c.entries[0]!];
+        if (after.collections.get(collectionId)!.entries.join() === c.entries.join())
+          listed = [c.entries[1]!, c.entries[0]!];
         return { kind: 'reorder', collectionId, orderedTrackIds: listed };
       },
     ],

@@ -36,7 +36,14 @@ export interface ServerProcess {
 export async function startServer(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', RATE_LIMIT_PER_MINUTE: '0', COST_BUDGET: '0', ...extraEnv },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      RATE_LIMIT_PER_MINUTE: '0',
+      COST_BUDGET: '0',
+      ...extraEnv,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Only the tail is kept: a failure report needs the last words, not a whole request log.

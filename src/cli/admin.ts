@@ -2,7 +2,16 @@ import { openDatabase } from '../db/connection.js';
 import { newId } from '../db/ids.js';
 import { loadConfig } from '../config.js';
 import { addMember, createApiKey, createOrganization, createUser, revokeApiKey } from '../domain/admin.js';
-import { ADMIN_LIST_LIMIT, listApiKeys, listAudit, listMembers, listOrganizations, listUsers, removeMember, type Listed } from '../domain/admin-lists.js';
+import {
+  ADMIN_LIST_LIMIT,
+  listApiKeys,
+  listAudit,
+  listMembers,
+  listOrganizations,
+  listUsers,
+  removeMember,
+  type Listed,
+} from '../domain/admin-lists.js';
 import { AUDIT_ACTIONS } from '../domain/audit.js';
 import { addTrackToCollection, createCollection } from '../domain/collections.js';
 import type { Deps } from '../domain/deps.js';
@@ -39,7 +48,11 @@ async function demo(deps: Deps) {
     description: 'Instrumental tracks for deep work',
   });
   for (const track of tracks) {
-    await addTrackToCollection(deps, viewer, { organizationId: org.id, collectionId: collection.id, trackId: track.id });
+    await addTrackToCollection(deps, viewer, {
+      organizationId: org.id,
+      collectionId: collection.id,
+      trackId: track.id,
+    });
   }
   return {
     organization_id: org.id,
@@ -56,11 +69,12 @@ const limit: OptionSpec = {
   value: 'N',
   help: `at most N rows, 1-${ADMIN_LIST_LIMIT.max} (default ${ADMIN_LIST_LIMIT.default}); a note on stderr says when rows were left out`,
 };
-const limitOf = (values: Record<string, unknown>) => (values['limit'] === undefined ? undefined : Number(values['limit']));
+const limitOf = (values: Record<string, unknown>) => (values.limit === undefined ? undefined : Number(values.limit));
 
 /** A list prints as a JSON array; rows left out beyond the limit are said on stderr, not in the JSON. */
 function rows<T>(listed: Listed<T>): T[] {
-  if (listed.more) process.stderr.write(`note: ${listed.items.length} shown and more exist; raise --limit or narrow the filters\n`);
+  if (listed.more)
+    process.stderr.write(`note: ${listed.items.length} shown and more exist; raise --limit or narrow the filters\n`);
   return listed.items;
 }
 
@@ -94,7 +108,8 @@ const commands: Record<string, CommandSpec> = {
     summary: "List users, by email; with --org, only that organization's members.",
     prints: '[{"id", "email", "name", "created_at"}]',
     options: { org: { value: 'ORG_ID', help: 'only members of this organization' }, limit },
-    run: (v) => withDeps(async (deps) => rows(await listUsers(deps, { organizationId: opt(v, 'org'), limit: limitOf(v) }))),
+    run: (v) =>
+      withDeps(async (deps) => rows(await listUsers(deps, { organizationId: opt(v, 'org'), limit: limitOf(v) }))),
   },
   'member add': {
     summary: "Add a user to an organization, or replace a member's capabilities.",
@@ -102,18 +117,27 @@ const commands: Record<string, CommandSpec> = {
     options: {
       org: { value: 'ORG_ID', help: 'the organization', required: true },
       user: { value: 'USER_ID', help: 'the user', required: true },
-      capability: { value: capabilities.join('|'), help: 'a capability to grant; repeat for several (default: none)', multiple: true },
+      capability: {
+        value: capabilities.join('|'),
+        help: 'a capability to grant; repeat for several (default: none)',
+        multiple: true,
+      },
     },
     run: (v) =>
       withDeps((deps) =>
-        addMember(deps, { organizationId: str(v, 'org'), userId: str(v, 'user'), capabilities: (v['capability'] as string[] | undefined) ?? [] }),
+        addMember(deps, {
+          organizationId: str(v, 'org'),
+          userId: str(v, 'user'),
+          capabilities: (v.capability as string[] | undefined) ?? [],
+        }),
       ),
   },
   'member list': {
     summary: 'List the members of an organization, by email, with their capabilities.',
     prints: '[{"organization_id", "user_id", "email", "name", "capabilities", "member_since"}]',
     options: { org: { value: 'ORG_ID', help: 'the organization', required: true }, limit },
-    run: (v) => withDeps(async (deps) => rows(await listMembers(deps, { organizationId: str(v, 'org'), limit: limitOf(v) }))),
+    run: (v) =>
+      withDeps(async (deps) => rows(await listMembers(deps, { organizationId: str(v, 'org'), limit: limitOf(v) }))),
   },
   'member remove': {
     summary: 'Take a user out of an organization (idempotent); what they made there stays.',
@@ -141,7 +165,10 @@ const commands: Record<string, CommandSpec> = {
       org: { value: 'ORG_ID', help: "only the keys of this organization's members" },
       limit,
     },
-    run: (v) => withDeps(async (deps) => rows(await listApiKeys(deps, { userId: opt(v, 'user'), organizationId: opt(v, 'org'), limit: limitOf(v) }))),
+    run: (v) =>
+      withDeps(async (deps) =>
+        rows(await listApiKeys(deps, { userId: opt(v, 'user'), organizationId: opt(v, 'org'), limit: limitOf(v) })),
+      ),
   },
   'key revoke': {
     summary: 'Revoke an API key (idempotent); requests with it get 401 from then on.',
@@ -156,7 +183,10 @@ const commands: Record<string, CommandSpec> = {
       org: { value: 'ORG_ID', help: 'only entries in this organization' },
       actor: { value: 'USER_ID', help: 'only what this user did' },
       action: { value: 'ACTION', help: `only this action: ${AUDIT_ACTIONS.join(', ')}` },
-      since: { value: 'TIME', help: 'only entries at or after a date (2026-06-28, UTC) or a time with its zone (2026-06-28T10:30:00Z)' },
+      since: {
+        value: 'TIME',
+        help: 'only entries at or after a date (2026-06-28, UTC) or a time with its zone (2026-06-28T10:30:00Z)',
+      },
       limit,
     },
     run: (v) =>
@@ -204,10 +234,10 @@ try {
   if (parsed.kind === 'version') {
     process.stdout.write(`music-gateway ${packageVersion}\n`);
   } else if (parsed.kind === 'help') {
-    process.stdout.write(parsed.text + '\n');
+    process.stdout.write(`${parsed.text}\n`);
   } else {
     const result = await parsed.spec.run(parsed.values);
-    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   }
 } catch (error) {
   if (error instanceof UsageError) {

@@ -41,7 +41,7 @@ export function commandHelp(name: string, spec: CommandSpec): string {
   rows.push(['-h, --help', 'show this help']);
   const width = Math.max(...rows.map(([f]) => f!.length));
   return [
-    `usage: ${PROGRAM} ${name}${synopsis ? ' ' + synopsis : ''}`,
+    `usage: ${PROGRAM} ${name}${synopsis ? ` ${synopsis}` : ''}`,
     '',
     spec.summary,
     `Prints ${spec.prints}.`,
@@ -82,10 +82,11 @@ export function parseCommand(commands: Record<string, CommandSpec>, argv: string
   const name = [words.slice(0, 2).join(' '), words[0] ?? ''].find((n) => Object.hasOwn(commands, n));
   if (!name) {
     const group = words[0] ?? '';
-    const inGroup = Object.keys(commands).filter((n) => n.startsWith(group + ' '));
+    const inGroup = Object.keys(commands).filter((n) => n.startsWith(`${group} `));
     if (inGroup.length > 0) {
       if (words.length === 1 || isHelp(words[1])) {
-        if (isHelp(words[1]) || isHelp(argv[0])) return { kind: 'help', text: inGroup.map((n) => commandHelp(n, commands[n]!)).join('\n\n') };
+        if (isHelp(words[1]) || isHelp(argv[0]))
+          return { kind: 'help', text: inGroup.map((n) => commandHelp(n, commands[n]!)).join('\n\n') };
         throw new UsageError(`"${group}" needs a subcommand: ${inGroup.join(', ')}`);
       }
       throw new UsageError(`unknown command "${group} ${words[1]}"; "${group}" has: ${inGroup.join(', ')}`);
@@ -94,7 +95,8 @@ export function parseCommand(commands: Record<string, CommandSpec>, argv: string
   }
   const spec = commands[name]!;
   const rest = words.slice(name.split(' ').length);
-  if (isHelp(argv[0]) || rest.some((a) => a === '--help' || a === '-h')) return { kind: 'help', text: commandHelp(name, spec) };
+  if (isHelp(argv[0]) || rest.some((a) => a === '--help' || a === '-h'))
+    return { kind: 'help', text: commandHelp(name, spec) };
   const options = Object.fromEntries(
     Object.entries(spec.options).map(([n, o]) => [n, { type: 'string' as const, multiple: o.multiple ?? false }]),
   );
@@ -107,7 +109,8 @@ export function parseCommand(commands: Record<string, CommandSpec>, argv: string
   for (const [n, o] of Object.entries(spec.options)) {
     const value = values[n];
     if (o.required && value === undefined) throw new UsageError(`${name} needs ${flag(n, o)}`, name);
-    if (typeof value === 'string' && value.trim() === '') throw new UsageError(`--${n} is empty; give ${o.value}`, name);
+    if (typeof value === 'string' && value.trim() === '')
+      throw new UsageError(`--${n} is empty; give ${o.value}`, name);
   }
   return { kind: 'run', name, spec, values };
 }

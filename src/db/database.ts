@@ -109,9 +109,16 @@ export interface Reads {
   /** Users by email; with an organization, only its members. */
   usersByEmail(query: { organizationId: string | null; limit: number }): Promise<UserRow[]>;
   /** An organization's members by email, with the capabilities (JSON) and the time they joined. */
-  membersByEmail(organizationId: string, limit: number): Promise<{ user: UserRow; capabilities: string; since: number }[]>;
+  membersByEmail(
+    organizationId: string,
+    limit: number,
+  ): Promise<{ user: UserRow; capabilities: string; since: number }[]>;
   /** API keys newest first, one user's or an organization's members', or all. */
-  apiKeysNewestFirst(query: { userId: string | null; organizationId: string | null; limit: number }): Promise<ApiKeyRow[]>;
+  apiKeysNewestFirst(query: {
+    userId: string | null;
+    organizationId: string | null;
+    limit: number;
+  }): Promise<ApiKeyRow[]>;
   /** Audit entries newest first, each filter applied when given; `since` in ms, inclusive. */
   auditNewestFirst(query: {
     organizationId: string | null;
@@ -185,14 +192,23 @@ export interface Writes extends Reads {
    */
   removeEntries(trackId: string, collectionId: string | null, now: number): Promise<string[]>;
   /** Moves entries to new positions; the caller guarantees the result is a permutation. */
-  moveEntries(collectionId: string, moves: readonly { trackId: string; position: number }[], now: number): Promise<void>;
+  moveEntries(
+    collectionId: string,
+    moves: readonly { trackId: string; position: number }[],
+    now: number,
+  ): Promise<void>;
   // The batch edits below each cost a fixed number of statements whatever the batch size or the
   // collection's length, and move the version on once.
   /**
    * Inserts the tracks, none of which the collection holds, as one block at `position` (0 to the
    * track count) in the order given, moving the entries from there on back; the collection after.
    */
-  insertEntriesAt(collectionId: string, trackIds: readonly string[], position: number, now: number): Promise<CollectionRow>;
+  insertEntriesAt(
+    collectionId: string,
+    trackIds: readonly string[],
+    position: number,
+    now: number,
+  ): Promise<CollectionRow>;
   /**
    * Removes the entries of these tracks and closes the gaps; the entries removed (as they were)
    * and the collection after, or none and null when it held none of them (nothing is written).

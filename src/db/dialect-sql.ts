@@ -56,7 +56,8 @@ export const sqliteJson: JsonSql = {
 };
 
 export const postgresJson: JsonSql = {
-  jsonArray: (json, count) => sql`(SELECT value FROM jsonb_array_elements(CAST(${json} AS jsonb)) AS value LIMIT ${count})`,
+  jsonArray: (json, count) =>
+    sql`(SELECT value FROM jsonb_array_elements(CAST(${json} AS jsonb)) AS value LIMIT ${count})`,
   jsonRowsWithIndex: (json) =>
     sql`(SELECT CAST(i AS INTEGER) - 1 AS i, value FROM jsonb_array_elements(CAST(${json} AS jsonb)) WITH ORDINALITY AS r(value, i))`,
   textList: (json) => sql`(SELECT jsonb_array_elements_text(CAST(${json} AS jsonb)) AS value)`,

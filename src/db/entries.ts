@@ -11,7 +11,12 @@ import type { CollectionRow, EntryRow } from './rows.js';
 // differently. Values taken out of JSON are CAST, since PostgreSQL's ->> yields text.
 // (database.ts documents each operation, under Writes.)
 
-export async function appendEntry({ db: tx, dialect: d }: Connection, collectionId: string, trackId: string, now: number): Promise<boolean> {
+export async function appendEntry(
+  { db: tx, dialect: d }: Connection,
+  collectionId: string,
+  trackId: string,
+  now: number,
+): Promise<boolean> {
   const inserted = await d.all(
     tx,
     sql`
@@ -21,9 +26,12 @@ export async function appendEntry({ db: tx, dialect: d }: Connection, collection
     RETURNING track_id`,
   );
   if (inserted.length === 0) return false;
-  await d.run(tx, sql`
+  await d.run(
+    tx,
+    sql`
     UPDATE collections SET track_count = track_count + 1, version = version + 1, updated_at = ${now}
-    WHERE id = ${collectionId}`);
+    WHERE id = ${collectionId}`,
+  );
   return true;
 }
 
@@ -42,16 +50,25 @@ export async function removeEntries(
   );
   if (removed.length === 0) return [];
   const gaps = JSON.stringify(removed.map((r) => [r.collection_id, Number(r.position)]));
-  await d.run(tx, sql`
+  await d.run(
+    tx,
+    sql`
     UPDATE collection_entries AS e SET position = -e.position
     FROM (SELECT value ->> 0 AS collection_id, CAST(value ->> 1 AS INTEGER) AS position FROM ${d.jsonArray(gaps, removed.length)} AS j) AS gap
-    WHERE e.collection_id = gap.collection_id AND e.position > gap.position`);
-  await d.run(tx, sql`
+    WHERE e.collection_id = gap.collection_id AND e.position > gap.position`,
+  );
+  await d.run(
+    tx,
+    sql`
     UPDATE collection_entries SET position = -position - 1
-    WHERE position < 0 AND collection_id IN (SELECT value ->> 0 FROM ${d.jsonArray(gaps, removed.length)} AS j)`);
-  await d.run(tx, sql`
+    WHERE position < 0 AND collection_id IN (SELECT value ->> 0 FROM ${d.jsonArray(gaps, removed.length)} AS j)`,
+  );
+  await d.run(
+    tx,
+    sql`
     UPDATE collections SET track_count = track_count - 1, version = version + 1, updated_at = ${now}
-    WHERE id IN (SELECT value ->> 0 FROM ${d.jsonArray(gaps, removed.length)} AS j)`);
+    WHERE id IN (SELECT value ->> 0 FROM ${d.jsonArray(gaps, removed.length)} AS j)`,
+  );
   return removed.map((r) => r.collection_id);
 }
 
@@ -64,19 +81,31 @@ export async function moveEntries(
   const json = JSON.stringify(moves.map((m) => [m.trackId, m.position]));
   // Materialized, so that the moves are the outer loop and each finds its entry by the primary key:
   // inlined, SQLite's planner scanned the collection's entries and the JSON once for each of them.
-  await d.run(tx, sql`
+  await d.run(
+    tx,
+    sql`
     WITH move AS MATERIALIZED (SELECT value ->> 0 AS track_id, CAST(value ->> 1 AS INTEGER) AS position FROM ${d.jsonArray(json, moves.length)} AS j)
     UPDATE collection_entries AS e SET position = -(move.position) - 1
     FROM move
-    WHERE e.collection_id = ${collectionId} AND e.track_id = move.track_id`);
-  await d.run(tx, sql`
+    WHERE e.collection_id = ${collectionId} AND e.track_id = move.track_id`,
+  );
+  await d.run(
+    tx,
+    sql`
     UPDATE collection_entries SET position = -position - 1
-    WHERE collection_id = ${collectionId} AND position < 0`);
-  await d.run(tx, sql`
-    UPDATE collections SET version = version + 1, updated_at = ${now} WHERE id = ${collectionId}`);
+    WHERE collection_id = ${collectionId} AND position < 0`,
+  );
+  await d.run(
+    tx,
+    sql`
+    UPDATE collections SET version = version + 1, updated_at = ${now} WHERE id = ${collectionId}`,
+  );
 }
 
-export async function entriesInRanges({ db, dialect: d }: Connection, ranges: readonly EntryRange[]): Promise<(EntryRow & { request: number })[]> {
+export async function entriesInRanges(
+  { db, dialect: d }: Connection,
+  ranges: readonly EntryRange[],
+): Promise<(EntryRow & { request: number })[]> {
   const [only] = ranges;
   // A single range (a page of one collection's tracks) is read in index order, without a sort.
   const found = await d.all<EntryRow & { request: number }>(
@@ -98,7 +127,12 @@ export async function entriesInRanges({ db, dialect: d }: Connection, ranges: re
     ORDER BY r.i, e.position`,
   );
   // PostgreSQL's drivers hand 64-bit integers back as strings.
-  return found.map((row) => ({ ...row, request: Number(row.request), position: Number(row.position), addedAt: Number(row.addedAt) }));
+  return found.map((row) => ({
+    ...row,
+    request: Number(row.request),
+    position: Number(row.position),
+    addedAt: Number(row.addedAt),
+  }));
 }
 
 // The batch edits. Each is a fixed sequence of statements: whatever the number of tracks or the
@@ -107,31 +141,50 @@ export async function entriesInRanges({ db, dialect: d }: Connection, ranges: re
 
 /** Entries parked at negative positions (see the top of this file) take their places. */
 async function settle({ db: tx, dialect: d }: Connection, collectionId: string): Promise<void> {
-  await d.run(tx, sql`
+  await d.run(
+    tx,
+    sql`
     UPDATE collection_entries SET position = -position - 1
-    WHERE collection_id = ${collectionId} AND position < 0`);
+    WHERE collection_id = ${collectionId} AND position < 0`,
+  );
 }
 
 /** The collection's count moves by `added`, its version on by one; the row after. */
-async function touch({ db: tx, dialect: d }: Connection, collectionId: string, added: number, now: number): Promise<CollectionRow> {
+async function touch(
+  { db: tx, dialect: d }: Connection,
+  collectionId: string,
+  added: number,
+  now: number,
+): Promise<CollectionRow> {
   const { collections } = d.tables;
   const [row] = await tx
     .update(collections)
-    .set({ trackCount: sql`${collections.trackCount} + ${added}`, version: sql`${collections.version} + 1`, updatedAt: now })
+    .set({
+      trackCount: sql`${collections.trackCount} + ${added}`,
+      version: sql`${collections.version} + 1`,
+      updatedAt: now,
+    })
     .where(eq(collections.id, collectionId))
     .returning();
   return row!;
 }
 
 /** Parks the entries of every range at the negative of their new position. */
-async function park({ db: tx, dialect: d }: Connection, collectionId: string, shifts: readonly EntryShift[]): Promise<void> {
+async function park(
+  { db: tx, dialect: d }: Connection,
+  collectionId: string,
+  shifts: readonly EntryShift[],
+): Promise<void> {
   const moving = shifts.filter((s) => s.by !== 0 && s.to > s.from);
   const ranges = JSON.stringify(moving.map((s) => [s.from, s.to, s.by]));
-  await d.run(tx, sql`
+  await d.run(
+    tx,
+    sql`
     UPDATE collection_entries AS e SET position = -(e.position + r.delta) - 1
     FROM (SELECT CAST(value ->> 0 AS INTEGER) AS lo, CAST(value ->> 1 AS INTEGER) AS hi, CAST(value ->> 2 AS INTEGER) AS delta
           FROM ${d.jsonArray(ranges, moving.length)} AS j) AS r
-    WHERE e.collection_id = ${collectionId} AND e.position >= r.lo AND e.position < r.hi`);
+    WHERE e.collection_id = ${collectionId} AND e.position >= r.lo AND e.position < r.hi`,
+  );
 }
 
 export async function insertEntriesAt(
@@ -143,14 +196,20 @@ export async function insertEntriesAt(
 ): Promise<CollectionRow> {
   const { db: tx, dialect: d } = conn;
   const k = trackIds.length;
-  await d.run(tx, sql`
+  await d.run(
+    tx,
+    sql`
     UPDATE collection_entries SET position = -(position + ${k}) - 1
-    WHERE collection_id = ${collectionId} AND position >= ${position}`);
+    WHERE collection_id = ${collectionId} AND position >= ${position}`,
+  );
   const rows = JSON.stringify(trackIds.map((trackId, i) => [trackId, position + i]));
-  await d.run(tx, sql`
+  await d.run(
+    tx,
+    sql`
     INSERT INTO collection_entries (collection_id, track_id, position, added_at)
     SELECT CAST(${collectionId} AS TEXT), value ->> 0, CAST(value ->> 1 AS INTEGER), CAST(${now} AS BIGINT)
-    FROM ${d.jsonArray(rows, trackIds.length)} AS j`);
+    FROM ${d.jsonArray(rows, trackIds.length)} AS j`,
+  );
   await settle(conn, collectionId);
   return touch(conn, collectionId, k, now);
 }
@@ -179,7 +238,12 @@ export async function removeEntriesOf(
   return { removed, collection: await touch(conn, collectionId, -removed.length, now) };
 }
 
-export async function shiftEntries(conn: Connection, collectionId: string, shifts: readonly EntryShift[], now: number): Promise<CollectionRow> {
+export async function shiftEntries(
+  conn: Connection,
+  collectionId: string,
+  shifts: readonly EntryShift[],
+  now: number,
+): Promise<CollectionRow> {
   await park(conn, collectionId, shifts);
   await settle(conn, collectionId);
   return touch(conn, collectionId, 0, now);

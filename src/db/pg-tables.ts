@@ -1,4 +1,15 @@
-import { bigint, bigserial, boolean, doublePrecision, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { defineBudgetTables } from './budget-tables.js';
 import { defineTables, type Kinds } from './tables.js';
 
@@ -20,7 +31,17 @@ const pgKinds = {
 } as unknown as Kinds;
 
 export const pgTables = defineTables(pgKinds);
-export const { organizations, users, memberships, apiKeys, tracks, collections, collectionEntries, shareLinks, librarySaves, auditLog } =
-  pgTables;
+export const {
+  organizations,
+  users,
+  memberships,
+  apiKeys,
+  tracks,
+  collections,
+  collectionEntries,
+  shareLinks,
+  librarySaves,
+  auditLog,
+} = pgTables;
 // The shared cost buckets, read only by src/db/budget.ts.
 export const { costBuckets } = defineBudgetTables(pgKinds);

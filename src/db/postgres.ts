@@ -67,7 +67,9 @@ export function sqlState(error: unknown): string | undefined {
  */
 export function withoutNul<T>(values: T): T {
   if (!Array.isArray(values)) return values;
-  return values.map((v: unknown) => (typeof v === 'string' && v.includes('\0') ? v.replaceAll('\0', '\uFFFD') : v)) as T;
+  return values.map((v: unknown) =>
+    typeof v === 'string' && v.includes('\0') ? v.replaceAll('\0', '\uFFFD') : v,
+  ) as T;
 }
 
 /** A PostgreSQL server (`postgres://` or `postgresql://` URL) through a node-postgres pool. */
@@ -85,7 +87,8 @@ export async function openPostgres(url: string, options: OpenOptions = {}): Prom
   pool.on('connect', (client) => {
     const bound = client.query.bind(client) as (...args: unknown[]) => unknown;
     const query = options.traceStatement ? tracedQuery(bound, options.traceStatement) : bound;
-    client.query = ((config: unknown, values?: unknown, callback?: unknown) => query(config, withoutNul(values), callback)) as typeof client.query;
+    client.query = ((config: unknown, values?: unknown, callback?: unknown) =>
+      query(config, withoutNul(values), callback)) as typeof client.query;
   });
   try {
     // Several processes starting together migrate one at a time: the first applies what is
@@ -141,7 +144,11 @@ export function postgresDatabase(instance: AnyPgDatabase, end: () => Promise<voi
         retried = reason;
       } finally {
         const ended = performance.now();
-        const timing: TransactionTiming = { waitSeconds: (started - queued) / 1000, holdSeconds: (ended - started) / 1000, committed };
+        const timing: TransactionTiming = {
+          waitSeconds: (started - queued) / 1000,
+          holdSeconds: (ended - started) / 1000,
+          committed,
+        };
         if (retried) timing.retried = retried;
         for (const listener of listeners) listener(timing);
       }
@@ -159,11 +166,14 @@ export function postgresDatabase(instance: AnyPgDatabase, end: () => Promise<voi
     migrationsFolder: pgMigrationsFolder,
     ping: async () => (await rows(db, sql`SELECT 1 AS ok`)).length === 1,
     appliedMigrations: async () => {
-      const [table] = await rows<{ name: string | null }>(db, sql`SELECT to_regclass('drizzle.__drizzle_migrations') AS name`);
-      if (!table?.name) return [];
-      return (await rows<{ created_at: string | number }>(db, sql`SELECT created_at FROM drizzle.__drizzle_migrations`)).map((r) =>
-        Number(r.created_at),
+      const [table] = await rows<{ name: string | null }>(
+        db,
+        sql`SELECT to_regclass('drizzle.__drizzle_migrations') AS name`,
       );
+      if (!table?.name) return [];
+      return (
+        await rows<{ created_at: string | number }>(db, sql`SELECT created_at FROM drizzle.__drizzle_migrations`)
+      ).map((r) => Number(r.created_at));
     },
     observeTransactions: (listener) => void listeners.push(listener),
     close: () => (closed ??= end()),

@@ -90,7 +90,10 @@ export function everyColumn<T extends Table>(table: T, params: Record<string, un
 }
 
 /** The row an insert of `values` stores: the table's defaults, under the values given. */
-export function withDefaults<T extends Table>(table: T, values: T['$inferInsert']): T['$inferSelect'] & Record<string, unknown> {
+export function withDefaults<T extends Table>(
+  table: T,
+  values: T['$inferInsert'],
+): T['$inferSelect'] & Record<string, unknown> {
   const row: Record<string, unknown> = { ...insertsOf(table).defaults };
   for (const [key, value] of Object.entries(values)) if (value !== undefined) row[key] = value;
   return row as T['$inferSelect'];
@@ -101,7 +104,11 @@ export function withDefaults<T extends Table>(table: T, values: T['$inferInsert'
  * statement drizzle builds again (raw SQL, lists of varying length) skips SQLite's parse and plan.
  * Bounded, least recently used first out. With a tracer, every statement it hands out is traced.
  */
-export function keepingClient(connection: BetterSqlite3.Database, trace?: StatementTracer, size = 500): BetterSqlite3.Database {
+export function keepingClient(
+  connection: BetterSqlite3.Database,
+  trace?: StatementTracer,
+  size = 500,
+): BetterSqlite3.Database {
   const kept = new Map<string, BetterSqlite3.Statement>();
   const prepare = (source: string): BetterSqlite3.Statement => {
     let statement = kept.get(source);

@@ -51,14 +51,23 @@ export function openSqlite(url: string, options: OpenOptions = {}): SqliteDataba
   sqlite.pragma('synchronous = NORMAL');
   applyMigrations(sqlite);
   sqlite.pragma('foreign_keys = ON');
-  const writer = new Store(keepStatementsOn(drizzle({ client: keepingClient(sqlite, options.traceStatement) }) as unknown as Db), sqliteDialect);
+  const writer = new Store(
+    keepStatementsOn(drizzle({ client: keepingClient(sqlite, options.traceStatement) }) as unknown as Db),
+    sqliteDialect,
+  );
 
   // Reads go through their own read-only connection, so a read can never see (or be part of) a
   // transaction another request has open on the write connection across an await. An in-memory
   // database cannot be opened twice; it has only the one connection.
   const reader = path === ':memory:' ? sqlite : new BetterSqlite3(path, { readonly: true, ...verbose });
   if (reader !== sqlite) reader.pragma('busy_timeout = 5000');
-  const read = reader === sqlite ? writer : new Store(keepStatementsOn(drizzle({ client: keepingClient(reader, options.traceStatement) }) as unknown as Db), sqliteDialect);
+  const read =
+    reader === sqlite
+      ? writer
+      : new Store(
+          keepStatementsOn(drizzle({ client: keepingClient(reader, options.traceStatement) }) as unknown as Db),
+          sqliteDialect,
+        );
 
   const listeners: ((timing: TransactionTiming) => void)[] = [];
   let queue: Promise<unknown> = Promise.resolve();
@@ -128,15 +137,19 @@ function applyMigrations(sqlite: BetterSqlite3.Database): void {
   if (appliedMigrations(sqlite).length === before) return;
   const violations = sqlite.pragma('foreign_key_check') as unknown[];
   if (violations.length > 0) {
-    throw new Error(`migration left ${violations.length} foreign key violation(s): ${JSON.stringify(violations.slice(0, 5))}`);
+    throw new Error(
+      `migration left ${violations.length} foreign key violation(s): ${JSON.stringify(violations.slice(0, 5))}`,
+    );
   }
 }
 
 /** `created_at` of every migration the file records as applied; none on a new file. */
 function appliedMigrations(connection: BetterSqlite3.Database): number[] {
-  const table = connection.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
+  const table = connection
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
+    .get();
   if (!table) return [];
-  return (connection.prepare('SELECT created_at FROM __drizzle_migrations').all() as { created_at: number | string }[]).map((r) =>
-    Number(r.created_at),
-  );
+  return (
+    connection.prepare('SELECT created_at FROM __drizzle_migrations').all() as { created_at: number | string }[]
+  ).map((r) => Number(r.created_at));
 }

@@ -1,7 +1,15 @@
 import { and, asc, count, desc, eq, exists, gt, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { CollectionChanges, EntryRange, EntryShift, KeysetQuery, Writes } from './database.js';
 import type { Db, SqlDialect } from './dialect-sql.js';
-import { appendEntry, entriesInRanges, insertEntriesAt, moveEntries, removeEntries, removeEntriesOf, shiftEntries } from './entries.js';
+import {
+  appendEntry,
+  entriesInRanges,
+  insertEntriesAt,
+  moveEntries,
+  removeEntries,
+  removeEntriesOf,
+  shiftEntries,
+} from './entries.js';
 import { everyColumn, statement, withDefaults, type Connection } from './prepared.js';
 import type { Tables } from './tables.js';
 import type {
@@ -67,7 +75,9 @@ const trackOfUserQuery = (db: Db, t: Tables, p: { id: string; organizationId: st
     .from(t.tracks)
     .where(and(eq(t.tracks.id, p.id), visibleTrack(db, t, p)));
 
-const trackOfUser = statement((db, t, p: { id: string; organizationId: string; userId: string }) => trackOfUserQuery(db, t, p));
+const trackOfUser = statement((db, t, p: { id: string; organizationId: string; userId: string }) =>
+  trackOfUserQuery(db, t, p),
+);
 
 const trackToKeep = statement((db, t, p: { id: string; organizationId: string; userId: string }, d) =>
   d.lock(trackOfUserQuery(db, t, p), 'share'),
@@ -98,14 +108,25 @@ const entriesAmong = statement((db, t, p: { collectionId: string; ids: string },
   db
     .select({ trackId: t.collectionEntries.trackId, position: t.collectionEntries.position })
     .from(t.collectionEntries)
-    .where(and(eq(t.collectionEntries.collectionId, p.collectionId), inArray(t.collectionEntries.trackId, d.textList(p.ids)))),
+    .where(
+      and(
+        eq(t.collectionEntries.collectionId, p.collectionId),
+        inArray(t.collectionEntries.trackId, d.textList(p.ids)),
+      ),
+    ),
 );
 
 const countOwnCollections = statement((db, t, p: { ownerId: string; organizationId: string }) =>
   db
     .select({ n: count() })
     .from(t.collections)
-    .where(and(eq(t.collections.ownerId, p.ownerId), eq(t.collections.organizationId, p.organizationId), isNull(t.collections.deletedAt))),
+    .where(
+      and(
+        eq(t.collections.ownerId, p.ownerId),
+        eq(t.collections.organizationId, p.organizationId),
+        isNull(t.collections.deletedAt),
+      ),
+    ),
 );
 
 const insertTrack = statement((db, t, p: NewTrack) => db.insert(t.tracks).values(everyColumn(t.tracks, p)));
@@ -156,7 +177,9 @@ const collectionsShowing = statement((db, t, p: { trackId: string }, d) =>
             .select({ id: t.collectionEntries.collectionId })
             .from(t.collectionEntries)
             .where(eq(t.collectionEntries.trackId, p.trackId))
-            .union(db.select({ id: t.collections.id }).from(t.collections).where(eq(t.collections.coverTrackId, p.trackId))),
+            .union(
+              db.select({ id: t.collections.id }).from(t.collections).where(eq(t.collections.coverTrackId, p.trackId)),
+            ),
         ),
       )
       // Locked in this order, the order every write takes collections in.
@@ -208,7 +231,9 @@ const entriesInOrder = statement((db, t, p: { collectionId: string }) =>
     .orderBy(t.collectionEntries.position),
 );
 
-const insertLibrarySave = statement((db, t, p: NewLibrarySave) => db.insert(t.librarySaves).values(everyColumn(t.librarySaves, p)));
+const insertLibrarySave = statement((db, t, p: NewLibrarySave) =>
+  db.insert(t.librarySaves).values(everyColumn(t.librarySaves, p)),
+);
 
 const insertAudit = statement((db, t, p: NewAudit) => db.insert(t.auditLog).values(everyColumn(t.auditLog, p)));
 
@@ -260,7 +285,10 @@ export class Store implements Writes, Connection {
 
   async organizationExists(id: string): Promise<boolean> {
     const { organizations } = this.t;
-    return (await this.db.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, id)).limit(1)).length > 0;
+    return (
+      (await this.db.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, id)).limit(1))
+        .length > 0
+    );
   }
 
   async organizationsOf(userId: string) {
@@ -294,11 +322,19 @@ export class Store implements Writes, Connection {
 
   async trackOrganization(id: string): Promise<string | undefined> {
     const { tracks } = this.t;
-    const [found] = await this.db.select({ organizationId: tracks.organizationId }).from(tracks).where(eq(tracks.id, id)).limit(1);
+    const [found] = await this.db
+      .select({ organizationId: tracks.organizationId })
+      .from(tracks)
+      .where(eq(tracks.id, id))
+      .limit(1);
     return found?.organizationId;
   }
 
-  async ownCollection(ref: { id: string; organizationId: string; ownerId: string }): Promise<CollectionRow | undefined> {
+  async ownCollection(ref: {
+    id: string;
+    organizationId: string;
+    ownerId: string;
+  }): Promise<CollectionRow | undefined> {
     const [row] = await ownCollection(this, ref);
     return row;
   }
@@ -313,7 +349,11 @@ export class Store implements Writes, Connection {
     return Number(row?.n ?? 0);
   }
 
-  async ownCollections(query: { ownerId: string; organizationId: string; keys: KeysetQuery }): Promise<CollectionRow[]> {
+  async ownCollections(query: {
+    ownerId: string;
+    organizationId: string;
+    keys: KeysetQuery;
+  }): Promise<CollectionRow[]> {
     const { collections } = this.t;
     const window = keyset(collections.seq, query.keys);
     return await this.db
@@ -404,7 +444,12 @@ export class Store implements Writes, Connection {
                 db
                   .select({ one: sql`1` })
                   .from(collectionEntries)
-                  .where(and(eq(collectionEntries.collectionId, query.collectionId), eq(collectionEntries.trackId, librarySaves.trackId))),
+                  .where(
+                    and(
+                      eq(collectionEntries.collectionId, query.collectionId),
+                      eq(collectionEntries.trackId, librarySaves.trackId),
+                    ),
+                  ),
               )
             : undefined,
           window.after,
@@ -427,7 +472,13 @@ export class Store implements Writes, Connection {
     const [link] = await this.db
       .select()
       .from(shareLinks)
-      .where(and(eq(shareLinks.id, ref.id), eq(shareLinks.organizationId, ref.organizationId), eq(shareLinks.ownerId, ref.ownerId)))
+      .where(
+        and(
+          eq(shareLinks.id, ref.id),
+          eq(shareLinks.organizationId, ref.organizationId),
+          eq(shareLinks.ownerId, ref.ownerId),
+        ),
+      )
       .limit(1);
     return link;
   }
@@ -448,7 +499,11 @@ export class Store implements Writes, Connection {
     return tracksToKeep(this, { ...ref, ids: JSON.stringify(ref.ids) });
   }
 
-  async collectionToChange(ref: { id: string; organizationId: string; ownerId: string }): Promise<CollectionRow | undefined> {
+  async collectionToChange(ref: {
+    id: string;
+    organizationId: string;
+    ownerId: string;
+  }): Promise<CollectionRow | undefined> {
     const [row] = await collectionToChange(this, ref);
     return row;
   }
@@ -457,13 +512,23 @@ export class Store implements Writes, Connection {
     if (this.dialect.locksRows) await collectionsShowing(this, { trackId });
   }
 
-  async shareLinkToChange(ref: { id: string; organizationId: string; ownerId: string }): Promise<ShareLinkRow | undefined> {
+  async shareLinkToChange(ref: {
+    id: string;
+    organizationId: string;
+    ownerId: string;
+  }): Promise<ShareLinkRow | undefined> {
     const { shareLinks } = this.t;
     const [link] = await this.dialect.lock(
       this.db
         .select()
         .from(shareLinks)
-        .where(and(eq(shareLinks.id, ref.id), eq(shareLinks.organizationId, ref.organizationId), eq(shareLinks.ownerId, ref.ownerId))),
+        .where(
+          and(
+            eq(shareLinks.id, ref.id),
+            eq(shareLinks.organizationId, ref.organizationId),
+            eq(shareLinks.ownerId, ref.ownerId),
+          ),
+        ),
       'no key update',
     );
     return link;
@@ -477,7 +542,10 @@ export class Store implements Writes, Connection {
 
   async insertOrganization(row: OrganizationRow): Promise<boolean> {
     const { organizations } = this.t;
-    return (await this.db.insert(organizations).values(row).onConflictDoNothing().returning({ id: organizations.id })).length > 0;
+    return (
+      (await this.db.insert(organizations).values(row).onConflictDoNothing().returning({ id: organizations.id }))
+        .length > 0
+    );
   }
 
   async insertUser(row: UserRow): Promise<boolean> {
@@ -490,7 +558,10 @@ export class Store implements Writes, Connection {
     await this.db
       .insert(memberships)
       .values(row)
-      .onConflictDoUpdate({ target: [memberships.organizationId, memberships.userId], set: { capabilities: row.capabilities } });
+      .onConflictDoUpdate({
+        target: [memberships.organizationId, memberships.userId],
+        set: { capabilities: row.capabilities },
+      });
   }
 
   async insertApiKey(row: NewApiKey): Promise<void> {
@@ -547,11 +618,20 @@ export class Store implements Writes, Connection {
     return removeEntries(this, trackId, collectionId, now);
   }
 
-  moveEntries(collectionId: string, moves: readonly { trackId: string; position: number }[], now: number): Promise<void> {
+  moveEntries(
+    collectionId: string,
+    moves: readonly { trackId: string; position: number }[],
+    now: number,
+  ): Promise<void> {
     return moveEntries(this, collectionId, moves, now);
   }
 
-  insertEntriesAt(collectionId: string, trackIds: readonly string[], position: number, now: number): Promise<CollectionRow> {
+  insertEntriesAt(
+    collectionId: string,
+    trackIds: readonly string[],
+    position: number,
+    now: number,
+  ): Promise<CollectionRow> {
     return insertEntriesAt(this, collectionId, trackIds, position, now);
   }
 
@@ -579,7 +659,11 @@ export class Store implements Writes, Connection {
     return entry;
   }
 
-  async removeLibrarySaveOfLiveTrack(ref: { userId: string; organizationId: string; trackId: string }): Promise<boolean> {
+  async removeLibrarySaveOfLiveTrack(ref: {
+    userId: string;
+    organizationId: string;
+    trackId: string;
+  }): Promise<boolean> {
     const { librarySaves, tracks } = this.t;
     const { db } = this;
     const removed = await db
@@ -619,7 +703,12 @@ export class Store implements Writes, Connection {
   async organizationsByName(limit: number) {
     const { organizations, memberships } = this.t;
     const rows = await this.db
-      .select({ id: organizations.id, name: organizations.name, createdAt: organizations.createdAt, members: count(memberships.userId) })
+      .select({
+        id: organizations.id,
+        name: organizations.name,
+        createdAt: organizations.createdAt,
+        members: count(memberships.userId),
+      })
       .from(organizations)
       .leftJoin(memberships, eq(memberships.organizationId, organizations.id))
       .groupBy(organizations.id, organizations.name, organizations.createdAt)
@@ -630,11 +719,15 @@ export class Store implements Writes, Connection {
 
   async usersByEmail(query: { organizationId: string | null; limit: number }): Promise<UserRow[]> {
     const { users, memberships } = this.t;
-    if (query.organizationId === null) return await this.db.select().from(users).orderBy(asc(users.email)).limit(query.limit);
+    if (query.organizationId === null)
+      return await this.db.select().from(users).orderBy(asc(users.email)).limit(query.limit);
     const rows = await this.db
       .select({ user: users })
       .from(users)
-      .innerJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.organizationId, query.organizationId)))
+      .innerJoin(
+        memberships,
+        and(eq(memberships.userId, users.id), eq(memberships.organizationId, query.organizationId)),
+      )
       .orderBy(asc(users.email))
       .limit(query.limit);
     return rows.map((r) => r.user);
@@ -651,12 +744,19 @@ export class Store implements Writes, Connection {
       .limit(limit);
   }
 
-  async apiKeysNewestFirst(query: { userId: string | null; organizationId: string | null; limit: number }): Promise<ApiKeyRow[]> {
+  async apiKeysNewestFirst(query: {
+    userId: string | null;
+    organizationId: string | null;
+    limit: number;
+  }): Promise<ApiKeyRow[]> {
     const { apiKeys, memberships } = this.t;
     const conditions: SQL[] = [];
     if (query.userId !== null) conditions.push(eq(apiKeys.userId, query.userId));
     if (query.organizationId !== null) {
-      const members = this.db.select({ userId: memberships.userId }).from(memberships).where(eq(memberships.organizationId, query.organizationId));
+      const members = this.db
+        .select({ userId: memberships.userId })
+        .from(memberships)
+        .where(eq(memberships.organizationId, query.organizationId));
       conditions.push(inArray(apiKeys.userId, members));
     }
     return await this.db
@@ -667,14 +767,25 @@ export class Store implements Writes, Connection {
       .limit(query.limit);
   }
 
-  async auditNewestFirst(query: { organizationId: string | null; actorId: string | null; action: string | null; since: number | null; limit: number }): Promise<AuditRow[]> {
+  async auditNewestFirst(query: {
+    organizationId: string | null;
+    actorId: string | null;
+    action: string | null;
+    since: number | null;
+    limit: number;
+  }): Promise<AuditRow[]> {
     const { auditLog } = this.t;
     const conditions: SQL[] = [];
     if (query.organizationId !== null) conditions.push(eq(auditLog.organizationId, query.organizationId));
     if (query.actorId !== null) conditions.push(eq(auditLog.actorId, query.actorId));
     if (query.action !== null) conditions.push(eq(auditLog.action, query.action));
     if (query.since !== null) conditions.push(gte(auditLog.createdAt, query.since));
-    return await this.db.select().from(auditLog).where(and(...conditions)).orderBy(desc(auditLog.seq)).limit(query.limit);
+    return await this.db
+      .select()
+      .from(auditLog)
+      .where(and(...conditions))
+      .orderBy(desc(auditLog.seq))
+      .limit(query.limit);
   }
 
   async removeMembership(ref: { organizationId: string; userId: string }): Promise<boolean> {

@@ -49,8 +49,14 @@ export function defineTables(k: Kinds) {
   const memberships = k.table(
     'memberships',
     {
-      organizationId: k.text('organization_id').notNull().references(() => organizations.id),
-      userId: k.text('user_id').notNull().references(() => users.id),
+      organizationId: k
+        .text('organization_id')
+        .notNull()
+        .references(() => organizations.id),
+      userId: k
+        .text('user_id')
+        .notNull()
+        .references(() => users.id),
       // JSON array of capability names, e.g. ["USE_MUSIC_GENERATION"].
       capabilities: k.text('capabilities').notNull().default('[]'),
       createdAt: k.ms('created_at').notNull(),
@@ -62,7 +68,10 @@ export function defineTables(k: Kinds) {
     'api_keys',
     {
       id: k.text('id').primaryKey(),
-      userId: k.text('user_id').notNull().references(() => users.id),
+      userId: k
+        .text('user_id')
+        .notNull()
+        .references(() => users.id),
       label: k.text('label'),
       // SHA-256 of the secret; the secret itself is never stored.
       keyHash: k.text('key_hash').notNull(),
@@ -77,8 +86,14 @@ export function defineTables(k: Kinds) {
     'tracks',
     {
       id: k.text('id').primaryKey(),
-      organizationId: k.text('organization_id').notNull().references(() => organizations.id),
-      creatorId: k.text('creator_id').notNull().references(() => users.id),
+      organizationId: k
+        .text('organization_id')
+        .notNull()
+        .references(() => organizations.id),
+      creatorId: k
+        .text('creator_id')
+        .notNull()
+        .references(() => users.id),
       title: k.text('title').notNull(),
       durationSeconds: k.real('duration_seconds'),
       instrumental: k.bool('instrumental').notNull().default(false),
@@ -98,8 +113,14 @@ export function defineTables(k: Kinds) {
     {
       seq: k.seq('seq'),
       id: k.text('id').notNull().unique(),
-      organizationId: k.text('organization_id').notNull().references(() => organizations.id),
-      ownerId: k.text('owner_id').notNull().references(() => users.id),
+      organizationId: k
+        .text('organization_id')
+        .notNull()
+        .references(() => organizations.id),
+      ownerId: k
+        .text('owner_id')
+        .notNull()
+        .references(() => users.id),
       name: k.text('name').notNull(),
       description: k.text('description'),
       coverTrackId: k.text('cover_track_id').references(() => tracks.id),
@@ -114,9 +135,7 @@ export function defineTables(k: Kinds) {
       deletedAt: k.ms('deleted_at'),
     },
     (t) => [
-      k.index('collections_owner_live_idx')
-        .on(t.ownerId, t.organizationId, t.seq)
-        .where(sql`${t.deletedAt} IS NULL`),
+      k.index('collections_owner_live_idx').on(t.ownerId, t.organizationId, t.seq).where(sql`${t.deletedAt} IS NULL`),
       k.index('collections_cover_track_idx').on(t.coverTrackId),
     ],
   );
@@ -124,8 +143,14 @@ export function defineTables(k: Kinds) {
   const collectionEntries = k.table(
     'collection_entries',
     {
-      collectionId: k.text('collection_id').notNull().references(() => collections.id),
-      trackId: k.text('track_id').notNull().references(() => tracks.id),
+      collectionId: k
+        .text('collection_id')
+        .notNull()
+        .references(() => collections.id),
+      trackId: k
+        .text('track_id')
+        .notNull()
+        .references(() => tracks.id),
       // Zero-based and contiguous within a collection; unique so two entries can never share one.
       position: k.int('position').notNull(),
       addedAt: k.ms('added_at').notNull(),
@@ -143,8 +168,14 @@ export function defineTables(k: Kinds) {
       id: k.text('id').primaryKey(),
       // SHA-256 of the token; the raw token is shown once, at creation.
       tokenHash: k.text('token_hash').notNull(),
-      organizationId: k.text('organization_id').notNull().references(() => organizations.id),
-      ownerId: k.text('owner_id').notNull().references(() => users.id),
+      organizationId: k
+        .text('organization_id')
+        .notNull()
+        .references(() => organizations.id),
+      ownerId: k
+        .text('owner_id')
+        .notNull()
+        .references(() => users.id),
       targetType: k.text('target_type', { enum: ['track', 'collection'] }).notNull(),
       targetId: k.text('target_id').notNull(),
       visibility: k.text('visibility', { enum: ['link_only', 'public'] }).notNull(),
@@ -160,9 +191,18 @@ export function defineTables(k: Kinds) {
     {
       seq: k.seq('seq'),
       id: k.text('id').notNull().unique(),
-      userId: k.text('user_id').notNull().references(() => users.id),
-      trackId: k.text('track_id').notNull().references(() => tracks.id),
-      organizationId: k.text('organization_id').notNull().references(() => organizations.id),
+      userId: k
+        .text('user_id')
+        .notNull()
+        .references(() => users.id),
+      trackId: k
+        .text('track_id')
+        .notNull()
+        .references(() => tracks.id),
+      organizationId: k
+        .text('organization_id')
+        .notNull()
+        .references(() => organizations.id),
       source: k.text('source', { enum: ['own', 'shared'] }).notNull(),
       // The share link a `shared` save came through; kept after the link is revoked.
       shareLinkId: k.text('share_link_id').references(() => shareLinks.id),
@@ -189,7 +229,18 @@ export function defineTables(k: Kinds) {
     (t) => [k.index('audit_log_target_idx').on(t.targetId)],
   );
 
-  return { organizations, users, memberships, apiKeys, tracks, collections, collectionEntries, shareLinks, librarySaves, auditLog };
+  return {
+    organizations,
+    users,
+    memberships,
+    apiKeys,
+    tracks,
+    collections,
+    collectionEntries,
+    shareLinks,
+    librarySaves,
+    auditLog,
+  };
 }
 
 export type Tables = ReturnType<typeof defineTables>;

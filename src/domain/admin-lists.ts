@@ -35,7 +35,8 @@ async function upTo<T>(limit: number | undefined, read: (n: number) => Promise<T
 const when = (ms: number | null) => (ms === null ? null : formatTimestamp(ms));
 
 async function requireOrganization(db: Reads, id: string): Promise<void> {
-  if (!(await db.organizationExists(id))) throw new DomainError('RESOURCE_NOT_FOUND', `organization ${id} does not exist`, { id });
+  if (!(await db.organizationExists(id)))
+    throw new DomainError('RESOURCE_NOT_FOUND', `organization ${id} does not exist`, { id });
 }
 
 async function requireUser(db: Reads, id: string): Promise<void> {
@@ -45,7 +46,12 @@ async function requireUser(db: Reads, id: string): Promise<void> {
 /** Organizations by name, with how many members each has. */
 export function listOrganizations(deps: Deps, input: { limit?: number }) {
   return upTo(input.limit, async (n) =>
-    (await deps.database.read.organizationsByName(n)).map((o) => ({ id: o.id, name: o.name, created_at: when(o.createdAt), members: o.members })),
+    (await deps.database.read.organizationsByName(n)).map((o) => ({
+      id: o.id,
+      name: o.name,
+      created_at: when(o.createdAt),
+      members: o.members,
+    })),
   );
 }
 
@@ -88,7 +94,13 @@ export async function listApiKeys(deps: Deps, input: { userId?: string; organiza
   if (input.userId !== undefined) await requireUser(db, input.userId);
   if (input.organizationId !== undefined) await requireOrganization(db, input.organizationId);
   return upTo(input.limit, async (n) =>
-    (await db.apiKeysNewestFirst({ userId: input.userId ?? null, organizationId: input.organizationId ?? null, limit: n })).map((k) => ({
+    (
+      await db.apiKeysNewestFirst({
+        userId: input.userId ?? null,
+        organizationId: input.organizationId ?? null,
+        limit: n,
+      })
+    ).map((k) => ({
       id: k.id,
       user_id: k.userId,
       label: k.label,
@@ -117,13 +129,19 @@ export async function removeMember(deps: Deps, input: { organizationId: string; 
 function sinceOf(since: string): number {
   const ms = /^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d))?$/.test(since) ? Date.parse(since) : NaN;
   if (Number.isNaN(ms)) {
-    throw invalidField('since', `since must be a date (2026-06-28, UTC) or a time with its zone (2026-06-28T10:30:00Z), got "${since}"`);
+    throw invalidField(
+      'since',
+      `since must be a date (2026-06-28, UTC) or a time with its zone (2026-06-28T10:30:00Z), got "${since}"`,
+    );
   }
   return ms;
 }
 
 /** The audit log, newest first, filtered by organization, actor (a user id), action and time. */
-export function listAudit(deps: Deps, input: { organizationId?: string; actorId?: string; action?: string; since?: string; limit?: number }) {
+export function listAudit(
+  deps: Deps,
+  input: { organizationId?: string; actorId?: string; action?: string; since?: string; limit?: number },
+) {
   if (input.action !== undefined && !(AUDIT_ACTIONS as readonly string[]).includes(input.action)) {
     throw invalidField('action', `unknown action ${input.action}; the actions are ${AUDIT_ACTIONS.join(', ')}`);
   }

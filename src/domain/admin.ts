@@ -22,7 +22,8 @@ export async function createOrganization(deps: Deps, input: { name: string; id?:
 }
 
 export async function createUser(deps: Deps, input: { email: string; name?: string | undefined }) {
-  if (!EMAIL_PATTERN.test(input.email) || input.email.length > EMAIL_MAX) throw invalidField('email', 'email is not a valid address');
+  if (!EMAIL_PATTERN.test(input.email) || input.email.length > EMAIL_MAX)
+    throw invalidField('email', 'email is not a valid address');
   const name = input.name === undefined ? null : checkName('name', input.name);
   const row = { id: newId('usr_'), email: input.email.toLowerCase(), name, createdAt: deps.now() };
   const inserted = await deps.database.transaction((tx) => tx.insertUser(row));
@@ -45,7 +46,12 @@ export async function addMember(deps: Deps, input: { organizationId: string; use
         throw invalidField('capability', `unknown capability ${c}; known: ${capabilities.join(', ')}`);
       }
     }
-    await tx.putMembership({ organizationId: input.organizationId, userId: input.userId, capabilities: JSON.stringify(held), createdAt: deps.now() });
+    await tx.putMembership({
+      organizationId: input.organizationId,
+      userId: input.userId,
+      capabilities: JSON.stringify(held),
+      createdAt: deps.now(),
+    });
   });
   return { organization_id: input.organizationId, user_id: input.userId, capabilities: held };
 }

@@ -32,5 +32,12 @@ export async function recordAudit(
   action: AuditAction,
   targetId: string,
 ): Promise<void> {
-  await tx.insertAudit({ actorId: viewer.userId, organizationId, action, targetId, traceId: deps.traceId, createdAt: deps.now() });
+  await tx.insertAudit({
+    actorId: viewer.userId,
+    organizationId,
+    action,
+    targetId,
+    traceId: deps.traceId,
+    createdAt: deps.now(),
+  });
 }

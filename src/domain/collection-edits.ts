@@ -25,7 +25,10 @@ interface Target {
 }
 
 /** One input id's outcome: for adds the position the track now holds, for removes the one it held. */
-export type CollectionTrackResult = { inputId: string } & ({ ok: true; position: number } | { ok: false; error: DomainError });
+export type CollectionTrackResult = { inputId: string } & (
+  | { ok: true; position: number }
+  | { ok: false; error: DomainError }
+);
 
 export interface CollectionEdit {
   /** The collection after the call (its version and count). */
@@ -52,7 +55,8 @@ const invalidMove = (systemMessage: string, details: Record<string, string | num
   new DomainError('INVALID_TRACK_MOVE', systemMessage, details);
 
 function checkPosition(field: string, value: number | null | undefined, least: number): void {
-  if (value != null && (!Number.isInteger(value) || value < least)) throw invalidField(field, `${field} must be an integer of at least ${least}`);
+  if (value != null && (!Number.isInteger(value) || value < least))
+    throw invalidField(field, `${field} must be an integer of at least ${least}`);
 }
 
 const answers = (inputIds: readonly string[], outcomes: Map<string, Outcome>): CollectionTrackResult[] =>
@@ -88,7 +92,8 @@ export async function addTracksToCollection(
     const adding = ids.filter((id) => visible.has(id) && !present.has(id));
     const outcomes = new Map<string, Outcome>(adding.map((id, i) => [id, { ok: true, position: position + i }]));
     for (const id of ids) {
-      if (!outcomes.has(id)) outcomes.set(id, { ok: false, error: visible.has(id) ? alreadyPresent(id) : trackNotFound(id) });
+      if (!outcomes.has(id))
+        outcomes.set(id, { ok: false, error: visible.has(id) ? alreadyPresent(id) : trackNotFound(id) });
     }
     if (adding.length === 0) return { collection: row, results: answers(input.trackIds, outcomes) };
     const collection = await tx.insertEntriesAt(row.id, adding, position, deps.now());
@@ -124,8 +129,15 @@ export async function removeTracksFromCollection(
 export function rangeMoveShifts(start: number, length: number, insertBefore: number): EntryShift[] {
   const end = start + length;
   if (insertBefore >= start && insertBefore <= end) return [];
-  if (insertBefore > end) return [{ from: start, to: end, by: insertBefore - end }, { from: end, to: insertBefore, by: -length }];
-  return [{ from: start, to: end, by: insertBefore - start }, { from: insertBefore, to: start, by: length }];
+  if (insertBefore > end)
+    return [
+      { from: start, to: end, by: insertBefore - end },
+      { from: end, to: insertBefore, by: -length },
+    ];
+  return [
+    { from: start, to: end, by: insertBefore - start },
+    { from: insertBefore, to: start, by: length },
+  ];
 }
 
 /**
@@ -176,9 +188,13 @@ export async function moveTracksInCollection(
     const count = row.trackCount;
     const details = { collection_id: row.id, track_count: count };
     if (input.rangeStart + length > count) {
-      throw invalidMove(`range_start + range_length (${input.rangeStart + length}) is past the track count (${count})`, details);
+      throw invalidMove(
+        `range_start + range_length (${input.rangeStart + length}) is past the track count (${count})`,
+        details,
+      );
     }
-    if (input.insertBefore > count) throw invalidMove(`insert_before (${input.insertBefore}) is past the track count (${count})`, details);
+    if (input.insertBefore > count)
+      throw invalidMove(`insert_before (${input.insertBefore}) is past the track count (${count})`, details);
     const shifts = rangeMoveShifts(input.rangeStart, length, input.insertBefore);
     if (shifts.length === 0) return row;
     const moved = await tx.shiftEntries(row.id, shifts, deps.now());
@@ -207,12 +223,21 @@ export async function moveSelectedTracksInCollection(
   }
   return deps.database.transaction(async (tx) => {
     const row = await collectionToChange(tx, viewer, { ...input, organizationId });
-    const held = new Map((await tx.entriesAmong(row.id, before === null ? moving : [...moving, before])).map((e) => [e.trackId, e.position]));
+    const held = new Map(
+      (await tx.entriesAmong(row.id, before === null ? moving : [...moving, before])).map((e) => [
+        e.trackId,
+        e.position,
+      ]),
+    );
     for (const id of before === null ? moving : [...moving, before]) {
-      if (!held.has(id)) throw invalidMove(`Track ${id} is not in the collection`, { collection_id: row.id, track_id: id });
+      if (!held.has(id))
+        throw invalidMove(`Track ${id} is not in the collection`, { collection_id: row.id, track_id: id });
     }
     const target = before === null ? row.trackCount : held.get(before)!;
-    const shifts = selectionMoveShifts(moving.map((id) => held.get(id)!), target);
+    const shifts = selectionMoveShifts(
+      moving.map((id) => held.get(id)!),
+      target,
+    );
     if (shifts.length === 0) return row;
     const moved = await tx.shiftEntries(row.id, shifts, deps.now());
     await recordAudit(tx, deps, viewer, organizationId, 'collection.tracks_move', row.id);

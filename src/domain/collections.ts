@@ -36,16 +36,28 @@ interface Expectation {
 }
 
 /** Missing, deleted and someone else's are one answer, so ids cannot be probed. */
-export async function findOwnCollection(db: Reads, viewer: Viewer, ref: CollectionRef & Expectation): Promise<CollectionRow> {
+export async function findOwnCollection(
+  db: Reads,
+  viewer: Viewer,
+  ref: CollectionRef & Expectation,
+): Promise<CollectionRow> {
   return expectCollection(await db.ownCollection(ownRef(viewer, ref)), ref);
 }
 
 /** The viewer's collection a write transaction is about to change (see Writes in src/db/database.ts). */
-export async function collectionToChange(tx: Writes, viewer: Viewer, ref: CollectionRef & Expectation): Promise<CollectionRow> {
+export async function collectionToChange(
+  tx: Writes,
+  viewer: Viewer,
+  ref: CollectionRef & Expectation,
+): Promise<CollectionRow> {
   return expectCollection(await tx.collectionToChange(ownRef(viewer, ref)), ref);
 }
 
-const ownRef = (viewer: Viewer, ref: CollectionRef) => ({ id: ref.collectionId, organizationId: ref.organizationId, ownerId: viewer.userId });
+const ownRef = (viewer: Viewer, ref: CollectionRef) => ({
+  id: ref.collectionId,
+  organizationId: ref.organizationId,
+  ownerId: viewer.userId,
+});
 
 function expectCollection(row: CollectionRow | undefined, ref: CollectionRef & Expectation): CollectionRow {
   if (!row) throw collectionNotFound(ref.collectionId);
@@ -70,7 +82,11 @@ export async function getCollection(deps: Deps, viewer: Viewer, ref: CollectionC
   return findOwnCollection(deps.database.read, viewer, { organizationId, collectionId: ref.collectionId });
 }
 
-export async function createCollection(deps: Deps, viewer: Viewer, input: CreateCollectionInput): Promise<CollectionRow> {
+export async function createCollection(
+  deps: Deps,
+  viewer: Viewer,
+  input: CreateCollectionInput,
+): Promise<CollectionRow> {
   const organizationId = resolveOrganization(viewer, input.organizationId);
   requireCapability(viewer, organizationId, 'USE_MUSIC_GENERATION');
   const name = checkName('name', input.name);
@@ -120,7 +136,11 @@ export async function addTrackToCollection(
   await deps.database.transaction(async (tx) => {
     // The track before the collection, the order every write takes its rows in; the answer
     // still speaks of the collection first.
-    const track = await tx.trackToKeep({ id: input.trackId, organizationId: input.organizationId, userId: viewer.userId });
+    const track = await tx.trackToKeep({
+      id: input.trackId,
+      organizationId: input.organizationId,
+      userId: viewer.userId,
+    });
     const row = await collectionToChange(tx, viewer, input);
     if (!track) throw trackNotFound(input.trackId);
     await tx.appendEntry(row.id, input.trackId, deps.now());
@@ -153,7 +173,11 @@ export interface UpdateCollectionInput extends CollectionChoice, Expectation {
 }
 
 /** Partial update with the same rules as create; returns the collection with its count. */
-export async function updateCollection(deps: Deps, viewer: Viewer, input: UpdateCollectionInput): Promise<CollectionRow> {
+export async function updateCollection(
+  deps: Deps,
+  viewer: Viewer,
+  input: UpdateCollectionInput,
+): Promise<CollectionRow> {
   const organizationId = resolveOrganization(viewer, input.organizationId);
   const { patch } = input;
   const changes: CollectionChanges = {};
@@ -170,7 +194,8 @@ export async function updateCollection(deps: Deps, viewer: Viewer, input: Update
   return deps.database.transaction(async (tx) => {
     // A new cover is taken before the collection, the order every write takes its rows in.
     const cover = patch.coverTrackId;
-    const coverTrack = cover != null ? await tx.trackToKeep({ id: cover, organizationId, userId: viewer.userId }) : null;
+    const coverTrack =
+      cover != null ? await tx.trackToKeep({ id: cover, organizationId, userId: viewer.userId }) : null;
     const row = await collectionToChange(tx, viewer, { ...input, organizationId });
     if (cover !== undefined) {
       if (cover !== null && !coverTrack) throw trackNotFound(cover);
@@ -183,7 +208,6 @@ export async function updateCollection(deps: Deps, viewer: Viewer, input: Update
     return updated;
   });
 }
-
 
 /**
  * Listed tracks take the positions of their indexes; unknown ids are ignored; tracks left out
@@ -268,6 +292,10 @@ export async function loadEntryRanges(
 }
 
 /** Live, owned collections by id, for the `node` field. */
-export async function findOwnCollectionAnyOrg(deps: Deps, viewer: Viewer, collectionId: string): Promise<CollectionRow | undefined> {
+export async function findOwnCollectionAnyOrg(
+  deps: Deps,
+  viewer: Viewer,
+  collectionId: string,
+): Promise<CollectionRow | undefined> {
   return deps.database.read.ownCollectionAnyOrganization({ id: collectionId, ownerId: viewer.userId });
 }

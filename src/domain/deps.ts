@@ -40,4 +40,3 @@ export interface OperationFact {
   /** Execution time, for operations that ran. */
   seconds?: number;
 }
-

@@ -47,7 +47,11 @@ export const errorCatalog = {
   INVALID_TRACK_MOVE: { status: 422, type: 'validation_error', message: 'The tracks cannot be moved as asked.' },
   INVALID_REQUEST_BODY: { status: 400, type: 'client_error', message: 'The request body could not be read.' },
   GRAPHQL_PARSE_FAILED: { status: 400, type: 'client_error', message: 'The GraphQL document could not be parsed.' },
-  GRAPHQL_VALIDATION_FAILED: { status: 400, type: 'client_error', message: 'The GraphQL operation is not valid for this schema.' },
+  GRAPHQL_VALIDATION_FAILED: {
+    status: 400,
+    type: 'client_error',
+    message: 'The GraphQL operation is not valid for this schema.',
+  },
   QUERY_LIMIT_EXCEEDED: {
     status: 400,
     type: 'client_error',
@@ -79,7 +83,11 @@ export const errorCatalog = {
     type: 'server_error',
     message: 'The server is shutting down. Please retry.',
   },
-  INTERNAL_SERVER_ERROR: { status: 500, type: 'server_error', message: 'An unexpected error occurred. Please try again later.' },
+  INTERNAL_SERVER_ERROR: {
+    status: 500,
+    type: 'server_error',
+    message: 'An unexpected error occurred. Please try again later.',
+  },
 } as const satisfies Record<string, { status: number; type: string; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -16,7 +16,6 @@ import { requireMember, resolveOrganization, type Viewer } from './viewer.js';
 
 export type { LibrarySaveRow };
 
-
 interface TrackRef {
   organizationId: string;
   trackId: string;
@@ -47,7 +46,13 @@ async function saveOne(tx: Writes, deps: Deps, viewer: Viewer, ref: TrackRef): P
   const track = await findVisibleTrack(tx, viewer, ref.organizationId, ref.trackId);
   if (!track) throw trackNotFound(ref.trackId);
   // Visible without an edge means the caller created it; shared saves go through share links.
-  return addLibraryEdge(tx, deps, viewer, { trackId: track.id, organizationId: ref.organizationId, source: 'own' }, 'library.save');
+  return addLibraryEdge(
+    tx,
+    deps,
+    viewer,
+    { trackId: track.id, organizationId: ref.organizationId, source: 'own' },
+    'library.save',
+  );
 }
 
 /** The viewer's edge to a track: the existing one (idempotent), or a new one, audited. */
@@ -73,7 +78,11 @@ export async function addLibraryEdge(
  * (deletes are soft and the track already left every library), so they count as not saved.
  */
 async function unsaveOne(tx: Writes, deps: Deps, viewer: Viewer, ref: TrackRef): Promise<boolean> {
-  const removed = await tx.removeLibrarySaveOfLiveTrack({ userId: viewer.userId, organizationId: ref.organizationId, trackId: ref.trackId });
+  const removed = await tx.removeLibrarySaveOfLiveTrack({
+    userId: viewer.userId,
+    organizationId: ref.organizationId,
+    trackId: ref.trackId,
+  });
   if (!removed) return false;
   await recordAudit(tx, deps, viewer, ref.organizationId, 'library.unsave', ref.trackId);
   return true;
@@ -164,7 +173,12 @@ export async function listLibrary(
   const collectionId =
     filter.collectionId == null
       ? null
-      : (await findOwnCollection(read, viewer, { organizationId: input.organizationId, collectionId: filter.collectionId })).id;
+      : (
+          await findOwnCollection(read, viewer, {
+            organizationId: input.organizationId,
+            collectionId: filter.collectionId,
+          })
+        ).id;
   const rows = await read.library({
     userId: viewer.userId,
     organizationId: input.organizationId,

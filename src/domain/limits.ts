@@ -61,7 +61,10 @@ export const OPERATION_COST_LIMIT = 200_000;
  * each operation's cost; 0 turns it off. The defaults let a key run ten of the most expensive
  * operations back to back (one second of server CPU) and then one a second.
  */
-export const DEFAULT_COST_BUDGET = { capacity: 10 * OPERATION_COST_LIMIT, restorePerSecond: OPERATION_COST_LIMIT } as const;
+export const DEFAULT_COST_BUDGET = {
+  capacity: 10 * OPERATION_COST_LIMIT,
+  restorePerSecond: OPERATION_COST_LIMIT,
+} as const;
 
 /**
  * Memberships are granted by operators, never by API callers, and no rule caps them: the cost

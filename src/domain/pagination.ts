@@ -70,7 +70,13 @@ export function keysetWindow(args: PageArgs, limits: PageLimits): KeysetWindow {
 
 /** What the store reads for a window: one row more than a page, to tell whether another follows. */
 export function keysetQuery(window: KeysetWindow): KeysetQuery {
-  return { afterKey: window.afterKey, beforeKey: window.beforeKey, backward: window.backward, limit: window.size + 1, offset: window.offset };
+  return {
+    afterKey: window.afterKey,
+    beforeKey: window.beforeKey,
+    backward: window.backward,
+    limit: window.size + 1,
+    offset: window.offset,
+  };
 }
 
 /** Turns `size + 1` rows read in window order into a page in display order. */

@@ -38,7 +38,10 @@ function checkOptions(options: ShareOptions): { visibility: ShareVisibility; exp
     throw invalidField('expires_in_days', 'expires_in_days must be a whole number of at least 1');
   }
   // Longer requests are clamped, as documented, rather than refused.
-  return { visibility: visibility as ShareVisibility, expiresInDays: days === null ? null : Math.min(days, MAX_EXPIRY_DAYS) };
+  return {
+    visibility: visibility as ShareVisibility,
+    expiresInDays: days === null ? null : Math.min(days, MAX_EXPIRY_DAYS),
+  };
 }
 
 async function createShare(
@@ -49,7 +52,7 @@ async function createShare(
   tx: Writes,
 ): Promise<CreatedShare> {
   const now = deps.now();
-  const token = 'shr_' + randomBytes(24).toString('base64url');
+  const token = `shr_${randomBytes(24).toString('base64url')}`;
   const link: ShareLinkRow = {
     id: newId('mslink_'),
     tokenHash: hashSecret(token),
@@ -78,7 +81,13 @@ export async function shareTrack(
   return deps.database.transaction(async (tx) => {
     const track = await findVisibleTrack(tx, viewer, input.organizationId, input.trackId);
     if (!track || track.creatorId !== viewer.userId) throw trackNotFound(input.trackId);
-    return createShare(deps, viewer, { organizationId: input.organizationId, type: 'track', id: track.id }, options, tx);
+    return createShare(
+      deps,
+      viewer,
+      { organizationId: input.organizationId, type: 'track', id: track.id },
+      options,
+      tx,
+    );
   });
 }
 
@@ -91,13 +100,24 @@ export async function shareCollection(
   const options = checkOptions(input);
   return deps.database.transaction(async (tx) => {
     const row = await findOwnCollection(tx, viewer, input);
-    return createShare(deps, viewer, { organizationId: input.organizationId, type: 'collection', id: row.id }, options, tx);
+    return createShare(
+      deps,
+      viewer,
+      { organizationId: input.organizationId, type: 'collection', id: row.id },
+      options,
+      tx,
+    );
   });
 }
 
 // Unknown, revoked and expired tokens are one answer: a token reveals nothing it does not grant.
 const shareNotFound = () =>
-  new DomainError('RESOURCE_NOT_FOUND', 'Share link not found, revoked or expired', {}, 'This share link is not available.');
+  new DomainError(
+    'RESOURCE_NOT_FOUND',
+    'Share link not found, revoked or expired',
+    {},
+    'This share link is not available.',
+  );
 
 async function findLiveShare(deps: Deps, token: string): Promise<ShareLinkRow> {
   const link = await deps.database.read.shareLinkByTokenHash(hashSecret(token));
@@ -132,7 +152,6 @@ export async function resolveShare(deps: Deps, input: { token: string }): Promis
   return { kind: 'collection', available: true, link, collection, tracks };
 }
 
-
 /**
  * Saves the track behind a track share into the caller's library (idempotent: an existing entry
  * is returned). The caller must belong to the track's organization, where the library lives.
@@ -160,9 +179,15 @@ export async function saveSharedTrack(deps: Deps, viewer: Viewer, input: { token
 export async function revokeShare(deps: Deps, viewer: Viewer, input: { organizationId: string; shareId: string }) {
   requireMember(viewer, input.organizationId);
   await deps.database.transaction(async (tx) => {
-    const link = await tx.shareLinkToChange({ id: input.shareId, organizationId: input.organizationId, ownerId: viewer.userId });
+    const link = await tx.shareLinkToChange({
+      id: input.shareId,
+      organizationId: input.organizationId,
+      ownerId: viewer.userId,
+    });
     if (!link) {
-      throw new DomainError('RESOURCE_NOT_FOUND', 'Share link not found or not owned by caller', { share_id: input.shareId });
+      throw new DomainError('RESOURCE_NOT_FOUND', 'Share link not found or not owned by caller', {
+        share_id: input.shareId,
+      });
     }
     if (link.revokedAt === null) {
       await tx.revokeShareLink(link.id, deps.now());

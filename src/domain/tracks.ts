@@ -4,12 +4,18 @@ import type { NewTrack, TrackRow } from '../db/rows.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { DomainError, invalidField, trackNotFound } from './errors.js';
-import { DEFAULT_ENGINE, DEFAULT_MODE, ENGINE_MAX, ENGINE_PATTERN, MAX_DURATION_SECONDS, trackModes } from './limits.js';
+import {
+  DEFAULT_ENGINE,
+  DEFAULT_MODE,
+  ENGINE_MAX,
+  ENGINE_PATTERN,
+  MAX_DURATION_SECONDS,
+  trackModes,
+} from './limits.js';
 import { checkName, checkText, checkUrl, optional } from './validation.js';
 import { requireCapability, requireMember, type Viewer } from './viewer.js';
 
 export type { TrackRow };
-
 
 export interface CreateTrackInput {
   organizationId: string;
@@ -24,7 +30,8 @@ export interface CreateTrackInput {
 
 /** Shared by create and by the library filter, so a filter value is exactly what a track can hold. */
 export function checkMode(mode: string): string {
-  if (!(trackModes as readonly string[]).includes(mode)) throw invalidField('mode', `mode must be one of ${trackModes.join(', ')}`);
+  if (!(trackModes as readonly string[]).includes(mode))
+    throw invalidField('mode', `mode must be one of ${trackModes.join(', ')}`);
   return mode;
 }
 
@@ -36,7 +43,12 @@ export function checkEngine(engine: string): string {
 }
 
 /** A track the viewer may see in `organizationId`: live, and created or saved by them. */
-export async function findVisibleTrack(db: Reads, viewer: Viewer, organizationId: string, trackId: string): Promise<TrackRow | undefined> {
+export async function findVisibleTrack(
+  db: Reads,
+  viewer: Viewer,
+  organizationId: string,
+  trackId: string,
+): Promise<TrackRow | undefined> {
   return db.trackOfUser({ id: trackId, organizationId, userId: viewer.userId });
 }
 
@@ -113,9 +125,14 @@ export async function deleteTrack(
 ): Promise<void> {
   requireMember(viewer, input.organizationId);
   await deps.database.transaction(async (tx) => {
-    const track = await tx.trackToChange({ id: input.trackId, organizationId: input.organizationId, creatorId: viewer.userId });
+    const track = await tx.trackToChange({
+      id: input.trackId,
+      organizationId: input.organizationId,
+      creatorId: viewer.userId,
+    });
     if (!track) {
-      if (!(await findVisibleTrack(tx, viewer, input.organizationId, input.trackId))) throw trackNotFound(input.trackId);
+      if (!(await findVisibleTrack(tx, viewer, input.organizationId, input.trackId)))
+        throw trackNotFound(input.trackId);
       throw new DomainError(
         'INSUFFICIENT_PERMISSIONS',
         'Only the track creator may delete it',

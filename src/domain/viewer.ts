@@ -22,7 +22,7 @@ export function hashSecret(secret: string): string {
 
 /** 256 random bits; the prefix lets secret scanners recognise a leaked key. */
 export function newSecret(): string {
-  return 'mgk_' + randomBytes(32).toString('base64url');
+  return `mgk_${randomBytes(32).toString('base64url')}`;
 }
 
 /** The viewer behind an API key secret, or null when it is missing, unknown or revoked (tools and tests). */
@@ -94,7 +94,11 @@ export function resolveOrganization(viewer: Viewer, named: string | null | undef
   const [only] = viewer.organizations.keys();
   if (count === 1 && only !== undefined) return only;
   if (count === 0) throw new DomainError('NO_ORGANIZATION_MEMBERSHIP', 'Caller belongs to no organization');
-  throw new DomainError('AMBIGUOUS_ORGANIZATION', `Caller belongs to ${count} organizations; name one with the X-Organization-Id header`, {
-    organization_count: count,
-  });
+  throw new DomainError(
+    'AMBIGUOUS_ORGANIZATION',
+    `Caller belongs to ${count} organizations; name one with the X-Organization-Id header`,
+    {
+      organization_count: count,
+    },
+  );
 }

@@ -44,7 +44,8 @@ export function collectSubfields(
 ): CollectedFields {
   const fields: CollectedFields = new Map();
   const visited = new Set<string>();
-  for (const node of nodes) if (node.selectionSet) collectInto(schema, fragments, variables, returnType, node.selectionSet, fields, visited);
+  for (const node of nodes)
+    if (node.selectionSet) collectInto(schema, fragments, variables, returnType, node.selectionSet, fields, visited);
   return fields;
 }
 
@@ -65,25 +66,34 @@ function collectInto(
       if (list) list.push(selection);
       else fields.set(key, [selection]);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      if (matches(schema, selection, runtimeType)) collectInto(schema, fragments, variables, runtimeType, selection.selectionSet, fields, visited);
+      if (matches(schema, selection, runtimeType))
+        collectInto(schema, fragments, variables, runtimeType, selection.selectionSet, fields, visited);
     } else {
       const name = selection.name.value;
       if (visited.has(name)) continue;
       visited.add(name);
       const fragment = fragments[name];
-      if (fragment && matches(schema, fragment, runtimeType)) collectInto(schema, fragments, variables, runtimeType, fragment.selectionSet, fields, visited);
+      if (fragment && matches(schema, fragment, runtimeType))
+        collectInto(schema, fragments, variables, runtimeType, fragment.selectionSet, fields, visited);
     }
   }
 }
 
 /** `@skip(if: true)` wins over `@include(if: true)`, as in execution. */
-function included(variables: Record<string, unknown>, node: FieldNode | FragmentSpreadNode | InlineFragmentNode): boolean {
+function included(
+  variables: Record<string, unknown>,
+  node: FieldNode | FragmentSpreadNode | InlineFragmentNode,
+): boolean {
   if (!node.directives?.length) return true;
-  if (getDirectiveValues(GraphQLSkipDirective, node, variables)?.['if'] === true) return false;
-  return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.['if'] !== false;
+  if (getDirectiveValues(GraphQLSkipDirective, node, variables)?.if === true) return false;
+  return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
 }
 
-function matches(schema: GraphQLSchema, fragment: FragmentDefinitionNode | InlineFragmentNode, type: GraphQLObjectType): boolean {
+function matches(
+  schema: GraphQLSchema,
+  fragment: FragmentDefinitionNode | InlineFragmentNode,
+  type: GraphQLObjectType,
+): boolean {
   const condition = fragment.typeCondition;
   if (!condition) return true;
   const conditionType = typeFromAST(schema, condition);

@@ -13,13 +13,15 @@ import { viewerOf } from './context.js';
 import { BATCH_ORGANIZATION, itemError, TrackActionError } from './library.js';
 
 const CollectionTrackResultType = builder.objectRef<CollectionTrackResult>('CollectionTrackResult').implement({
-  description: 'The outcome of one track id of a batch edit of a collection, in input order: a success or its own error.',
+  description:
+    'The outcome of one track id of a batch edit of a collection, in input order: a success or its own error.',
   fields: (t) => ({
     inputId: t.exposeID('inputId', { description: 'The id as it was sent.' }),
     success: t.boolean({ resolve: (r) => r.ok }),
     position: t.int({
       nullable: true,
-      description: 'On success: for an add, the position the track now holds; for a remove, the one it held. Null on failure.',
+      description:
+        'On success: for an add, the position the track now holds; for a remove, the one it held. Null on failure.',
       resolve: (r) => (r.ok ? r.position : null),
     }),
     error: t.field({ type: TrackActionError, nullable: true, resolve: (r) => (r.ok ? null : itemError(r.error)) }),
@@ -30,7 +32,11 @@ const CollectionTracksEdit = builder.objectRef<CollectionEdit>('CollectionTracks
   description:
     'A batch edit of a collection: one transaction, one new version when anything changed (none when nothing did), and one result per id.',
   fields: (t) => ({
-    collection: t.field({ type: Collection, description: 'The collection after the edit.', resolve: (e) => e.collection }),
+    collection: t.field({
+      type: Collection,
+      description: 'The collection after the edit.',
+      resolve: (e) => e.collection,
+    }),
     results: t.field({ type: [CollectionTrackResultType], resolve: (e) => e.results }),
   }),
 });
@@ -72,14 +78,17 @@ builder.mutationFields((t) => ({
     type: Collection,
     description:
       'Move the `rangeLength` tracks from position `rangeStart` to just before position `insertBefore` (positions counted before the move; ' +
-      'the track count for the end), as Spotify\'s playlist reorder does. A range or an insertion point past the end is INVALID_TRACK_MOVE; ' +
+      "the track count for the end), as Spotify's playlist reorder does. A range or an insertion point past the end is INVALID_TRACK_MOVE; " +
       `an insertion point inside the range moves nothing and keeps the version. ${WHOLE}`,
     args: {
       organizationId: t.arg.id({ description: BATCH_ORGANIZATION }),
       collectionId: t.arg.id({ required: true }),
       rangeStart: t.arg.int({ required: true, description: 'The first position to move, from 0.' }),
       rangeLength: t.arg.int({ defaultValue: 1, description: 'How many tracks to move, at least 1.' }),
-      insertBefore: t.arg.int({ required: true, description: 'Where the range goes: before the track now at this position.' }),
+      insertBefore: t.arg.int({
+        required: true,
+        description: 'Where the range goes: before the track now at this position.',
+      }),
       ifVersion: t.arg.int({ description: IF_VERSION }),
     },
     resolve: async (_root, args, ctx) => moveTracksInCollection(ctx.deps, await viewerOf(ctx), args),
@@ -88,13 +97,18 @@ builder.mutationFields((t) => ({
     type: Collection,
     description:
       'Move the listed tracks, as one block in the order listed, to just before `insertBeforeTrackId` (the end when omitted): a selection ' +
-      'dropped before another track, as Groove\'s Move. A track named that the collection does not hold, or an insertBeforeTrackId among ' +
+      "dropped before another track, as Groove's Move. A track named that the collection does not hold, or an insertBeforeTrackId among " +
       `those moved, is INVALID_TRACK_MOVE and nothing moves. ${WHOLE}`,
     args: {
       organizationId: t.arg.id({ description: BATCH_ORGANIZATION }),
       collectionId: t.arg.id({ required: true }),
-      trackIds: t.arg.idList({ required: true, description: `At most ${BATCH_MAX_IDS} track ids; a repeated id counts once.` }),
-      insertBeforeTrackId: t.arg.id({ description: 'A track of the collection, not one of those moved; omitted: the end.' }),
+      trackIds: t.arg.idList({
+        required: true,
+        description: `At most ${BATCH_MAX_IDS} track ids; a repeated id counts once.`,
+      }),
+      insertBeforeTrackId: t.arg.id({
+        description: 'A track of the collection, not one of those moved; omitted: the end.',
+      }),
       ifVersion: t.arg.int({ description: IF_VERSION }),
     },
     resolve: async (_root, args, ctx) => moveSelectedTracksInCollection(ctx.deps, await viewerOf(ctx), args),

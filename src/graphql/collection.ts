@@ -14,7 +14,14 @@ import {
   type CollectionRow,
   type EntryRow,
 } from '../domain/collections.js';
-import { COLLECTION_TRACKS_PAGE, COLLECTIONS_PAGE, DESCRIPTION_MAX, NAME_MAX, REORDER_MAX_IDS, URL_MAX } from '../domain/limits.js';
+import {
+  COLLECTION_TRACKS_PAGE,
+  COLLECTIONS_PAGE,
+  DESCRIPTION_MAX,
+  NAME_MAX,
+  REORDER_MAX_IDS,
+  URL_MAX,
+} from '../domain/limits.js';
 import { encodeCursor } from '../domain/pagination.js';
 import type { TrackRow } from '../domain/tracks.js';
 import { ack, MutationAck } from './ack.js';
@@ -68,7 +75,8 @@ export const Collection = builder.objectRef<CollectionRow>('Collection');
 builder.node(Collection, {
   description: 'An ordered grouping of tracks owned by one user.',
   id: { resolve: (c) => c.id },
-  isTypeOf: (value) => typeof (value as CollectionRow).id === 'string' && (value as CollectionRow).id.startsWith('mcoll_'),
+  isTypeOf: (value) =>
+    typeof (value as CollectionRow).id === 'string' && (value as CollectionRow).id.startsWith('mcoll_'),
   fields: (t) => ({
     organizationId: t.exposeID('organizationId'),
     ownerId: t.exposeID('ownerId'),
@@ -87,7 +95,11 @@ builder.node(Collection, {
       args: { ...t.arg.connectionArgs(), offset: t.arg.int() },
       resolve: async (collection, args, ctx) => {
         const range = entryRange(collection, args);
-        const entries = await entryLoader(ctx).load({ collectionId: collection.id, start: range.start, end: range.end });
+        const entries = await entryLoader(ctx).load({
+          collectionId: collection.id,
+          start: range.start,
+          end: range.end,
+        });
         const tracks = await Track.getDataloader(ctx).loadMany(entries.map((e) => e.trackId));
         const items = entries.map((entry, i) => {
           const track = tracks[i];
@@ -117,7 +129,10 @@ const CollectionConnection = connectionType('CollectionConnection', CollectionEd
 // The count is read only when a client selects it.
 const totals = new WeakMap<object, () => Promise<number>>();
 builder.objectField(CollectionConnection, 'totalCount', (t) =>
-  t.int({ description: 'How many collections you have in the organization, on every page.', resolve: (c) => totals.get(c)!() }),
+  t.int({
+    description: 'How many collections you have in the organization, on every page.',
+    resolve: (c) => totals.get(c)!(),
+  }),
 );
 
 const CreateCollectionInput = builder.inputType('CreateCollectionInput', {
@@ -129,7 +144,6 @@ const CreateCollectionInput = builder.inputType('CreateCollectionInput', {
   }),
 });
 
-
 const UpdateCollectionInput = builder.inputType('UpdateCollectionInput', {
   description: 'Only the fields you send change; null clears description, coverTrackId and coverImageUrl.',
   fields: (t) => ({
@@ -140,7 +154,8 @@ const UpdateCollectionInput = builder.inputType('UpdateCollectionInput', {
   }),
 });
 
-export const IF_VERSION = 'The collection version you expect; on a mismatch nothing changes (COLLECTION_CONCURRENT_UPDATE).';
+export const IF_VERSION =
+  'The collection version you expect; on a mismatch nothing changes (COLLECTION_CONCURRENT_UPDATE).';
 // Groove clients name no organization; the fields they reach through it may leave it out.
 const ORGANIZATION = BATCH_ORGANIZATION;
 
@@ -161,7 +176,10 @@ builder.queryFields((t) => ({
       offset: t.arg.int({ description: 'Skip this many collections (for offset clients; prefer cursors).' }),
     },
     resolve: async (_root, args, ctx) => {
-      const page = await listCollections(ctx.deps, await viewerOf(ctx), { organizationId: args.organizationId, page: args });
+      const page = await listCollections(ctx.deps, await viewerOf(ctx), {
+        organizationId: args.organizationId,
+        page: args,
+      });
       const connection = toConnection(page, (row) => ({ cursor: encodeCursor(row.seq), node: row }));
       totals.set(connection, page.count);
       return connection;
@@ -235,8 +253,7 @@ builder.mutationFields((t) => ({
   }),
   reorderCollection: t.field({
     type: MutationAck,
-    description:
-      `Listed tracks (at most ${REORDER_MAX_IDS}, no duplicates) take the positions of their indexes; unknown ids are ignored; the rest keep their order after them.`,
+    description: `Listed tracks (at most ${REORDER_MAX_IDS}, no duplicates) take the positions of their indexes; unknown ids are ignored; the rest keep their order after them.`,
     args: {
       organizationId: t.arg.id({ required: true }),
       collectionId: t.arg.id({ required: true }),

@@ -22,8 +22,12 @@ export const pageSizes = (limits: PageLimits) =>
   `Pages of ${limits.defaultSize} by default, \`first\`/\`last\` at most ${limits.maxSize} (more is VALIDATION_ERROR).`;
 
 /** A Relay connection type over edges that may carry fields of their own (position, savedAt, …). */
-// biome-ignore lint/suspicious/noExplicitAny: any parent shape; the connection reads only its edges.
-export function connectionType<Edge extends { cursor: string }>(name: string, edge: ObjectRef<any, Edge>, description: string) {
+export function connectionType<Edge extends { cursor: string }>(
+  name: string,
+  // biome-ignore lint/suspicious/noExplicitAny: any parent shape; the connection reads only its edges.
+  edge: ObjectRef<any, Edge>,
+  description: string,
+) {
   return builder.objectRef<ConnectionShape<Edge>>(name).implement({
     description,
     fields: (t) => ({

@@ -84,12 +84,19 @@ export const MAX_VISITS = 5_000;
 
 export interface CostModel {
   /** The cost of `document`'s operation with these variables, coerced as execution coerces them. */
-  cost(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>): CostResult;
+  cost(
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown>,
+  ): CostResult;
   /** Every schema coordinate of a list field the model has no size for (a test keeps it empty). */
   unsizedLists(): string[];
 }
 
-export function createCostModel(schema: GraphQLSchema, fieldCosts: Readonly<Record<string, FieldCost>> = FIELD_COSTS): CostModel {
+export function createCostModel(
+  schema: GraphQLSchema,
+  fieldCosts: Readonly<Record<string, FieldCost>> = FIELD_COSTS,
+): CostModel {
   const rules = new Map(Object.entries(fieldCosts));
   const mutationType = schema.getMutationType();
 
@@ -112,13 +119,20 @@ export function createCostModel(schema: GraphQLSchema, fieldCosts: Readonly<Reco
   }
   /** Whether a field's arguments can change the cost: its own rule reads them, or a page below does. */
   const argumentsCount = (def: GraphQLField<unknown, unknown>, rule: FieldCost | undefined) =>
-    def === TypeMetaFieldDef || rule?.perItem !== undefined || (rule?.size !== undefined && 'argument' in rule.size) || pageHolders.has(getNamedType(def.type));
+    def === TypeMetaFieldDef ||
+    rule?.perItem !== undefined ||
+    (rule?.size !== undefined && 'argument' in rule.size) ||
+    pageHolders.has(getNamedType(def.type));
 
   // Costs already computed, per document and operation, with the values of the variables the
   // walk read (most documents read none that matter: a REST route's ids do not change its cost).
   const known = new WeakMap<DocumentNode, Map<string, Remembered[]>>();
 
-  function cost(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>): CostResult {
+  function cost(
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown>,
+  ): CostResult {
     let byOperation = known.get(document);
     if (!byOperation) known.set(document, (byOperation = new Map()));
     const remembered = byOperation.get(operationName ?? '') ?? [];
@@ -132,7 +146,11 @@ export function createCostModel(schema: GraphQLSchema, fieldCosts: Readonly<Reco
     return result;
   }
 
-  function walk(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>): CostResult {
+  function walk(
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown>,
+  ): CostResult {
     const operation = getOperationAST(document, operationName);
     if (!operation) return { ok: true, cost: 0 };
     const rootType = schema.getRootType(operation.operation);
@@ -159,11 +177,16 @@ export function createCostModel(schema: GraphQLSchema, fieldCosts: Readonly<Reco
         const rule = ruleOf(type, node.name.value);
         const args = def.args.length > 0 && argumentsCount(def, rule) ? getArgumentValues(def, node, variables) : {};
         if (def === SchemaMetaFieldDef || def === TypeMetaFieldDef) {
-          const value = def === SchemaMetaFieldDef ? schema : schema.getType(String(args['name']));
-          total += times * COST_WEIGHTS.introspectionValue * (1 + (value ? introspected(value, getNamedType(def.type) as GraphQLObjectType, nodes) : 0));
+          const value = def === SchemaMetaFieldDef ? schema : schema.getType(String(args.name));
+          total +=
+            times *
+            COST_WEIGHTS.introspectionValue *
+            (1 + (value ? introspected(value, getNamedType(def.type) as GraphQLObjectType, nodes) : 0));
           continue;
         }
-        const perItem = rule?.perItem ? batchSize(args[rule.perItem.argument] as unknown[] | undefined, rule.perItem.atMost) * rule.perItem.weight : 0;
+        const perItem = rule?.perItem
+          ? batchSize(args[rule.perItem.argument] as unknown[] | undefined, rule.perItem.atMost) * rule.perItem.weight
+          : 0;
         total += times * (COST_WEIGHTS.value + (rule?.weight ?? 0) + perItem);
         let items = times;
         const named = getNamedType(def.type);
@@ -275,7 +298,12 @@ function sameForCost(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-function sizeOf(size: ListSize | undefined, args: Record<string, unknown>, parentArgs: Record<string, unknown>, coordinate: string): number {
+function sizeOf(
+  size: ListSize | undefined,
+  args: Record<string, unknown>,
+  parentArgs: Record<string, unknown>,
+  coordinate: string,
+): number {
   if (!size) throw new Error(`no size for the list field ${coordinate} in the cost model`);
   if ('page' in size) return pageSize(parentArgs, size.page);
   if ('argument' in size) return batchSize(args[size.argument] as unknown[] | undefined, size.atMost);

@@ -12,17 +12,22 @@ import { extensionsOf } from '../wire/errors.js';
 const kinds = new WeakMap<object, ErrorCode>();
 
 /** graphql-armor's `onReject` hook: the error it is about to throw is a limit's refusal. */
-export const markLimitRejection = (_context: unknown, error: object): void => void kinds.set(error, 'QUERY_LIMIT_EXCEEDED');
+export const markLimitRejection = (_context: unknown, error: object): void =>
+  void kinds.set(error, 'QUERY_LIMIT_EXCEEDED');
 
 /** Records which phase raised each error. Limits tag theirs first (they throw from inside parse or validate). */
 export const useErrorKinds: Plugin = {
-  onParse: () => ({ result }) => {
-    if (result instanceof Error && !kinds.has(result)) kinds.set(result, 'GRAPHQL_PARSE_FAILED');
-  },
-  onValidate: () => ({ valid, result }) => {
-    if (valid) return;
-    for (const error of result) if (!kinds.has(error)) kinds.set(error, 'GRAPHQL_VALIDATION_FAILED');
-  },
+  onParse:
+    () =>
+    ({ result }) => {
+      if (result instanceof Error && !kinds.has(result)) kinds.set(result, 'GRAPHQL_PARSE_FAILED');
+    },
+  onValidate:
+    () =>
+    ({ valid, result }) => {
+      if (valid) return;
+      for (const error of result) if (!kinds.has(error)) kinds.set(error, 'GRAPHQL_VALIDATION_FAILED');
+    },
 };
 
 /** A GraphQL validation failure our own checks find (an operation name that names no operation). */
@@ -33,7 +38,7 @@ export function validationFailure(message: string): GraphQLError {
 }
 
 /** The status yoga's HTTP layer gave an error it raised before any GraphQL ran. */
-const httpStatusOf = (error: GraphQLError) => (error.extensions?.['http'] as { status?: number } | undefined)?.status;
+const httpStatusOf = (error: GraphQLError) => (error.extensions?.http as { status?: number } | undefined)?.status;
 
 function classify(error: GraphQLError): ErrorCode {
   const kind = kinds.get(error);
@@ -74,7 +79,7 @@ export const domainErrorOf = (error: GraphQLError): DomainError | undefined => s
 export function toApiError(error: GraphQLError, traceId: string, now: number, facts?: RequestFacts): GraphQLError {
   const domain = domainErrorFor(error, traceId, facts);
   const extensions = extensionsOf(domain, traceId, now);
-  const http = error.extensions?.['http'];
+  const http = error.extensions?.http;
   const mapped = new GraphQLError(domain.message, {
     nodes: error.nodes,
     source: error.source,
@@ -87,9 +92,16 @@ export function toApiError(error: GraphQLError, traceId: string, now: number, fa
 }
 
 /** A result whose errors are all mapped; their codes are recorded for the request's log line. */
-export function mapErrors(result: ExecutionResult, traceId: string, now: number, facts?: RequestFacts): ExecutionResult {
+export function mapErrors(
+  result: ExecutionResult,
+  traceId: string,
+  now: number,
+  facts?: RequestFacts,
+): ExecutionResult {
   if (!result.errors?.length) return result;
-  const errors = result.errors.map((e) => toApiError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), traceId, now, facts));
-  for (const error of errors) facts?.errorCodes.add(String(error.extensions['code']));
+  const errors = result.errors.map((e) =>
+    toApiError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), traceId, now, facts),
+  );
+  for (const error of errors) facts?.errorCodes.add(String(error.extensions.code));
   return { ...result, errors };
 }

@@ -1,4 +1,11 @@
-import { getOperationAST, getVariableValues, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import {
+  getOperationAST,
+  getVariableValues,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { makeExecute, type Plugin } from 'graphql-yoga';
 
@@ -9,11 +16,15 @@ const coercions = new WeakMap<object, Coercion | null>();
  * The operation's variables as execution will coerce them, computed once per execution for every
  * plugin that needs them (the cost model, the choice of executor); null when there is no operation.
  */
-export function coerceVariables(args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>): Coercion | null {
+export function coerceVariables(
+  args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>,
+): Coercion | null {
   let coercion = coercions.get(args);
   if (coercion === undefined) {
     const operation = getOperationAST(args.document, args.operationName);
-    coercion = operation ? getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 1 }) : null;
+    coercion = operation
+      ? getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 1 })
+      : null;
     coercions.set(args, coercion);
   }
   return coercion;
@@ -50,11 +61,14 @@ export class CompiledQueries {
 export function useCompiledExecution(compiled: CompiledQueries): Plugin {
   const execute = makeExecute(
     (args) =>
-      compiled.get(args.document, args.operationName)!.query(args.rootValue, args.contextValue, args.variableValues) as Promise<ExecutionResult>,
+      compiled
+        .get(args.document, args.operationName)!
+        .query(args.rootValue, args.contextValue, args.variableValues) as Promise<ExecutionResult>,
   );
   return {
     onExecute({ args, setExecuteFn }) {
-      if (coerceVariables(args)?.errors === undefined && compiled.get(args.document, args.operationName)) setExecuteFn(execute);
+      if (coerceVariables(args)?.errors === undefined && compiled.get(args.document, args.operationName))
+        setExecuteFn(execute);
     },
   };
 }

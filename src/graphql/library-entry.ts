@@ -16,7 +16,10 @@ export const LibraryEntry = builder.objectRef<LibraryEntryRow>('LibraryEntry').i
     id: t.exposeID('id'),
     trackId: t.exposeID('trackId'),
     source: t.field({ type: LibrarySource, resolve: (e) => e.source }),
-    shareLinkId: t.exposeID('shareLinkId', { nullable: true, description: 'The share link a shared save came through.' }),
+    shareLinkId: t.exposeID('shareLinkId', {
+      nullable: true,
+      description: 'The share link a shared save came through.',
+    }),
     createdAt: t.field({ type: DateTime, resolve: (e) => e.createdAt }),
   }),
 });

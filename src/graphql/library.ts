@@ -13,7 +13,11 @@ export interface ItemError {
 }
 
 // A plain object, not the DomainError itself: graphql-js would raise an Error returned as a value.
-export const itemError = (e: DomainError): ItemError => ({ code: e.code, message: e.message, systemMessage: e.systemMessage });
+export const itemError = (e: DomainError): ItemError => ({
+  code: e.code,
+  message: e.message,
+  systemMessage: e.systemMessage,
+});
 
 export const TrackActionError = builder.objectRef<ItemError>('TrackActionError').implement({
   description: 'Why one item of a batch failed; the same vocabulary as error extensions.',

@@ -61,7 +61,10 @@ export function uncosted(accounting: Accounting | undefined, keyHash: string | n
  * an operation whose variables do not coerce is left to execution, which refuses it, uncharged.
  */
 export function useOperationCost(model: CostModel, limit: number): Plugin {
-  const account = (args: ExecutionArgs, setResultAndStopExecution: (result: ExecutionResult) => void): void | Promise<void> => {
+  const account = (
+    args: ExecutionArgs,
+    setResultAndStopExecution: (result: ExecutionResult) => void,
+  ): void | Promise<void> => {
     const coercion = coerceVariables(args);
     if (!coercion || coercion.errors) return;
     const { accounting, keyHash } = args.contextValue as { accounting?: Accounting; keyHash?: string | null };

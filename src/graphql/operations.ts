@@ -41,7 +41,10 @@ export function useOperationObserver(tracing?: Tracing): Plugin<GraphQLContext, 
       return ({ result }) => {
         if (result instanceof Error || result === null) {
           const ctx = context as EnvelopContext;
-          refused(ctx, `${String(params.source)}\0${ctx.params?.operationName ?? ''}`, { name: undefined, type: undefined });
+          refused(ctx, `${String(params.source)}\0${ctx.params?.operationName ?? ''}`, {
+            name: undefined,
+            type: undefined,
+          });
         }
       };
     },
@@ -50,7 +53,11 @@ export function useOperationObserver(tracing?: Tracing): Plugin<GraphQLContext, 
         if (valid) return;
         const ctx = context as EnvelopContext;
         const operationName = ctx.params?.operationName;
-        refused(ctx, `${params.documentAST.loc?.source.body ?? ''}\0${operationName ?? ''}`, operationOf(params.documentAST, operationName));
+        refused(
+          ctx,
+          `${params.documentAST.loc?.source.body ?? ''}\0${operationName ?? ''}`,
+          operationOf(params.documentAST, operationName),
+        );
       };
     },
     onExecute({ args, executeFn, setExecuteFn }) {
@@ -60,7 +67,8 @@ export function useOperationObserver(tracing?: Tracing): Plugin<GraphQLContext, 
       const { name, type } = operationOf(args.document, args.operationName);
       const fact: OperationFact = { name, type, outcome: 'success' };
       if (facts) (facts.operations ??= []).push(fact);
-      if (tracing && type) setExecuteFn((execution: ExecutionArgs) => tracing.operation(type, name, () => executeFn(execution)));
+      if (tracing && type)
+        setExecuteFn((execution: ExecutionArgs) => tracing.operation(type, name, () => executeFn(execution)));
       const started = performance.now();
       return {
         onExecuteDone({ result }) {

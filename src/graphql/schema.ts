@@ -30,5 +30,5 @@ export function getSchema(): GraphQLSchema {
 
 /** The SDL committed as schema.graphql. */
 export function printSchemaSDL(): string {
-  return printSchema(lexicographicSortSchema(getSchema())) + '\n';
+  return `${printSchema(lexicographicSortSchema(getSchema()))}\n`;
 }

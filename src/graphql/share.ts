@@ -8,7 +8,12 @@ import {
   type ShareLinkRow,
   type SharedContent,
 } from '../domain/shares.js';
-import { DEFAULT_VISIBILITY, MAX_EXPIRY_DAYS, SHARED_COLLECTION_TRACKS, type shareVisibilities } from '../domain/limits.js';
+import {
+  DEFAULT_VISIBILITY,
+  MAX_EXPIRY_DAYS,
+  SHARED_COLLECTION_TRACKS,
+  type shareVisibilities,
+} from '../domain/limits.js';
 import type { TrackRow } from '../domain/tracks.js';
 import { ack, MutationAck } from './ack.js';
 import { builder } from './builder.js';
@@ -20,7 +25,10 @@ const ShareVisibility = builder.enumType('ShareVisibility', {
   // `satisfies` makes a visibility added to the domain a type error here until it is described.
   values: {
     link_only: { value: 'link_only', description: 'Anyone with the link.' },
-    public: { value: 'public', description: 'The owner allows it to be shown beyond the link; resolves like link_only.' },
+    public: {
+      value: 'public',
+      description: 'The owner allows it to be shown beyond the link; resolves like link_only.',
+    },
   } as const satisfies Record<(typeof shareVisibilities)[number], unknown>,
 });
 
@@ -82,7 +90,11 @@ const SharedContentType = builder.objectRef<SharedContent>('SharedContent').impl
     available: t.exposeBoolean('available'),
     message: t.string({ nullable: true, resolve: (c) => (c.available ? null : UNAVAILABLE_MESSAGE) }),
     share: t.field({ type: ShareInfo, resolve: (c) => c.link }),
-    track: t.field({ type: SharedTrack, nullable: true, resolve: (c) => (c.available && c.kind === 'track' ? c.track : null) }),
+    track: t.field({
+      type: SharedTrack,
+      nullable: true,
+      resolve: (c) => (c.available && c.kind === 'track' ? c.track : null),
+    }),
     collection: t.field({
       type: SharedCollection,
       nullable: true,

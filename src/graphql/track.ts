@@ -1,5 +1,13 @@
 import { trackNotFound } from '../domain/errors.js';
-import { DEFAULT_ENGINE, DEFAULT_MODE, LIBRARY_PAGE, MAX_DURATION_SECONDS, NAME_MAX, trackModes, URL_MAX } from '../domain/limits.js';
+import {
+  DEFAULT_ENGINE,
+  DEFAULT_MODE,
+  LIBRARY_PAGE,
+  MAX_DURATION_SECONDS,
+  NAME_MAX,
+  trackModes,
+  URL_MAX,
+} from '../domain/limits.js';
 import { encodeCursor } from '../domain/pagination.js';
 import { listLibrary } from '../domain/library.js';
 import { createTrack, deleteTrack, getTrack, loadLiveTracks, type TrackRow } from '../domain/tracks.js';
@@ -84,7 +92,9 @@ builder.queryFields((t) => ({
       organizationId: t.arg.id({ required: true }),
       ...t.arg.connectionArgs(),
       offset: t.arg.int({ description: 'Skip this many entries (for offset clients; prefer cursors).' }),
-      collectionId: t.arg.id({ description: 'Only tracks in this collection of yours (another is RESOURCE_NOT_FOUND).' }),
+      collectionId: t.arg.id({
+        description: 'Only tracks in this collection of yours (another is RESOURCE_NOT_FOUND).',
+      }),
       mode: t.arg.string({ description: `Only tracks of this mode: ${trackModes.join(' or ')}.` }),
       engine: t.arg.string({ description: 'Only tracks of this engine key.' }),
     },

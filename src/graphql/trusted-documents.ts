@@ -24,7 +24,8 @@ export interface TrustedDocument {
 export type PrepareDocument = (text: string) => DocumentNode;
 
 /** Validation rules by name, as yoga's validation cache tells rule sets apart. */
-export const rulesKey = (rules: readonly { name: string }[] | undefined) => rules?.map((rule) => rule.name).join() ?? '';
+export const rulesKey = (rules: readonly { name: string }[] | undefined) =>
+  rules?.map((rule) => rule.name).join() ?? '';
 
 const SHA256 = /^(?:sha256:)?([0-9a-f]{64})$/;
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -42,7 +43,9 @@ export function readManifest(path: string): Map<string, string> {
   try {
     raw = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ManifestError(`GRAPHQL_TRUSTED_DOCUMENTS: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ManifestError(
+      `GRAPHQL_TRUSTED_DOCUMENTS: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   let parsed: unknown;
   try {
@@ -60,7 +63,9 @@ export function readManifest(path: string): Map<string, string> {
     }
     const hash = SHA256.exec(id)?.[1];
     if (hash !== undefined && hash !== sha256(text)) {
-      throw new ManifestError(`GRAPHQL_TRUSTED_DOCUMENTS: ${path}: ${id} is not the SHA-256 of its document (a stale manifest?)`);
+      throw new ManifestError(
+        `GRAPHQL_TRUSTED_DOCUMENTS: ${path}: ${id} is not the SHA-256 of its document (a stale manifest?)`,
+      );
     }
     entries.set(id, text);
   }
@@ -103,7 +108,9 @@ export class TrustedDocuments {
 
   find(id: string): TrustedDocument | undefined {
     const hash = SHA256.exec(id)?.[1];
-    return this.byId.get(id) ?? (hash === undefined ? undefined : (this.byId.get(`sha256:${hash}`) ?? this.byId.get(hash)));
+    return (
+      this.byId.get(id) ?? (hash === undefined ? undefined : (this.byId.get(`sha256:${hash}`) ?? this.byId.get(hash)))
+    );
   }
 
   findText(text: string): TrustedDocument | undefined {
@@ -155,7 +162,8 @@ function requestedId(params: DocumentParams, request: Request): string | undefin
   if (typeof params.documentId === 'string') return params.documentId;
   const hash = params.extensions?.persistedQuery?.sha256Hash;
   if (typeof hash === 'string') return hash;
-  if (request.method === 'GET' && request.url.includes('documentId=')) return new URL(request.url).searchParams.get('documentId') ?? undefined;
+  if (request.method === 'GET' && request.url.includes('documentId='))
+    return new URL(request.url).searchParams.get('documentId') ?? undefined;
   return undefined;
 }
 
@@ -184,11 +192,17 @@ export function useTrustedDocuments(store: TrustedDocuments): Plugin {
         return;
       }
       if (typeof p.query !== 'string' || p.query === '') {
-        if (id !== undefined) refuse(new DomainError('PERSISTED_QUERY_NOT_FOUND', `No trusted document has the id ${id.slice(0, 80)}`));
+        if (id !== undefined)
+          refuse(new DomainError('PERSISTED_QUERY_NOT_FOUND', `No trusted document has the id ${id.slice(0, 80)}`));
         return;
       }
       if (store.enforced && !store.findText(p.query)) {
-        refuse(new DomainError('TRUSTED_DOCUMENT_REQUIRED', 'This gateway runs only its trusted documents: send a documentId from its manifest'));
+        refuse(
+          new DomainError(
+            'TRUSTED_DOCUMENT_REQUIRED',
+            'This gateway runs only its trusted documents: send a documentId from its manifest',
+          ),
+        );
       }
     },
     onParse({ params, setParsedDocument }) {
@@ -206,7 +220,10 @@ export function useTrustedDocuments(store: TrustedDocuments): Plugin {
       }
       const trusted = store.of(params.documentAST);
       // Validated when prepared; again only if this request validates with rules it did not pass.
-      if (trusted) setValidationFn((schema, document, rules, ...rest) => (rulesKey(rules) === trusted.rules ? [] : validateFn(schema, document, rules, ...rest)));
+      if (trusted)
+        setValidationFn((schema, document, rules, ...rest) =>
+          rulesKey(rules) === trusted.rules ? [] : validateFn(schema, document, rules, ...rest),
+        );
     },
   };
 }

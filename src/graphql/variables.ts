@@ -25,12 +25,16 @@ import { validationFailure } from './errors.js';
 // GraphQL clients keep graphql-js's wording, which names the variable and the path inside it.
 
 const MAX_ERRORS = 50;
-const snake = (name: string) => name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** What a named input type's values are, in the words of a JSON client. */
 function expectedOf(type: GraphQLInputType): string {
   const named = getNamedType(type);
-  if (isEnumType(named)) return `one of ${named.getValues().map((v) => v.name).join(', ')}`;
+  if (isEnumType(named))
+    return `one of ${named
+      .getValues()
+      .map((v) => v.name)
+      .join(', ')}`;
   if (isInputObjectType(named)) return 'an object';
   switch (named.name) {
     case 'Int':
@@ -86,7 +90,8 @@ function problemAt(type: GraphQLInputType, value: unknown, field: string, entry:
     if (unknown !== undefined) return { field: snake(unknown), problem: 'unknown' };
     for (const f of Object.values(fields)) {
       const given = record[f.name];
-      if (given === undefined && isNonNullType(f.type) && f.defaultValue === undefined) return { field: snake(f.name), problem: 'missing' };
+      if (given === undefined && isNonNullType(f.type) && f.defaultValue === undefined)
+        return { field: snake(f.name), problem: 'missing' };
       if (given === null && isNonNullType(f.type)) return { field: snake(f.name), problem: 'null' };
     }
   }
@@ -100,14 +105,23 @@ const shown = (value: unknown) => {
     return String(value);
   }
 };
-const printPath = (path: readonly (string | number)[]) => path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`)).join('');
+const printPath = (path: readonly (string | number)[]) =>
+  path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`)).join('');
 
-function inputError(problem: InputProblem, message: string, node: OperationDefinitionNode['variableDefinitions']): GraphQLError {
+function inputError(
+  problem: InputProblem,
+  message: string,
+  node: OperationDefinitionNode['variableDefinitions'],
+): GraphQLError {
   return new GraphQLError(message, { nodes: node, originalError: new InputError(problem, message) });
 }
 
 /** The coercion failures of an operation's variables (empty when they are all valid). */
-export function variableErrors(schema: GraphQLSchema, operation: OperationDefinitionNode, inputs: Record<string, unknown>): GraphQLError[] {
+export function variableErrors(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  inputs: Record<string, unknown>,
+): GraphQLError[] {
   const errors: GraphQLError[] = [];
   for (const definition of operation.variableDefinitions ?? []) {
     if (errors.length >= MAX_ERRORS) break;
@@ -119,12 +133,24 @@ export function variableErrors(schema: GraphQLSchema, operation: OperationDefini
     const typeName = String(type);
     if (given === undefined) {
       if (isNonNullType(type) && definition.defaultValue === undefined) {
-        errors.push(inputError({ field: snake(name), problem: 'missing' }, `Variable "$${name}" of required type "${typeName}" was not provided.`, [definition]));
+        errors.push(
+          inputError(
+            { field: snake(name), problem: 'missing' },
+            `Variable "$${name}" of required type "${typeName}" was not provided.`,
+            [definition],
+          ),
+        );
       }
       continue;
     }
     if (given === null && isNonNullType(type)) {
-      errors.push(inputError({ field: snake(name), problem: 'null' }, `Variable "$${name}" of non-null type "${typeName}" must not be null.`, [definition]));
+      errors.push(
+        inputError(
+          { field: snake(name), problem: 'null' },
+          `Variable "$${name}" of non-null type "${typeName}" must not be null.`,
+          [definition],
+        ),
+      );
       continue;
     }
     coerceInputValue(given, type, (path, invalid, error) => {
@@ -139,10 +165,17 @@ export function variableErrors(schema: GraphQLSchema, operation: OperationDefini
 }
 
 /** The operation a request asks to run, or the validation failure graphql-js would report at execution. */
-export function operationOf(document: DocumentNode, operationName?: string | null): OperationDefinitionNode | GraphQLError {
+export function operationOf(
+  document: DocumentNode,
+  operationName?: string | null,
+): OperationDefinitionNode | GraphQLError {
   const operation = getOperationAST(document, operationName);
   if (operation) return operation;
-  return validationFailure(operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.');
+  return validationFailure(
+    operationName
+      ? `Unknown operation named "${operationName}".`
+      : 'Must provide operation name if query contains multiple operations.',
+  );
 }
 
 /** Variables are checked before any resolver runs; a failure answers instead of executing. */
@@ -150,7 +183,11 @@ export const useVariableCoercion: Plugin = {
   onExecute({ args, setResultAndStopExecution }) {
     const operation = operationOf(args.document, args.operationName);
     if (operation instanceof GraphQLError) return setResultAndStopExecution({ errors: [operation] });
-    const errors = variableErrors(args.schema, operation, (args.variableValues as Record<string, unknown> | null | undefined) ?? {});
+    const errors = variableErrors(
+      args.schema,
+      operation,
+      (args.variableValues as Record<string, unknown> | null | undefined) ?? {},
+    );
     if (errors.length > 0) setResultAndStopExecution({ errors });
   },
 };

@@ -13,13 +13,13 @@ type Http = { spec?: boolean; status?: number };
  * the document itself (parse, validation, variables) keep the 200 the spec asks for there.
  */
 const notWellFormed = (error: GraphQLError) =>
-  error.extensions['code'] === 'INVALID_REQUEST_BODY' && (error.extensions['http'] as Http | undefined)?.spec === true;
+  error.extensions.code === 'INVALID_REQUEST_BODY' && (error.extensions.http as Http | undefined)?.spec === true;
 
 function wellFormed(result: ExecutionResult): ExecutionResult {
   if (!result.errors?.some(notWellFormed)) return result;
   const errors = result.errors.map((error) => {
     if (!notWellFormed(error)) return error;
-    const { spec: _spec, ...http } = error.extensions['http'] as Http;
+    const { spec: _spec, ...http } = error.extensions.http as Http;
     return new GraphQLError(error.message, { ...error, extensions: { ...error.extensions, http } });
   });
   return { ...result, errors };

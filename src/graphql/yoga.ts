@@ -62,7 +62,9 @@ function finish(result: ExecutionResult, { deps, keyHash, accounting }: ServerCo
 const useApiErrors = (limit: number): Plugin<GraphQLContext, ServerContext> => ({
   onResultProcess({ result, setResult, serverContext }) {
     if (isAsyncIterable(result)) return;
-    setResult(Array.isArray(result) ? result.map((r) => finish(r, serverContext, limit)) : finish(result, serverContext, limit));
+    setResult(
+      Array.isArray(result) ? result.map((r) => finish(r, serverContext, limit)) : finish(result, serverContext, limit),
+    );
   },
 });
 
@@ -94,7 +96,11 @@ export function createGraphQLHandler(options: GraphQLOptions) {
     // CORS is answered by the app for every surface, from its allow-list.
     cors: false,
     logging: false,
-    graphiql: options.introspection && { title: 'music-gateway', defaultQuery: DEFAULT_QUERY, headers: JSON.stringify({ 'X-API-Key': '' }) },
+    graphiql: options.introspection && {
+      title: 'music-gateway',
+      defaultQuery: DEFAULT_QUERY,
+      headers: JSON.stringify({ 'X-API-Key': '' }),
+    },
     // Bundled assets served by the app (see graphiql.ts), not yoga's default CDN links.
     renderGraphiQL: renderGraphiQLPage,
     context: contextFor,
@@ -124,13 +130,16 @@ export function createGraphQLHandler(options: GraphQLOptions) {
  */
 function prepare(yoga: Yoga, compiled: CompiledQueries, text: string): DocumentNode {
   // As a POST would be: a mutation is refused from a GET (yoga's usePreventMutationViaGET).
-  const { parse, validate, schema } = yoga.getEnveloped({ request: new Request('http://localhost/graphql', { method: 'POST' }) });
+  const { parse, validate, schema } = yoga.getEnveloped({
+    request: new Request('http://localhost/graphql', { method: 'POST' }),
+  });
   const document: DocumentNode = parse(text);
   const [invalid] = validate(schema, document);
   if (invalid) throw invalid;
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
   if (operations.length === 0) throw new GraphQLError('The document has no operation');
-  for (const operation of operations) compiled.get(document, operations.length === 1 ? undefined : operation.name?.value);
+  for (const operation of operations)
+    compiled.get(document, operations.length === 1 ? undefined : operation.name?.value);
   return document;
 }
 
@@ -214,11 +223,16 @@ function isPlainParams(value: unknown): value is PlainParams {
 function leanPath(yoga: Yoga, limit: number) {
   return async (request: Request, serverContext: ServerContext): Promise<Response> => {
     const mediaType = PLAIN_ACCEPT.get(request.headers.get('accept'));
-    if (request.method !== 'POST' || !mediaType || !isLeanRequest(request.headers.get('content-type'), request.headers.get('accept'))) {
+    if (
+      request.method !== 'POST' ||
+      !mediaType ||
+      !isLeanRequest(request.headers.get('content-type'), request.headers.get('accept'))
+    ) {
       return yoga.fetch(request, serverContext);
     }
     const text = await request.text();
-    const toYoga = () => yoga.fetch(new Request(request.url, { method: 'POST', headers: request.headers, body: text }), serverContext);
+    const toYoga = () =>
+      yoga.fetch(new Request(request.url, { method: 'POST', headers: request.headers, body: text }), serverContext);
     let params: unknown;
     try {
       params = JSON.parse(text);

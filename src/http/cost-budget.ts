@@ -83,7 +83,11 @@ export class CostBudget {
 
   /** The key's budget as this process last saw it, without charging or leasing. */
   peek(keyHash: string): BudgetDecision {
-    return this.decision(this.keys.get(keyHash) ?? { tokens: 0, shared: this.options.capacity, sharedAt: this.now(), leasing: null }, true, 0);
+    return this.decision(
+      this.keys.get(keyHash) ?? { tokens: 0, shared: this.options.capacity, sharedAt: this.now(), leasing: null },
+      true,
+      0,
+    );
   }
 
   private local(keyHash: string): Local {

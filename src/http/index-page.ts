@@ -18,10 +18,16 @@ const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '
  * (`Accept: text/html`). The page's links are relative, so it works under a proxy's prefix.
  */
 export function indexResponse(request: Request, { graphiql }: { graphiql: boolean }): Response {
-  const links = LINKS.map(([key, path, what]) => ({ key, path, what: key === 'graphql' && !graphiql ? 'GraphQL endpoint (POST)' : what }));
+  const links = LINKS.map(([key, path, what]) => ({
+    key,
+    path,
+    what: key === 'graphql' && !graphiql ? 'GraphQL endpoint (POST)' : what,
+  }));
   let response: Response;
   if (/\btext\/html\b/.test(request.headers.get('accept') ?? '')) {
-    const items = links.map((l) => `      <li><a href="${l.path}">/${l.path}</a>: ${escapeHtml(l.what)}</li>`).join('\n');
+    const items = links
+      .map((l) => `      <li><a href="${l.path}">/${l.path}</a>: ${escapeHtml(l.what)}</li>`)
+      .join('\n');
     response = html(`<!doctype html>
 <html lang="en">
   <head>
@@ -37,7 +43,14 @@ ${items}
 </html>
 `);
   } else {
-    response = json({ name: 'music-gateway', version: packageVersion, links: Object.fromEntries(links.map((l) => [l.key, `/${l.path}`])) }, 200);
+    response = json(
+      {
+        name: 'music-gateway',
+        version: packageVersion,
+        links: Object.fromEntries(links.map((l) => [l.key, `/${l.path}`])),
+      },
+      200,
+    );
   }
   response.headers.set('vary', 'accept');
   return response;

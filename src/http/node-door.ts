@@ -76,14 +76,27 @@ export function readBody(req: IncomingMessage, declared: number): Promise<string
       size += chunk.byteLength;
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(size === declared ? (chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')) : null));
+    req.on('end', () =>
+      resolve(
+        size === declared
+          ? chunks.length === 1
+            ? chunks[0]!.toString('utf8')
+            : Buffer.concat(chunks).toString('utf8')
+          : null,
+      ),
+    );
     req.on('error', () => resolve(null));
     req.on('close', () => resolve(null));
   });
 }
 
 /** The whole answer in one write: status line, headers with their Content-Length, body. */
-export function writeAnswer(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer): void {
+export function writeAnswer(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: string | Buffer,
+): void {
   // 204 and 304 carry neither a body nor its length.
   if (status === 204 || status === 304) {
     res.writeHead(status, headers);
@@ -102,6 +115,8 @@ export async function writeResponse(res: ServerResponse, response: Response): Pr
     headers[name] = value;
   });
   const type = headers['content-type'] ?? '';
-  const body = /^(application\/([\w.+-]+\+)?json|text\/)/.test(type) ? await response.text() : Buffer.from(await response.arrayBuffer());
+  const body = /^(application\/([\w.+-]+\+)?json|text\/)/.test(type)
+    ? await response.text()
+    : Buffer.from(await response.arrayBuffer());
   writeAnswer(res, response.status, headers, body);
 }

@@ -27,7 +27,14 @@ export interface ShutdownOptions {
  * in flight finish, the database closes and the process exits 0 (1 if the timeout cut requests
  * off). SIGINT, a person at a terminal, skips the delay, and so does a second signal.
  */
-export function shutDownOnSignals({ server, app, logger, delaySeconds, timeoutSeconds, finally: last }: ShutdownOptions): void {
+export function shutDownOnSignals({
+  server,
+  app,
+  logger,
+  delaySeconds,
+  timeoutSeconds,
+  finally: last,
+}: ShutdownOptions): void {
   // Requests are counted where Node sees them: a body still arriving is already in flight.
   let inFlight = 0;
   let onIdle: (() => void) | null = null;
@@ -65,7 +72,10 @@ export function shutDownOnSignals({ server, app, logger, delaySeconds, timeoutSe
       // Drained and closed: exporting the last spans has its own bound, and cannot make this a failure.
       clearTimeout(deadline);
       if (last) {
-        const finished = await Promise.race([last().then(() => true), new Promise<false>((resolve) => setTimeout(resolve, 5000, false).unref())]);
+        const finished = await Promise.race([
+          last().then(() => true),
+          new Promise<false>((resolve) => setTimeout(resolve, 5000, false).unref()),
+        ]);
         if (!finished) logger.warn('gave up exporting the last spans after 5 s');
       }
       process.exit(0);
@@ -77,7 +87,11 @@ export function shutDownOnSignals({ server, app, logger, delaySeconds, timeoutSe
     if (delay !== undefined || closing) return close();
     app.beginShutdown();
     const wait = signal === 'SIGTERM' ? delaySeconds : 0;
-    if (wait > 0) logger.info({ signal }, `${signal}: readiness is 503; the listener closes in ${wait} s, then requests in flight finish`);
+    if (wait > 0)
+      logger.info(
+        { signal },
+        `${signal}: readiness is 503; the listener closes in ${wait} s, then requests in flight finish`,
+      );
     delay = setTimeout(close, wait * 1000);
   };
   process.on('SIGTERM', onSignal);

@@ -69,7 +69,9 @@ export function createSideRoutes({ database, metrics, graphiql, shuttingDown }: 
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return errorResponse(
         'rest',
-        new DomainError('METHOD_NOT_ALLOWED', `${request.method} is not supported here; use GET`, { allow: 'GET, HEAD' }),
+        new DomainError('METHOD_NOT_ALLOWED', `${request.method} is not supported here; use GET`, {
+          allow: 'GET, HEAD',
+        }),
         { traceId: deps.traceId, now: deps.now(), headers: { allow: 'GET, HEAD' } },
       );
     }

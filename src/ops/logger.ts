@@ -16,7 +16,7 @@ export interface LoggerOptions {
 /** JSON lines (one per request) for machines; `pretty` turns them into short lines for people. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const out = options.destination ?? process.stdout;
-  const destination = options.pretty ? { write: (line: string) => out.write(prettyLine(line, true) + '\n') } : out;
+  const destination = options.pretty ? { write: (line: string) => out.write(`${prettyLine(line, true)}\n`) } : out;
   return pino({ level: options.level ?? 'info', timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }
 

@@ -106,7 +106,8 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     if (type === undefined) return OPERATION_LABEL.unknown;
     if (name === undefined) return OPERATION_LABEL.anonymous;
     if (admitted.has(name)) return name;
-    if (outcome === 'rejected' || name.length > MAX_NAME_LENGTH || admitted.size >= MAX_OPERATION_NAMES) return OPERATION_LABEL.other;
+    if (outcome === 'rejected' || name.length > MAX_NAME_LENGTH || admitted.size >= MAX_OPERATION_NAMES)
+      return OPERATION_LABEL.other;
     admitted.add(name);
     return name;
   };
@@ -124,7 +125,8 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
         const name = operationName(operation);
         const type = operation.type ?? OPERATION_LABEL.unknown;
         operations.inc({ operation_name: name, operation_type: type, outcome: operation.outcome });
-        if (operation.seconds !== undefined) operationDuration.observe({ operation_name: name, operation_type: type }, operation.seconds);
+        if (operation.seconds !== undefined)
+          operationDuration.observe({ operation_name: name, operation_type: type }, operation.seconds);
       }
     },
     transaction({ waitSeconds, holdSeconds, committed, retried }) {

@@ -77,7 +77,8 @@ export function createOtelTracing(config: TracingConfig, options: TracingOptions
     contextManager = new AsyncLocalStorageContextManager().enable();
     context.setGlobalContextManager(contextManager);
     // The SDK's own complaints (an unreachable collector, say) go to stderr as one line each.
-    const complain = (message: string, ...args: unknown[]) => console.error(`opentelemetry: ${[message, ...args].map(describe).join(' ')}`);
+    const complain = (message: string, ...args: unknown[]) =>
+      console.error(`opentelemetry: ${[message, ...args].map(describe).join(' ')}`);
     diag.setLogger(
       { error: complain, warn: complain, info: () => {}, debug: () => {}, verbose: () => {} },
       { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
@@ -106,7 +107,10 @@ export function createOtelTracing(config: TracingConfig, options: TracingOptions
       // No raw path or query: paths carry share tokens. The route template is set once known.
       const span = tracer.startSpan(
         request.method,
-        { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'music_gateway.request_id': requestId } },
+        {
+          kind: SpanKind.SERVER,
+          attributes: { 'http.request.method': request.method, 'music_gateway.request_id': requestId },
+        },
         parent,
       );
       const { traceId, spanId } = span.spanContext();

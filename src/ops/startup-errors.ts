@@ -54,7 +54,8 @@ function databaseReason(error: unknown, url: string): string {
   const code = codeOf(error);
   // Node reports each address it tried (localhost: ::1 and 127.0.0.1) in an AggregateError.
   const first = (Array.isArray(e.errors) ? (e.errors[0] as SystemError | undefined) : undefined) ?? e;
-  const at = typeof first.address === 'string' ? `${first.address}${first.port ? `:${String(first.port)}` : ''}` : undefined;
+  const at =
+    typeof first.address === 'string' ? `${first.address}${first.port ? `:${String(first.port)}` : ''}` : undefined;
   switch (code) {
     case 'ECONNREFUSED':
       return `connection refused${at ? ` at ${at}` : ''}; is PostgreSQL running and listening on that host and port?`;
@@ -83,7 +84,8 @@ function databaseReason(error: unknown, url: string): string {
       return 'a part of the path is a file, not a folder';
   }
   if (code && SQLSTATE[code]) return SQLSTATE[code];
-  if (/^postgres(ql)?:/i.test(url) && /invalid url/i.test(e.message)) return 'the URL is malformed; the form is postgres://user:password@host:5432/database';
+  if (/^postgres(ql)?:/i.test(url) && /invalid url/i.test(e.message))
+    return 'the URL is malformed; the form is postgres://user:password@host:5432/database';
   return e.message;
 }
 

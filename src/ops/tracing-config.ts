@@ -14,7 +14,14 @@ export interface TracingConfig {
 
 const EXPORTERS = ['otlp', 'console', 'none'] as const;
 const PROTOCOLS = ['http/protobuf', 'http/json'] as const;
-const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'];
+const SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+];
 
 const read = (env: NodeJS.ProcessEnv, name: string) => env[name]?.trim() || undefined;
 
@@ -32,7 +39,9 @@ export function tracingConfig(env: NodeJS.ProcessEnv): TracingConfig | null | Er
     .filter(Boolean);
   for (const name of listed ?? []) {
     if (!(EXPORTERS as readonly string[]).includes(name)) {
-      return new Error(`OTEL_TRACES_EXPORTER must list otlp, console or none, got "${read(env, 'OTEL_TRACES_EXPORTER')}"`);
+      return new Error(
+        `OTEL_TRACES_EXPORTER must list otlp, console or none, got "${read(env, 'OTEL_TRACES_EXPORTER')}"`,
+      );
     }
   }
   const endpoint = read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
@@ -41,9 +50,13 @@ export function tracingConfig(env: NodeJS.ProcessEnv): TracingConfig | null | Er
   if (exporters.length === 0) return null;
 
   if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) {
-    return new Error(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL such as http://127.0.0.1:4318, got "${endpoint}"`);
+    return new Error(
+      `OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL such as http://127.0.0.1:4318, got "${endpoint}"`,
+    );
   }
-  const protocolVariable = read(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocolVariable = read(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL')
+    ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
+    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
   const protocol = (read(env, protocolVariable) ?? 'http/protobuf').toLowerCase();
   if (!(PROTOCOLS as readonly string[]).includes(protocol)) {
     return new Error(

@@ -11,7 +11,12 @@ import type { TracingConfig } from './tracing-config.js';
  */
 export interface Tracing {
   /** Runs `respond` inside the request's server span; records the W3C trace and span ids in `facts`. */
-  request(request: Request, requestId: string, facts: RequestFacts, respond: () => Promise<Response>): Promise<Response>;
+  request(
+    request: Request,
+    requestId: string,
+    facts: RequestFacts,
+    respond: () => Promise<Response>,
+  ): Promise<Response>;
   /** Runs one GraphQL operation inside its span, a child of the request's. */
   operation<T>(type: string, name: string | undefined, execute: () => T | Promise<T>): Promise<T>;
   /** For `openDatabase`: a span per statement run while a request is traced. */

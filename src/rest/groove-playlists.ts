@@ -45,13 +45,14 @@ interface TrackAction {
 }
 
 function playlistIdOf(body: Record<string, unknown>): string {
-  const id = body['Id'];
-  if (typeof id !== 'string' || id.trim() === '') throw invalidField('id', 'Id is required: the playlist to act on (music.playlist.…)');
+  const id = body.Id;
+  if (typeof id !== 'string' || id.trim() === '')
+    throw invalidField('id', 'Id is required: the playlist to act on (music.playlist.…)');
   return collectionIdOf(id);
 }
 
 function nameOf(body: Record<string, unknown>, required: boolean): string | null {
-  const name = body['Name'];
+  const name = body.Name;
   if (name === undefined || name === null) {
     if (required) throw invalidField('name', 'Name is required to create a playlist');
     return null;
@@ -62,13 +63,14 @@ function nameOf(body: Record<string, unknown>, required: boolean): string | null
 
 /** Accepted as Groove clients send it; playlists here are never published (share a collection instead). */
 function checkPublished(body: Record<string, unknown>): void {
-  const published = body['IsPublished'];
-  if (published !== undefined && published !== null && typeof published !== 'boolean') throw invalidBody('IsPublished must be true or false');
+  const published = body.IsPublished;
+  if (published !== undefined && published !== null && typeof published !== 'boolean')
+    throw invalidBody('IsPublished must be true or false');
 }
 
 /** The version the client read (a playlist's CollectionStateToken), for ifVersion. */
 function stateTokenOf(body: Record<string, unknown>): number | null {
-  const token = body['CollectionStateToken'];
+  const token = body.CollectionStateToken;
   if (token === undefined || token === null) return null;
   if (typeof token !== 'string' || !/^\d{1,9}$/.test(token)) {
     throw invalidBody('CollectionStateToken must be the CollectionStateToken of a playlist as browsed');
@@ -77,12 +79,13 @@ function stateTokenOf(body: Record<string, unknown>): number | null {
 }
 
 function trackActionsOf(body: Record<string, unknown>): TrackAction[] {
-  const list = body['TrackActions'];
+  const list = body.TrackActions;
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw invalidBody('TrackActions must be an array of track actions');
   checkTrackBatch(list);
   return list.map((entry: unknown, i) => {
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw invalidBody(`TrackActions entry ${i + 1} must be an object with Id and Action`);
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+      throw invalidBody(`TrackActions entry ${i + 1} must be an object with Id and Action`);
     const { Id: id, Action: action } = entry as Record<string, unknown>;
     if (typeof id !== 'string') throw invalidBody(`The Id of TrackActions entry ${i + 1} must be a track id`);
     const kind = typeof action === 'string' ? ACTIONS.get(action.toLowerCase()) : undefined;
@@ -131,14 +134,25 @@ async function create({ request, deps, run, match }: GrooveCall): Promise<Respon
     return { name, actions };
   });
   const organizationId = organizationOf(request);
-  const created: Collection = (await runOrThrow(request, deps, run, CREATE, { organizationId, name: input.name })).createCollection;
+  const created: Collection = (await runOrThrow(request, deps, run, CREATE, { organizationId, name: input.name }))
+    .createCollection;
   if (input.actions.length === 0) return json({ PlaylistActionResult: playlistResult(created) }, 200);
   // The playlist exists from here on, as in Groove, whichever tracks fail.
   const added: Edit = (
-    await runOrThrow(request, deps, run, ADD, { organizationId, collectionId: created.id, trackIds: input.actions.map((a) => trackIdOf(a.id)) })
+    await runOrThrow(request, deps, run, ADD, {
+      organizationId,
+      collectionId: created.id,
+      trackIds: input.actions.map((a) => trackIdOf(a.id)),
+    })
   ).addTracksToCollection;
   const TrackActionResults = added.results.map((item, i) => trackActionResult(item, input.actions[i]!.id, true));
-  return json({ PlaylistActionResult: { ...playlistResult(added.collection), TrackActionResults }, ...someFailed(TrackActionResults) }, 200);
+  return json(
+    {
+      PlaylistActionResult: { ...playlistResult(added.collection), TrackActionResults },
+      ...someFailed(TrackActionResults),
+    },
+    200,
+  );
 }
 
 async function update({ request, deps, run, match }: GrooveCall): Promise<Response> {
@@ -150,14 +164,25 @@ async function update({ request, deps, run, match }: GrooveCall): Promise<Respon
     checkPublished(body);
     const ifVersion = stateTokenOf(body);
     const actions = trackActionsOf(body);
-    const before = body['InsertBeforeTrackId'];
-    if (before !== undefined && before !== null && typeof before !== 'string') throw invalidBody('InsertBeforeTrackId must be a track id or null');
+    const before = body.InsertBeforeTrackId;
+    if (before !== undefined && before !== null && typeof before !== 'string')
+      throw invalidBody('InsertBeforeTrackId must be a track id or null');
     const moves = actions.some((a) => a.action === 'move');
     if (moves && (actions.some((a) => a.action !== 'move') || name !== null)) {
       // One gesture, applied atomically: Groove's rule.
-      throw new DomainError('INVALID_TRACK_MOVE', 'A Move request holds only Move track actions (no Add, Delete or Name)');
+      throw new DomainError(
+        'INVALID_TRACK_MOVE',
+        'A Move request holds only Move track actions (no Add, Delete or Name)',
+      );
     }
-    return { collectionId, name, ifVersion, actions, moves, before: typeof before === 'string' ? trackIdOf(before) : null };
+    return {
+      collectionId,
+      name,
+      ifVersion,
+      actions,
+      moves,
+      before: typeof before === 'string' ? trackIdOf(before) : null,
+    };
   });
   const organizationId = organizationOf(request);
   const { collectionId, actions } = input;
@@ -178,7 +203,9 @@ async function update({ request, deps, run, match }: GrooveCall): Promise<Respon
   let ifVersion = input.ifVersion;
   let collection: Collection | null = null;
   const step = async (query: string, variables: Record<string, unknown>, field: string) => {
-    const data = (await runOrThrow(request, deps, run, query, { organizationId, collectionId, ifVersion, ...variables }))[field];
+    const data = (
+      await runOrThrow(request, deps, run, query, { organizationId, collectionId, ifVersion, ...variables })
+    )[field];
     collection = 'collection' in data ? data.collection : data;
     if (ifVersion !== null) ifVersion = collection!.version;
     return data as Edit;
@@ -186,9 +213,14 @@ async function update({ request, deps, run, match }: GrooveCall): Promise<Respon
   const deletes = actions.filter((a) => a.action === 'delete');
   const adds = actions.filter((a) => a.action === 'add');
   // Also a metadata-only update without a new name: it checks the playlist (and the token), and echoes it.
-  if (input.name !== null || actions.length === 0) await step(UPDATE, { input: input.name !== null ? { name: input.name } : {} }, 'updateCollection');
-  const removed = deletes.length ? (await step(REMOVE, { trackIds: deletes.map((a) => trackIdOf(a.id)) }, 'removeTracksFromCollection')).results : [];
-  const added = adds.length ? (await step(ADD, { trackIds: adds.map((a) => trackIdOf(a.id)) }, 'addTracksToCollection')).results : [];
+  if (input.name !== null || actions.length === 0)
+    await step(UPDATE, { input: input.name !== null ? { name: input.name } : {} }, 'updateCollection');
+  const removed = deletes.length
+    ? (await step(REMOVE, { trackIds: deletes.map((a) => trackIdOf(a.id)) }, 'removeTracksFromCollection')).results
+    : [];
+  const added = adds.length
+    ? (await step(ADD, { trackIds: adds.map((a) => trackIdOf(a.id)) }, 'addTracksToCollection')).results
+    : [];
   const next = { delete: 0, add: 0 };
   const TrackActionResults: TrackActionResult[] = actions.map((a) => {
     const kind = a.action as 'add' | 'delete';
@@ -197,7 +229,9 @@ async function update({ request, deps, run, match }: GrooveCall): Promise<Respon
   });
   const result = playlistResult(collection!);
   return json(
-    actions.length ? { PlaylistActionResult: { ...result, TrackActionResults }, ...someFailed(TrackActionResults) } : { PlaylistActionResult: result },
+    actions.length
+      ? { PlaylistActionResult: { ...result, TrackActionResults }, ...someFailed(TrackActionResults) }
+      : { PlaylistActionResult: result },
     200,
   );
 }
@@ -205,7 +239,9 @@ async function update({ request, deps, run, match }: GrooveCall): Promise<Respon
 async function remove({ request, deps, run, match }: GrooveCall): Promise<Response> {
   checkNamespace(match[1]!);
   // Every member but Id is ignored, as in Groove.
-  const collectionId = await readAfterCaller(request, deps, run, async () => playlistIdOf(await readJsonObject(request)));
+  const collectionId = await readAfterCaller(request, deps, run, async () =>
+    playlistIdOf(await readJsonObject(request)),
+  );
   await runOrThrow(request, deps, run, DELETE, { organizationId: organizationOf(request), collectionId });
   return json({ PlaylistActionResult: { Id: groovePlaylistId(collectionId) } }, 200);
 }
@@ -217,7 +253,8 @@ interface BrowsePage {
   offset: number;
 }
 const MAX_OFFSET = 2 ** 31 - 1;
-const tokenOf = (page: BrowsePage) => Buffer.from(`${page.offset + page.size}.${page.size}`, 'utf8').toString('base64url');
+const tokenOf = (page: BrowsePage) =>
+  Buffer.from(`${page.offset + page.size}.${page.size}`, 'utf8').toString('base64url');
 
 function browsePage(query: URLSearchParams, orders: readonly string[]): BrowsePage {
   const token = query.get('continuationToken');
@@ -231,12 +268,16 @@ function browsePage(query: URLSearchParams, orders: readonly string[]): BrowsePa
   }
   const orderBy = query.get('orderBy');
   if (orderBy !== null && !orders.some((o) => o.toLowerCase() === orderBy.toLowerCase())) {
-    throw invalidField('order_by', orders.length ? `orderBy must be ${orders.join(' or ')} here` : 'orderBy is not supported here');
+    throw invalidField(
+      'order_by',
+      orders.length ? `orderBy must be ${orders.join(' or ')} here` : 'orderBy is not supported here',
+    );
   }
   const whole = (name: string, least: number, fallback: number) => {
     const raw = query.get(name);
     if (raw === null) return fallback;
-    if (!/^\d{1,9}$/.test(raw) || Number(raw) < least) throw invalidField(name, `${name} must be an integer of at least ${least}`);
+    if (!/^\d{1,9}$/.test(raw) || Number(raw) < least)
+      throw invalidField(name, `${name} must be an integer of at least ${least}`);
     return Number(raw);
   };
   const size = Math.min(whole('maxItems', 1, GROOVE_BROWSE_PAGE.defaultSize), GROOVE_BROWSE_PAGE.maxSize);

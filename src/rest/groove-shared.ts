@@ -19,7 +19,8 @@ export const invalidBody = (systemMessage: string) => new DomainError('INVALID_R
 
 /** Only music exists here; INVALID_INPUT_PARAMETER is Groove's code for a bad parameter value. */
 export function checkNamespace(namespace: string): void {
-  if (namespace !== 'music') throw invalidField('namespace', `Unknown namespace "${namespace}"; only music is supported`);
+  if (namespace !== 'music')
+    throw invalidField('namespace', `Unknown namespace "${namespace}"; only music is supported`);
 }
 
 /**
@@ -51,10 +52,14 @@ export function trackActionResult(item: ItemResult, inputId: string, added: bool
   return added ? { InputId: inputId, Id: grooveTrackId(item.inputId) } : { InputId: inputId };
 }
 
-export const SOME_FAILED: GrooveError = { ErrorCode: 'COLLECTION_SOME_OPERATIONS_FAILED', Description: 'Some of the operations failed' };
+export const SOME_FAILED: GrooveError = {
+  ErrorCode: 'COLLECTION_SOME_OPERATIONS_FAILED',
+  Description: 'Some of the operations failed',
+};
 
 /** The top-level Error of an answer whose items all ran: present exactly when one of them failed. */
-export const someFailed = (results: readonly TrackActionResult[]) => (results.some((r) => r.Error) ? { Error: SOME_FAILED } : {});
+export const someFailed = (results: readonly TrackActionResult[]) =>
+  results.some((r) => r.Error) ? { Error: SOME_FAILED } : {};
 
 // Who is calling comes first: a bad key is 401 whatever the request holds.
 const WHO = '{ viewer { id } }';
@@ -63,7 +68,12 @@ const WHO = '{ viewer { id } }';
  * Reads the request with `read`; when it cannot be read, the caller is authenticated first, so an
  * unknown key is 401 before a malformed body or parameter is 400.
  */
-export async function readAfterCaller<T>(request: Request, deps: Deps, run: RunOperation, read: () => Promise<T> | T): Promise<T> {
+export async function readAfterCaller<T>(
+  request: Request,
+  deps: Deps,
+  run: RunOperation,
+  read: () => Promise<T> | T,
+): Promise<T> {
   try {
     return await read();
   } catch (unreadable) {
@@ -74,9 +84,16 @@ export async function readAfterCaller<T>(request: Request, deps: Deps, run: RunO
 }
 
 /** Runs an operation, and hands back its data, or throws its error. */
-export async function runOrThrow(request: Request, deps: Deps, run: RunOperation, query: string, variables: Record<string, unknown>) {
+export async function runOrThrow(
+  request: Request,
+  deps: Deps,
+  run: RunOperation,
+  query: string,
+  variables: Record<string, unknown>,
+) {
   const result = await run(request, { query, variables }, deps);
   if (result.error) throw result.error;
+  // biome-ignore lint/suspicious/noExplicitAny: the shape is the endpoint's own selection, which it reads.
   return result.data as Record<string, any>;
 }
 

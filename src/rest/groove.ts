@@ -28,9 +28,10 @@ import {
 export const isGroovePath = (pathname: string) => pathname.startsWith('/1/');
 
 function trackIdsOf(body: Record<string, unknown>): string[] {
-  const ids = body['TrackIds'];
+  const ids = body.TrackIds;
   if (!Array.isArray(ids)) throw invalidBody('TrackIds must be an array of track ids');
-  if (!ids.every((id): id is string => typeof id === 'string')) throw invalidBody('Every TrackIds entry must be a string');
+  if (!ids.every((id): id is string => typeof id === 'string'))
+    throw invalidBody('Every TrackIds entry must be a string');
   return ids;
 }
 
@@ -50,12 +51,18 @@ const collectionBatch = (action: 'add' | 'delete', field: 'saveTracks' | 'unsave
     });
     // Results come back in input order, one per id, so each echoes its input exactly.
     const items: ItemResult[] = data[field] ?? [];
-    const TrackActionResults = items.map((item, i) => trackActionResult(item, inputIds[i] ?? item.inputId, action === 'add'));
+    const TrackActionResults = items.map((item, i) =>
+      trackActionResult(item, inputIds[i] ?? item.inputId, action === 'add'),
+    );
     return json({ TrackActionResults, ...someFailed(TrackActionResults) }, 200);
   },
 });
 
-const endpoints: readonly GrooveEndpoint[] = [collectionBatch('add', 'saveTracks'), collectionBatch('delete', 'unsaveTracks'), ...playlistEndpoints];
+const endpoints: readonly GrooveEndpoint[] = [
+  collectionBatch('add', 'saveTracks'),
+  collectionBatch('delete', 'unsaveTracks'),
+  ...playlistEndpoints,
+];
 
 export async function handleGroove(request: Request, url: URL, deps: Deps, run: RunOperation): Promise<Response> {
   const refuse = (error: DomainError, headers?: Record<string, string>) =>
@@ -64,12 +71,15 @@ export async function handleGroove(request: Request, url: URL, deps: Deps, run: 
     const match = endpoint.pattern.exec(url.pathname);
     return match ? [{ endpoint, match }] : [];
   });
-  if (matching.length === 0) return refuse(new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`));
+  if (matching.length === 0)
+    return refuse(new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`));
   const found = matching.find((m) => m.endpoint.method === request.method);
   if (deps.facts) deps.facts.route = (found ?? matching[0]!).endpoint.route;
   if (!found) {
     const allow = [...new Set(matching.map((m) => m.endpoint.method))].join(', ');
-    return refuse(new DomainError('METHOD_NOT_ALLOWED', `${request.method} is not supported here; use ${allow}`), { allow });
+    return refuse(new DomainError('METHOD_NOT_ALLOWED', `${request.method} is not supported here; use ${allow}`), {
+      allow,
+    });
   }
   try {
     return await found.endpoint.handle({ request, url, deps, run, match: found.match });

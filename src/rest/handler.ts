@@ -82,11 +82,13 @@ async function readJsonBody(request: Request, route: Route): Promise<Record<stri
 
 /** Renames GraphQL argument names in an error to the REST names the client sent (first → limit). */
 function aliasField(error: DomainError, aliases: Record<string, string> | undefined): DomainError {
-  const field = error.details['field'];
+  const field = error.details.field;
   const alias = typeof field === 'string' ? aliases?.[field] : undefined;
   if (alias === undefined || typeof field !== 'string') return error;
   if (error instanceof InputError) return new InputError({ ...error.input, field: alias }, error.systemMessage);
-  const systemMessage = error.systemMessage.startsWith(`${field} `) ? alias + error.systemMessage.slice(field.length) : error.systemMessage;
+  const systemMessage = error.systemMessage.startsWith(`${field} `)
+    ? alias + error.systemMessage.slice(field.length)
+    : error.systemMessage;
   return new DomainError(error.code, systemMessage, { ...error.details, field: alias }, error.message);
 }
 
@@ -97,7 +99,9 @@ export async function handleRest(request: Request, url: URL, deps: Deps, run: Ru
     .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
     .filter((x): x is { c: CompiledRoute; m: RegExpExecArray } => x.m !== null);
   if (matches.length === 0) {
-    return refuse(new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }));
+    return refuse(
+      new DomainError('ENDPOINT_NOT_FOUND', `No route for ${request.method} ${url.pathname}`, { path: url.pathname }),
+    );
   }
   // HEAD runs the GET route; the app drops the body.
   const method = request.method === 'HEAD' ? 'GET' : request.method;
@@ -105,8 +109,13 @@ export async function handleRest(request: Request, url: URL, deps: Deps, run: Ru
   // The template, never the raw path, labels the request's log line and metrics.
   if (deps.facts) deps.facts.route = (match ?? matches[0])?.c.route.path;
   if (!match) {
-    const allow = [...new Set(matches.flatMap((x) => (x.c.route.method === 'GET' ? ['GET', 'HEAD'] : [x.c.route.method])))].join(', ');
-    return refuse(new DomainError('METHOD_NOT_ALLOWED', `${request.method} is not supported here; use ${allow}`, { allow }), { allow });
+    const allow = [
+      ...new Set(matches.flatMap((x) => (x.c.route.method === 'GET' ? ['GET', 'HEAD'] : [x.c.route.method]))),
+    ].join(', ');
+    return refuse(
+      new DomainError('METHOD_NOT_ALLOWED', `${request.method} is not supported here; use ${allow}`, { allow }),
+      { allow },
+    );
   }
   const { route, names } = match.c;
   try {
@@ -128,7 +137,8 @@ export async function handleRest(request: Request, url: URL, deps: Deps, run: Ru
     return json(route.body(result.data, input), route.status, headers);
   } catch (error) {
     if (error instanceof DomainError) return refuse(error);
-    if (error instanceof URIError) return refuse(new DomainError('ENDPOINT_NOT_FOUND', 'Malformed percent-encoding in path'));
+    if (error instanceof URIError)
+      return refuse(new DomainError('ENDPOINT_NOT_FOUND', 'Malformed percent-encoding in path'));
     throw error;
   }
 }

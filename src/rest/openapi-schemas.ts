@@ -35,7 +35,12 @@ import {
 } from './views.js';
 
 const url: Schema = { type: 'string', format: 'uri', maxLength: URL_MAX, description: 'An absolute http(s) URL' };
-const title: Schema = { type: 'string', minLength: 1, maxLength: NAME_MAX, description: `1 to ${NAME_MAX} Unicode code points, not blank` };
+const title: Schema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: NAME_MAX,
+  description: `1 to ${NAME_MAX} Unicode code points, not blank`,
+};
 
 /** Request body fields, by the snake_case name the client sends. */
 export const bodyFieldSchemas: Record<string, Schema> = {
@@ -50,10 +55,18 @@ export const bodyFieldSchemas: Record<string, Schema> = {
     maxItems: BATCH_MAX_IDS,
     description: `At most ${BATCH_MAX_IDS}; a repeated id reports its first occurrence's result`,
   },
-  position: nullable({ type: 'integer', minimum: 0, description: 'Where the tracks go, 0 to the track count; absent or null: the end' }),
+  position: nullable({
+    type: 'integer',
+    minimum: 0,
+    description: 'Where the tracks go, 0 to the track count; absent or null: the end',
+  }),
   range_start: { type: 'integer', minimum: 0, description: 'The first position to move' },
   range_length: nullable({ type: 'integer', minimum: 1, default: 1, description: 'How many tracks to move' }),
-  insert_before: { type: 'integer', minimum: 0, description: 'The range goes before the track now at this position; the track count for the end' },
+  insert_before: {
+    type: 'integer',
+    minimum: 0,
+    description: 'The range goes before the track now at this position; the track count for the end',
+  },
   title,
   duration_seconds: nullable({ type: 'number', minimum: 0, maximum: MAX_DURATION_SECONDS }),
   instrumental: nullable({ type: 'boolean', default: false }),
@@ -112,11 +125,18 @@ export const responseSchemas: Record<string, Schema> = {
   CollectionTracksEdit: object(
     {
       collection: ref('Collection'),
-      results: { type: 'array', items: schemaOf(trackResultView, { error: nullable(schemaOf(itemErrorView)) }), maxItems: BATCH_MAX_IDS },
+      results: {
+        type: 'array',
+        items: schemaOf(trackResultView, { error: nullable(schemaOf(itemErrorView)) }),
+        maxItems: BATCH_MAX_IDS,
+      },
     },
     'The collection after a batch edit, and one result per id sent, in order',
   ),
-  TrackOrTracksAdded: { oneOf: [ref('Ack'), ref('CollectionTracksEdit')], description: 'An ack for track_id, a batch answer for track_ids' },
+  TrackOrTracksAdded: {
+    oneOf: [ref('Ack'), ref('CollectionTracksEdit')],
+    description: 'An ack for track_id, a batch answer for track_ids',
+  },
   ShareLink: schemaOf(shareLinkView),
   SharedContent: object({
     kind: { type: 'string', enum: ['track', 'collection'] },
@@ -128,7 +148,12 @@ export const responseSchemas: Record<string, Schema> = {
       expires_at: nullable(timestamp),
     }),
     track: { oneOf: [{ type: 'null' }, sharedTrack] },
-    collection: { oneOf: [{ type: 'null' }, object({ id: id('mcoll_'), name: { type: 'string' }, description: nullable({ type: 'string' }) })] },
+    collection: {
+      oneOf: [
+        { type: 'null' },
+        object({ id: id('mcoll_'), name: { type: 'string' }, description: nullable({ type: 'string' }) }),
+      ],
+    },
     tracks: { oneOf: [{ type: 'null' }, { type: 'array', items: sharedTrack, maxItems: SHARED_COLLECTION_TRACKS }] },
   }),
   SharedSave: object({
@@ -154,7 +179,11 @@ export const responseSchemas: Record<string, Schema> = {
       type: { type: 'string' },
       status: { type: 'integer' },
       details: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
-      trace_id: { type: 'string', pattern: REQUEST_ID_PATTERN, description: 'Equal to the X-Request-Id response header' },
+      trace_id: {
+        type: 'string',
+        pattern: REQUEST_ID_PATTERN,
+        description: 'Equal to the X-Request-Id response header',
+      },
       timestamp,
     }),
   }),

@@ -50,7 +50,13 @@ function errorCodes(route: Route): ErrorCode[] {
   if (names.includes('organization_id')) codes.add('ORGANIZATION_ACCESS_DENIED');
   if (names.some((n) => n !== 'organization_id')) codes.add('RESOURCE_NOT_FOUND');
   if (route.bodyFields) {
-    for (const code of ['INVALID_REQUEST_BODY', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'VALIDATION_ERROR'] as const) codes.add(code);
+    for (const code of [
+      'INVALID_REQUEST_BODY',
+      'UNSUPPORTED_MEDIA_TYPE',
+      'PAYLOAD_TOO_LARGE',
+      'VALIDATION_ERROR',
+    ] as const)
+      codes.add(code);
   }
   if (doc?.page || doc?.query?.length || doc?.ifMatch) codes.add('VALIDATION_ERROR');
   if (doc?.ifMatch) codes.add('COLLECTION_CONCURRENT_UPDATE');
@@ -71,8 +77,18 @@ function parameters(route: Route) {
   if (doc?.page) {
     const { defaultSize, maxSize } = doc.page;
     list.push(
-      { name: 'limit', in: 'query', description: 'Page size', schema: { type: 'integer', minimum: 1, maximum: maxSize, default: defaultSize } },
-      { name: 'offset', in: 'query', description: 'Items to skip', schema: { type: 'integer', minimum: 0, default: 0 } },
+      {
+        name: 'limit',
+        in: 'query',
+        description: 'Page size',
+        schema: { type: 'integer', minimum: 1, maximum: maxSize, default: defaultSize },
+      },
+      {
+        name: 'offset',
+        in: 'query',
+        description: 'Items to skip',
+        schema: { type: 'integer', minimum: 0, default: 0 },
+      },
     );
   }
   for (const name of doc?.query ?? []) {
@@ -106,7 +122,8 @@ function requestBody(route: Route) {
 
 function responses(route: Route) {
   const doc = route.doc;
-  if (doc && !responseSchemas[doc.response]) throw new Error(`${route.method} ${route.path}: no response schema ${doc.response}`);
+  if (doc && !responseSchemas[doc.response])
+    throw new Error(`${route.method} ${route.path}: no response schema ${doc.response}`);
   const headers = route.etag
     ? { ...requestId, ETag: { description: 'The collection version, for If-Match', schema: { type: 'string' } } }
     : requestId;
@@ -119,14 +136,21 @@ function responses(route: Route) {
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
-    result[status] = { description: codes.map((c) => `\`${c}\``).join(', '), headers: requestId, content: json(ref('Error')) };
+    result[status] = {
+      description: codes.map((c) => `\`${c}\``).join(', '),
+      headers: requestId,
+      content: json(ref('Error')),
+    };
   }
   return result;
 }
 
 const operationIdOf = (route: Route) =>
   route.doc?.operationId ??
-  (route.method.toLowerCase() + route.path.replace(/[^a-z]+([a-z])/g, (_, c: string) => c.toUpperCase())).replace(/[^A-Za-z]/g, '');
+  (route.method.toLowerCase() + route.path.replace(/[^a-z]+([a-z])/g, (_, c: string) => c.toUpperCase())).replace(
+    /[^A-Za-z]/g,
+    '',
+  );
 
 export function openApiDocument(routes: readonly Route[] = routeTable) {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -162,7 +186,12 @@ export function openApiDocument(routes: readonly Route[] = routeTable) {
     paths,
     components: {
       securitySchemes: {
-        ApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key (`mgk_…`) from the admin CLI' },
+        ApiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-API-Key',
+          description: 'An API key (`mgk_…`) from the admin CLI',
+        },
         Bearer: { type: 'http', scheme: 'bearer', description: 'The same key as `Authorization: Bearer mgk_…`' },
       },
       headers: {

@@ -1,6 +1,20 @@
 import { invalidField, type ErrorCode } from '../domain/errors.js';
-import { BATCH_MAX_IDS, COLLECTION_TRACKS_PAGE, COLLECTIONS_PAGE, LIBRARY_PAGE, type PageLimits } from '../domain/limits.js';
-import { collectionView, itemErrorView, selection, sharedTrackView, shareLinkView, trackResultView, trackView } from './views.js';
+import {
+  BATCH_MAX_IDS,
+  COLLECTION_TRACKS_PAGE,
+  COLLECTIONS_PAGE,
+  LIBRARY_PAGE,
+  type PageLimits,
+} from '../domain/limits.js';
+import {
+  collectionView,
+  itemErrorView,
+  selection,
+  sharedTrackView,
+  shareLinkView,
+  trackResultView,
+  trackView,
+} from './views.js';
 
 /** What a REST request offers to a route's variable mapping. */
 export interface RestInput {
@@ -99,16 +113,16 @@ const SHARE_FIELDS = selection(shareLinkView);
 
 const SHARED_TRACK_FIELDS = selection(sharedTrackView);
 
-const shareOptions = (i: RestInput) => ({ visibility: i.body['visibility'], expiresInDays: i.body['expires_in_days'] });
+const shareOptions = (i: RestInput) => ({ visibility: i.body.visibility, expiresInDays: i.body.expires_in_days });
 
 /** A track as the REST API shows it; playback and stem URLs are only minted on single-track reads. */
 const trackBody = (track: Record<string, unknown>, single: boolean) => ({
   ...track,
-  playback_url: single ? (track['audio_url'] ?? null) : null,
+  playback_url: single ? (track.audio_url ?? null) : null,
   stem_urls: null,
 });
 
-const org = (i: RestInput) => i.params['organization_id'];
+const org = (i: RestInput) => i.params.organization_id;
 
 /**
  * Whether a body of two forms is the batch one (`track_ids`) rather than the single `one`; both
@@ -142,7 +156,12 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/music/shared/:token',
-    doc: { operationId: 'getSharedContent', summary: 'Read shared content (no key needed)', response: 'SharedContent', public: true },
+    doc: {
+      operationId: 'getSharedContent',
+      summary: 'Read shared content (no key needed)',
+      response: 'SharedContent',
+      public: true,
+    },
     document: `query ($token: String!) {
       sharedContent(token: $token) {
         kind available message
@@ -150,25 +169,36 @@ export const routes: readonly Route[] = [
         track { ${SHARED_TRACK_FIELDS} }
         collection { id name description }
         tracks { ${SHARED_TRACK_FIELDS} } } }`,
-    variables: (i) => ({ token: i.params['token'] }),
+    variables: (i) => ({ token: i.params.token }),
     body: (data) => data.sharedContent,
     status: 200,
   },
   {
     method: 'POST',
     path: '/v1/music/shared/:token/save',
-    doc: { operationId: 'saveSharedTrack', summary: 'Save a shared track into your library', response: 'SharedSave', errors: ['ORGANIZATION_ACCESS_DENIED', 'VALIDATION_ERROR'] },
+    doc: {
+      operationId: 'saveSharedTrack',
+      summary: 'Save a shared track into your library',
+      response: 'SharedSave',
+      errors: ['ORGANIZATION_ACCESS_DENIED', 'VALIDATION_ERROR'],
+    },
     document: `mutation ($token: String!) {
       saveSharedTrack(token: $token) {
         id track_id: trackId source share_link_id: shareLinkId created_at: createdAt } }`,
-    variables: (i) => ({ token: i.params['token'] }),
+    variables: (i) => ({ token: i.params.token }),
     body: (data) => data.saveSharedTrack,
     status: 201,
   },
   {
     method: 'POST',
     path: '/v1/music/:organization_id/collections',
-    doc: { operationId: 'createCollection', summary: 'Create a collection', response: 'Collection', required: ['name'], errors: ['INSUFFICIENT_PERMISSIONS'] },
+    doc: {
+      operationId: 'createCollection',
+      summary: 'Create a collection',
+      response: 'Collection',
+      required: ['name'],
+      errors: ['INSUFFICIENT_PERMISSIONS'],
+    },
     document: `mutation ($organizationId: ID!, $input: CreateCollectionInput!) {
       createCollection(organizationId: $organizationId, input: $input) { ${COLLECTION_FIELDS} } }`,
     bodyFields: ['name', 'description', 'cover_track_id', 'cover_image_url'],
@@ -180,7 +210,12 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/music/:organization_id/collections',
-    doc: { operationId: 'listCollections', summary: 'List your collections, newest first', response: 'CollectionList', page: COLLECTIONS_PAGE },
+    doc: {
+      operationId: 'listCollections',
+      summary: 'List your collections, newest first',
+      response: 'CollectionList',
+      page: COLLECTIONS_PAGE,
+    },
     document: `query ($organizationId: ID!, $first: Int, $offset: Int) {
       collections(organizationId: $organizationId, first: $first, offset: $offset) { edges { node { ${COLLECTION_FIELDS} } } } }`,
     variables: (i) => ({ organizationId: org(i), ...page(i.query, COLLECTIONS_PAGE) }),
@@ -200,7 +235,7 @@ export const routes: readonly Route[] = [
     path: '/v1/music/:organization_id/collections/:collection_id',
     doc: { operationId: 'getCollection', summary: 'Read a collection', response: 'Collection' },
     document: `query ($organizationId: ID!, $id: ID!) { collection(organizationId: $organizationId, id: $id) { ${COLLECTION_FIELDS} } }`,
-    variables: (i) => ({ organizationId: org(i), id: i.params['collection_id'] }),
+    variables: (i) => ({ organizationId: org(i), id: i.params.collection_id }),
     body: (data) => collectionBody(data.collection),
     etag: (data) => data.collection._version,
     status: 200,
@@ -208,14 +243,19 @@ export const routes: readonly Route[] = [
   {
     method: 'PATCH',
     path: '/v1/music/:organization_id/collections/:collection_id',
-    doc: { operationId: 'updateCollection', summary: 'Update a collection (only the fields sent change)', response: 'Collection', ifMatch: true },
+    doc: {
+      operationId: 'updateCollection',
+      summary: 'Update a collection (only the fields sent change)',
+      response: 'Collection',
+      ifMatch: true,
+    },
     document: `mutation ($organizationId: ID!, $collectionId: ID!, $input: UpdateCollectionInput!, $ifVersion: Int) {
       updateCollection(organizationId: $organizationId, collectionId: $collectionId, input: $input, ifVersion: $ifVersion) {
         ${COLLECTION_FIELDS} } }`,
     bodyFields: ['name', 'description', 'cover_track_id', 'cover_image_url'],
     variables: (i) => ({
       organizationId: org(i),
-      collectionId: i.params['collection_id'],
+      collectionId: i.params.collection_id,
       input: camelKeys(i.body),
       ifVersion: ifVersion(i.headers),
     }),
@@ -226,15 +266,21 @@ export const routes: readonly Route[] = [
   {
     method: 'PATCH',
     path: '/v1/music/:organization_id/collections/:collection_id/order',
-    doc: { operationId: 'reorderCollection', summary: 'Reorder the tracks of a collection', response: 'Ack', required: ['ordered_track_ids'], ifMatch: true },
+    doc: {
+      operationId: 'reorderCollection',
+      summary: 'Reorder the tracks of a collection',
+      response: 'Ack',
+      required: ['ordered_track_ids'],
+      ifMatch: true,
+    },
     document: `mutation ($organizationId: ID!, $collectionId: ID!, $orderedTrackIds: [ID!]!, $ifVersion: Int) {
       reorderCollection(organizationId: $organizationId, collectionId: $collectionId,
         orderedTrackIds: $orderedTrackIds, ifVersion: $ifVersion) { ${ACK_FIELDS} } }`,
     bodyFields: ['ordered_track_ids'],
     variables: (i) => ({
       organizationId: org(i),
-      collectionId: i.params['collection_id'],
-      orderedTrackIds: i.body['ordered_track_ids'],
+      collectionId: i.params.collection_id,
+      orderedTrackIds: i.body.ordered_track_ids,
       ifVersion: ifVersion(i.headers),
     }),
     body: (data) => data.reorderCollection,
@@ -246,7 +292,11 @@ export const routes: readonly Route[] = [
     doc: { operationId: 'deleteCollection', summary: 'Delete a collection', response: 'Ack', ifMatch: true },
     document: `mutation ($organizationId: ID!, $collectionId: ID!, $ifVersion: Int) {
       deleteCollection(organizationId: $organizationId, collectionId: $collectionId, ifVersion: $ifVersion) { ${ACK_FIELDS} } }`,
-    variables: (i) => ({ organizationId: org(i), collectionId: i.params['collection_id'], ifVersion: ifVersion(i.headers) }),
+    variables: (i) => ({
+      organizationId: org(i),
+      collectionId: i.params.collection_id,
+      ifVersion: ifVersion(i.headers),
+    }),
     body: (data) => data.deleteCollection,
     status: 200,
   },
@@ -270,8 +320,10 @@ export const routes: readonly Route[] = [
     bodyFields: ['track_id', 'track_ids', 'position'],
     variables: (i) => ({
       organizationId: org(i),
-      collectionId: i.params['collection_id'],
-      ...(batchForm(i, 'track_id') ? { trackIds: i.body['track_ids'], position: i.body['position'] } : { trackId: i.body['track_id'] }),
+      collectionId: i.params.collection_id,
+      ...(batchForm(i, 'track_id')
+        ? { trackIds: i.body.track_ids, position: i.body.position }
+        : { trackId: i.body.track_id }),
       ifVersion: ifVersion(i.headers),
     }),
     body: (data) => data.addTrackToCollection ?? editBody(data.addTracksToCollection),
@@ -297,8 +349,8 @@ export const routes: readonly Route[] = [
     bodyFields: ['track_ids'],
     variables: (i) => ({
       organizationId: org(i),
-      collectionId: i.params['collection_id'],
-      trackIds: i.body['track_ids'],
+      collectionId: i.params.collection_id,
+      trackIds: i.body.track_ids,
       ifVersion: ifVersion(i.headers),
     }),
     body: (data) => editBody(data.removeTracksFromCollection),
@@ -325,11 +377,11 @@ export const routes: readonly Route[] = [
     bodyFields: ['range_start', 'range_length', 'insert_before'],
     variables: (i) => ({
       organizationId: org(i),
-      collectionId: i.params['collection_id'],
-      rangeStart: i.body['range_start'],
+      collectionId: i.params.collection_id,
+      rangeStart: i.body.range_start,
       // Absent or null: one track, as in GraphQL.
-      rangeLength: i.body['range_length'] ?? 1,
-      insertBefore: i.body['insert_before'],
+      rangeLength: i.body.range_length ?? 1,
+      insertBefore: i.body.insert_before,
       ifVersion: ifVersion(i.headers),
     }),
     body: (data) => collectionBody(data.moveTracksInCollection),
@@ -339,11 +391,20 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/music/:organization_id/collections/:collection_id/tracks',
-    doc: { operationId: 'listCollectionTracks', summary: 'List the tracks of a collection in position order', response: 'CollectionTracks', page: COLLECTION_TRACKS_PAGE },
+    doc: {
+      operationId: 'listCollectionTracks',
+      summary: 'List the tracks of a collection in position order',
+      response: 'CollectionTracks',
+      page: COLLECTION_TRACKS_PAGE,
+    },
     document: `query ($organizationId: ID!, $id: ID!, $first: Int, $offset: Int) {
       collection(organizationId: $organizationId, id: $id) {
         id version tracks(first: $first, offset: $offset) { edges { position added_at: addedAt node { id } } } } }`,
-    variables: (i) => ({ organizationId: org(i), id: i.params['collection_id'], ...page(i.query, COLLECTION_TRACKS_PAGE) }),
+    variables: (i) => ({
+      organizationId: org(i),
+      id: i.params.collection_id,
+      ...page(i.query, COLLECTION_TRACKS_PAGE),
+    }),
     body: (data, i) => ({
       collection_id: data.collection.id,
       items: data.collection.tracks.edges.map((e: { position: number; added_at: string; node: { id: string } }) => ({
@@ -360,14 +421,19 @@ export const routes: readonly Route[] = [
   {
     method: 'DELETE',
     path: '/v1/music/:organization_id/collections/:collection_id/tracks/:track_id',
-    doc: { operationId: 'removeTrackFromCollection', summary: 'Remove a track from a collection (idempotent)', response: 'Ack', ifMatch: true },
+    doc: {
+      operationId: 'removeTrackFromCollection',
+      summary: 'Remove a track from a collection (idempotent)',
+      response: 'Ack',
+      ifMatch: true,
+    },
     document: `mutation ($organizationId: ID!, $collectionId: ID!, $trackId: ID!, $ifVersion: Int) {
       removeTrackFromCollection(organizationId: $organizationId, collectionId: $collectionId, trackId: $trackId,
         ifVersion: $ifVersion) { ${ACK_FIELDS} } }`,
     variables: (i) => ({
       organizationId: org(i),
-      collectionId: i.params['collection_id'],
-      trackId: i.params['track_id'],
+      collectionId: i.params.collection_id,
+      trackId: i.params.track_id,
       ifVersion: ifVersion(i.headers),
     }),
     body: (data) => data.removeTrackFromCollection,
@@ -376,7 +442,13 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/v1/music/:organization_id/tracks',
-    doc: { operationId: 'createTrack', summary: 'Create a track; it enters your library', response: 'Track', required: ['title'], errors: ['INSUFFICIENT_PERMISSIONS'] },
+    doc: {
+      operationId: 'createTrack',
+      summary: 'Create a track; it enters your library',
+      response: 'Track',
+      required: ['title'],
+      errors: ['INSUFFICIENT_PERMISSIONS'],
+    },
     document: `mutation ($organizationId: ID!, $input: CreateTrackInput!) {
       createTrack(organizationId: $organizationId, input: $input) { ${TRACK_FIELDS} } }`,
     bodyFields: ['title', 'duration_seconds', 'instrumental', 'audio_url', 'artwork_url', 'mode', 'engine'],
@@ -387,7 +459,13 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/music/:organization_id/tracks',
-    doc: { operationId: 'listLibrary', summary: 'List your library, newest save first', response: 'TrackList', page: LIBRARY_PAGE, query: ['collection_id', 'mode', 'engine'] },
+    doc: {
+      operationId: 'listLibrary',
+      summary: 'List your library, newest save first',
+      response: 'TrackList',
+      page: LIBRARY_PAGE,
+      query: ['collection_id', 'mode', 'engine'],
+    },
     document: `query ($organizationId: ID!, $first: Int, $offset: Int, $collectionId: ID, $mode: String, $engine: String) {
       tracks(organizationId: $organizationId, first: $first, offset: $offset, collectionId: $collectionId, mode: $mode,
         engine: $engine) { edges { node { ${TRACK_FIELDS} } } } }`,
@@ -410,17 +488,22 @@ export const routes: readonly Route[] = [
     path: '/v1/music/:organization_id/tracks/:track_id',
     doc: { operationId: 'getTrack', summary: 'Read a track', response: 'Track' },
     document: `query ($organizationId: ID!, $id: ID!) { track(organizationId: $organizationId, id: $id) { ${TRACK_FIELDS} } }`,
-    variables: (i) => ({ organizationId: org(i), id: i.params['track_id'] }),
+    variables: (i) => ({ organizationId: org(i), id: i.params.track_id }),
     body: (data) => trackBody(data.track, true),
     status: 200,
   },
   {
     method: 'DELETE',
     path: '/v1/music/:organization_id/tracks/:track_id',
-    doc: { operationId: 'deleteTrack', summary: 'Delete a track you created', response: 'Ack', errors: ['INSUFFICIENT_PERMISSIONS'] },
+    doc: {
+      operationId: 'deleteTrack',
+      summary: 'Delete a track you created',
+      response: 'Ack',
+      errors: ['INSUFFICIENT_PERMISSIONS'],
+    },
     document: `mutation ($organizationId: ID!, $trackId: ID!) {
       deleteTrack(organizationId: $organizationId, trackId: $trackId) { ${ACK_FIELDS} } }`,
-    variables: (i) => ({ organizationId: org(i), trackId: i.params['track_id'] }),
+    variables: (i) => ({ organizationId: org(i), trackId: i.params.track_id }),
     body: (data) => data.deleteTrack,
     status: 200,
   },
@@ -430,7 +513,7 @@ export const routes: readonly Route[] = [
     doc: { operationId: 'saveTrack', summary: 'Save a track into your library (idempotent)', response: 'SavedTrack' },
     document: `mutation ($organizationId: ID!, $trackId: ID!) {
       saveTrack(organizationId: $organizationId, trackId: $trackId) { id track_id: trackId source created_at: createdAt } }`,
-    variables: (i) => ({ organizationId: org(i), trackId: i.params['track_id'] }),
+    variables: (i) => ({ organizationId: org(i), trackId: i.params.track_id }),
     // 200, not 201: saving is idempotent and may return an entry that already existed.
     body: (data) => ({ ...data.saveTrack, saved: true }),
     status: 200,
@@ -442,7 +525,7 @@ export const routes: readonly Route[] = [
     doc: { operationId: 'unsaveTrack', summary: 'Remove a track from your library (idempotent)', response: 'Ack' },
     document: `mutation ($organizationId: ID!, $trackId: ID!) {
       unsaveTrack(organizationId: $organizationId, trackId: $trackId) { ${ACK_FIELDS} } }`,
-    variables: (i) => ({ organizationId: org(i), trackId: i.params['track_id'] }),
+    variables: (i) => ({ organizationId: org(i), trackId: i.params.track_id }),
     body: (data) => data.unsaveTrack,
     status: 200,
   },
@@ -454,7 +537,7 @@ export const routes: readonly Route[] = [
       shareTrack(organizationId: $organizationId, trackId: $trackId, visibility: $visibility,
         expiresInDays: $expiresInDays) { ${SHARE_FIELDS} } }`,
     bodyFields: ['visibility', 'expires_in_days'],
-    variables: (i) => ({ organizationId: org(i), trackId: i.params['track_id'], ...shareOptions(i) }),
+    variables: (i) => ({ organizationId: org(i), trackId: i.params.track_id, ...shareOptions(i) }),
     body: (data) => data.shareTrack,
     status: 201,
   },
@@ -466,7 +549,7 @@ export const routes: readonly Route[] = [
       shareCollection(organizationId: $organizationId, collectionId: $collectionId, visibility: $visibility,
         expiresInDays: $expiresInDays) { ${SHARE_FIELDS} } }`,
     bodyFields: ['visibility', 'expires_in_days'],
-    variables: (i) => ({ organizationId: org(i), collectionId: i.params['collection_id'], ...shareOptions(i) }),
+    variables: (i) => ({ organizationId: org(i), collectionId: i.params.collection_id, ...shareOptions(i) }),
     body: (data) => data.shareCollection,
     status: 201,
   },
@@ -476,7 +559,7 @@ export const routes: readonly Route[] = [
     doc: { operationId: 'revokeShare', summary: 'Revoke a share link (idempotent)', response: 'Ack' },
     document: `mutation ($organizationId: ID!, $shareId: ID!) {
       revokeShare(organizationId: $organizationId, shareId: $shareId) { ${ACK_FIELDS} } }`,
-    variables: (i) => ({ organizationId: org(i), shareId: i.params['share_id'] }),
+    variables: (i) => ({ organizationId: org(i), shareId: i.params.share_id }),
     body: (data) => data.revokeShare,
     status: 200,
   },

@@ -6,7 +6,7 @@ import { shareVisibilities } from '../domain/limits.js';
 
 export type Schema = Record<string, unknown>;
 
-export const nullable = (schema: Schema): Schema => ({ ...schema, type: [schema['type'], 'null'] });
+export const nullable = (schema: Schema): Schema => ({ ...schema, type: [schema.type, 'null'] });
 export const object = (properties: Record<string, Schema>, description?: string): Schema => ({
   type: 'object',
   ...(description ? { description } : {}),
@@ -14,7 +14,11 @@ export const object = (properties: Record<string, Schema>, description?: string)
   required: Object.keys(properties),
   additionalProperties: false,
 });
-export const id = (prefix: string): Schema => ({ type: 'string', pattern: `^${prefix}`, examples: [`${prefix}01J2Z3`] });
+export const id = (prefix: string): Schema => ({
+  type: 'string',
+  pattern: `^${prefix}`,
+  examples: [`${prefix}01J2Z3`],
+});
 export const timestamp: Schema = { type: 'string', format: 'date-time', examples: ['2026-06-28T10:30:00Z'] };
 
 interface ViewField {
@@ -32,7 +36,10 @@ export const selection = (view: View): string =>
 
 /** The JSON Schema of a view; `extra` are the fields a route adds itself. */
 export const schemaOf = (view: View, extra: Record<string, Schema> = {}, description?: string): Schema =>
-  object({ ...Object.fromEntries(Object.entries(view).map(([name, field]) => [name, field.schema])), ...extra }, description);
+  object(
+    { ...Object.fromEntries(Object.entries(view).map(([name, field]) => [name, field.schema])), ...extra },
+    description,
+  );
 
 const string: Schema = { type: 'string' };
 
@@ -87,7 +94,11 @@ export const trackResultView = {
   track_id: { from: 'inputId', schema: { type: 'string', description: 'The id as it was sent' } },
   success: { schema: { type: 'boolean' } },
   position: {
-    schema: nullable({ type: 'integer', minimum: 0, description: 'An added track\'s position now, a removed one\'s before; null on failure' }),
+    schema: nullable({
+      type: 'integer',
+      minimum: 0,
+      description: "An added track's position now, a removed one's before; null on failure",
+    }),
   },
 } satisfies View;
 

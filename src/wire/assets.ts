@@ -73,5 +73,9 @@ export const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g
 export const html = (body: string, status = 200) =>
   new Response(body, {
     status,
-    headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP, 'cache-control': 'no-cache' },
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': PAGE_CSP,
+      'cache-control': 'no-cache',
+    },
   });

@@ -22,7 +22,12 @@ export type ApiErrorExtensions = {
 };
 
 /** GraphQL clients read the system message as raised (a variable's coercion names `$input.name`). */
-export function extensionsOf(error: DomainError, traceId: string, now: number, systemMessage = error.systemMessage): ApiErrorExtensions {
+export function extensionsOf(
+  error: DomainError,
+  traceId: string,
+  now: number,
+  systemMessage = error.systemMessage,
+): ApiErrorExtensions {
   return {
     code: error.code,
     status: error.status,
@@ -78,7 +83,9 @@ export interface GrooveError {
 }
 
 /** Our codes in Groove's vocabulary; codes Groove has no word for keep their own name and status. */
-const GROOVE_CODES: Partial<Record<ErrorCode, { code: string; status: number; description: string; message?: string }>> = {
+const GROOVE_CODES: Partial<
+  Record<ErrorCode, { code: string; status: number; description: string; message?: string }>
+> = {
   AUTHENTICATION_REQUIRED: {
     code: 'INVALID_AUTHORIZATION_HEADER',
     status: 401,
@@ -90,11 +97,27 @@ const GROOVE_CODES: Partial<Record<ErrorCode, { code: string; status: number; de
   UNSUPPORTED_MEDIA_TYPE: { code: 'INVALID_INPUT_PARAMETER', status: 400, description: 'Invalid input parameter' },
   // Per item: unknown, deleted, invisible and (for delete) not in the library or the playlist; as a
   // whole request: a playlist that is not the caller's.
-  RESOURCE_NOT_FOUND: { code: 'COLLECTION_INVALID_ID', status: 400, description: 'Invalid collection id for this operation' },
+  RESOURCE_NOT_FOUND: {
+    code: 'COLLECTION_INVALID_ID',
+    status: 400,
+    description: 'Invalid collection id for this operation',
+  },
   // Per item of an add to a playlist that already holds the track.
-  TRACK_ALREADY_IN_COLLECTION: { code: 'COLLECTION_INVALID_ID', status: 400, description: 'Invalid collection id for this operation' },
-  INVALID_TRACK_MOVE: { code: 'COLLECTION_INVALID_PLAYLIST_REORDER', status: 400, description: 'Invalid playlist reorder' },
-  COLLECTION_CONCURRENT_UPDATE: { code: 'COLLECTION_CONCURRENT_UPDATE', status: 409, description: 'Concurrent collection update' },
+  TRACK_ALREADY_IN_COLLECTION: {
+    code: 'COLLECTION_INVALID_ID',
+    status: 400,
+    description: 'Invalid collection id for this operation',
+  },
+  INVALID_TRACK_MOVE: {
+    code: 'COLLECTION_INVALID_PLAYLIST_REORDER',
+    status: 400,
+    description: 'Invalid playlist reorder',
+  },
+  COLLECTION_CONCURRENT_UPDATE: {
+    code: 'COLLECTION_CONCURRENT_UPDATE',
+    status: 409,
+    description: 'Concurrent collection update',
+  },
   RATE_LIMIT_EXCEEDED: { code: 'TOO_MANY_REQUESTS', status: 429, description: 'Too many requests' },
   INTERNAL_SERVER_ERROR: { code: 'INTERNAL_SERVER_ERROR', status: 500, description: 'Internal server error' },
 };
@@ -109,15 +132,29 @@ const GROOVE_FIELD_CODES: Record<string, GrooveError> = {
     Description: 'This operation is not supported',
     Message: `Number of tracks for this operation is limited to ${BATCH_MAX_IDS}`,
   },
-  name: { ErrorCode: 'COLLECTION_INVALID_PLAYLIST_INFO', Description: 'Required playlist information is missing or invalid' },
-  id: { ErrorCode: 'COLLECTION_INVALID_PLAYLIST_INFO', Description: 'Required playlist information is missing or invalid' },
+  name: {
+    ErrorCode: 'COLLECTION_INVALID_PLAYLIST_INFO',
+    Description: 'Required playlist information is missing or invalid',
+  },
+  id: {
+    ErrorCode: 'COLLECTION_INVALID_PLAYLIST_INFO',
+    Description: 'Required playlist information is missing or invalid',
+  },
   continuation_token: { ErrorCode: 'CONTINUATION_TOKEN_INVALID_ERROR', Description: 'Invalid continuation token' },
-  order_by: { ErrorCode: 'INCOMPATIBLE_INPUT_PARAMETERS', Description: 'Incompatible parameters', Message: 'Invalid ordering for this content' },
+  order_by: {
+    ErrorCode: 'INCOMPATIBLE_INPUT_PARAMETERS',
+    Description: 'Incompatible parameters',
+    Message: 'Invalid ordering for this content',
+  },
 };
 
 /** A Groove error object, and the status of a whole-request failure. */
-export function grooveErrorOf(code: ErrorCode, systemMessage: string, details: ErrorDetails = {}): { status: number; error: GrooveError } {
-  const field = details['field'];
+export function grooveErrorOf(
+  code: ErrorCode,
+  systemMessage: string,
+  details: ErrorDetails = {},
+): { status: number; error: GrooveError } {
+  const field = details.field;
   const byField = code === 'VALIDATION_ERROR' && typeof field === 'string' ? GROOVE_FIELD_CODES[field] : undefined;
   if (byField) return { status: 400, error: { Message: systemMessage, ...byField } };
   const mapped = GROOVE_CODES[code];

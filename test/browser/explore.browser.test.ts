@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // playwright-core, a key made with the admin CLI. Run with `npm run test:browser`.
 const root = new URL('../..', import.meta.url).pathname;
 const artifacts = join(root, 'test/artifacts');
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Without the background-networking flags Chromium keeps trying to reach Google's hosts.
 const ARGS = [
   '--headless',
@@ -32,7 +32,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'music-gateway-browser-'));
   mkdirSync(artifacts, { recursive: true });
   const env = { ...process.env, DATABASE_URL: join(dir, 'music.db'), LOG_LEVEL: 'warn' };
-  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/admin.ts', 'demo'], { cwd: root, env, encoding: 'utf8' });
+  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/admin.ts', 'demo'], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+  });
   if (cli.status !== 0) throw new Error(`admin demo failed: ${cli.stderr}`);
   demo = JSON.parse(cli.stdout);
   server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
@@ -76,7 +80,7 @@ const text = async (locator: Locator) => (await locator.innerText()).replace(/\u
 
 /** Offline means every request stays on this origin (blob: and data: are in-page). */
 function offHost(urls: string[]): string[] {
-  return urls.filter((u) => !u.startsWith(base + '/') && !/^(data|blob):/.test(u));
+  return urls.filter((u) => !u.startsWith(`${base}/`) && !/^(data|blob):/.test(u));
 }
 
 describe('GraphiQL at /graphql', () => {
@@ -113,7 +117,9 @@ describe('GraphiQL at /graphql', () => {
 describe('REST reference at /v1/docs', () => {
   it('renders the OpenAPI document with its title and operations, offline', async () => {
     const { page, loaded, errors } = await open('/v1/docs');
-    await expect.poll(() => page.locator('.info .title').innerText(), { timeout: 30_000 }).toContain('music-gateway REST API');
+    await expect
+      .poll(() => page.locator('.info .title').innerText(), { timeout: 30_000 })
+      .toContain('music-gateway REST API');
     await expect.poll(() => page.getByText('Create a collection').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(artifacts, 'docs.png') });
     expect(offHost(loaded)).toEqual([]);

@@ -16,7 +16,18 @@ const odd = fc.oneof(
   fc.string(),
   fc.string({ unit: 'grapheme' }),
   fc.string({ unit: 'binary' }),
-  fc.constantFrom('', ' ', '\u0000', '\u202e', '💥'.repeat(600), 'a'.repeat(5000), '../../etc/passwd', "' OR 1=1 --", '%00', '%E0%A4%A'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '\u202e',
+    '💥'.repeat(600),
+    'a'.repeat(5000),
+    '../../etc/passwd',
+    "' OR 1=1 --",
+    '%00',
+    '%E0%A4%A',
+  ),
 );
 const jsonish = fc.oneof(
   fc.jsonValue(),
@@ -94,7 +105,8 @@ function assertNoGraphQLWords(text: string, sent: readonly string[]) {
   // Echoed as sent, or escaped inside a JSON string.
   const echoes = pieces.flatMap((piece) => [piece, JSON.stringify(piece).slice(1, -1)]);
   let words = text;
-  for (const echoed of echoes.sort((a, b) => b.length - a.length)) if (echoed.length >= 2) words = words.split(echoed).join('');
+  for (const echoed of echoes.sort((a, b) => b.length - a.length))
+    if (echoed.length >= 2) words = words.split(echoed).join('');
   expect(words).not.toMatch(/\$[A-Za-z_]|\b(?:String|Int|Float|Boolean|ID)!|\[\w+!?\]|GraphQL/);
   for (const name of graphqlNames) expect(words, name).not.toMatch(new RegExp(`\\b${name}\\b`));
 }
@@ -119,9 +131,11 @@ describe('malformed input on every REST route', () => {
         collection_id: await createCollectionVia(w.app, w.alice.key, w.orgA),
         track_id: await createTrackVia(w.app, w.alice.key, w.orgA),
       } as Record<string, string>;
-      const share = await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks/${real['track_id']}/share`, { key: w.alice.key });
-      real['share_id'] = share.body.id;
-      real['token'] = share.body.token;
+      const share = await rest(w.app, 'POST', `/v1/music/${w.orgA}/tracks/${real.track_id}/share`, {
+        key: w.alice.key,
+      });
+      real.share_id = share.body.id;
+      real.token = share.body.token;
       await fc.assert(
         fc.asyncProperty(odd, fc.boolean(), body, fc.dictionary(queryKeys, odd), async (param, useReal, b, query) => {
           const path = route.path.replace(/:([a-z_]+)/g, (_, name: string) =>
@@ -137,7 +151,8 @@ describe('malformed input on every REST route', () => {
           sent++;
           tally('rest', res.status);
           assertDocumented(res.status, res.text);
-          if (res.status >= 400) assertNoGraphQLWords(res.text, [param, ...Object.keys(query), ...Object.values(query), b.text]);
+          if (res.status >= 400)
+            assertNoGraphQLWords(res.text, [param, ...Object.keys(query), ...Object.values(query), b.text]);
           if (res.status >= 400) expect(await snapshot(w), res.text).toBe(before);
         }),
         { numRuns: 60 },
@@ -178,11 +193,19 @@ async function assertGroove(res: Awaited<ReturnType<typeof rest>>, sent: string[
 
 describe('malformed input on the Groove endpoints', () => {
   // OWN stands for one of the caller's real tracks, so some items succeed and change the library.
-  const trackIds = fc.array(fc.oneof(odd, fc.constantFrom('OWN', 'music.', 'MUSIC.mtrack_x', 'mtrack_00000000000000000000')), { maxLength: 8 });
+  const trackIds = fc.array(
+    fc.oneof(odd, fc.constantFrom('OWN', 'music.', 'MUSIC.mtrack_x', 'mtrack_00000000000000000000')),
+    { maxLength: 8 },
+  );
   // Weighted towards requests that get past the checks, so item results are fuzzed too.
   const grooveBody = fc.oneof(
-    { arbitrary: trackIds.map((ids) => ({ text: JSON.stringify({ TrackIds: ids }), type: 'application/json' })), weight: 4 },
-    fc.dictionary(fc.constantFrom('TrackIds', 'trackIds', 'Id', 'extra'), fc.jsonValue()).map((v) => ({ text: JSON.stringify(v), type: 'application/json' })),
+    {
+      arbitrary: trackIds.map((ids) => ({ text: JSON.stringify({ TrackIds: ids }), type: 'application/json' })),
+      weight: 4,
+    },
+    fc
+      .dictionary(fc.constantFrom('TrackIds', 'trackIds', 'Id', 'extra'), fc.jsonValue())
+      .map((v) => ({ text: JSON.stringify(v), type: 'application/json' })),
     body,
   );
 
@@ -191,7 +214,13 @@ describe('malformed input on the Groove endpoints', () => {
       const w = await createWorld();
       const own = await createTrackVia(w.app, w.alice.key, w.orgA);
       const auth = fc.oneof(
-        { arbitrary: fc.constantFrom<Record<string, string>>({ authorization: `Bearer ${w.alice.key}` }, { 'x-api-key': w.alice.key }), weight: 4 },
+        {
+          arbitrary: fc.constantFrom<Record<string, string>>(
+            { authorization: `Bearer ${w.alice.key}` },
+            { 'x-api-key': w.alice.key },
+          ),
+          weight: 4,
+        },
         fc.constantFrom<Record<string, string>>({ authorization: w.alice.key }, { authorization: 'Bearer' }, {}),
       );
       await fc.assert(
@@ -204,18 +233,29 @@ describe('malformed input on the Groove endpoints', () => {
           async (namespace, method, b, headers, organization) => {
             const text = b.text.replaceAll('"OWN"', JSON.stringify(`music.${own}`));
             const before = await snapshot(w);
-            const res = await rest(w.app, method, `/1/content/${encodeURIComponent(namespace) || 'x'}/collection/${action}`, {
-              rawBody: method === 'GET' ? undefined : text,
-              headers: {
-                ...headers,
-                ...(method === 'GET' ? {} : { 'content-type': b.type }),
-                // Header values must be ByteStrings; anything else never leaves a real client.
-                ...(organization !== undefined && /^[\x20-\x7e]*$/.test(organization) ? { 'x-organization-id': organization } : {}),
+            const res = await rest(
+              w.app,
+              method,
+              `/1/content/${encodeURIComponent(namespace) || 'x'}/collection/${action}`,
+              {
+                rawBody: method === 'GET' ? undefined : text,
+                headers: {
+                  ...headers,
+                  ...(method === 'GET' ? {} : { 'content-type': b.type }),
+                  // Header values must be ByteStrings; anything else never leaves a real client.
+                  ...(organization !== undefined && /^[\x20-\x7e]*$/.test(organization)
+                    ? { 'x-organization-id': organization }
+                    : {}),
+                },
               },
-            });
+            );
             sent++;
             tally('groove', res.status);
-            const parsed = await assertGroove(res, [namespace, text, organization ?? ''], async () => (await snapshot(w)) === before);
+            const parsed = await assertGroove(
+              res,
+              [namespace, text, organization ?? ''],
+              async () => (await snapshot(w)) === before,
+            );
             if (res.status < 400) {
               const sentIds = JSON.parse(text).TrackIds as string[];
               expect(parsed.TrackActionResults.map((r: { InputId: string }) => r.InputId)).toEqual(sentIds);
@@ -230,9 +270,15 @@ describe('malformed input on the Groove endpoints', () => {
 
 describe('malformed input on the Groove playlist endpoints', () => {
   // Stand-ins replaced by real ids: the caller's playlist, a track in it, one of theirs outside it.
-  const id = fc.oneof(odd, fc.constantFrom('IN', 'OWN', 'music.mtrack_00000000000000000000', 'music.', 'MUSIC.PLAYLIST.x'));
+  const id = fc.oneof(
+    odd,
+    fc.constantFrom('IN', 'OWN', 'music.mtrack_00000000000000000000', 'music.', 'MUSIC.PLAYLIST.x'),
+  );
   const trackAction = fc.record(
-    { Id: fc.oneof({ arbitrary: id, weight: 3 }, fc.jsonValue()), Action: fc.oneof(fc.constantFrom('Add', 'Delete', 'Move', 'remove', 'Shuffle'), odd, fc.jsonValue()) },
+    {
+      Id: fc.oneof({ arbitrary: id, weight: 3 }, fc.jsonValue()),
+      Action: fc.oneof(fc.constantFrom('Add', 'Delete', 'Move', 'remove', 'Shuffle'), odd, fc.jsonValue()),
+    },
     { requiredKeys: [] },
   );
   const playlistAction = fc.record(
@@ -256,28 +302,47 @@ describe('malformed input on the Groove playlist endpoints', () => {
       const w = await createWorld();
       const collection = await createCollectionVia(w.app, w.alice.key, w.orgA);
       const inside = await createTrackVia(w.app, w.alice.key, w.orgA);
-      await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections/${collection}/tracks`, { key: w.alice.key, body: { track_id: inside } });
+      await rest(w.app, 'POST', `/v1/music/${w.orgA}/collections/${collection}/tracks`, {
+        key: w.alice.key,
+        body: { track_id: inside },
+      });
       const own = await createTrackVia(w.app, w.alice.key, w.orgA);
-      const stand = { '"PLAYLIST"': `music.playlist.${collection}`, '"IN"': `music.${inside}`, '"OWN"': `music.${own}` };
+      const stand = {
+        '"PLAYLIST"': `music.playlist.${collection}`,
+        '"IN"': `music.${inside}`,
+        '"OWN"': `music.${own}`,
+      };
       await fc.assert(
-        fc.asyncProperty(fc.oneof({ arbitrary: fc.constant('music'), weight: 6 }, odd), grooveBody, async (namespace, b) => {
-          let text = b.text;
-          for (const [from, to] of Object.entries(stand)) text = text.replaceAll(from, JSON.stringify(to));
-          const before = await snapshot(w);
-          const res = await rest(w.app, 'POST', `/1/content/${encodeURIComponent(namespace) || 'x'}/collection/playlists/${action}`, {
-            rawBody: text,
-            headers: { authorization: `Bearer ${w.alice.key}`, 'content-type': b.type },
-          });
-          sent++;
-          tally('groove', res.status);
-          const parsed = await assertGroove(res, [namespace, text], async () => (await snapshot(w)) === before);
-          if (res.status === 200) {
-            expect(parsed.PlaylistActionResult.Id, res.text).toMatch(/^music\.playlist\.mcoll_/);
-            const actions = JSON.parse(text).TrackActions;
-            const results = parsed.PlaylistActionResult.TrackActionResults;
-            if (results) expect(results.map((r: { InputId: string }) => r.InputId)).toEqual(actions.map((a: { Id: string }) => a.Id));
-          }
-        }),
+        fc.asyncProperty(
+          fc.oneof({ arbitrary: fc.constant('music'), weight: 6 }, odd),
+          grooveBody,
+          async (namespace, b) => {
+            let text = b.text;
+            for (const [from, to] of Object.entries(stand)) text = text.replaceAll(from, JSON.stringify(to));
+            const before = await snapshot(w);
+            const res = await rest(
+              w.app,
+              'POST',
+              `/1/content/${encodeURIComponent(namespace) || 'x'}/collection/playlists/${action}`,
+              {
+                rawBody: text,
+                headers: { authorization: `Bearer ${w.alice.key}`, 'content-type': b.type },
+              },
+            );
+            sent++;
+            tally('groove', res.status);
+            const parsed = await assertGroove(res, [namespace, text], async () => (await snapshot(w)) === before);
+            if (res.status === 200) {
+              expect(parsed.PlaylistActionResult.Id, res.text).toMatch(/^music\.playlist\.mcoll_/);
+              const actions = JSON.parse(text).TrackActions;
+              const results = parsed.PlaylistActionResult.TrackActionResults;
+              if (results)
+                expect(results.map((r: { InputId: string }) => r.InputId)).toEqual(
+                  actions.map((a: { Id: string }) => a.Id),
+                );
+            }
+          },
+        ),
         { numRuns: 120 },
       );
     });
@@ -286,7 +351,10 @@ describe('malformed input on the Groove playlist endpoints', () => {
   const browsePaths = (collection: string) =>
     fc.oneof(
       { arbitrary: fc.constant('/1/content/music/collection/playlists/browse'), weight: 3 },
-      { arbitrary: fc.constant(`/1/content/music.playlist.${collection}/collection/playlist/tracks/browse`), weight: 3 },
+      {
+        arbitrary: fc.constant(`/1/content/music.playlist.${collection}/collection/playlist/tracks/browse`),
+        weight: 3,
+      },
       odd.map((x) => `/1/content/${encodeURIComponent(x) || 'x'}/collection/playlist/tracks/browse`),
       odd.map((x) => `/1/content/${encodeURIComponent(x) || 'x'}/collection/playlists/browse`),
     );
@@ -306,10 +374,16 @@ describe('malformed input on the Groove playlist endpoints', () => {
       fc.asyncProperty(browsePaths(collection), browseQuery, async (path, query) => {
         const search = new URLSearchParams(query).toString();
         const before = await snapshot(w);
-        const res = await rest(w.app, 'GET', `${path}${search ? `?${search}` : ''}`, { headers: { authorization: `Bearer ${w.alice.key}` } });
+        const res = await rest(w.app, 'GET', `${path}${search ? `?${search}` : ''}`, {
+          headers: { authorization: `Bearer ${w.alice.key}` },
+        });
         sent++;
         tally('groove', res.status);
-        const parsed = await assertGroove(res, [path, ...Object.keys(query), ...Object.values(query)], async () => (await snapshot(w)) === before);
+        const parsed = await assertGroove(
+          res,
+          [path, ...Object.keys(query), ...Object.values(query)],
+          async () => (await snapshot(w)) === before,
+        );
         if (res.status === 200) {
           const list = parsed.Playlists ?? parsed.Tracks;
           expect(list.Items.length, res.text).toBeLessThanOrEqual(25);
@@ -337,7 +411,12 @@ describe('bodies over the limit, declared or not', () => {
     const w = await createWorld();
     const before = await snapshot(w);
     const surfaces = [
-      ['/graphql', JSON.stringify({ query: `mutation { createCollection(organizationId: "org_a", input: { name: "big" }) { id } }${pad}` })],
+      [
+        '/graphql',
+        JSON.stringify({
+          query: `mutation { createCollection(organizationId: "org_a", input: { name: "big" }) { id } }${pad}`,
+        }),
+      ],
       [`/v1/music/${w.orgA}/collections`, `{"name":"big"}${pad}`],
       ['/1/content/music/collection/add', `{"TrackIds":[]}${pad}`],
     ] as const;
@@ -375,7 +454,11 @@ describe('long id lists', () => {
     const over = await rest(w.app, 'PATCH', path, { key: w.alice.key, body: { ordered_track_ids: ids(10_001) } });
     sent += 2;
     assertDocumented(over.status, over.text);
-    expect([over.status, over.body.error.code, over.body.error.details]).toEqual([422, 'VALIDATION_ERROR', { field: 'ordered_track_ids' }]);
+    expect([over.status, over.body.error.code, over.body.error.details]).toEqual([
+      422,
+      'VALIDATION_ERROR',
+      { field: 'ordered_track_ids' },
+    ]);
     expect(await snapshot(w)).toBe(before);
   });
 });
@@ -386,20 +469,26 @@ describe('malformed GraphQL', () => {
     const schema = getSchema();
     const fields = [schema.getQueryType()!, schema.getMutationType()!].flatMap((t) => Object.keys(t.getFields()));
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...fields), fc.dictionary(fc.string(), fc.jsonValue()), odd, async (field, variables, junk) => {
-        for (const query of [
-          `mutation($a: ID!, $b: ID!) { x: ${field}(organizationId: $a, collectionId: $b, input: { name: ${JSON.stringify(junk)} }) { __typename } }`,
-          junk,
-          `{ ${field} }`,
-        ]) {
-          const res = await gql(w.app, query, variables, w.alice.key);
-          sent++;
-          tally('graphql', res.status);
-          expect(res.status).toBeLessThan(500);
-          for (const error of res.body.errors ?? []) expect(codes.has(error.extensions.code), error.extensions.code).toBe(true);
-          expect(res.text).not.toMatch(/\.ts:\d+|at \/|SqliteError|SQLITE_/);
-        }
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...fields),
+        fc.dictionary(fc.string(), fc.jsonValue()),
+        odd,
+        async (field, variables, junk) => {
+          for (const query of [
+            `mutation($a: ID!, $b: ID!) { x: ${field}(organizationId: $a, collectionId: $b, input: { name: ${JSON.stringify(junk)} }) { __typename } }`,
+            junk,
+            `{ ${field} }`,
+          ]) {
+            const res = await gql(w.app, query, variables, w.alice.key);
+            sent++;
+            tally('graphql', res.status);
+            expect(res.status).toBeLessThan(500);
+            for (const error of res.body.errors ?? [])
+              expect(codes.has(error.extensions.code), error.extensions.code).toBe(true);
+            expect(res.text).not.toMatch(/\.ts:\d+|at \/|SqliteError|SQLITE_/);
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -419,7 +508,9 @@ describe('a NUL in an id', () => {
       const res = await gql(w.app, query, { id }, w.alice.key);
       expect(res.body.errors?.[0]?.extensions?.code, res.text).toBe('RESOURCE_NOT_FOUND');
     }
-    const path = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/${encodeURIComponent(id)}`, { key: w.alice.key });
+    const path = await rest(w.app, 'GET', `/v1/music/${w.orgA}/collections/${encodeURIComponent(id)}`, {
+      key: w.alice.key,
+    });
     expect(path.status, path.text).toBe(404);
     const groove = await rest(w.app, 'POST', '/1/content/music/collection/delete', {
       key: w.alice.key,

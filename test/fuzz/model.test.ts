@@ -74,23 +74,37 @@ async function call(
 }
 
 const q = JSON.stringify;
-const pick = <T>(list: T[], index: number): T | undefined => (list.length === 0 ? undefined : list[index % (list.length + 1)]);
+const pick = <T>(list: T[], index: number): T | undefined =>
+  list.length === 0 ? undefined : list[index % (list.length + 1)];
 /**
  * For the collection edits: three indexes in four pick among the caller's own live collections or
  * visible tracks, the fourth among all (or none), so that edits often apply and often meet
  * someone else's objects.
  */
-const pickOf = <T>(own: T[], all: T[], index: number): T | undefined => (index % 4 < 3 && own.length > 0 ? own[(index >> 2) % own.length] : pick(all, index >> 2));
+const pickOf = <T>(own: T[], all: T[], index: number): T | undefined =>
+  index % 4 < 3 && own.length > 0 ? own[(index >> 2) % own.length] : pick(all, index >> 2);
 const collectionFor = (m: Model, w: Who, index: number) =>
-  pickOf(m.collections.filter((c) => c.owner === w && !c.deleted), m.collections, index)?.id ?? UNKNOWN_COLLECTION;
+  pickOf(
+    m.collections.filter((c) => c.owner === w && !c.deleted),
+    m.collections,
+    index,
+  )?.id ?? UNKNOWN_COLLECTION;
 const trackFor = (m: Model, w: Who, index: number) =>
-  pickOf(m.tracks.filter((t) => visible(m, w, t.id)), m.tracks, index)?.id ?? UNKNOWN_TRACK;
+  pickOf(
+    m.tracks.filter((t) => visible(m, w, t.id)),
+    m.tracks,
+    index,
+  )?.id ?? UNKNOWN_TRACK;
 /** Mostly a track the collection holds, else any as trackFor picks it. */
 const entryFor = (m: Model, w: Who, cid: string, index: number) =>
-  index % 4 < 3 ? (ownCollection(m, w, cid)?.entries[index >> 2] ?? trackFor(m, w, index >> 2)) : trackFor(m, w, index >> 2);
+  index % 4 < 3
+    ? (ownCollection(m, w, cid)?.entries[index >> 2] ?? trackFor(m, w, index >> 2))
+    : trackFor(m, w, index >> 2);
 
-const visible = (m: Model, w: Who, id: string) => m.tracks.find((t) => t.id === id && !t.deleted && t.creator === w && orgOf(t.creator) === orgOf(w));
-const ownCollection = (m: Model, w: Who, id: string) => m.collections.find((c) => c.id === id && !c.deleted && c.owner === w);
+const visible = (m: Model, w: Who, id: string) =>
+  m.tracks.find((t) => t.id === id && !t.deleted && t.creator === w && orgOf(t.creator) === orgOf(w));
+const ownCollection = (m: Model, w: Who, id: string) =>
+  m.collections.find((c) => c.id === id && !c.deleted && c.owner === w);
 
 function expectAnswer(actual: Answer, status: number, code: string | null = null) {
   expect({ status: actual.status, code: actual.code }).toEqual({ status, code });
@@ -131,7 +145,12 @@ class CreateTrack extends Step {
       this.w,
       this.via,
       { method: 'POST', path: `/v1/music/${org}/tracks`, body: { title: 'fuzz' } },
-      { field: 'createTrack', args: `organizationId: ${q(org)}, input: { title: "fuzz" }`, selection: '{ id }', mutation: true },
+      {
+        field: 'createTrack',
+        args: `organizationId: ${q(org)}, input: { title: "fuzz" }`,
+        selection: '{ id }',
+        mutation: true,
+      },
     );
     if (!canCreate(this.w)) return expectAnswer(a, 403, 'INSUFFICIENT_PERMISSIONS');
     expectAnswer(a, 201);
@@ -155,7 +174,12 @@ class CreateCollection extends Step {
       this.w,
       this.via,
       { method: 'POST', path: `/v1/music/${org}/collections`, body: { name: 'fuzz' } },
-      { field: 'createCollection', args: `organizationId: ${q(org)}, input: { name: "fuzz" }`, selection: '{ id }', mutation: true },
+      {
+        field: 'createCollection',
+        args: `organizationId: ${q(org)}, input: { name: "fuzz" }`,
+        selection: '{ id }',
+        mutation: true,
+      },
     );
     if (!canCreate(this.w)) return expectAnswer(a, 403, 'INSUFFICIENT_PERMISSIONS');
     expectAnswer(a, 201);
@@ -250,7 +274,12 @@ class DeleteTrack extends Step {
       this.w,
       this.via,
       { method: 'DELETE', path: `/v1/music/${org}/tracks/${tid}` },
-      { field: 'deleteTrack', args: `organizationId: ${q(org)}, trackId: ${q(tid)}`, selection: '{ id }', mutation: true },
+      {
+        field: 'deleteTrack',
+        args: `organizationId: ${q(org)}, trackId: ${q(tid)}`,
+        selection: '{ id }',
+        mutation: true,
+      },
     );
     const track = visible(m, this.w, tid);
     if (!track) return expectAnswer(a, 404, 'RESOURCE_NOT_FOUND');
@@ -280,7 +309,12 @@ class DeleteCollection extends Step {
       this.w,
       this.via,
       { method: 'DELETE', path: `/v1/music/${org}/collections/${cid}` },
-      { field: 'deleteCollection', args: `organizationId: ${q(org)}, collectionId: ${q(cid)}`, selection: '{ id }', mutation: true },
+      {
+        field: 'deleteCollection',
+        args: `organizationId: ${q(org)}, collectionId: ${q(cid)}`,
+        selection: '{ id }',
+        mutation: true,
+      },
     );
     const collection = ownCollection(m, this.w, cid);
     if (!collection) return expectAnswer(a, 404, 'RESOURCE_NOT_FOUND');
@@ -344,7 +378,12 @@ class SaveTrack extends Step {
       this.w,
       this.via,
       { method: 'POST', path: `/v1/music/${org}/tracks/${tid}/save` },
-      { field: 'saveTrack', args: `organizationId: ${q(org)}, trackId: ${q(tid)}`, selection: '{ id }', mutation: true },
+      {
+        field: 'saveTrack',
+        args: `organizationId: ${q(org)}, trackId: ${q(tid)}`,
+        selection: '{ id }',
+        mutation: true,
+      },
     );
     if (!visible(m, this.w, tid)) return expectAnswer(a, 404, 'RESOURCE_NOT_FOUND');
     expectAnswer(a, 200);
@@ -369,7 +408,12 @@ class UnsaveTrack extends Step {
       this.w,
       this.via,
       { method: 'DELETE', path: `/v1/music/${org}/tracks/${tid}/save` },
-      { field: 'unsaveTrack', args: `organizationId: ${q(org)}, trackId: ${q(tid)}`, selection: '{ id }', mutation: true },
+      {
+        field: 'unsaveTrack',
+        args: `organizationId: ${q(org)}, trackId: ${q(tid)}`,
+        selection: '{ id }',
+        mutation: true,
+      },
     );
     // Idempotent: whatever is not in the library is a success that changes nothing.
     expectAnswer(a, 200);
@@ -396,13 +440,20 @@ class Batch extends Step {
     const ids = this.repeat && picked.length > 0 ? [...picked, picked[0]!] : picked;
     let outcomes: boolean[];
     if (this.via === 'groove') {
-      const res = await rest(r.world.app, 'POST', `/1/content/music/collection/${this.action === 'save' ? 'add' : 'delete'}`, {
-        headers: { authorization: `Bearer ${keyOf(r, this.w)}` },
-        body: { TrackIds: ids.map((id) => `music.${id}`) },
-      });
+      const res = await rest(
+        r.world.app,
+        'POST',
+        `/1/content/music/collection/${this.action === 'save' ? 'add' : 'delete'}`,
+        {
+          headers: { authorization: `Bearer ${keyOf(r, this.w)}` },
+          body: { TrackIds: ids.map((id) => `music.${id}`) },
+        },
+      );
       expect(res.status, res.text).toBe(200);
       outcomes = res.body.TrackActionResults.map((item: { Error?: unknown }) => !item.Error);
-      expect(res.body.Error?.ErrorCode ?? null).toBe(outcomes.every(Boolean) ? null : 'COLLECTION_SOME_OPERATIONS_FAILED');
+      expect(res.body.Error?.ErrorCode ?? null).toBe(
+        outcomes.every(Boolean) ? null : 'COLLECTION_SOME_OPERATIONS_FAILED',
+      );
     } else {
       const field = this.action === 'save' ? 'saveTracks' : 'unsaveTracks';
       const res = await gql(
@@ -433,7 +484,8 @@ class Batch extends Step {
     });
     expect(outcomes).toEqual(expected);
   }
-  override toString = () => `${this.action}Tracks(${this.w}, [${this.picks}]${this.repeat ? ' + first again' : ''}, ${this.via})`;
+  override toString = () =>
+    `${this.action}Tracks(${this.w}, [${this.picks}]${this.repeat ? ' + first again' : ''}, ${this.via})`;
 }
 
 type EditVia = 'graphql' | 'rest' | 'groove';
@@ -475,8 +527,14 @@ async function editCall(
     const results = res.body.PlaylistActionResult.TrackActionResults;
     // An update without track actions answers none.
     if (!results) return { status: 200, code: null, ...(graphql.items ? { items: [] } : {}) };
-    expect(res.body.Error?.ErrorCode ?? null).toBe(results.some((x: any) => x.Error) ? 'COLLECTION_SOME_OPERATIONS_FAILED' : null);
-    return { status: 200, code: null, items: results.map((x: any) => (x.Error ? { ok: false, code: x.Error.ErrorCode } : { ok: true })) };
+    expect(res.body.Error?.ErrorCode ?? null).toBe(
+      results.some((x: any) => x.Error) ? 'COLLECTION_SOME_OPERATIONS_FAILED' : null,
+    );
+    return {
+      status: 200,
+      code: null,
+      items: results.map((x: any) => (x.Error ? { ok: false, code: x.Error.ErrorCode } : { ok: true })),
+    };
   }
   const item = (x: any): Item => (x.success ? { ok: true, position: x.position } : { ok: false, code: x.error.code });
   if (via === 'rest' && restCall) {
@@ -485,7 +543,9 @@ async function editCall(
     if (res.status !== 200) return { status: res.status, code: res.body.error.code };
     // The ETag is the version the body shows.
     const { collection } = graphql.items ? res.body : { collection: res.body };
-    expect(res.headers.get('etag')).toBe(`"${(await rest(r.world.app, 'GET', restCall.path.replace(/\/tracks$/, ''), { key: keyOf(r, w) })).headers.get('etag')?.slice(1, -1)}"`);
+    expect(res.headers.get('etag')).toBe(
+      `"${(await rest(r.world.app, 'GET', restCall.path.replace(/\/tracks$/, ''), { key: keyOf(r, w) })).headers.get('etag')?.slice(1, -1)}"`,
+    );
     expect(collection.track_count).toBeTypeOf('number');
     return { status: 200, code: null, items: graphql.items ? res.body.results.map(item) : undefined };
   }
@@ -497,7 +557,8 @@ async function editCall(
   return { status: 200, code: null, items: graphql.items ? res.body.data.r.results.map(item) : undefined };
 }
 
-const expectWhole = (actual: Whole, expected: Whole, via: EditVia) => expect(actual).toEqual(via === 'groove' ? inGroove(expected) : expected);
+const expectWhole = (actual: Whole, expected: Whole, via: EditVia) =>
+  expect(actual).toEqual(via === 'groove' ? inGroove(expected) : expected);
 
 /** addTracksToCollection (GraphQL, REST with track_ids, Groove's Add, which appends). */
 class BatchAdd extends Step {
@@ -526,7 +587,11 @@ class BatchAdd extends Step {
         args: `organizationId: ${q(org)}, collectionId: ${q(cid)}, trackIds: ${q(ids)}${position === null ? '' : `, position: ${position}`}`,
         items: true,
       },
-      { method: 'POST', path: `/v1/music/${org}/collections/${cid}/tracks`, body: { track_ids: ids, ...(position === null ? {} : { position }) } },
+      {
+        method: 'POST',
+        path: `/v1/music/${org}/collections/${cid}/tracks`,
+        body: { track_ids: ids, ...(position === null ? {} : { position }) },
+      },
       { Id: `music.playlist.${cid}`, TrackActions: ids.map((id) => ({ Id: `music.${id}`, Action: 'Add' })) },
     );
     const collection = ownCollection(m, this.w, cid);
@@ -567,7 +632,11 @@ class BatchRemove extends Step {
       r,
       this.w,
       this.via,
-      { field: 'removeTracksFromCollection', args: `organizationId: ${q(org)}, collectionId: ${q(cid)}, trackIds: ${q(ids)}`, items: true },
+      {
+        field: 'removeTracksFromCollection',
+        args: `organizationId: ${q(org)}, collectionId: ${q(cid)}, trackIds: ${q(ids)}`,
+        items: true,
+      },
       { method: 'DELETE', path: `/v1/music/${org}/collections/${cid}/tracks`, body: { track_ids: ids } },
       { Id: `music.playlist.${cid}`, TrackActions: ids.map((id) => ({ Id: `music.${id}`, Action: 'Delete' })) },
     );
@@ -614,7 +683,11 @@ class MoveRange extends Step {
         args: `organizationId: ${q(org)}, collectionId: ${q(cid)}, rangeStart: ${start}, rangeLength: ${length}, insertBefore: ${before}`,
         items: false,
       },
-      { method: 'PATCH', path: `/v1/music/${org}/collections/${cid}/tracks`, body: { range_start: start, range_length: length, insert_before: before } },
+      {
+        method: 'PATCH',
+        path: `/v1/music/${org}/collections/${cid}/tracks`,
+        body: { range_start: start, range_length: length, insert_before: before },
+      },
       null,
     );
     // The numbers are checked before the collection is looked up.
@@ -631,7 +704,8 @@ class MoveRange extends Step {
     collection.entries = [...rest.slice(0, at), ...block, ...rest.slice(at)];
     collection.version++;
   }
-  override toString = () => `moveRange(${this.w}, c${this.c}, ${this.start}+${this.length} before ${this.before}, ${this.via})`;
+  override toString = () =>
+    `moveRange(${this.w}, c${this.c}, ${this.start}+${this.length} before ${this.before}, ${this.via})`;
 }
 
 /** moveSelectedTracksInCollection over GraphQL, or Groove's Move. */
@@ -660,10 +734,15 @@ class MoveSelection extends Step {
         items: false,
       },
       null,
-      { Id: `music.playlist.${cid}`, InsertBeforeTrackId: before && `music.${before}`, TrackActions: ids.map((id) => ({ Id: `music.${id}`, Action: 'Move' })) },
+      {
+        Id: `music.playlist.${cid}`,
+        InsertBeforeTrackId: before && `music.${before}`,
+        TrackActions: ids.map((id) => ({ Id: `music.${id}`, Action: 'Move' })),
+      },
     );
     const moving = [...new Set(ids)];
-    if (before !== null && moving.includes(before)) return expectWhole(a, { status: 422, code: 'INVALID_TRACK_MOVE' }, this.via);
+    if (before !== null && moving.includes(before))
+      return expectWhole(a, { status: 422, code: 'INVALID_TRACK_MOVE' }, this.via);
     const collection = ownCollection(m, this.w, cid);
     if (!collection) return expectWhole(a, { status: 404, code: 'RESOURCE_NOT_FOUND' }, this.via);
     if ([...moving, ...(before === null ? [] : [before])].some((id) => !collection.entries.includes(id))) {
@@ -691,9 +770,13 @@ class GrooveCreatePlaylist extends Step {
     const ids = this.picks.map((p) => trackFor(m, this.w, p));
     const res = await rest(r.world.app, 'POST', '/1/content/music/collection/playlists/create', {
       headers: { authorization: `Bearer ${keyOf(r, this.w)}` },
-      body: { Name: 'fuzz', ...(ids.length ? { TrackActions: ids.map((id) => ({ Id: `music.${id}`, Action: 'Add' })) } : {}) },
+      body: {
+        Name: 'fuzz',
+        ...(ids.length ? { TrackActions: ids.map((id) => ({ Id: `music.${id}`, Action: 'Add' })) } : {}),
+      },
     });
-    if (!canCreate(this.w)) return expect([res.status, res.body.Error.ErrorCode]).toEqual([403, 'INSUFFICIENT_PERMISSIONS']);
+    if (!canCreate(this.w))
+      return expect([res.status, res.body.Error.ErrorCode]).toEqual([403, 'INSUFFICIENT_PERMISSIONS']);
     expect(res.status, res.text).toBe(200);
     const id = (res.body.PlaylistActionResult.Id as string).replace('music.playlist.', '');
     const collection: MCollection = { id, owner: this.w, deleted: false, entries: [], version: 1 };
@@ -765,7 +848,11 @@ async function seeded(world: World): Promise<Model> {
       model.library[w].push(track.id);
       // Two of them in no collection, to be added.
       if (i >= 2) continue;
-      await addTrackToCollection(world.deps, viewer, { organizationId, collectionId: collection.id, trackId: track.id });
+      await addTrackToCollection(world.deps, viewer, {
+        organizationId,
+        collectionId: collection.id,
+        trackId: track.id,
+      });
       collection.entries.push(track.id);
       collection.version++;
     }
@@ -782,10 +869,23 @@ const edits = [
     .map(([w, c, p, at, v]) => new BatchAdd(w, c, p, at, v)),
   fc.tuple(who, index, fc.array(index, { maxLength: 5 }), editVia).map(([w, c, p, v]) => new BatchRemove(w, c, p, v)),
   fc
-    .tuple(who, index, fc.nat({ max: 5 }), fc.nat({ max: 3 }), fc.nat({ max: 6 }), fc.constantFrom<'graphql' | 'rest'>('graphql', 'rest'))
+    .tuple(
+      who,
+      index,
+      fc.nat({ max: 5 }),
+      fc.nat({ max: 3 }),
+      fc.nat({ max: 6 }),
+      fc.constantFrom<'graphql' | 'rest'>('graphql', 'rest'),
+    )
     .map(([w, c, s, l, b, v]) => new MoveRange(w, c, s, l, b, v)),
   fc
-    .tuple(who, index, fc.array(index, { minLength: 1, maxLength: 4 }), fc.option(index, { nil: null }), fc.constantFrom<'graphql' | 'groove'>('graphql', 'groove'))
+    .tuple(
+      who,
+      index,
+      fc.array(index, { minLength: 1, maxLength: 4 }),
+      fc.option(index, { nil: null }),
+      fc.constantFrom<'graphql' | 'groove'>('graphql', 'groove'),
+    )
     .map(([w, c, p, b, v]) => new MoveSelection(w, c, p, b, v)),
 ];
 const commands = fc.commands(
@@ -800,7 +900,13 @@ const commands = fc.commands(
     fc.tuple(who, index, transport).map(([w, t, v]) => new SaveTrack(w, t, v)),
     fc.tuple(who, index, transport).map(([w, t, v]) => new UnsaveTrack(w, t, v)),
     fc
-      .tuple(who, fc.constantFrom<'save' | 'unsave'>('save', 'unsave'), fc.array(index, { maxLength: 5 }), fc.boolean(), fc.constantFrom<'graphql' | 'groove'>('graphql', 'groove'))
+      .tuple(
+        who,
+        fc.constantFrom<'save' | 'unsave'>('save', 'unsave'),
+        fc.array(index, { maxLength: 5 }),
+        fc.boolean(),
+        fc.constantFrom<'graphql' | 'groove'>('graphql', 'groove'),
+      )
       .map(([w, a, p, r, v]) => new Batch(w, a, p, r, v)),
     ...edits,
     ...edits,
@@ -810,7 +916,7 @@ const commands = fc.commands(
   { maxCommands: 30, size: '+1' },
 );
 
-const runs = Number(process.env['FUZZ_RUNS'] ?? 60);
+const runs = Number(process.env.FUZZ_RUNS ?? 60);
 
 describe('model-based fuzzing', () => {
   it('random operation sequences by random principals agree with the model, over REST, GraphQL and Groove', async () => {

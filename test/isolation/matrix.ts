@@ -3,7 +3,15 @@
 // and checks that the operations here cover every GraphQL root field, REST route and Groove
 // endpoint; `npx tsx test/isolation/print.ts` prints the table as JSON.
 
-export const principals = ['none', 'malformed_key', 'revoked_key', 'owner', 'member', 'no_capability', 'other_org'] as const;
+export const principals = [
+  'none',
+  'malformed_key',
+  'revoked_key',
+  'owner',
+  'member',
+  'no_capability',
+  'other_org',
+] as const;
 export type Principal = (typeof principals)[number];
 
 /** Objects, seen from the owner (alice): hers, a same-organization member's, another organization's, … */
@@ -82,7 +90,8 @@ const ACK = '{ id }';
 const COLLECTION = '{ id ownerId coverTrack { id creatorId } tracks { edges { node { id creatorId } } } }';
 // In a list, each collection's own page is kept small: 50 collections × the default 200 tracks
 // (aliased, twice that) is more than the cost limit admits in one operation.
-const LISTED_COLLECTION = '{ id ownerId coverTrack { id creatorId } tracks(first: 20) { edges { node { id creatorId } } } }';
+const LISTED_COLLECTION =
+  '{ id ownerId coverTrack { id creatorId } tracks(first: 20) { edges { node { id creatorId } } } }';
 const TRACK = '{ id creatorId organizationId }';
 const LIBRARY = '{ edges { libraryEntryId node { id creatorId } } }';
 const ITEM = '{ inputId success id error { code } }';
@@ -122,7 +131,11 @@ export const operations: Operation[] = [
     read: true,
     status: 200,
     rest: { method: 'GET', path: (o) => `/v1/music/${o}/collections` },
-    graphql: { field: 'collections', args: (o) => `organizationId: ${q(o)}`, selection: `{ edges { node ${LISTED_COLLECTION} } }` },
+    graphql: {
+      field: 'collections',
+      args: (o) => `organizationId: ${q(o)}`,
+      selection: `{ edges { node ${LISTED_COLLECTION} } }`,
+    },
     groove: { endpoint: `GET ${PLAYLISTS}/browse`, path: () => `${PLAYLISTS}/browse` },
   },
   {
@@ -134,7 +147,11 @@ export const operations: Operation[] = [
     idempotent: true,
     status: 201,
     rest: { method: 'POST', path: (o) => `/v1/music/${o}/collections`, body: () => ({ name: 'new' }) },
-    graphql: { field: 'createCollection', args: (o) => `organizationId: ${q(o)}, input: { name: "new" }`, selection: '{ id }' },
+    graphql: {
+      field: 'createCollection',
+      args: (o) => `organizationId: ${q(o)}, input: { name: "new" }`,
+      selection: '{ id }',
+    },
     groove: { endpoint: `POST ${PLAYLISTS}/create`, path: () => `${PLAYLISTS}/create`, body: () => ({ Name: 'new' }) },
   },
   {
@@ -145,7 +162,11 @@ export const operations: Operation[] = [
     rule: 'mine',
     idempotent: true,
     status: 201,
-    rest: { method: 'POST', path: (o) => `/v1/music/${o}/collections`, body: (_ids, id) => ({ name: 'new', cover_track_id: id }) },
+    rest: {
+      method: 'POST',
+      path: (o) => `/v1/music/${o}/collections`,
+      body: (_ids, id) => ({ name: 'new', cover_track_id: id }),
+    },
     graphql: {
       field: 'createCollection',
       args: (o, id) => `organizationId: ${q(o)}, input: { name: "new", coverTrackId: ${q(id)} }`,
@@ -193,7 +214,8 @@ export const operations: Operation[] = [
     },
     graphql: {
       field: 'updateCollection',
-      args: (o, id, ids) => `organizationId: ${q(o)}, collectionId: ${q(ids.ownCollection)}, input: { coverTrackId: ${q(id)} }`,
+      args: (o, id, ids) =>
+        `organizationId: ${q(o)}, collectionId: ${q(ids.ownCollection)}, input: { coverTrackId: ${q(id)} }`,
       selection: '{ id coverTrack { id } }',
     },
   },
@@ -205,8 +227,16 @@ export const operations: Operation[] = [
     idempotent: false,
     status: 200,
     rest: { method: 'DELETE', path: (o, id) => `/v1/music/${o}/collections/${id}` },
-    graphql: { field: 'deleteCollection', args: (o, id) => `organizationId: ${q(o)}, collectionId: ${q(id)}`, selection: ACK },
-    groove: { endpoint: `POST ${PLAYLISTS}/delete`, path: () => `${PLAYLISTS}/delete`, body: (_ids, id) => ({ Id: playlist(id) }) },
+    graphql: {
+      field: 'deleteCollection',
+      args: (o, id) => `organizationId: ${q(o)}, collectionId: ${q(id)}`,
+      selection: ACK,
+    },
+    groove: {
+      endpoint: `POST ${PLAYLISTS}/delete`,
+      path: () => `${PLAYLISTS}/delete`,
+      body: (_ids, id) => ({ Id: playlist(id) }),
+    },
   },
   {
     name: 'add own track to collection',
@@ -310,7 +340,8 @@ export const operations: Operation[] = [
     },
     graphql: {
       field: 'reorderCollection',
-      args: (o, id, ids) => `organizationId: ${q(o)}, collectionId: ${q(ids.ownCollection)}, orderedTrackIds: [${q(id)}]`,
+      args: (o, id, ids) =>
+        `organizationId: ${q(o)}, collectionId: ${q(ids.ownCollection)}, orderedTrackIds: [${q(id)}]`,
       selection: ACK,
     },
   },
@@ -330,10 +361,14 @@ export const operations: Operation[] = [
     },
     graphql: {
       field: 'addTracksToCollection',
-      args: (o, id, ids) => `organizationId: ${q(o)}, collectionId: ${q(id)}, trackIds: [${q(ids.spareTrack)}], position: 0`,
+      args: (o, id, ids) =>
+        `organizationId: ${q(o)}, collectionId: ${q(id)}, trackIds: [${q(ids.spareTrack)}], position: 0`,
       selection: EDIT,
     },
-    groove: grooveUpdate((ids, id) => ({ Id: playlist(id), TrackActions: [{ Id: `music.${ids.spareTrack}`, Action: 'Add' }] })),
+    groove: grooveUpdate((ids, id) => ({
+      Id: playlist(id),
+      TrackActions: [{ Id: `music.${ids.spareTrack}`, Action: 'Add' }],
+    })),
   },
   {
     name: 'add tracks to own empty collection (batch)',
@@ -353,7 +388,10 @@ export const operations: Operation[] = [
       args: (o, id, ids) => `organizationId: ${q(o)}, collectionId: ${q(ids.emptyCollection)}, trackIds: [${q(id)}]`,
       selection: EDIT,
     },
-    groove: grooveUpdate((ids, id) => ({ Id: playlist(ids.emptyCollection), TrackActions: [{ Id: id, Action: 'Add' }] })),
+    groove: grooveUpdate((ids, id) => ({
+      Id: playlist(ids.emptyCollection),
+      TrackActions: [{ Id: id, Action: 'Add' }],
+    })),
   },
   {
     name: 'remove tracks from collection (batch)',
@@ -372,7 +410,10 @@ export const operations: Operation[] = [
       args: (o, id, ids) => `organizationId: ${q(o)}, collectionId: ${q(id)}, trackIds: [${q(ids.ownTrack)}]`,
       selection: EDIT,
     },
-    groove: grooveUpdate((ids, id) => ({ Id: playlist(id), TrackActions: [{ Id: `music.${ids.ownTrack}`, Action: 'Delete' }] })),
+    groove: grooveUpdate((ids, id) => ({
+      Id: playlist(id),
+      TrackActions: [{ Id: `music.${ids.ownTrack}`, Action: 'Delete' }],
+    })),
   },
   {
     // Whoever's the track, one the collection does not hold is the item's RESOURCE_NOT_FOUND.
@@ -393,7 +434,10 @@ export const operations: Operation[] = [
       args: (o, id, ids) => `organizationId: ${q(o)}, collectionId: ${q(ids.ownCollection)}, trackIds: [${q(id)}]`,
       selection: EDIT,
     },
-    groove: grooveUpdate((ids, id) => ({ Id: playlist(ids.ownCollection), TrackActions: [{ Id: id, Action: 'Delete' }] })),
+    groove: grooveUpdate((ids, id) => ({
+      Id: playlist(ids.ownCollection),
+      TrackActions: [{ Id: id, Action: 'Delete' }],
+    })),
   },
   {
     // A collection of one track: moving it before the end moves nothing, but every rule is applied.
@@ -410,7 +454,8 @@ export const operations: Operation[] = [
     },
     graphql: {
       field: 'moveTracksInCollection',
-      args: (o, id) => `organizationId: ${q(o)}, collectionId: ${q(id)}, rangeStart: 0, rangeLength: 1, insertBefore: 1`,
+      args: (o, id) =>
+        `organizationId: ${q(o)}, collectionId: ${q(id)}, rangeStart: 0, rangeLength: 1, insertBefore: 1`,
       selection: '{ id trackCount }',
     },
   },
@@ -426,7 +471,10 @@ export const operations: Operation[] = [
       args: (o, id, ids) => `organizationId: ${q(o)}, collectionId: ${q(id)}, trackIds: [${q(ids.ownTrack)}]`,
       selection: '{ id }',
     },
-    groove: grooveUpdate((ids, id) => ({ Id: playlist(id), TrackActions: [{ Id: `music.${ids.ownTrack}`, Action: 'Move' }] })),
+    groove: grooveUpdate((ids, id) => ({
+      Id: playlist(id),
+      TrackActions: [{ Id: `music.${ids.ownTrack}`, Action: 'Move' }],
+    })),
   },
   {
     // A track the caller's collection does not hold, whoever's it is, is the same refusal.
@@ -442,7 +490,10 @@ export const operations: Operation[] = [
       args: (o, id, ids) => `organizationId: ${q(o)}, collectionId: ${q(ids.ownCollection)}, trackIds: [${q(id)}]`,
       selection: '{ id }',
     },
-    groove: grooveUpdate((ids, id) => ({ Id: playlist(ids.ownCollection), TrackActions: [{ Id: id, Action: 'Move' }] })),
+    groove: grooveUpdate((ids, id) => ({
+      Id: playlist(ids.ownCollection),
+      TrackActions: [{ Id: id, Action: 'Move' }],
+    })),
   },
   {
     name: 'share collection',
@@ -452,7 +503,11 @@ export const operations: Operation[] = [
     idempotent: true,
     status: 201,
     rest: { method: 'POST', path: (o, id) => `/v1/music/${o}/collections/${id}/share` },
-    graphql: { field: 'shareCollection', args: (o, id) => `organizationId: ${q(o)}, collectionId: ${q(id)}`, selection: '{ id }' },
+    graphql: {
+      field: 'shareCollection',
+      args: (o, id) => `organizationId: ${q(o)}, collectionId: ${q(id)}`,
+      selection: '{ id }',
+    },
   },
   {
     name: 'list library',
@@ -504,7 +559,11 @@ export const operations: Operation[] = [
     idempotent: true,
     status: 201,
     rest: { method: 'POST', path: (o) => `/v1/music/${o}/tracks`, body: () => ({ title: 'new' }) },
-    graphql: { field: 'createTrack', args: (o) => `organizationId: ${q(o)}, input: { title: "new" }`, selection: '{ id }' },
+    graphql: {
+      field: 'createTrack',
+      args: (o) => `organizationId: ${q(o)}, input: { title: "new" }`,
+      selection: '{ id }',
+    },
   },
   {
     name: 'get track',
@@ -538,7 +597,11 @@ export const operations: Operation[] = [
     idempotent: true,
     status: 200,
     rest: { method: 'POST', path: (o, id) => `/v1/music/${o}/tracks/${id}/save` },
-    graphql: { field: 'saveTrack', args: (o, id) => `organizationId: ${q(o)}, trackId: ${q(id)}`, selection: '{ id trackId }' },
+    graphql: {
+      field: 'saveTrack',
+      args: (o, id) => `organizationId: ${q(o)}, trackId: ${q(id)}`,
+      selection: '{ id trackId }',
+    },
   },
   {
     // Idempotent: what is not in the caller's library (whoever's it is) is a success that changes nothing.
@@ -571,7 +634,11 @@ export const operations: Operation[] = [
     batch: true,
     idempotent: false,
     status: 200,
-    graphql: { field: 'unsaveTracks', args: (o, id) => `organizationId: ${q(o)}, trackIds: [${q(id)}]`, selection: ITEM },
+    graphql: {
+      field: 'unsaveTracks',
+      args: (o, id) => `organizationId: ${q(o)}, trackIds: [${q(id)}]`,
+      selection: ITEM,
+    },
     groove: grooveBatch('delete'),
   },
   {
@@ -582,7 +649,11 @@ export const operations: Operation[] = [
     idempotent: true,
     status: 201,
     rest: { method: 'POST', path: (o, id) => `/v1/music/${o}/tracks/${id}/share` },
-    graphql: { field: 'shareTrack', args: (o, id) => `organizationId: ${q(o)}, trackId: ${q(id)}`, selection: '{ id }' },
+    graphql: {
+      field: 'shareTrack',
+      args: (o, id) => `organizationId: ${q(o)}, trackId: ${q(id)}`,
+      selection: '{ id }',
+    },
   },
   {
     name: 'revoke share',
@@ -605,7 +676,11 @@ export const operations: Operation[] = [
     read: true,
     status: 200,
     rest: { method: 'GET', path: (_o, id) => `/v1/music/shared/${id}` },
-    graphql: { field: 'sharedContent', args: (_o, id) => `token: ${q(id)}`, selection: '{ kind available track { id } }' },
+    graphql: {
+      field: 'sharedContent',
+      args: (_o, id) => `token: ${q(id)}`,
+      selection: '{ kind available track { id } }',
+    },
   },
   {
     name: 'save shared track',
@@ -637,7 +712,12 @@ const orgOfPrincipal = (p: Principal) => (p === 'other_org' ? 'B' : 'A');
 const orgOfObject = (o: ObjectKind) => (o === 'other_org' ? 'B' : o === 'nonexistent' ? null : 'A');
 
 /** The policy, written independently of the product: what each cell must answer. */
-export function expected(principal: Principal, op: Operation, object: ObjectKind | null, transport: Transport): Expected {
+export function expected(
+  principal: Principal,
+  op: Operation,
+  object: ObjectKind | null,
+  transport: Transport,
+): Expected {
   const answer = policy(principal, op, object, transport);
   return transport === 'groove' ? inGrooveTerms(answer) : answer;
 }
@@ -695,8 +775,10 @@ function inGrooveTerms(answer: Expected): Expected {
   const { details: _, ...plain } = answer;
   if (answer.code === null) return { ...plain, status: 200 };
   if (answer.code === 'AUTHENTICATION_REQUIRED') return { ...plain, code: 'INVALID_AUTHORIZATION_HEADER' };
-  if (answer.code === 'RESOURCE_NOT_FOUND') return { ...plain, code: 'COLLECTION_INVALID_ID', status: answer.item ? 200 : 400 };
-  if (answer.code === 'INVALID_TRACK_MOVE') return { ...plain, code: 'COLLECTION_INVALID_PLAYLIST_REORDER', status: 400 };
+  if (answer.code === 'RESOURCE_NOT_FOUND')
+    return { ...plain, code: 'COLLECTION_INVALID_ID', status: answer.item ? 200 : 400 };
+  if (answer.code === 'INVALID_TRACK_MOVE')
+    return { ...plain, code: 'COLLECTION_INVALID_PLAYLIST_REORDER', status: 400 };
   return plain;
 }
 
@@ -721,7 +803,13 @@ export function cells(): Cell[] {
     for (const principal of principals) {
       for (const object of objectAxis) {
         for (const transport of transportsOf(op)) {
-          all.push({ principal, operation: op.name, object, transport, expect: expected(principal, op, object, transport) });
+          all.push({
+            principal,
+            operation: op.name,
+            object,
+            transport,
+            expect: expected(principal, op, object, transport),
+          });
         }
       }
     }

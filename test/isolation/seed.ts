@@ -37,7 +37,11 @@ export async function buildTemplate(): Promise<Template> {
   const world = await createWorld();
   const { deps, orgA, orgB } = world;
   const viewerOf = async (key: string) => (await authenticate(deps, key))!;
-  const [alice, bob, dave] = await Promise.all([viewerOf(world.alice.key), viewerOf(world.bob.key), viewerOf(world.dave.key)]);
+  const [alice, bob, dave] = await Promise.all([
+    viewerOf(world.alice.key),
+    viewerOf(world.bob.key),
+    viewerOf(world.dave.key),
+  ]);
   const reveals = new Map<string, string[]>();
   const make = async (viewer: typeof alice, org: string) => {
     const track = await createTrack(deps, viewer, { organizationId: org, title: 't' });
@@ -47,7 +51,14 @@ export async function buildTemplate(): Promise<Template> {
     reveals.set(share.token, [share.link.id, track.id]);
     const empty = await createCollection(deps, viewer, { organizationId: org, name: 'empty' });
     const spare = await createTrack(deps, viewer, { organizationId: org, title: 'spare' });
-    return { track: track.id, collection: collection.id, share: share.link.id, token: share.token, empty: empty.id, spare: spare.id };
+    return {
+      track: track.id,
+      collection: collection.id,
+      share: share.link.id,
+      token: share.token,
+      empty: empty.id,
+      spare: spare.id,
+    };
   };
   const a = await make(alice, orgA);
   const b = await make(bob, orgA);
@@ -114,7 +125,12 @@ export async function buildTemplate(): Promise<Template> {
     own: {
       owner: { ownCollection: a.collection, ownTrack: a.track, emptyCollection: a.empty, spareTrack: a.spare },
       member: { ownCollection: b.collection, ownTrack: b.track, emptyCollection: b.empty, spareTrack: b.spare },
-      no_capability: { ownCollection: 'mcoll_carol', ownTrack: 'mtrack_carol', emptyCollection: 'mcoll_carol_empty', spareTrack: 'mtrack_carol_spare' },
+      no_capability: {
+        ownCollection: 'mcoll_carol',
+        ownTrack: 'mtrack_carol',
+        emptyCollection: 'mcoll_carol_empty',
+        spareTrack: 'mtrack_carol_spare',
+      },
       other_org: { ownCollection: d.collection, ownTrack: d.track, emptyCollection: d.empty, spareTrack: d.spare },
     },
     objects: {

@@ -7,7 +7,14 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { openDatabase, type Database, type OpenOptions } from '../../src/db/connection.js';
-import { openPostgres, pgMigrationsFolder, postgresDatabase, statementLogger, withoutNul, type PostgresDatabase } from '../../src/db/postgres.js';
+import {
+  openPostgres,
+  pgMigrationsFolder,
+  postgresDatabase,
+  statementLogger,
+  withoutNul,
+  type PostgresDatabase,
+} from '../../src/db/postgres.js';
 import { tracedQuery } from '../../src/db/traced.js';
 
 // Which backend the suite runs against: TEST_DATABASE unset or `sqlite` (a SQLite file per test),
@@ -15,7 +22,7 @@ import { tracedQuery } from '../../src/db/traced.js';
 // server where the suite may create and drop databases (a fresh one per test).
 
 export type Backend = 'sqlite' | 'pglite' | 'postgres';
-const setting = process.env['TEST_DATABASE'] || 'sqlite';
+const setting = process.env.TEST_DATABASE || 'sqlite';
 export const backend: Backend = setting === 'sqlite' ? 'sqlite' : setting === 'pglite' ? 'pglite' : 'postgres';
 if (backend === 'postgres' && !/^postgres(ql)?:\/\//.test(setting)) {
   throw new Error(`TEST_DATABASE must be sqlite, pglite or a postgres:// URL, got "${setting}"`);
@@ -68,10 +75,12 @@ async function openPglite(options: OpenOptions): Promise<TestDatabase> {
         const value: unknown = Reflect.get(inner, property, inner);
         if (typeof value !== 'function') return value;
         if (property === 'query') {
-          const query = (text: unknown, values?: unknown, options?: unknown) => value.call(inner, text, withoutNul(values), options);
+          const query = (text: unknown, values?: unknown, options?: unknown) =>
+            value.call(inner, text, withoutNul(values), options);
           return traceStatement ? tracedQuery(query as (...args: unknown[]) => unknown, traceStatement) : query;
         }
-        if (property === 'transaction') return (fn: (tx: object) => unknown) => value.call(inner, (tx: object) => fn(strip(tx)));
+        if (property === 'transaction')
+          return (fn: (tx: object) => unknown) => value.call(inner, (tx: object) => fn(strip(tx)));
         return value.bind(inner);
       },
     });
@@ -80,7 +89,8 @@ async function openPglite(options: OpenOptions): Promise<TestDatabase> {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => (closed ? Promise.reject(new Error('the database is closed')) : value.apply(target, args));
+      return (...args: unknown[]) =>
+        closed ? Promise.reject(new Error('the database is closed')) : value.apply(target, args);
     },
   });
   const database = postgresDatabase(drizzlePglite(client, { logger: statementLogger(options) }), async () => {
@@ -144,7 +154,8 @@ export async function runSql(database: Database, text: string, params: unknown[]
     return statement.all(...params);
   }
   const parts = text.split('?');
-  if (parts.length !== params.length + 1) throw new Error(`${params.length} parameters for ${parts.length - 1} placeholders`);
+  if (parts.length !== params.length + 1)
+    throw new Error(`${params.length} parameters for ${parts.length - 1} placeholders`);
   const chunks: SQL[] = [sql.raw(parts[0]!)];
   params.forEach((param, i) => {
     chunks.push(sql`${param}`, sql.raw(parts[i + 1]!));
@@ -153,7 +164,8 @@ export async function runSql(database: Database, text: string, params: unknown[]
     const result = await (database as PostgresDatabase).execute(sql.join(chunks));
     // node-postgres hands bigint (counts, milliseconds) back as strings; SQLite and PGlite as numbers.
     const bigints = (result.fields ?? []).filter((f) => f.dataTypeID === 20).map((f) => f.name);
-    for (const row of result.rows) for (const name of bigints) if (typeof row[name] === 'string') row[name] = Number(row[name]);
+    for (const row of result.rows)
+      for (const name of bigints) if (typeof row[name] === 'string') row[name] = Number(row[name]);
     return result.rows as any[];
   } catch (error) {
     // The driver's own error (with PostgreSQL's message), not drizzle's "Failed query" wrapper.
@@ -183,7 +195,15 @@ export const migrationsTable = backend === 'sqlite' ? '__drizzle_migrations' : '
 export async function tableNames(database: Database): Promise<string[]> {
   const found =
     database.dialect === 'sqlite'
-      ? await runSql(database, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%'", [])
-      : await runSql(database, "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'", []);
+      ? await runSql(
+          database,
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%'",
+          [],
+        )
+      : await runSql(
+          database,
+          "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'",
+          [],
+        );
   return found.map((r) => r.name as string).sort();
 }

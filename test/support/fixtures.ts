@@ -1,5 +1,14 @@
 import { expect } from 'vitest';
-import { createTrackVia, createWorld, onlyError, rest, rows, tableNames, type HttpResult, type World } from '../helpers.js';
+import {
+  createTrackVia,
+  createWorld,
+  onlyError,
+  rest,
+  rows,
+  tableNames,
+  type HttpResult,
+  type World,
+} from '../helpers.js';
 
 // Fixtures and assertions several test files share.
 
@@ -46,7 +55,13 @@ const TYPES: Record<string, string> = {
  * Asserts a GraphQL response is exactly one error with the documented extensions (every field,
  * `details` exactly when given), the request's trace id and no data, and returns it.
  */
-export function expectGraphQLError(res: HttpResult, code: string, status: number, details?: Record<string, unknown>, now?: string) {
+export function expectGraphQLError(
+  res: HttpResult,
+  code: string,
+  status: number,
+  details?: Record<string, unknown>,
+  now?: string,
+) {
   const error = onlyError(res);
   expect(error.extensions, res.text).toEqual({
     code,
@@ -57,7 +72,7 @@ export function expectGraphQLError(res: HttpResult, code: string, status: number
     trace_id: res.headers.get('x-request-id'),
     timestamp: now ?? expect.any(String),
   });
-  expect(error.extensions['trace_id']).toMatch(/^req_[0-9a-f]{20}$/);
+  expect(error.extensions.trace_id).toMatch(/^req_[0-9a-f]{20}$/);
   // null when a resolver refused; absent when the request was refused before execution
   expect(res.body.data ?? null).toBeNull();
   return error;

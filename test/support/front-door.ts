@@ -8,7 +8,7 @@ import type { App } from '../../src/app.js';
  * createWorld test the fast door (src/http/node-door.ts) and the Fetch adapter behind it, not only
  * `app.fetch` in-process. Unset, tests call `app.fetch` directly.
  */
-export const frontDoor = process.env['TEST_FRONT_DOOR'] === 'node' ? 'node' : 'fetch';
+export const frontDoor = process.env.TEST_FRONT_DOOR === 'node' ? 'node' : 'fetch';
 
 /** The app, its `fetch` answered by a listening server; `close` stops the server. */
 export async function overNode(app: App): Promise<{ app: App; port: number; close: () => Promise<void> }> {
@@ -39,18 +39,28 @@ async function send(port: number, request: Request): Promise<Response> {
   const body = request.body === null ? null : Buffer.from(await request.arrayBuffer());
   if (body !== null && headers['content-length'] === undefined) headers['content-length'] = String(body.byteLength);
   return new Promise((resolve, reject) => {
-    const outgoing = httpRequest({ host: '127.0.0.1', port, method: request.method, path: url.pathname + url.search, headers }, (incoming) => {
-      const chunks: Buffer[] = [];
-      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-      incoming.on('error', reject);
-      incoming.on('end', () => {
-        const responseHeaders = new Headers();
-        for (let i = 0; i < incoming.rawHeaders.length; i += 2) responseHeaders.append(incoming.rawHeaders[i]!, incoming.rawHeaders[i + 1]!);
-        const status = incoming.statusCode ?? 500;
-        const noBody = request.method === 'HEAD' || status === 204 || status === 304;
-        resolve(new Response(noBody ? null : Buffer.concat(chunks), { status, statusText: incoming.statusMessage, headers: responseHeaders }));
-      });
-    });
+    const outgoing = httpRequest(
+      { host: '127.0.0.1', port, method: request.method, path: url.pathname + url.search, headers },
+      (incoming) => {
+        const chunks: Buffer[] = [];
+        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+        incoming.on('error', reject);
+        incoming.on('end', () => {
+          const responseHeaders = new Headers();
+          for (let i = 0; i < incoming.rawHeaders.length; i += 2)
+            responseHeaders.append(incoming.rawHeaders[i]!, incoming.rawHeaders[i + 1]!);
+          const status = incoming.statusCode ?? 500;
+          const noBody = request.method === 'HEAD' || status === 204 || status === 304;
+          resolve(
+            new Response(noBody ? null : Buffer.concat(chunks), {
+              status,
+              statusText: incoming.statusMessage,
+              headers: responseHeaders,
+            }),
+          );
+        });
+      },
+    );
     outgoing.on('error', reject);
     outgoing.end(body ?? undefined);
   });

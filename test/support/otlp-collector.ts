@@ -7,15 +7,26 @@ export interface Export {
 }
 
 /** An OTLP/HTTP receiver on a free port that keeps every export it is sent, for tests. */
-export async function startCollector(): Promise<{ endpoint: string; exports: Export[]; received: (n?: number) => Promise<void>; close: () => void }> {
+export async function startCollector(): Promise<{
+  endpoint: string;
+  exports: Export[];
+  received: (n?: number) => Promise<void>;
+  close: () => void;
+}> {
   const exports: Export[] = [];
   const waiters: (() => void)[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      exports.push({ path: req.url ?? '', contentType: req.headers['content-type'] ?? '', body: Buffer.concat(chunks) });
-      res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/json' }).end(req.headers['content-type']?.includes('json') ? '{}' : '');
+      exports.push({
+        path: req.url ?? '',
+        contentType: req.headers['content-type'] ?? '',
+        body: Buffer.concat(chunks),
+      });
+      res
+        .writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/json' })
+        .end(req.headers['content-type']?.includes('json') ? '{}' : '');
       for (const w of waiters.splice(0)) w();
     });
   });

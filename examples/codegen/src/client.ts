@@ -25,7 +25,10 @@ export async function request<Result, Variables>(
 
 // Usage: every field below is typed; a typo or a wrong variable fails `npm run typecheck`.
 export async function example(endpoint: string, key: string, organizationId: string) {
-  const created = await request(endpoint, key, CreateCollectionDocument, { organizationId, input: { name: 'Focus Sessions' } });
+  const created = await request(endpoint, key, CreateCollectionDocument, {
+    organizationId,
+    input: { name: 'Focus Sessions' },
+  });
   const page = await request(endpoint, key, CollectionsPageDocument, { organizationId });
   const names: string[] = page.collections.edges.map((edge) => `${edge.node.name} (${edge.node.trackCount})`);
   return { id: created.createCollection.id, version: created.createCollection.version, names };
